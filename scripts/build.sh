@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Builds the worker (release) into build/ with worker-build, using the local wasm-bindgen,
+# esbuild and wasm-opt recorded by setup.sh (worker-build would otherwise download them).
+# wrangler runs this as its [build] command.
+. "$(dirname "$0")/lib.sh"
+load_env
+step "building the worker (cargo release build for wasm32 + wasm-bindgen + wasm-opt)"
+"$WORKER_BUILD_BIN" --release >&2
+[ -f build/index_bg.wasm ] || die "worker-build produced no build/index_bg.wasm"
+note "wasm: $(stat -c %s build/index_bg.wasm) bytes, $(gzip -9c build/index_bg.wasm | wc -c) gzipped"

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs the worker locally: wrangler dev on http://127.0.0.1:8787, backed by KV, D1 and
+# Durable Objects that miniflare keeps on disk under .wrangler/state. Applies the D1
+# migrations and seeds a demo link, so `curl -i http://127.0.0.1:8787/demo` redirects.
+. "$(dirname "$0")/lib.sh"
+"$ROOT/scripts/setup.sh"
+load_env
+PORT="${PORT:-8787}"
+WRANGLER="$ROOT/node_modules/.bin/wrangler"
+
+# Build first, so the first (minutes-long) compile shows its progress here.
+"$ROOT/scripts/build.sh"
+
+step "applying D1 migrations to the local database"
+CI=1 "$WRANGLER" d1 migrations apply DB --local >&2
+
+step "seeding the demo link /demo -> https://example.com/"
+now=$(date -u +%Y-%m-%dT%H:%M:%S.000Z)
+"$WRANGLER" d1 execute DB --local --command \
+  "INSERT OR IGNORE INTO links (id, domain, code, url, title, created_at, updated_at)
+   VALUES ('demo00000000000', '', 'demo', 'https://example.com/', 'Demo link', '$now', '$now')" >/dev/null
+
+step "starting wrangler dev on http://127.0.0.1:$PORT (Ctrl-C stops it)"
+note "try: curl -i http://127.0.0.1:$PORT/demo"
+note "API token for POST /api/v1/links: SERVICE_TOKEN in .dev.vars"
+exec "$WRANGLER" dev --ip 127.0.0.1 --port "$PORT" --show-interactive-dev-session=false

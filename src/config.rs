@@ -1,0 +1,92 @@
+//! Configuration from wrangler.toml `[vars]` and secrets. Parsing is pure (it takes a
+//! lookup function), so defaults and bad values are tested natively.
+
+/// Settings of the redirect and API paths. Every number has a default so a missing var
+/// never takes the worker down; a malformed one is reported by `problems`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Public base of short links, e.g. `https://ulo.ad` (no trailing slash).
+    pub short_base_url: String,
+    /// How long an isolate trusts a record it holds in memory. This bounds how stale a
+    /// redirect can be at *other* isolates after an edit (the editing isolate drops it at once).
+    pub memory_ttl_ms: u64,
+    /// How long an isolate remembers that a code does not exist (absorbs scans of random codes).
+    pub memory_negative_ttl_ms: u64,
+    pub memory_capacity: usize,
+    /// `cacheTtl` of KV reads: how long the edge location caches a KV value (min 30 s at Cloudflare).
+    pub kv_cache_ttl_s: u64,
+    /// Largest accepted API request body.
+    pub max_body_bytes: usize,
+    /// Vars that were set but could not be parsed (their defaults were used instead).
+    pub problems: Vec<String>,
+}
+
+impl Config {
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Self {
+        let mut problems = Vec::new();
+        let mut num = |name: &str, default: u64| -> u64 {
+            match get(name) {
+                None => default,
+                Some(v) => v.trim().parse().unwrap_or_else(|_| {
+                    problems.push(format!("{name}={v:?} is not a whole number; using {default}"));
+                    default
+                }),
+            }
+        };
+        let memory_ttl_ms = num("MEMORY_CACHE_TTL_SECONDS", 30) * 1000;
+        let memory_negative_ttl_ms = num("MEMORY_NEGATIVE_TTL_SECONDS", 5) * 1000;
+        let memory_capacity = num("MEMORY_CACHE_CAPACITY", 10_000) as usize;
+        let kv_cache_ttl_s = num("KV_CACHE_TTL_SECONDS", 60).max(30);
+        let max_body_bytes = num("MAX_BODY_BYTES", 64 * 1024) as usize;
+        let short_base_url = get("SHORT_BASE_URL")
+            .map(|s| s.trim().trim_end_matches('/').to_string())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "https://ulo.ad".to_string());
+        Config {
+            short_base_url,
+            memory_ttl_ms,
+            memory_negative_ttl_ms,
+            memory_capacity,
+            kv_cache_ttl_s,
+            max_body_bytes,
+            problems,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn cfg(pairs: &[(&str, &str)]) -> Config {
+        let map: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults() {
+        let c = cfg(&[]);
+        assert_eq!(c.short_base_url, "https://ulo.ad");
+        assert_eq!(c.memory_ttl_ms, 30_000);
+        assert_eq!(c.kv_cache_ttl_s, 60);
+        assert!(c.problems.is_empty());
+    }
+
+    #[test]
+    fn reads_values_and_reports_bad_ones() {
+        let c = cfg(&[
+            ("SHORT_BASE_URL", "http://127.0.0.1:8787/"),
+            ("MEMORY_CACHE_TTL_SECONDS", "2"),
+            ("KV_CACHE_TTL_SECONDS", "5"),
+            ("MAX_BODY_BYTES", "lots"),
+        ]);
+        assert_eq!(c.short_base_url, "http://127.0.0.1:8787");
+        assert_eq!(c.memory_ttl_ms, 2_000);
+        assert_eq!(c.kv_cache_ttl_s, 30, "KV's minimum cacheTtl is enforced");
+        assert_eq!(c.max_body_bytes, 64 * 1024);
+        assert_eq!(c.problems.len(), 1);
+        assert!(c.problems[0].contains("MAX_BODY_BYTES"));
+    }
+}

@@ -1,0 +1,104 @@
+//! Errors of the HTTP layer, and their one mapping to problem documents.
+
+use crate::domain::problem::{FieldError, Problem};
+use crate::store::StoreError;
+
+#[derive(Debug)]
+pub enum ApiError {
+    Unauthorized,
+    InvalidJson(String),
+    UnsupportedMediaType,
+    PayloadTooLarge { max: usize },
+    Validation(Vec<FieldError>),
+    CodeTaken(String),
+    NotFound,
+    MethodNotAllowed { allow: &'static str },
+    /// A dependency is down; the request changed nothing and may be retried.
+    Unavailable { dependency: &'static str, retry_after: u32 },
+    /// A bug or an impossible state: logged with detail, answered without it.
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn to_problem(&self) -> Problem {
+        match self {
+            ApiError::Unauthorized => Problem::new(401, "unauthorized", "Authentication required")
+                .with_detail("send Authorization: Bearer <token>"),
+            ApiError::InvalidJson(why) => Problem::new(400, "invalid_json", "Malformed JSON body")
+                .with_detail(why.clone()),
+            ApiError::UnsupportedMediaType => {
+                Problem::new(415, "unsupported_media_type", "Unsupported content type")
+                    .with_detail("send Content-Type: application/json")
+            }
+            ApiError::PayloadTooLarge { max } => {
+                Problem::new(413, "payload_too_large", "Request body too large")
+                    .with_detail(format!("the body must be at most {max} bytes"))
+            }
+            ApiError::Validation(errors) => {
+                Problem::new(422, "validation_failed", "The request is invalid")
+                    .with_detail(summary(errors))
+                    .with_errors(errors.clone())
+            }
+            ApiError::CodeTaken(code) => Problem::new(409, "code_taken", "Code already in use")
+                .with_detail(format!("the code '{code}' is already taken"))
+                .with_errors(vec![FieldError::new("code", "already taken")]),
+            ApiError::NotFound => Problem::new(404, "not_found", "Not found"),
+            ApiError::MethodNotAllowed { allow } => {
+                Problem::new(405, "method_not_allowed", "Method not allowed")
+                    .with_detail(format!("allowed: {allow}"))
+            }
+            ApiError::Unavailable { dependency, retry_after } => {
+                Problem::new(503, "unavailable", "Temporarily unavailable")
+                    .with_detail(format!("{dependency} is unavailable; nothing was changed"))
+                    .with_retry_after(*retry_after)
+            }
+            ApiError::Internal(_) => Problem::new(500, "internal", "Internal error"),
+        }
+    }
+}
+
+fn summary(errors: &[FieldError]) -> String {
+    errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("; ")
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable { dependency, .. } => {
+                ApiError::Unavailable { dependency, retry_after: 30 }
+            }
+            StoreError::Corrupt(why) => ApiError::Internal(why),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_and_codes_are_stable() {
+        let cases: Vec<(ApiError, u16, &str)> = vec![
+            (ApiError::Unauthorized, 401, "unauthorized"),
+            (ApiError::InvalidJson("x".into()), 400, "invalid_json"),
+            (ApiError::UnsupportedMediaType, 415, "unsupported_media_type"),
+            (ApiError::PayloadTooLarge { max: 1 }, 413, "payload_too_large"),
+            (ApiError::Validation(vec![]), 422, "validation_failed"),
+            (ApiError::CodeTaken("a".into()), 409, "code_taken"),
+            (ApiError::NotFound, 404, "not_found"),
+            (ApiError::MethodNotAllowed { allow: "GET" }, 405, "method_not_allowed"),
+            (ApiError::Unavailable { dependency: "D1", retry_after: 5 }, 503, "unavailable"),
+            (ApiError::Internal("secret detail".into()), 500, "internal"),
+        ];
+        for (err, status, code) in cases {
+            let p = err.to_problem();
+            assert_eq!((p.status, p.code.as_str()), (status, code));
+        }
+    }
+
+    #[test]
+    fn internal_detail_is_not_leaked() {
+        let p = ApiError::Internal("db password wrong".into()).to_problem();
+        assert!(p.detail.is_none());
+    }
+}

@@ -1,0 +1,54 @@
+//! Building responses: the one place where errors become problem documents.
+
+use serde::Serialize;
+use worker::{Headers, Response};
+
+use crate::domain::problem::{self, Problem};
+use crate::error::ApiError;
+
+pub const SERVED_FROM: &str = "x-served-from";
+
+/// Builds a response with a body and headers. Header names and values here are ours and
+/// valid, so the fallible builder steps cannot fail on request input.
+pub fn respond(status: u16, content_type: &str, body: Vec<u8>, headers: &[(&str, &str)]) -> Response {
+    let h = Headers::new();
+    let _ = h.set("content-type", content_type);
+    for (k, v) in headers {
+        let _ = h.set(k, v);
+    }
+    Response::builder().with_status(status).with_headers(h).fixed(body)
+}
+
+pub fn json<T: Serialize>(status: u16, value: &T, headers: &[(&str, &str)]) -> Response {
+    match serde_json::to_vec(value) {
+        Ok(body) => respond(status, "application/json", body, headers),
+        Err(e) => problem(&ApiError::Internal(e.to_string())),
+    }
+}
+
+pub fn problem(err: &ApiError) -> Response {
+    if let ApiError::Internal(why) = err {
+        crate::log::error("internal_error", serde_json::json!({ "cause": why }));
+    }
+    let p: Problem = err.to_problem();
+    let retry = p.retry_after.map(|s| s.to_string());
+    let mut headers: Vec<(&str, &str)> = vec![("cache-control", "no-store")];
+    if let Some(r) = retry.as_deref() {
+        headers.push(("retry-after", r));
+    }
+    if let ApiError::MethodNotAllowed { allow } = err {
+        headers.push(("allow", allow));
+    }
+    json_problem(&p, &headers)
+}
+
+/// A problem document with the caller's headers (for problems outside the API's `ApiError`).
+pub fn json_problem(p: &Problem, headers: &[(&str, &str)]) -> Response {
+    let body = serde_json::to_vec(p).unwrap_or_default();
+    respond(p.status, problem::CONTENT_TYPE, body, headers)
+}
+
+/// Whether the client asked for JSON rather than a page (API clients, `curl -H`).
+pub fn wants_json(accept: Option<&str>) -> bool {
+    accept.is_some_and(|a| a.contains("application/json") || a.contains("+json"))
+}

@@ -1,0 +1,53 @@
+//! The redirect records in Workers KV: one key per code, holding a `RedirectRecord`.
+
+use worker::kv::KvStore;
+use worker::Env;
+
+use super::StoreError;
+use crate::domain::link::RedirectRecord;
+
+pub const BINDING: &str = "LINKS_KV";
+
+pub struct RedirectKv {
+    kv: KvStore,
+    cache_ttl_s: u64,
+}
+
+impl RedirectKv {
+    pub fn from_env(env: &Env, cache_ttl_s: u64) -> Result<Self, StoreError> {
+        let kv = env.kv(BINDING).map_err(|e| StoreError::unavailable("KV", e))?;
+        Ok(Self { kv, cache_ttl_s })
+    }
+
+    /// Keys are namespaced so the same KV namespace can hold other kinds of keys later
+    /// (health probes, per-domain records) without colliding with a code.
+    pub fn key(code: &str) -> String {
+        format!("link:{code}")
+    }
+
+    pub async fn get(&self, code: &str) -> Result<Option<RedirectRecord>, StoreError> {
+        let text = self
+            .kv
+            .get(&Self::key(code))
+            .cache_ttl(self.cache_ttl_s)
+            .text()
+            .await
+            .map_err(|e| StoreError::unavailable("KV", e))?;
+        match text {
+            None => Ok(None),
+            Some(t) => serde_json::from_str(&t)
+                .map(Some)
+                .map_err(|e| StoreError::Corrupt(format!("KV {}: {e}", Self::key(code)))),
+        }
+    }
+
+    pub async fn put(&self, code: &str, record: &RedirectRecord) -> Result<(), StoreError> {
+        let body = serde_json::to_string(record).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.kv
+            .put(&Self::key(code), body)
+            .map_err(|e| StoreError::unavailable("KV", e))?
+            .execute()
+            .await
+            .map_err(|e| StoreError::unavailable("KV", e))
+    }
+}

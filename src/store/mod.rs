@@ -1,0 +1,28 @@
+//! Thin adapters over Cloudflare's storage bindings. They translate between domain types
+//! and the bindings, and turn binding failures into `StoreError`; no rules live here.
+
+pub mod kv;
+pub mod links_db;
+
+#[derive(Debug)]
+pub enum StoreError {
+    /// The binding failed (down, misconfigured, over a limit). `cause` is for the logs.
+    Unavailable { dependency: &'static str, cause: String },
+    /// Stored data that does not have the shape this version expects.
+    Corrupt(String),
+}
+
+impl StoreError {
+    pub fn unavailable(dependency: &'static str, cause: impl ToString) -> Self {
+        StoreError::Unavailable { dependency, cause: cause.to_string() }
+    }
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::Unavailable { dependency, cause } => write!(f, "{dependency}: {cause}"),
+            StoreError::Corrupt(why) => write!(f, "corrupt record: {why}"),
+        }
+    }
+}

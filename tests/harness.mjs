@@ -1,0 +1,142 @@
+// Test harness: runs the built worker (build/) in workerd through miniflare's API, with the
+// bindings wrangler.toml declares (read by wrangler itself, so tests and `wrangler dev`
+// cannot drift apart), real local KV and D1 on disk in a fresh directory per worker, and
+// the D1 migrations applied by `wrangler d1 migrations apply --local`.
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { cp, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { Miniflare } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+
+const run = promisify(execFile);
+export const ROOT = resolve(import.meta.dirname, "..");
+const WRANGLER = join(ROOT, "node_modules", ".bin", "wrangler");
+
+let template; // one migrated state per test process, copied for each worker
+async function migratedTemplate() {
+  template ??= (async () => {
+    const dir = await mkdtemp(join(tmpdir(), "uload-template-"));
+    await run(WRANGLER, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", dir], {
+      cwd: ROOT,
+      env: { ...process.env, CI: "1", WRANGLER_SEND_METRICS: "false" },
+    });
+    return dir;
+  })();
+  return template;
+}
+
+const started = new Set();
+async function stopAll() {
+  await Promise.allSettled([...started].map((w) => w.stop()));
+}
+process.once("beforeExit", stopAll);
+for (const sig of ["SIGINT", "SIGTERM"]) process.once(sig, () => stopAll().then(() => process.exit(130)));
+
+/**
+ * Starts the worker. `bindings` override wrangler.toml's vars (test-only wiring).
+ * Returns { url, token, fetch(path, init), mf, stop() }.
+ */
+export async function startWorker({ bindings = {} } = {}) {
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"));
+  const dir = await mkdtemp(join(tmpdir(), "uload-worker-"));
+  await cp(await migratedTemplate(), dir, { recursive: true });
+  const token = randomBytes(18).toString("base64url");
+  let logText = "";
+  const mf = new Miniflare({
+    ...workerOptions,
+    name: "uload-edge",
+    modules: true,
+    modulesRoot: join(ROOT, "build"),
+    scriptPath: join(ROOT, "build", "worker", "shim.mjs"),
+    modulesRules: [
+      { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
+      { type: "CompiledWasm", include: ["**/*.wasm"] },
+    ],
+    // Each worker gets its own token, whatever the developer's .dev.vars holds.
+    bindings: { ...workerOptions.bindings, SERVICE_TOKEN: token, ...bindings },
+    kvPersist: join(dir, "v3", "kv"),
+    d1Persist: join(dir, "v3", "d1"),
+    durableObjectsPersist: join(dir, "v3", "do"),
+    cachePersist: join(dir, "v3", "cache"),
+    host: "127.0.0.1",
+    port: 0,
+    cf: false,
+    // The worker's JSON-line logs are kept for assertions (and shown with ULOAD_TEST_LOGS=1).
+    handleRuntimeStdio(stdout, stderr) {
+      for (const stream of [stdout, stderr]) {
+        stream.setEncoding("utf8");
+        stream.on("data", (chunk) => {
+          logText += chunk;
+          if (process.env.ULOAD_TEST_LOGS) process.stderr.write(chunk);
+        });
+      }
+    },
+  });
+  let stopped = false;
+  const worker = {
+    mf,
+    token,
+    dir,
+    url: "",
+    /** Everything the worker printed so far. */
+    logs: () => logText,
+    /** The JSON-line log events it printed. */
+    events: () =>
+      logText
+        .split("\n")
+        .filter((l) => l.startsWith("{"))
+        .map((l) => JSON.parse(l)),
+    fetch: (path, init = {}) => fetch(new URL(path, worker.url), { redirect: "manual", ...init }),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      started.delete(worker);
+      await mf.dispose().catch(() => {});
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  started.add(worker);
+  try {
+    worker.url = (await mf.ready).href;
+    await waitUntilReady(worker);
+  } catch (e) {
+    await worker.stop();
+    throw e;
+  }
+  return worker;
+}
+
+async function waitUntilReady(worker, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 10; ; delay = Math.min(delay * 2, 250)) {
+    try {
+      const res = await worker.fetch("/health");
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`worker not ready after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}
+
+/** POST /api/v1/links as the dashboard would. */
+export function createLink(worker, body, { token = worker.token, headers = {} } = {}) {
+  return worker.fetch("/api/v1/links", {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+/** Runs SQL against the worker's local D1 (the test's view of the source of truth). */
+export async function d1(worker) {
+  return worker.mf.getD1Database("DB");
+}
+
+export async function kv(worker) {
+  return worker.mf.getKVNamespace("LINKS_KV");
+}
