@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Runs every test: native unit tests (cargo test), wasm tests under node
+# (wasm-bindgen-test), and integration tests of the built worker in workerd via miniflare
+# with real local KV and D1. Ends with one summary line; exits non-zero if anything failed.
+. "$(dirname "$0")/lib.sh"
+"$ROOT/scripts/setup.sh"
+load_env
+
+LOGS="$ROOT/target/test-logs"
+mkdir -p "$LOGS"
+rm -f "$LOGS"/*
+summary=()
+total_pass=0
+total_fail=0
+status=0
+
+# record <layer> <passed> <failed> <exit code>
+record() {
+  local failed=$3
+  if [ "$4" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi # crashed or did not compile
+  total_pass=$((total_pass + $2))
+  total_fail=$((total_fail + failed))
+  summary+=("$1 $2 passed, $failed failed")
+  [ "$failed" -eq 0 ] || status=1
+}
+
+# Sums "test result: ok. N passed; M failed" lines of cargo's output.
+cargo_counts() {
+  awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+       END { print p + 0, f + 0 }' "$1"
+}
+
+step "1/3 native unit tests (cargo test)"
+set +e
+cargo test --color never 2>&1 | tee "$LOGS/native.log"
+rc=${PIPESTATUS[0]}
+set -e
+read -r p f < <(cargo_counts "$LOGS/native.log")
+record native "$p" "$f" "$rc"
+
+step "2/3 wasm tests under node (wasm-bindgen-test)"
+set +e
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$WASM_BINDGEN_TEST_RUNNER" \
+  cargo test --color never --target wasm32-unknown-unknown --test wasm 2>&1 | tee "$LOGS/wasm.log"
+rc=${PIPESTATUS[0]}
+set -e
+read -r p f < <(cargo_counts "$LOGS/wasm.log")
+record wasm "$p" "$f" "$rc"
+
+step "3/3 integration tests: the built worker in workerd (miniflare), real local KV and D1"
+set +e
+"$ROOT/scripts/build.sh" && node --test \
+  --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=tap --test-reporter-destination="$LOGS/integration.tap" \
+  tests/integration/
+rc=$?
+set -e
+p=$(awk '/^# pass / { print $3 }' "$LOGS/integration.tap" 2>/dev/null || true)
+f=$(awk '/^# fail / { print $3 }' "$LOGS/integration.tap" 2>/dev/null || true)
+record integration "${p:-0}" "${f:-0}" "$rc"
+
+echo
+for line in "${summary[@]}"; do echo "  $line"; done
+echo "TESTS: $total_pass passed, $total_fail failed"
+exit "$status"
