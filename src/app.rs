@@ -3,9 +3,11 @@
 
 use worker::{Context, Env, Request, Response};
 
+use crate::config::Config;
+use crate::domain::cors;
 use crate::domain::route::{route, Route, RouteError};
 use crate::error::ApiError;
-use crate::handlers::{health, links, redirect};
+use crate::handlers::{api, health, redirect};
 use crate::{http, runtime};
 
 pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
@@ -13,14 +15,47 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
     let method = req.method().to_string();
     let path = req.path();
     match route(&method, &path) {
-        Ok(Route::Health) => health::live(),
         Ok(Route::Redirect { code }) => redirect::serve(&req, code, &env, &ctx, &cfg).await,
-        Ok(Route::CreateLink) => {
-            links::create(req, &env, &ctx, &cfg).await.unwrap_or_else(|e| http::problem(&e))
+        Ok(Route::Health) => health::live(),
+        Ok(Route::Api(endpoint)) => {
+            let origin = req.headers().get("origin").ok().flatten();
+            let response = match api::handle(endpoint, req, &env, &ctx, &cfg).await {
+                Ok(reply) => reply.into_response(&[]),
+                Err(e) => http::problem(&e),
+            };
+            with_cors(response, origin.as_deref(), &cfg)
         }
+        Ok(Route::Preflight) => preflight(&req, &cfg),
         Ok(Route::ApiNotFound | Route::NotFound) => http::problem(&ApiError::NotFound),
         Err(RouteError::MethodNotAllowed { allow }) => {
             http::problem(&ApiError::MethodNotAllowed { allow })
         }
+    }
+}
+
+fn with_cors(mut response: Response, origin: Option<&str>, cfg: &Config) -> Response {
+    let headers = response.headers_mut();
+    let _ = headers.append("vary", "Origin");
+    if let Some(origin) = cors::allowed_origin(origin, &cfg.cors_origins) {
+        let _ = headers.set("access-control-allow-origin", origin);
+        let _ = headers.set("access-control-expose-headers", cors::EXPOSE_HEADERS);
+    }
+    response
+}
+
+fn preflight(req: &Request, cfg: &Config) -> Response {
+    let origin = req.headers().get("origin").ok().flatten();
+    match cors::allowed_origin(origin.as_deref(), &cfg.cors_origins) {
+        Some(origin) => http::empty(
+            204,
+            &[
+                ("access-control-allow-origin", origin),
+                ("access-control-allow-methods", cors::ALLOW_METHODS),
+                ("access-control-allow-headers", cors::ALLOW_HEADERS),
+                ("access-control-max-age", "600"),
+                ("vary", "Origin"),
+            ],
+        ),
+        None => http::problem(&ApiError::Forbidden("this origin may not call the API".into())),
     }
 }

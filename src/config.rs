@@ -1,9 +1,11 @@
 //! Configuration from wrangler.toml `[vars]` and secrets. Parsing is pure (it takes a
 //! lookup function), so defaults and bad values are tested natively.
 
+use crate::domain::target::Policy;
+
 /// Settings of the redirect and API paths. Every number has a default so a missing var
 /// never takes the worker down; a malformed one is reported by `problems`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Config {
     /// Public base of short links, e.g. `https://ulo.ad` (no trailing slash).
     pub short_base_url: String,
@@ -17,8 +19,22 @@ pub struct Config {
     pub kv_cache_ttl_s: u64,
     /// Largest accepted API request body.
     pub max_body_bytes: usize,
+    /// Where links may not point: the short hosts (from SHORT_BASE_URL and SHORT_DOMAINS)
+    /// and BLOCKED_DOMAINS.
+    pub target_policy: Policy,
+    /// Browser origins allowed to call the API (ALLOWED_ORIGINS, comma-separated).
+    pub cors_origins: Vec<String>,
     /// Vars that were set but could not be parsed (their defaults were used instead).
     pub problems: Vec<String>,
+}
+
+fn list(value: Option<String>) -> Vec<String> {
+    value
+        .unwrap_or_default()
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 impl Config {
@@ -42,8 +58,16 @@ impl Config {
             .map(|s| s.trim().trim_end_matches('/').to_string())
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| "https://ulo.ad".to_string());
+        let mut own_hosts = list(get("SHORT_DOMAINS"));
+        if let Some(host) = url::Url::parse(&short_base_url).ok().and_then(|u| u.host_str().map(str::to_string)) {
+            own_hosts.push(host);
+        }
+        let target_policy = Policy::new(&own_hosts, &list(get("BLOCKED_DOMAINS")));
+        let cors_origins = list(get("ALLOWED_ORIGINS"));
         Config {
             short_base_url,
+            target_policy,
+            cors_origins,
             memory_ttl_ms,
             memory_negative_ttl_ms,
             memory_capacity,
@@ -88,5 +112,18 @@ mod tests {
         assert_eq!(c.max_body_bytes, 64 * 1024);
         assert_eq!(c.problems.len(), 1);
         assert!(c.problems[0].contains("MAX_BODY_BYTES"));
+    }
+
+    #[test]
+    fn short_hosts_blocklist_and_origins() {
+        let c = cfg(&[
+            ("SHORT_BASE_URL", "https://ulo.ad"),
+            ("SHORT_DOMAINS", "go.ulo.ad, "),
+            ("BLOCKED_DOMAINS", "evil.example"),
+            ("ALLOWED_ORIGINS", "https://app.ulo.ad,http://localhost:5173"),
+        ]);
+        assert_eq!(c.target_policy.own_hosts, ["go.ulo.ad", "ulo.ad"]);
+        assert_eq!(c.target_policy.blocked_domains, ["evil.example"]);
+        assert_eq!(c.cors_origins, ["https://app.ulo.ad", "http://localhost:5173"]);
     }
 }

@@ -10,7 +10,14 @@ pub enum ApiError {
     UnsupportedMediaType,
     PayloadTooLarge { max: usize },
     Validation(Vec<FieldError>),
-    CodeTaken(String),
+    /// A unique value is taken (code, tag slug, username).
+    Conflict { code: &'static str, field: &'static str, detail: String },
+    /// The link changed since the client read it (If-Match).
+    PreconditionFailed { current_etag: String },
+    IdempotencyKeyReused,
+    IdempotencyInFlight,
+    /// Authenticated, but this principal may not do this (e.g. an API key managing users).
+    Forbidden(String),
     NotFound,
     MethodNotAllowed { allow: &'static str },
     /// A dependency is down; the request changed nothing and may be retried.
@@ -20,6 +27,18 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    pub fn code_taken(code: &str) -> Self {
+        ApiError::Conflict {
+            code: "code_taken",
+            field: "code",
+            detail: format!("the code '{code}' is already taken"),
+        }
+    }
+
+    pub fn validation(field: &str, message: impl Into<String>) -> Self {
+        ApiError::Validation(vec![FieldError::new(field, message)])
+    }
+
     pub fn to_problem(&self) -> Problem {
         match self {
             ApiError::Unauthorized => Problem::new(401, "unauthorized", "Authentication required")
@@ -39,9 +58,25 @@ impl ApiError {
                     .with_detail(summary(errors))
                     .with_errors(errors.clone())
             }
-            ApiError::CodeTaken(code) => Problem::new(409, "code_taken", "Code already in use")
-                .with_detail(format!("the code '{code}' is already taken"))
-                .with_errors(vec![FieldError::new("code", "already taken")]),
+            ApiError::Conflict { code, field, detail } => {
+                Problem::new(409, code, "Conflict")
+                    .with_detail(detail.clone())
+                    .with_errors(vec![FieldError::new(field, "already taken")])
+            }
+            ApiError::PreconditionFailed { .. } => {
+                Problem::new(412, "precondition_failed", "The link changed")
+                    .with_detail("the link was changed since you read it; fetch it again and retry")
+            }
+            ApiError::IdempotencyKeyReused => {
+                Problem::new(422, "idempotency_key_reused", "Idempotency-Key reused")
+                    .with_detail("this Idempotency-Key was used for a different request")
+            }
+            ApiError::IdempotencyInFlight => {
+                Problem::new(409, "idempotency_in_flight", "Request in progress")
+                    .with_detail("a request with this Idempotency-Key is still being processed")
+                    .with_retry_after(1)
+            }
+            ApiError::Forbidden(why) => Problem::new(403, "forbidden", "Forbidden").with_detail(why.clone()),
             ApiError::NotFound => Problem::new(404, "not_found", "Not found"),
             ApiError::MethodNotAllowed { allow } => {
                 Problem::new(405, "method_not_allowed", "Method not allowed")
@@ -68,6 +103,7 @@ impl From<StoreError> for ApiError {
                 ApiError::Unavailable { dependency, retry_after: 30 }
             }
             StoreError::Corrupt(why) => ApiError::Internal(why),
+            StoreError::Conflict(why) => ApiError::Internal(format!("unexpected conflict: {why}")),
         }
     }
 }
@@ -84,7 +120,11 @@ mod tests {
             (ApiError::UnsupportedMediaType, 415, "unsupported_media_type"),
             (ApiError::PayloadTooLarge { max: 1 }, 413, "payload_too_large"),
             (ApiError::Validation(vec![]), 422, "validation_failed"),
-            (ApiError::CodeTaken("a".into()), 409, "code_taken"),
+            (ApiError::code_taken("a"), 409, "code_taken"),
+            (ApiError::PreconditionFailed { current_etag: "\"v1\"".into() }, 412, "precondition_failed"),
+            (ApiError::IdempotencyKeyReused, 422, "idempotency_key_reused"),
+            (ApiError::IdempotencyInFlight, 409, "idempotency_in_flight"),
+            (ApiError::Forbidden("x".into()), 403, "forbidden"),
             (ApiError::NotFound, 404, "not_found"),
             (ApiError::MethodNotAllowed { allow: "GET" }, 405, "method_not_allowed"),
             (ApiError::Unavailable { dependency: "D1", retry_after: 5 }, 503, "unavailable"),

@@ -19,6 +19,15 @@ pub fn respond(status: u16, content_type: &str, body: Vec<u8>, headers: &[(&str,
     Response::builder().with_status(status).with_headers(h).fixed(body)
 }
 
+/// A response without a body (redirects, 204s).
+pub fn empty(status: u16, headers: &[(&str, &str)]) -> Response {
+    let h = Headers::new();
+    for (k, v) in headers {
+        let _ = h.set(k, v);
+    }
+    Response::builder().with_status(status).with_headers(h).empty()
+}
+
 pub fn json<T: Serialize>(status: u16, value: &T, headers: &[(&str, &str)]) -> Response {
     match serde_json::to_vec(value) {
         Ok(body) => respond(status, "application/json", body, headers),
@@ -51,4 +60,59 @@ pub fn json_problem(p: &Problem, headers: &[(&str, &str)]) -> Response {
 /// Whether the client asked for JSON rather than a page (API clients, `curl -H`).
 pub fn wants_json(accept: Option<&str>) -> bool {
     accept.is_some_and(|a| a.contains("application/json") || a.contains("+json"))
+}
+
+/// What an API handler answers, before it becomes a `Response`: plain data, so the
+/// idempotency layer can store and replay it and the CORS layer can add headers once.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Body,
+    pub headers: Vec<(&'static str, String)>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Body {
+    Empty,
+    Json(serde_json::Value),
+    Raw { content_type: &'static str, bytes: Vec<u8> },
+}
+
+impl Reply {
+    pub fn json<T: Serialize>(status: u16, value: &T) -> Self {
+        let body = serde_json::to_value(value).unwrap_or(serde_json::Value::Null);
+        Reply { status, body: Body::Json(body), headers: vec![("cache-control", "no-store".into())] }
+    }
+
+    pub fn no_content() -> Self {
+        Reply { status: 204, body: Body::Empty, headers: vec![("cache-control", "no-store".into())] }
+    }
+
+    pub fn raw(content_type: &'static str, bytes: Vec<u8>, cache_control: &str) -> Self {
+        Reply {
+            status: 200,
+            body: Body::Raw { content_type, bytes },
+            headers: vec![("cache-control", cache_control.into())],
+        }
+    }
+
+    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    pub fn into_response(self, extra: &[(&str, &str)]) -> Response {
+        let mut headers: Vec<(&str, &str)> = self.headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        headers.extend_from_slice(extra);
+        match self.body {
+            Body::Empty => empty(self.status, &headers),
+            Body::Json(v) => respond(
+                self.status,
+                "application/json",
+                serde_json::to_vec(&v).unwrap_or_default(),
+                &headers,
+            ),
+            Body::Raw { content_type, bytes } => respond(self.status, content_type, bytes, &headers),
+        }
+    }
 }

@@ -8,6 +8,8 @@ pub mod domain;
 pub mod error;
 
 mod app;
+mod auth;
+pub mod crypto;
 mod handlers;
 mod http;
 mod log;

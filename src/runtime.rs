@@ -37,13 +37,17 @@ pub fn now_ms() -> u64 {
     worker::Date::now().as_millis()
 }
 
+pub fn now_utc() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(now_ms() as i64).unwrap_or_default()
+}
+
 /// ISO 8601 in UTC with milliseconds, the format stored in D1.
 pub fn now_iso() -> String {
     worker::js_sys::Date::new_0().to_iso_string().into()
 }
 
 /// Cryptographically random bytes (crypto.getRandomValues in the Workers runtime).
-fn random_bytes(n: usize) -> Vec<u8> {
+pub fn random_bytes(n: usize) -> Vec<u8> {
     let mut buf = vec![0u8; n];
     // getrandom only fails when the platform has no entropy source at all; Workers always
     // has one, so a failure here is a broken runtime, not bad input.

@@ -45,3 +45,16 @@ fn timestamps_are_iso_8601_utc_with_milliseconds() {
     let ms = runtime::now_ms();
     assert!(ms > 1_700_000_000_000, "{ms}");
 }
+
+#[wasm_bindgen_test]
+async fn passwords_hash_with_webcrypto_and_verify() {
+    use uload_edge::crypto::{hash_password, verify_password};
+    let phc = hash_password("correct horse").await.unwrap();
+    assert!(phc.starts_with("$pbkdf2-sha256$i=100000$"), "{phc}");
+    assert!(!phc.contains("correct horse"));
+    assert!(verify_password("correct horse", &phc).await.unwrap());
+    assert!(!verify_password("Correct horse", &phc).await.unwrap());
+    assert!(!verify_password("correct horse", "not a hash").await.unwrap());
+    // Each hash has its own salt.
+    assert_ne!(phc, hash_password("correct horse").await.unwrap());
+}

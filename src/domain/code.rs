@@ -25,6 +25,8 @@ pub enum CodeError {
     TooLong { max: usize },
     InvalidCharacter(char),
     Reserved(String),
+    /// `someone/code` where `someone` is not the acting user's username.
+    ForeignPrefix(String),
 }
 
 impl CodeError {
@@ -36,6 +38,9 @@ impl CodeError {
                 format!("code may only contain A-Z, a-z, 0-9, '_' and '-' (found {c:?})")
             }
             CodeError::Reserved(w) => format!("'{w}' is reserved and cannot be used as a code"),
+            CodeError::ForeignPrefix(p) => {
+                format!("codes of the form name/code need your own username as name, not '{p}'")
+            }
         }
     }
 }
@@ -72,6 +77,24 @@ pub fn validate_custom(code: &str) -> Result<(), CodeError> {
         return Err(CodeError::Reserved(code.to_string()));
     }
     Ok(())
+}
+
+/// Validates a code as stored: either a plain code, or `username/code`, the form uLoad serves
+/// at `/u/{username}/{code}`, which only that user may claim.
+pub fn validate_stored(code: &str, username: Option<&str>) -> Result<(), CodeError> {
+    match code.split_once('/') {
+        None => validate_custom(code),
+        Some((prefix, rest)) => {
+            if username != Some(prefix) {
+                return Err(CodeError::ForeignPrefix(prefix.to_string()));
+            }
+            // Under a user's prefix nothing can shadow a route, so no reserved words apply.
+            validate_custom(rest).or_else(|e| match e {
+                CodeError::Reserved(_) => Ok(()),
+                other => Err(other),
+            })
+        }
+    }
 }
 
 pub fn is_reserved(code: &str) -> bool {
@@ -135,6 +158,22 @@ mod tests {
         assert_eq!(validate_custom("api"), Err(CodeError::Reserved("api".into())));
         assert_eq!(validate_custom("Login"), Err(CodeError::Reserved("Login".into())));
         assert!(validate_custom("apis").is_ok());
+    }
+
+    #[test]
+    fn user_prefixed_codes_belong_to_their_user() {
+        assert_eq!(validate_stored("alice/promo", Some("alice")), Ok(()));
+        assert_eq!(validate_stored("alice/api", Some("alice")), Ok(()));
+        assert_eq!(
+            validate_stored("bob/promo", Some("alice")),
+            Err(CodeError::ForeignPrefix("bob".into()))
+        );
+        assert_eq!(validate_stored("a/promo", None), Err(CodeError::ForeignPrefix("a".into())));
+        assert_eq!(
+            validate_stored("alice/x/y", Some("alice")),
+            Err(CodeError::InvalidCharacter('/'))
+        );
+        assert_eq!(validate_stored("promo", Some("alice")), Ok(()));
     }
 
     #[test]

@@ -1,12 +1,14 @@
-//! Links: the record the redirect path reads, the input the API accepts, and the
-//! representation it answers with.
+//! Links: the record the redirect path reads, the input the API accepts (create and
+//! partial update), and the representation it answers with.
 
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use super::code::{self, CodeError};
+use super::code;
+use super::fields::{text, Field, Reader};
 use super::problem::FieldError;
-use super::target;
+use super::target::Policy;
 
 /// Link ids look like PocketBase record ids (15 characters of [a-z0-9]), so ids imported
 /// from uLoad and ids minted here share one format.
@@ -14,6 +16,17 @@ pub const ID_ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 pub const ID_LEN: usize = 15;
 
 pub const DEFAULT_STATUS: u16 = 302;
+pub const STATUSES: [u16; 4] = [301, 302, 307, 308];
+pub const MAX_TITLE: usize = 200;
+pub const MAX_DESCRIPTION: usize = 500;
+pub const MAX_TAGS: usize = 20;
+pub const MAX_TAG_NAME: usize = 50;
+pub const MAX_UTM: usize = 200;
+pub const MAX_PASSWORD: usize = 200;
+pub const MAX_CLICKS_LIMIT: u64 = 1_000_000_000;
+
+pub const WARN_301: &str = "301 redirects are cached by browsers for good: visitors who followed \
+    this link once will not see later edits. Prefer 302 unless the target never changes.";
 
 /// What KV (and the in-memory layer) hold per code: only what a redirect needs, so the
 /// hot path deserialises a few dozen bytes. Fields added later must have serde defaults,
@@ -24,73 +37,20 @@ pub struct RedirectRecord {
     pub url: String,
     #[serde(default = "default_status")]
     pub status: u16,
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub active: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
 }
 
 fn default_status() -> u16 {
     DEFAULT_STATUS
 }
-
-/// A validated create request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewLink {
-    pub url: String,
-    pub code: Option<String>,
+fn yes() -> bool {
+    true
 }
-
-const CREATE_FIELDS: &[&str] = &["url", "code"];
-
-/// Validates a create request body field by field, collecting every problem at once so a
-/// form can show them all. Unknown fields are refused: a typo (`"ulr"`) must not silently
-/// create a link with defaults.
-pub fn parse_new_link(body: &Value) -> Result<NewLink, Vec<FieldError>> {
-    let Some(obj) = body.as_object() else {
-        return Err(vec![FieldError::new("", "request body must be a JSON object")]);
-    };
-    let mut errors = unknown_fields(obj, CREATE_FIELDS);
-
-    let url = match obj.get("url") {
-        None | Some(Value::Null) => {
-            errors.push(FieldError::new("url", "url is required"));
-            None
-        }
-        Some(Value::String(s)) => match target::normalise(s) {
-            Ok(u) => Some(u),
-            Err(e) => {
-                errors.push(FieldError::new("url", e.message()));
-                None
-            }
-        },
-        Some(_) => {
-            errors.push(FieldError::new("url", "url must be a string"));
-            None
-        }
-    };
-
-    let code = match obj.get("code") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => match code::validate_custom(s) {
-            Ok(()) => Some(s.clone()),
-            Err(e) => {
-                errors.push(FieldError::new("code", CodeError::message(&e)));
-                None
-            }
-        },
-        Some(_) => {
-            errors.push(FieldError::new("code", "code must be a string"));
-            None
-        }
-    };
-
-    match (url, errors.is_empty()) {
-        (Some(url), true) => Ok(NewLink { url, code }),
-        _ => Err(errors),
-    }
-}
-
-fn unknown_fields(obj: &Map<String, Value>, known: &[&str]) -> Vec<FieldError> {
-    let mut unknown: Vec<&String> = obj.keys().filter(|k| !known.contains(&k.as_str())).collect();
-    unknown.sort();
-    unknown.into_iter().map(|k| FieldError::new(k, "unknown field")).collect()
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 /// A link as stored in D1 and answered by the API.
@@ -99,17 +59,246 @@ pub struct Link {
     pub id: String,
     pub code: String,
     pub url: String,
-    pub redirect_status: u16,
+    pub title: Option<String>,
+    pub description: Option<String>,
     pub is_active: bool,
+    pub has_password: bool,
+    pub max_clicks: Option<u64>,
+    pub expires_at: Option<String>,
     pub click_count: u64,
+    pub last_clicked_at: Option<String>,
+    pub tags: Vec<String>,
+    pub utm_source: Option<String>,
+    pub utm_medium: Option<String>,
+    pub utm_campaign: Option<String>,
+    pub user_id: Option<String>,
+    pub workspace_id: Option<String>,
+    pub redirect_status: u16,
+    pub forward_query: bool,
     pub created_at: String,
     pub updated_at: String,
+    pub version: u64,
 }
 
 impl Link {
     pub fn redirect_record(&self) -> RedirectRecord {
-        RedirectRecord { link_id: self.id.clone(), url: self.url.clone(), status: self.redirect_status }
+        RedirectRecord {
+            link_id: self.id.clone(),
+            url: self.url.clone(),
+            status: self.redirect_status,
+            active: self.is_active,
+            expires_at: self.expires_at.clone(),
+        }
     }
+
+    /// The strong ETag of this version of the link.
+    pub fn etag(&self) -> String {
+        format!("\"v{}\"", self.version)
+    }
+
+    pub fn warnings(&self) -> Vec<&'static str> {
+        if self.redirect_status == 301 {
+            vec![WARN_301]
+        } else {
+            Vec::new()
+        }
+    }
+}
+
+/// What a request may set on a link. Used for creates (absent fields take defaults) and
+/// partial updates (absent fields stay as they are; null clears).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LinkFields {
+    pub url: Field<String>,
+    pub code: Field<String>,
+    pub title: Field<String>,
+    pub description: Field<String>,
+    pub is_active: Field<bool>,
+    /// Plain text here only; the adapter hashes it before anything is stored.
+    pub password: Field<String>,
+    pub max_clicks: Field<u64>,
+    pub expires_at: Field<String>,
+    pub tags: Field<Vec<String>>,
+    pub utm_source: Field<String>,
+    pub utm_medium: Field<String>,
+    pub utm_campaign: Field<String>,
+    pub workspace_id: Field<String>,
+    pub redirect_status: Field<u16>,
+    pub forward_query: Field<bool>,
+}
+
+pub const FIELDS: &[&str] = &[
+    "url", "code", "title", "description", "is_active", "password", "max_clicks", "expires_at",
+    "tags", "utm_source", "utm_medium", "utm_campaign", "workspace_id", "redirect_status",
+    "forward_query",
+];
+
+/// The context a link is validated in.
+pub struct Rules<'a> {
+    pub policy: &'a Policy,
+    /// The acting user's username (for `username/code` codes).
+    pub username: Option<&'a str>,
+    pub now: DateTime<Utc>,
+}
+
+/// Validates a create: `url` is required, everything else optional.
+pub fn parse_create(body: &Value, rules: &Rules) -> Result<LinkFields, Vec<FieldError>> {
+    let mut r = Reader::new(body, FIELDS)?;
+    let fields = read_fields(&mut r, rules);
+    if matches!(fields.url, Field::Absent | Field::Null) {
+        let url = fields.url.clone();
+        r.require::<String>("url", url);
+    }
+    r.finish(|| fields)
+}
+
+/// Validates a partial update: at least one field; `url` and `code` cannot be cleared.
+pub fn parse_update(body: &Value, rules: &Rules) -> Result<LinkFields, Vec<FieldError>> {
+    let mut r = Reader::new(body, FIELDS)?;
+    let fields = read_fields(&mut r, rules);
+    for (name, null) in [("url", fields.url == Field::Null), ("code", fields.code == Field::Null)] {
+        if null {
+            r.error(name, format!("{name} cannot be removed"));
+        }
+    }
+    if r.errors.is_empty() && fields == LinkFields::default() {
+        r.error("", "the update changes nothing: send at least one field");
+    }
+    r.finish(|| fields)
+}
+
+fn read_fields(r: &mut Reader, rules: &Rules) -> LinkFields {
+    let url = match r.string("url") {
+        Field::Value(raw) => match rules.policy.check(&raw) {
+            Ok(u) => Field::Value(u),
+            Err(e) => {
+                r.error("url", e.message());
+                Field::Absent
+            }
+        },
+        other => other,
+    };
+    let code = match r.string("code") {
+        Field::Value(c) => match code::validate_stored(&c, rules.username) {
+            Ok(()) => Field::Value(c),
+            Err(e) => {
+                r.error("code", e.message());
+                Field::Absent
+            }
+        },
+        other => other,
+    };
+    let title = text(r, "title", MAX_TITLE);
+    let description = text(r, "description", MAX_DESCRIPTION);
+    let is_active = r.bool("is_active");
+    let password = match r.string("password") {
+        Field::Value(p) if p.is_empty() => Field::Null,
+        Field::Value(p) if p.chars().count() > MAX_PASSWORD => {
+            r.error("password", format!("password must be at most {MAX_PASSWORD} characters"));
+            Field::Absent
+        }
+        other => other,
+    };
+    let max_clicks = match r.uint("max_clicks") {
+        Field::Value(n) if n == 0 || n > MAX_CLICKS_LIMIT => {
+            r.error("max_clicks", format!("max_clicks must be between 1 and {MAX_CLICKS_LIMIT}"));
+            Field::Absent
+        }
+        other => other,
+    };
+    let expires_at = match r.string("expires_at") {
+        Field::Value(s) => match parse_time(&s) {
+            Some(t) if t > rules.now => Field::Value(format_time(t)),
+            Some(_) => {
+                r.error("expires_at", "expires_at must be in the future");
+                Field::Absent
+            }
+            None => {
+                r.error("expires_at", "expires_at must be an RFC 3339 date-time, e.g. 2030-01-31T12:00:00Z");
+                Field::Absent
+            }
+        },
+        other => other,
+    };
+    let tags = match r.strings("tags") {
+        Field::Value(list) => match normalise_tag_names(&list) {
+            Ok(names) => Field::Value(names),
+            Err(msg) => {
+                r.error("tags", msg);
+                Field::Absent
+            }
+        },
+        other => other,
+    };
+    let utm_source = text(r, "utm_source", MAX_UTM);
+    let utm_medium = text(r, "utm_medium", MAX_UTM);
+    let utm_campaign = text(r, "utm_campaign", MAX_UTM);
+    let workspace_id = match text(r, "workspace_id", 50) {
+        Field::Value(w) if !w.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') => {
+            r.error("workspace_id", "workspace_id may only contain A-Z, a-z, 0-9, '_' and '-'");
+            Field::Absent
+        }
+        other => other,
+    };
+    let redirect_status = match r.uint("redirect_status") {
+        Field::Value(s) if STATUSES.contains(&(s as u16)) && s <= 308 => Field::Value(s as u16),
+        Field::Value(_) => {
+            r.error("redirect_status", "redirect_status must be 301, 302, 307 or 308");
+            Field::Absent
+        }
+        other => other.map(|s| s as u16),
+    };
+    let forward_query = r.bool("forward_query");
+    LinkFields {
+        url,
+        code,
+        title,
+        description,
+        is_active,
+        password,
+        max_clicks,
+        expires_at,
+        tags,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        workspace_id,
+        redirect_status,
+        forward_query,
+    }
+}
+
+/// Trims, drops duplicates (by slug), and checks count and length.
+pub fn normalise_tag_names(list: &[String]) -> Result<Vec<String>, String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut slugs: Vec<String> = Vec::new();
+    for raw in list {
+        let name = raw.trim();
+        if name.is_empty() || name.chars().count() > MAX_TAG_NAME {
+            return Err(format!("each tag must have 1 to {MAX_TAG_NAME} characters"));
+        }
+        let slug = super::slug::slugify(name);
+        if slug.is_empty() {
+            return Err(format!("tag '{name}' needs at least one letter or digit"));
+        }
+        if !slugs.contains(&slug) {
+            slugs.push(slug);
+            out.push(name.to_string());
+        }
+    }
+    if out.len() > MAX_TAGS {
+        return Err(format!("a link can have at most {MAX_TAGS} tags"));
+    }
+    Ok(out)
+}
+
+pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s.trim()).ok().map(|t| t.with_timezone(&Utc))
+}
+
+/// The one time format stored in D1: UTC, milliseconds, `Z` (sorts correctly as text).
+pub fn format_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 #[cfg(test)]
@@ -117,36 +306,103 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn rules(policy: &Policy) -> Rules<'_> {
+        Rules { policy, username: Some("alice"), now: parse_time("2026-01-01T00:00:00Z").unwrap() }
+    }
+
+    fn create(body: Value) -> Result<LinkFields, Vec<FieldError>> {
+        parse_create(&body, &rules(&Policy::new(&["ulo.ad".into()], &[])))
+    }
+
+    fn update(body: Value) -> Result<LinkFields, Vec<FieldError>> {
+        parse_update(&body, &rules(&Policy::new(&["ulo.ad".into()], &[])))
+    }
+
+    fn fields(errs: &[FieldError]) -> Vec<&str> {
+        errs.iter().map(|e| e.field.as_str()).collect()
+    }
+
     #[test]
-    fn accepts_url_and_optional_code() {
-        let n = parse_new_link(&json!({"url": "https://a.de"})).unwrap();
-        assert_eq!(n, NewLink { url: "https://a.de/".into(), code: None });
-        let n = parse_new_link(&json!({"url": "https://a.de", "code": "promo"})).unwrap();
-        assert_eq!(n.code.as_deref(), Some("promo"));
-        let n = parse_new_link(&json!({"url": "https://a.de", "code": null})).unwrap();
-        assert_eq!(n.code, None);
+    fn create_needs_only_a_url() {
+        let f = create(json!({"url": "https://a.de"})).unwrap();
+        assert_eq!(f.url, Field::Value("https://a.de/".into()));
+        assert!(f.code.is_absent() && f.title.is_absent());
+        let errs = create(json!({})).unwrap_err();
+        assert_eq!(fields(&errs), ["url"]);
+    }
+
+    #[test]
+    fn create_reads_every_field() {
+        let f = create(json!({
+            "url": "https://a.de", "code": "alice/promo", "title": " T ", "description": "D",
+            "is_active": false, "password": "pw", "max_clicks": 10, "expires_at": "2030-01-01T01:00:00+01:00",
+            "tags": ["News", "news ", "Sale"], "utm_source": "nl", "utm_medium": "mail", "utm_campaign": "x",
+            "workspace_id": "w1", "redirect_status": 307, "forward_query": false
+        }))
+        .unwrap();
+        assert_eq!(f.code, Field::Value("alice/promo".into()));
+        assert_eq!(f.title, Field::Value("T".into()));
+        assert_eq!(f.expires_at, Field::Value("2030-01-01T00:00:00.000Z".into()));
+        assert_eq!(f.tags, Field::Value(vec!["News".into(), "Sale".into()]));
+        assert_eq!(f.redirect_status, Field::Value(307));
+        assert_eq!(f.max_clicks, Field::Value(10));
     }
 
     #[test]
     fn names_every_offending_field() {
-        let errs = parse_new_link(&json!({"url": "ftp://x", "code": "a/b", "ulr": 1})).unwrap_err();
-        let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["ulr", "url", "code"]);
+        let errs = create(json!({
+            "url": "ftp://x", "code": "a/b", "ulr": 1, "title": "t".repeat(201), "max_clicks": 0,
+            "expires_at": "tomorrow", "redirect_status": 200, "tags": [""], "is_active": "yes",
+            "workspace_id": "a b"
+        }))
+        .unwrap_err();
+        assert_eq!(
+            fields(&errs),
+            ["ulr", "url", "code", "title", "is_active", "max_clicks", "expires_at", "tags", "workspace_id", "redirect_status"]
+        );
     }
 
     #[test]
-    fn wrong_types_and_missing_url_are_errors() {
-        let errs = parse_new_link(&json!({"url": 5})).unwrap_err();
-        assert_eq!(errs, vec![FieldError::new("url", "url must be a string")]);
-        let errs = parse_new_link(&json!({"code": ["x"]})).unwrap_err();
-        assert_eq!(errs.len(), 2);
-        let errs = parse_new_link(&json!([1, 2])).unwrap_err();
-        assert_eq!(errs[0].field, "");
+    fn refuses_expiry_in_the_past_and_loops() {
+        let errs = create(json!({"url": "https://ulo.ad/x", "expires_at": "2025-12-31T23:59:59Z"})).unwrap_err();
+        assert_eq!(fields(&errs), ["url", "expires_at"]);
+        assert!(errs[0].message.contains("loop"));
     }
 
     #[test]
-    fn redirect_record_defaults_status_for_old_records() {
+    fn redirect_status_out_of_range_is_an_error_not_a_wrap() {
+        let errs = create(json!({"url": "https://a.de", "redirect_status": 65_838})).unwrap_err();
+        assert_eq!(fields(&errs), ["redirect_status"]);
+    }
+
+    #[test]
+    fn update_is_partial_and_null_clears() {
+        let f = update(json!({"title": null, "password": ""})).unwrap();
+        assert_eq!(f.title, Field::Null);
+        assert_eq!(f.password, Field::Null);
+        assert!(f.url.is_absent());
+        assert_eq!(fields(&update(json!({})).unwrap_err()), [""]);
+        assert_eq!(fields(&update(json!({"url": null, "code": null})).unwrap_err()), ["url", "code"]);
+    }
+
+    #[test]
+    fn too_many_tags() {
+        let tags: Vec<String> = (0..21).map(|i| format!("t{i}")).collect();
+        assert_eq!(fields(&create(json!({"url": "https://a.de", "tags": tags})).unwrap_err()), ["tags"]);
+    }
+
+    #[test]
+    fn redirect_record_defaults_for_old_records_and_stays_small() {
         let r: RedirectRecord = serde_json::from_str(r#"{"link_id":"x","url":"https://a.de/"}"#).unwrap();
         assert_eq!(r.status, 302);
+        assert!(r.active);
+        assert_eq!(serde_json::to_string(&r).unwrap(), r#"{"link_id":"x","url":"https://a.de/","status":302}"#);
+    }
+
+    #[test]
+    fn times_are_stored_in_one_format() {
+        let t = parse_time("2030-05-06T07:08:09.5+02:00").unwrap();
+        assert_eq!(format_time(t), "2030-05-06T05:08:09.500Z");
+        assert_eq!(parse_time("2030-05-06"), None);
     }
 }

@@ -3,9 +3,15 @@
 
 pub mod cache;
 pub mod code;
+pub mod cors;
+pub mod fields;
 pub mod link;
+pub mod listing;
+pub mod precondition;
 pub mod problem;
 pub mod redirect;
 pub mod route;
+pub mod secret;
+pub mod slug;
 pub mod target;
 pub mod token;

@@ -4,9 +4,11 @@
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route<'a> {
     Health,
-    CreateLink,
     /// A single path segment that may be a short code.
     Redirect { code: &'a str },
+    Api(Api<'a>),
+    /// A CORS preflight for an API path.
+    Preflight,
     /// Under /api/ but no such resource.
     ApiNotFound,
     /// Not an API path and not shaped like a code.
@@ -14,23 +16,60 @@ pub enum Route<'a> {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Api<'a> {
+    OpenApi,
+    ListLinks,
+    CreateLink,
+    BulkCreate,
+    BulkDelete,
+    BulkUpdate,
+    BulkTag,
+    GetLink(&'a str),
+    UpdateLink(&'a str),
+    DeleteLink(&'a str),
+    LinkQr(&'a str),
+    ListTags,
+    CreateTag,
+    UpdateTag(&'a str),
+    DeleteTag(&'a str),
+    MergeTag(&'a str),
+    ListApiKeys,
+    CreateApiKey,
+    RevokeApiKey(&'a str),
+    PutUser(&'a str),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RouteError {
     MethodNotAllowed { allow: &'static str },
 }
 
-pub fn route<'a>(method: &str, path: &'a str) -> Result<Route<'a>, RouteError> {
+type Routed<'a> = Result<Route<'a>, RouteError>;
+
+fn by_method<'a>(method: &str, allow: &'static str, table: &[(&str, Api<'a>)]) -> Routed<'a> {
+    table
+        .iter()
+        .find(|(m, _)| *m == method || (method == "HEAD" && *m == "GET"))
+        .map(|(_, api)| Route::Api(api.clone()))
+        .ok_or(RouteError::MethodNotAllowed { allow })
+}
+
+pub fn route<'a>(method: &str, path: &'a str) -> Routed<'a> {
+    if let Some(rest) = path.strip_prefix("/api/v1/") {
+        if method == "OPTIONS" {
+            return Ok(Route::Preflight);
+        }
+        return api(method, rest);
+    }
+    if path == "/api" || path.starts_with("/api/") {
+        return Ok(Route::ApiNotFound);
+    }
     let read_only = |r: Route<'a>| match method {
         "GET" | "HEAD" => Ok(r),
         _ => Err(RouteError::MethodNotAllowed { allow: "GET, HEAD" }),
     };
     match path {
         "/health" => read_only(Route::Health),
-        "/api/v1/links" => match method {
-            "POST" => Ok(Route::CreateLink),
-            _ => Err(RouteError::MethodNotAllowed { allow: "POST" }),
-        },
-        "/api" => Ok(Route::ApiNotFound),
-        p if p.starts_with("/api/") => Ok(Route::ApiNotFound),
         p => {
             let seg = p.strip_prefix('/').unwrap_or(p);
             let seg = seg.strip_suffix('/').unwrap_or(seg);
@@ -41,6 +80,39 @@ pub fn route<'a>(method: &str, path: &'a str) -> Result<Route<'a>, RouteError> {
             }
         }
     }
+}
+
+fn api<'a>(method: &str, rest: &'a str) -> Routed<'a> {
+    let segs: Vec<&'a str> = rest.trim_end_matches('/').split('/').collect();
+    use Api::*;
+    match segs.as_slice() {
+        ["openapi.json"] => by_method(method, "GET, HEAD", &[("GET", OpenApi)]),
+        ["links"] => by_method(method, "GET, HEAD, POST", &[("GET", ListLinks), ("POST", CreateLink)]),
+        ["links", "bulk"] => by_method(method, "POST", &[("POST", BulkCreate)]),
+        ["links", "bulk", "delete"] => by_method(method, "POST", &[("POST", BulkDelete)]),
+        ["links", "bulk", "update"] => by_method(method, "POST", &[("POST", BulkUpdate)]),
+        ["links", "bulk", "tag"] => by_method(method, "POST", &[("POST", BulkTag)]),
+        ["links", id] if is_id(id) => by_method(
+            method,
+            "GET, HEAD, PATCH, DELETE",
+            &[("GET", GetLink(id)), ("PATCH", UpdateLink(id)), ("DELETE", DeleteLink(id))],
+        ),
+        ["links", id, "qr"] if is_id(id) => by_method(method, "GET, HEAD", &[("GET", LinkQr(id))]),
+        ["tags"] => by_method(method, "GET, HEAD, POST", &[("GET", ListTags), ("POST", CreateTag)]),
+        ["tags", id] if is_id(id) => {
+            by_method(method, "PATCH, DELETE", &[("PATCH", UpdateTag(id)), ("DELETE", DeleteTag(id))])
+        }
+        ["tags", id, "merge"] if is_id(id) => by_method(method, "POST", &[("POST", MergeTag(id))]),
+        ["api-keys"] => by_method(method, "GET, HEAD, POST", &[("GET", ListApiKeys), ("POST", CreateApiKey)]),
+        ["api-keys", id] if is_id(id) => by_method(method, "DELETE", &[("DELETE", RevokeApiKey(id))]),
+        ["users", id] if is_id(id) => by_method(method, "PUT", &[("PUT", PutUser(id))]),
+        _ => Ok(Route::ApiNotFound),
+    }
+}
+
+/// Record ids: PocketBase's 15 characters, or anything id-like up to 64 (imported data).
+fn is_id(s: &str) -> bool {
+    (1..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 /// Shape only (characters and length); reserved words are refused when links are created,
@@ -58,7 +130,16 @@ mod tests {
     fn routes_known_paths() {
         assert_eq!(route("GET", "/health"), Ok(Route::Health));
         assert_eq!(route("HEAD", "/health"), Ok(Route::Health));
-        assert_eq!(route("POST", "/api/v1/links"), Ok(Route::CreateLink));
+        assert_eq!(route("POST", "/api/v1/links"), Ok(Route::Api(Api::CreateLink)));
+        assert_eq!(route("GET", "/api/v1/links"), Ok(Route::Api(Api::ListLinks)));
+        assert_eq!(route("GET", "/api/v1/links/abc123"), Ok(Route::Api(Api::GetLink("abc123"))));
+        assert_eq!(route("PATCH", "/api/v1/links/abc123/"), Ok(Route::Api(Api::UpdateLink("abc123"))));
+        assert_eq!(route("GET", "/api/v1/links/abc/qr"), Ok(Route::Api(Api::LinkQr("abc"))));
+        assert_eq!(route("POST", "/api/v1/links/bulk/tag"), Ok(Route::Api(Api::BulkTag)));
+        assert_eq!(route("POST", "/api/v1/tags/t1/merge"), Ok(Route::Api(Api::MergeTag("t1"))));
+        assert_eq!(route("DELETE", "/api/v1/api-keys/k1"), Ok(Route::Api(Api::RevokeApiKey("k1"))));
+        assert_eq!(route("PUT", "/api/v1/users/u1"), Ok(Route::Api(Api::PutUser("u1"))));
+        assert_eq!(route("OPTIONS", "/api/v1/links"), Ok(Route::Preflight));
         assert_eq!(route("GET", "/abc"), Ok(Route::Redirect { code: "abc" }));
         assert_eq!(route("HEAD", "/abc/"), Ok(Route::Redirect { code: "abc" }));
         assert_eq!(route("GET", "/Ab_c-9"), Ok(Route::Redirect { code: "Ab_c-9" }));
@@ -67,8 +148,12 @@ mod tests {
     #[test]
     fn wrong_methods_name_the_allowed_ones() {
         assert_eq!(
-            route("GET", "/api/v1/links"),
-            Err(RouteError::MethodNotAllowed { allow: "POST" })
+            route("DELETE", "/api/v1/links"),
+            Err(RouteError::MethodNotAllowed { allow: "GET, HEAD, POST" })
+        );
+        assert_eq!(
+            route("POST", "/api/v1/links/abc"),
+            Err(RouteError::MethodNotAllowed { allow: "GET, HEAD, PATCH, DELETE" })
         );
         assert_eq!(route("POST", "/abc"), Err(RouteError::MethodNotAllowed { allow: "GET, HEAD" }));
         assert_eq!(
@@ -80,7 +165,10 @@ mod tests {
     #[test]
     fn unknown_paths() {
         assert_eq!(route("GET", "/api/v1/nope"), Ok(Route::ApiNotFound));
+        assert_eq!(route("GET", "/api/v1/links/a%20b"), Ok(Route::ApiNotFound));
+        assert_eq!(route("GET", "/api/v1/links/a/b/c"), Ok(Route::ApiNotFound));
         assert_eq!(route("POST", "/api"), Ok(Route::ApiNotFound));
+        assert_eq!(route("GET", "/api/v2/links"), Ok(Route::ApiNotFound));
         assert_eq!(route("GET", "/"), Ok(Route::NotFound));
         assert_eq!(route("GET", "/a/b"), Ok(Route::NotFound));
         assert_eq!(route("GET", "/%F0%9F%98%80"), Ok(Route::NotFound));

@@ -14,6 +14,9 @@ pub enum TargetError {
     SchemeNotAllowed(String),
     CredentialsNotAllowed,
     MissingHost,
+    /// The target is this service's own short domain: the link would redirect to itself.
+    RedirectLoop(String),
+    Blocked(String),
 }
 
 impl TargetError {
@@ -29,6 +32,10 @@ impl TargetError {
                 "url must not contain a user name or password".into()
             }
             TargetError::MissingHost => "url must have a host".into(),
+            TargetError::RedirectLoop(h) => {
+                format!("url must not point to the short domain {h} (it would redirect in a loop)")
+            }
+            TargetError::Blocked(d) => format!("links to {d} are not allowed"),
         }
     }
 }
@@ -63,9 +70,100 @@ pub fn normalise(raw: &str) -> Result<String, TargetError> {
     Ok(out)
 }
 
+/// Where links may not point: the service's own short hosts (a link to a short link is a
+/// loop or a chain that hides the real target) and a configurable blocklist. Hosts are
+/// lowercase ASCII (punycode), as `normalise` produces them.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    pub own_hosts: Vec<String>,
+    pub blocked_domains: Vec<String>,
+}
+
+impl Policy {
+    /// Parses comma-separated host lists as configured, normalising IDNs to punycode.
+    pub fn new(own_hosts: &[String], blocked: &[String]) -> Self {
+        let norm = |list: &[String]| -> Vec<String> {
+            list.iter()
+                .map(|h| h.trim().trim_start_matches("*.").trim_end_matches('.'))
+                .filter(|h| !h.is_empty())
+                .map(|h| idna::domain_to_ascii(h).unwrap_or_else(|_| h.to_ascii_lowercase()))
+                .collect()
+        };
+        Policy { own_hosts: norm(own_hosts), blocked_domains: norm(blocked) }
+    }
+
+    /// Normalises `raw` and applies the policy.
+    pub fn check(&self, raw: &str) -> Result<String, TargetError> {
+        let out = normalise(raw)?;
+        let host = Url::parse(&out)
+            .ok()
+            .and_then(|u| u.host_str().map(|h| h.trim_end_matches('.').to_string()))
+            .unwrap_or_default();
+        if self.own_hosts.iter().any(|h| *h == host) {
+            return Err(TargetError::RedirectLoop(host));
+        }
+        // A blocked domain blocks its subdomains too: "evil.example" blocks "a.evil.example".
+        if let Some(d) = self
+            .blocked_domains
+            .iter()
+            .find(|d| host == **d || host.ends_with(&format!(".{d}")))
+        {
+            return Err(TargetError::Blocked(d.clone()));
+        }
+        Ok(out)
+    }
+}
+
+/// The URL as a person reads it: the host in Unicode (stored as punycode).
+pub fn display(url: &str) -> String {
+    let Ok(parsed) = Url::parse(url) else { return url.to_string() };
+    match parsed.host_str() {
+        Some(host) if host.contains("xn--") => {
+            let (unicode, result) = idna::domain_to_unicode(host);
+            if result.is_err() {
+                return url.to_string();
+            }
+            // Replace only the host part of the serialisation.
+            let prefix = format!("{}://", parsed.scheme());
+            match url.strip_prefix(&prefix).and_then(|rest| rest.strip_prefix(host)) {
+                Some(rest) => format!("{prefix}{unicode}{rest}"),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn policy() -> Policy {
+        Policy::new(&["ulo.ad".into(), "www.ulo.ad".into()], &["evil.example".into(), "bäd.example".into()])
+    }
+
+    #[test]
+    fn refuses_links_to_the_short_domain() {
+        assert_eq!(policy().check("https://ulo.ad/abc"), Err(TargetError::RedirectLoop("ulo.ad".into())));
+        assert_eq!(policy().check("https://ULO.AD./x"), Err(TargetError::RedirectLoop("ulo.ad".into())));
+        assert!(policy().check("https://docs.ulo.ad/").is_ok());
+    }
+
+    #[test]
+    fn refuses_blocked_domains_and_their_subdomains() {
+        let p = policy();
+        assert_eq!(p.check("https://evil.example/"), Err(TargetError::Blocked("evil.example".into())));
+        assert_eq!(p.check("http://a.b.evil.example/"), Err(TargetError::Blocked("evil.example".into())));
+        assert!(p.check("https://notevil.example/").is_ok());
+        assert!(matches!(p.check("https://bäd.example/"), Err(TargetError::Blocked(_))));
+    }
+
+    #[test]
+    fn displays_punycode_hosts_in_unicode() {
+        assert_eq!(display("https://xn--bcher-kva.de/a?b=xn--"), "https://bücher.de/a?b=xn--");
+        assert_eq!(display("https://example.com/"), "https://example.com/");
+        assert_eq!(display("https://xn--bcher-kva.de:8080/"), "https://bücher.de:8080/");
+    }
 
     #[test]
     fn accepts_and_normalises_http_and_https() {

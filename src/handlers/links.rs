@@ -2,124 +2,308 @@
 
 use serde::Serialize;
 use serde_json::{json, Value};
-use worker::{Context, Env, Request, Response};
 
-use crate::config::Config;
-use crate::domain::link::{self, Link, RedirectRecord};
-use crate::domain::token;
+use super::publish::{publish, Change};
+use super::Ctx;
+use crate::domain::fields::{Field, Reader};
+use crate::domain::link::{self, Link, LinkFields, Rules};
+use crate::domain::{listing, precondition, target};
 use crate::error::ApiError;
-use crate::runtime::{self, memory};
-use crate::store::kv::RedirectKv;
-use crate::store::links_db::{Insert, LinksDb};
-use crate::{http, log};
+use crate::http::Reply;
+use crate::store::links_db::{Insert, LinkValues, LinksDb, Update};
+use crate::{crypto, log, runtime};
 
 /// How often a random code is redrawn after a collision before giving up. With 55^7
 /// codes a second draw is already rare; five makes failure practically impossible.
 const RANDOM_CODE_ATTEMPTS: usize = 5;
+pub const MAX_BULK: usize = 100;
 
 #[derive(Serialize)]
 struct LinkView<'a> {
     #[serde(flatten)]
     link: &'a Link,
     short_url: String,
+    /// The target with its host in Unicode, for display (`url` is what is stored: punycode).
+    url_display: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<&'static str>,
 }
 
-pub async fn create(
-    mut req: Request,
-    env: &Env,
-    ctx: &Context,
-    cfg: &Config,
-) -> Result<Response, ApiError> {
-    authenticate(&req, env)?;
-    let body = read_json(&mut req, cfg.max_body_bytes).await?;
-    let new = link::parse_new_link(&body).map_err(ApiError::Validation)?;
-
-    let db = LinksDb::from_env(env)?;
-    let id = runtime::random_id();
-    let now = runtime::now_iso();
-    let created = match &new.code {
-        Some(code) => match db.insert(&id, code, &new.url, &now).await? {
-            Insert::Created(l) => l,
-            Insert::CodeTaken => return Err(ApiError::CodeTaken(code.clone())),
-        },
-        None => insert_with_random_code(&db, &id, &new.url, &now).await?,
+fn view(c: &Ctx, link: &Link, with_warnings: bool) -> Value {
+    let v = LinkView {
+        link,
+        short_url: short_url(c, &link.code),
+        url_display: target::display(&link.url),
+        warnings: if with_warnings { link.warnings() } else { Vec::new() },
     };
-
-    publish(env, ctx, cfg, &created.code, created.redirect_record()).await;
-    log::info("link_created", json!({ "link_id": created.id, "code": created.code }));
-
-    let view = LinkView { link: &created, short_url: format!("{}/{}", cfg.short_base_url, created.code) };
-    let location = format!("/api/v1/links/{}", created.id);
-    Ok(http::json(201, &view, &[("location", &location), ("cache-control", "no-store")]))
+    serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
-async fn insert_with_random_code(
-    db: &LinksDb,
-    id: &str,
-    url: &str,
-    now: &str,
-) -> Result<Link, ApiError> {
-    for _ in 0..RANDOM_CODE_ATTEMPTS {
-        if let Insert::Created(l) = db.insert(id, &runtime::random_code(), url, now).await? {
-            return Ok(l);
+pub fn short_url(c: &Ctx, code: &str) -> String {
+    match code.split_once('/') {
+        Some((user, code)) => format!("{}/u/{user}/{code}", c.cfg.short_base_url),
+        None => format!("{}/{code}", c.cfg.short_base_url),
+    }
+}
+
+fn link_reply(c: &Ctx, status: u16, link: &Link) -> Reply {
+    let mut r = Reply::json(status, &view(c, link, true)).header("etag", link.etag());
+    if status == 201 {
+        r = r.header("location", format!("/api/v1/links/{}", link.id));
+    }
+    r
+}
+
+fn rules<'a>(c: &'a Ctx) -> Rules<'a> {
+    Rules { policy: &c.cfg.target_policy, username: c.who.username.as_deref(), now: runtime::now_utc() }
+}
+
+fn db(c: &Ctx) -> Result<LinksDb, ApiError> {
+    Ok(LinksDb::from_env(c.env)?)
+}
+
+/// Turns validated fields into column values; the password is hashed here, so plain text
+/// never reaches the store.
+async fn to_values(f: LinkFields) -> Result<LinkValues, ApiError> {
+    fn nullable<T>(f: Field<T>) -> Option<Option<T>> {
+        match f {
+            Field::Absent => None,
+            Field::Null => Some(None),
+            Field::Value(v) => Some(Some(v)),
         }
     }
-    Err(ApiError::Internal("no free random code after several attempts".into()))
+    let password_hash = match f.password {
+        Field::Value(p) => Some(Some(crypto::hash_password(&p).await.map_err(ApiError::Internal)?)),
+        Field::Null => Some(None),
+        Field::Absent => None,
+    };
+    Ok(LinkValues {
+        url: f.url.into_option(),
+        code: f.code.into_option(),
+        title: nullable(f.title),
+        description: nullable(f.description),
+        is_active: f.is_active.into_option(),
+        password_hash,
+        max_clicks: nullable(f.max_clicks),
+        expires_at: nullable(f.expires_at),
+        utm_source: nullable(f.utm_source),
+        utm_medium: nullable(f.utm_medium),
+        utm_campaign: nullable(f.utm_campaign),
+        workspace_id: nullable(f.workspace_id),
+        redirect_status: f.redirect_status.into_option(),
+        forward_query: f.forward_query.into_option(),
+        tags: match f.tags {
+            Field::Value(t) => Some(t),
+            Field::Null => Some(Vec::new()),
+            Field::Absent => None,
+        },
+    })
 }
 
-/// Makes a written link visible to the redirect path: KV record, and this isolate's memory
-/// (dropping a cached "not found"). A failed KV write does not fail the request: D1 has the
-/// link and the redirect path falls back to it, then writes KV itself. One retry runs
-/// after the response.
-async fn publish(env: &Env, ctx: &Context, cfg: &Config, code: &str, record: RedirectRecord) {
-    memory::forget(cfg, code);
-    let first = match RedirectKv::from_env(env, cfg.kv_cache_ttl_s) {
-        Ok(kv) => kv.put(code, &record).await,
-        Err(e) => Err(e),
+pub async fn create(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
+    let fields = link::parse_create(body, &rules(c)).map_err(ApiError::Validation)?;
+    let link = create_one(c, fields).await?;
+    Ok(link_reply(c, 201, &link))
+}
+
+async fn create_one(c: &Ctx<'_>, fields: LinkFields) -> Result<Link, ApiError> {
+    let mut values = to_values(fields).await?;
+    let db = db(c)?;
+    let id = runtime::random_id();
+    let now = runtime::now_iso();
+    let owner = c.who.owner();
+    let link = match values.code.clone() {
+        Some(code) => match db.insert(&id, owner, &values, &now).await? {
+            Insert::Created(l) => l,
+            Insert::CodeTaken => return Err(ApiError::code_taken(&code)),
+        },
+        None => {
+            let mut created = None;
+            for _ in 0..RANDOM_CODE_ATTEMPTS {
+                values.code = Some(runtime::random_code());
+                if let Insert::Created(l) = db.insert(&id, owner, &values, &now).await? {
+                    created = Some(l);
+                    break;
+                }
+            }
+            created.ok_or_else(|| ApiError::Internal("no free random code after several attempts".into()))?
+        }
     };
-    if let Err(e) = first {
-        log::warn("kv_publish_failed", json!({ "code": code, "cause": e.to_string(), "retry": true }));
-        let (env, code, ttl) = (env.clone(), code.to_string(), cfg.kv_cache_ttl_s);
-        ctx.wait_until(async move {
-            let retry = match RedirectKv::from_env(&env, ttl) {
-                Ok(kv) => kv.put(&code, &record).await,
-                Err(e) => Err(e),
-            };
-            if let Err(e) = retry {
-                log::error("kv_publish_retry_failed", json!({ "code": code, "cause": e.to_string() }));
+    publish(c.env, c.ctx, c.cfg, vec![(link.code.clone(), Some(link.redirect_record()))]).await;
+    log::info("link_created", json!({ "link_id": link.id, "code": link.code }));
+    Ok(link)
+}
+
+pub async fn get(c: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
+    let link = db(c)?.get(id, c.who.owner()).await?.ok_or(ApiError::NotFound)?;
+    Ok(Reply::json(200, &view(c, &link, false)).header("etag", link.etag()))
+}
+
+pub async fn update(c: &Ctx<'_>, id: &str, body: &Value, if_match: Option<String>) -> Result<Reply, ApiError> {
+    let fields = link::parse_update(body, &rules(c)).map_err(ApiError::Validation)?;
+    let db = db(c)?;
+    let current = db.get(id, c.who.owner()).await?.ok_or(ApiError::NotFound)?;
+    if let Some(versions) = if_match.as_deref().and_then(precondition::if_match_versions) {
+        if !versions.contains(&current.version) {
+            return Err(ApiError::PreconditionFailed { current_etag: current.etag() });
+        }
+    }
+    let values = to_values(fields).await?;
+    let (link, old_code) = match db.update(&current, &values, &runtime::now_iso()).await? {
+        Update::Updated { link, old_code } => (link, old_code),
+        Update::Stale => return Err(ApiError::PreconditionFailed { current_etag: current.etag() }),
+        Update::CodeTaken => return Err(ApiError::code_taken(values.code.as_deref().unwrap_or_default())),
+    };
+    let mut changes: Vec<Change> = vec![(link.code.clone(), Some(link.redirect_record()))];
+    if old_code != link.code {
+        changes.push((old_code, None));
+    }
+    publish(c.env, c.ctx, c.cfg, changes).await;
+    log::info("link_updated", json!({ "link_id": link.id, "version": link.version }));
+    Ok(link_reply(c, 200, &link))
+}
+
+pub async fn delete(c: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
+    let deleted = db(c)?.delete(&[id.to_string()], c.who.owner()).await?;
+    let Some((id, code)) = deleted.into_iter().next() else { return Err(ApiError::NotFound) };
+    publish(c.env, c.ctx, c.cfg, vec![(code, None)]).await;
+    log::info("link_deleted", json!({ "link_id": id }));
+    Ok(Reply::no_content())
+}
+
+pub async fn list(c: &Ctx<'_>, pairs: &[(String, String)]) -> Result<Reply, ApiError> {
+    let q = listing::parse(pairs).map_err(ApiError::Validation)?;
+    let mut rows = db(c)?.list(c.who.owner(), &q, &runtime::now_iso()).await?;
+    let has_more = rows.len() > q.limit as usize;
+    rows.truncate(q.limit as usize);
+    let next_cursor = match (has_more, rows.last()) {
+        (true, Some(last)) => Some(
+            listing::Cursor {
+                s: q.sort,
+                c: match q.sort {
+                    listing::Sort::Created => json!(last.created_at),
+                    listing::Sort::Clicks => json!(last.click_count),
+                },
+                id: last.id.clone(),
+            }
+            .encode(),
+        ),
+        _ => None,
+    };
+    let data: Vec<Value> = rows.iter().map(|l| view(c, l, false)).collect();
+    Ok(Reply::json(200, &json!({ "data": data, "next_cursor": next_cursor })))
+}
+
+/// Each item succeeds or fails on its own; the answer lists every item's outcome in order.
+pub async fn bulk_create(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
+    let mut r = Reader::new(body, &["links"]).map_err(ApiError::Validation)?;
+    let items = match body.get("links") {
+        Some(Value::Array(items)) if !items.is_empty() && items.len() <= MAX_BULK => items.clone(),
+        _ => {
+            r.error("links", format!("links must be an array of 1 to {MAX_BULK} links"));
+            Vec::new()
+        }
+    };
+    r.finish(|| ()).map_err(ApiError::Validation)?;
+    let mut results = Vec::with_capacity(items.len());
+    let (mut created, mut failed) = (0, 0);
+    for (index, item) in items.iter().enumerate() {
+        let outcome = match link::parse_create(item, &rules(c)) {
+            Err(errors) => Err(ApiError::Validation(errors)),
+            Ok(fields) => create_one(c, fields).await,
+        };
+        results.push(match outcome {
+            Ok(link) => {
+                created += 1;
+                json!({ "index": index, "status": 201, "link": view(c, &link, true) })
+            }
+            Err(e @ ApiError::Unavailable { .. }) => return Err(e),
+            Err(e) => {
+                failed += 1;
+                let p = e.to_problem();
+                json!({ "index": index, "status": p.status, "error": p })
             }
         });
     }
+    Ok(Reply::json(200, &json!({ "created": created, "failed": failed, "results": results })))
 }
 
-/// The dashboard's server authenticates with the service token (a wrangler secret).
-fn authenticate(req: &Request, env: &Env) -> Result<(), ApiError> {
-    let header = req.headers().get("authorization").ok().flatten();
-    let presented = token::bearer(header.as_deref()).ok_or(ApiError::Unauthorized)?;
-    let Ok(expected) = env.secret("SERVICE_TOKEN").map(|s| s.to_string()) else {
-        log::error("service_token_missing", json!({ "hint": "wrangler secret put SERVICE_TOKEN" }));
-        return Err(ApiError::Unauthorized);
+/// `{"ids": [...]}` with 1 to 100 ids, plus whatever else the operation reads.
+fn read_ids(r: &mut Reader) -> Vec<String> {
+    match r.strings("ids") {
+        Field::Value(mut ids) if (1..=MAX_BULK).contains(&ids.len()) => {
+            ids.sort();
+            ids.dedup();
+            ids
+        }
+        Field::Value(_) | Field::Null | Field::Absent => {
+            if !r.errors.iter().any(|e| e.field == "ids") {
+                r.error("ids", format!("ids must be an array of 1 to {MAX_BULK} link ids"));
+            }
+            Vec::new()
+        }
+    }
+}
+
+fn outcome(ids: &[String], done: &[String]) -> Value {
+    let not_found: Vec<&String> = ids.iter().filter(|id| !done.contains(id)).collect();
+    json!({ "updated": done, "not_found": not_found })
+}
+
+pub async fn bulk_delete(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
+    let mut r = Reader::new(body, &["ids"]).map_err(ApiError::Validation)?;
+    let ids = read_ids(&mut r);
+    r.finish(|| ()).map_err(ApiError::Validation)?;
+    let deleted = db(c)?.delete(&ids, c.who.owner()).await?;
+    let done: Vec<String> = deleted.iter().map(|(id, _)| id.clone()).collect();
+    publish(c.env, c.ctx, c.cfg, deleted.into_iter().map(|(_, code)| (code, None)).collect()).await;
+    let not_found: Vec<&String> = ids.iter().filter(|id| !done.contains(id)).collect();
+    Ok(Reply::json(200, &json!({ "deleted": done, "not_found": not_found })))
+}
+
+pub async fn bulk_update(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
+    let mut r = Reader::new(body, &["ids", "is_active"]).map_err(ApiError::Validation)?;
+    let ids = read_ids(&mut r);
+    let active = r.bool("is_active");
+    let active = r.require("is_active", active);
+    r.finish(|| ()).map_err(ApiError::Validation)?;
+    let active = active.unwrap_or(true);
+    let links = db(c)?.set_active(&ids, c.who.owner(), active, &runtime::now_iso()).await?;
+    publish(c.env, c.ctx, c.cfg, links.iter().map(|l| (l.code.clone(), Some(l.redirect_record()))).collect()).await;
+    let done: Vec<String> = links.into_iter().map(|l| l.id).collect();
+    Ok(Reply::json(200, &outcome(&ids, &done)))
+}
+
+pub async fn bulk_tag(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
+    let mut r = Reader::new(body, &["ids", "add", "remove"]).map_err(ApiError::Validation)?;
+    let ids = read_ids(&mut r);
+    let names = |r: &mut Reader, field: &str| match r.strings(field) {
+        Field::Value(list) => link::normalise_tag_names(&list).unwrap_or_else(|msg| {
+            r.error(field, msg);
+            Vec::new()
+        }),
+        _ => Vec::new(),
     };
-    if expected.is_empty() || !token::constant_time_eq(presented.as_bytes(), expected.as_bytes()) {
-        return Err(ApiError::Unauthorized);
+    let add = names(&mut r, "add");
+    let remove = names(&mut r, "remove");
+    if r.errors.is_empty() && add.is_empty() && remove.is_empty() {
+        r.error("add", "send tags to add or remove");
     }
-    Ok(())
+    r.finish(|| ()).map_err(ApiError::Validation)?;
+    let done = db(c)?.retag(&ids, c.who.owner(), &add, &remove, &runtime::now_iso()).await?;
+    Ok(Reply::json(200, &outcome(&ids, &done)))
 }
 
-/// Reads a JSON body: content type first, then size (declared, then actual), then syntax.
-async fn read_json(req: &mut Request, max: usize) -> Result<Value, ApiError> {
-    let content_type = req.headers().get("content-type").ok().flatten().unwrap_or_default();
-    let media = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    if media != "application/json" {
-        return Err(ApiError::UnsupportedMediaType);
-    }
-    let declared = req.headers().get("content-length").ok().flatten();
-    if declared.and_then(|v| v.trim().parse::<usize>().ok()).is_some_and(|n| n > max) {
-        return Err(ApiError::PayloadTooLarge { max });
-    }
-    let bytes = req.bytes().await.map_err(|e| ApiError::InvalidJson(e.to_string()))?;
-    if bytes.len() > max {
-        return Err(ApiError::PayloadTooLarge { max });
-    }
-    serde_json::from_slice(&bytes).map_err(|e| ApiError::InvalidJson(e.to_string()))
+/// The short link as a QR code (SVG), made here rather than by a third-party service.
+pub async fn qr(c: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
+    let link = db(c)?.get(id, c.who.owner()).await?.ok_or(ApiError::NotFound)?;
+    let url = short_url(c, &link.code);
+    let code = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|e| ApiError::Internal(format!("qr: {e}")))?;
+    let svg = code
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(256, 256)
+        .quiet_zone(true)
+        .build();
+    Ok(Reply::raw("image/svg+xml", svg.into_bytes(), "private, max-age=300"))
 }

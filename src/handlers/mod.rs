@@ -1,3 +1,21 @@
+pub mod api;
 pub mod health;
+pub mod keys;
 pub mod links;
+pub mod publish;
 pub mod redirect;
+pub mod request;
+pub mod tags;
+
+use worker::{Context, Env};
+
+use crate::auth::Principal;
+use crate::config::Config;
+
+/// What every API handler gets: the bindings, the config, and who is calling.
+pub struct Ctx<'a> {
+    pub env: &'a Env,
+    pub ctx: &'a Context,
+    pub cfg: &'a Config,
+    pub who: &'a Principal,
+}

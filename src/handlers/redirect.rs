@@ -8,7 +8,7 @@ use worker::{Context, Env, Request, Response};
 use crate::config::Config;
 use crate::domain::link::RedirectRecord;
 use crate::domain::problem::Problem;
-use crate::domain::redirect::{self, CACHE_CONTROL};
+use crate::domain::redirect::{self, Decision, CACHE_CONTROL};
 use crate::runtime::memory;
 use crate::store::kv::RedirectKv;
 use crate::store::links_db::LinksDb;
@@ -34,13 +34,17 @@ impl Layer {
 }
 
 pub async fn serve(req: &Request, code: &str, env: &Env, ctx: &Context, cfg: &Config) -> Response {
-    let accept = req.headers().get("accept").ok().flatten();
+    // Only the error pages read Accept: a hit pays for no header it does not need.
+    let accept = || req.headers().get("accept").ok().flatten();
     match lookup(code, env, ctx, cfg).await {
-        Ok((Some(record), layer)) => redirect_response(&record, layer),
-        Ok((None, layer)) => not_found(code, layer, accept.as_deref()),
+        Ok((Some(record), layer)) => match redirect::decide(&record, crate::runtime::now_ms()) {
+            Decision::Redirect { status, location } => redirect_response(status, &location, layer),
+            Decision::Gone => gone(code, layer, accept().as_deref()),
+        },
+        Ok((None, layer)) => not_found(code, layer, accept().as_deref()),
         Err(e) => {
             log::error("lookup_failed", json!({ "code": code, "cause": e.to_string() }));
-            unavailable(accept.as_deref())
+            unavailable(accept().as_deref())
         }
     }
 }
@@ -91,19 +95,25 @@ fn write_back(env: Env, ctx: &Context, code: &str, record: RedirectRecord, cache
     });
 }
 
-fn redirect_response(record: &RedirectRecord, layer: Layer) -> Response {
-    let r = redirect::decide(record);
-    http::respond(
-        r.status,
-        "text/plain; charset=utf-8",
-        Vec::new(),
-        &[
-            ("location", &r.location),
-            ("cache-control", CACHE_CONTROL),
-            ("referrer-policy", "unsafe-url"),
-            (http::SERVED_FROM, layer.name()),
-        ],
+/// The hot path's response: three headers, no body.
+fn redirect_response(status: u16, location: &str, layer: Layer) -> Response {
+    http::empty(
+        status,
+        &[("location", location), ("cache-control", CACHE_CONTROL), (http::SERVED_FROM, layer.name())],
     )
+}
+
+fn gone(code: &str, layer: Layer, accept: Option<&str>) -> Response {
+    let headers = [("cache-control", CACHE_CONTROL), (http::SERVED_FROM, layer.name())];
+    if http::wants_json(accept) {
+        let p = Problem::new(410, "link_gone", "Link no longer available")
+            .with_detail(format!("the link '{code}' was deactivated or has expired"));
+        return http::json_problem(&p, &headers);
+    }
+    let page = "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\">\
+        <meta name=\"viewport\" content=\"width=device-width\"><title>Link no longer available</title>\
+        <h1>Link no longer available</h1><p>This short link was deactivated or has expired.</p></html>";
+    http::respond(410, "text/html; charset=utf-8", page.into(), &headers)
 }
 
 fn not_found(code: &str, layer: Layer, accept: Option<&str>) -> Response {

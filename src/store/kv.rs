@@ -51,3 +51,9 @@ impl RedirectKv {
             .map_err(|e| StoreError::unavailable("KV", e))
     }
 }
+
+impl RedirectKv {
+    pub async fn delete(&self, code: &str) -> Result<(), StoreError> {
+        self.kv.delete(&Self::key(code)).await.map_err(|e| StoreError::unavailable("KV", e))
+    }
+}

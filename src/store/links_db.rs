@@ -1,26 +1,27 @@
-//! Links in D1, the source of truth.
+//! Links in D1, the source of truth. Every query is scoped to its owner (`user_id IS ?`,
+//! which also matches NULL, the service's own namespace): another user's link is simply
+//! not found.
 
 use serde::Deserialize;
-use worker::wasm_bindgen::JsValue;
-use worker::{D1Database, Env};
+use serde_json::Value;
+use worker::{D1Database, D1PreparedStatement, Env};
 
+use super::d1::{self, P};
 use super::StoreError;
 use crate::domain::link::{Link, RedirectRecord};
-
-pub const BINDING: &str = "DB";
+use crate::domain::listing::{self, ListQuery, Sort, StatusFilter};
 
 /// The default short domain. Codes are unique per domain; a column now means adding
 /// custom domains later needs no rewrite of the unique index.
 pub const DEFAULT_DOMAIN: &str = "";
 
-pub struct LinksDb {
-    db: D1Database,
-}
-
-pub enum Insert {
-    Created(Link),
-    CodeTaken,
-}
+const LINK_SELECT: &str = "SELECT l.id, l.code, l.url, l.title, l.description, l.is_active, \
+    l.password_hash IS NOT NULL AS has_password, l.max_clicks, l.expires_at, l.click_count, \
+    l.last_clicked_at, l.utm_source, l.utm_medium, l.utm_campaign, l.user_id, l.workspace_id, \
+    l.redirect_status, l.forward_query, l.created_at, l.updated_at, l.version, \
+    (SELECT json_group_array(t.name) FROM link_tags lt JOIN tags t ON t.id = lt.tag_id \
+     WHERE lt.link_id = l.id) AS tags \
+    FROM links l";
 
 /// A row as D1 hands it over: SQLite has no booleans, and JS numbers arrive as floats.
 #[derive(Deserialize)]
@@ -28,26 +29,61 @@ struct LinkRow {
     id: String,
     code: String,
     url: String,
-    redirect_status: f64,
+    title: Option<String>,
+    description: Option<String>,
     is_active: f64,
+    has_password: f64,
+    max_clicks: Option<f64>,
+    expires_at: Option<String>,
     click_count: f64,
+    last_clicked_at: Option<String>,
+    utm_source: Option<String>,
+    utm_medium: Option<String>,
+    utm_campaign: Option<String>,
+    user_id: Option<String>,
+    workspace_id: Option<String>,
+    redirect_status: f64,
+    forward_query: f64,
     created_at: String,
     updated_at: String,
+    version: f64,
+    tags: Option<String>,
 }
 
 impl From<LinkRow> for Link {
     fn from(r: LinkRow) -> Self {
+        let mut tags: Vec<String> =
+            r.tags.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
+        tags.sort();
         Link {
             id: r.id,
             code: r.code,
             url: r.url,
+            title: r.title,
+            description: r.description,
+            is_active: d1::flag(r.is_active),
+            has_password: d1::flag(r.has_password),
+            max_clicks: r.max_clicks.map(d1::uint),
+            expires_at: r.expires_at,
+            click_count: d1::uint(r.click_count),
+            last_clicked_at: r.last_clicked_at,
+            tags,
+            utm_source: r.utm_source,
+            utm_medium: r.utm_medium,
+            utm_campaign: r.utm_campaign,
+            user_id: r.user_id,
+            workspace_id: r.workspace_id,
             redirect_status: r.redirect_status as u16,
-            is_active: r.is_active != 0.0,
-            click_count: r.click_count.max(0.0) as u64,
+            forward_query: d1::flag(r.forward_query),
             created_at: r.created_at,
             updated_at: r.updated_at,
+            version: d1::uint(r.version),
         }
     }
+}
+
+fn link_from_value(v: Value) -> Result<Link, StoreError> {
+    serde_json::from_value::<LinkRow>(v).map(Link::from).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 #[derive(Deserialize)]
@@ -55,68 +91,414 @@ struct RedirectRow {
     id: String,
     url: String,
     redirect_status: f64,
+    is_active: f64,
+    expires_at: Option<String>,
 }
 
-const LINK_COLUMNS: &str =
-    "id, code, url, redirect_status, is_active, click_count, created_at, updated_at";
+/// Column values of a link write, already validated and (for the password) hashed.
+#[derive(Debug, Default, Clone)]
+pub struct LinkValues {
+    pub url: Option<String>,
+    pub code: Option<String>,
+    pub title: Option<Option<String>>,
+    pub description: Option<Option<String>>,
+    pub is_active: Option<bool>,
+    pub password_hash: Option<Option<String>>,
+    pub max_clicks: Option<Option<u64>>,
+    pub expires_at: Option<Option<String>>,
+    pub utm_source: Option<Option<String>>,
+    pub utm_medium: Option<Option<String>>,
+    pub utm_campaign: Option<Option<String>>,
+    pub workspace_id: Option<Option<String>>,
+    pub redirect_status: Option<u16>,
+    pub forward_query: Option<bool>,
+    /// `Some`: replace the link's tags with these names (created for the owner if new).
+    pub tags: Option<Vec<String>>,
+}
 
-fn d1_err(e: worker::Error) -> StoreError {
-    StoreError::unavailable("D1", e)
+pub enum Insert {
+    Created(Link),
+    CodeTaken,
+}
+
+pub enum Update {
+    Updated { link: Link, old_code: String },
+    /// The link exists but its version is not the one the client expected.
+    Stale,
+    CodeTaken,
+}
+
+pub struct LinksDb {
+    db: D1Database,
 }
 
 impl LinksDb {
     pub fn from_env(env: &Env) -> Result<Self, StoreError> {
-        env.d1(BINDING).map(|db| Self { db }).map_err(d1_err)
+        d1::database(env).map(|db| Self { db })
     }
 
-    /// Inserts a link unless its code is taken. The unique index on (domain, code) decides,
-    /// in one statement: two concurrent creates of one code cannot both succeed, which a
-    /// read-then-write could not promise.
+    /// Inserts a link unless its code is taken, with its tags, in one transaction. The
+    /// unique index on (domain, code) decides: two concurrent creates of one code cannot
+    /// both succeed, which a read-then-write could not promise.
     pub async fn insert(
         &self,
         id: &str,
-        code: &str,
-        url: &str,
+        owner: Option<&str>,
+        v: &LinkValues,
         now: &str,
     ) -> Result<Insert, StoreError> {
+        let code = v.code.clone().unwrap_or_default();
+        let opt = |o: &Option<Option<String>>| P::from(o.clone().flatten());
+        let insert = d1::stmt(
+            &self.db,
+            "INSERT INTO links (id, domain, code, url, title, description, is_active, password_hash, \
+               max_clicks, expires_at, utm_source, utm_medium, utm_campaign, user_id, workspace_id, \
+               redirect_status, forward_query, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18) \
+             ON CONFLICT (domain, code) DO NOTHING",
+            &[
+                id.into(),
+                DEFAULT_DOMAIN.into(),
+                code.as_str().into(),
+                v.url.clone().unwrap_or_default().into(),
+                opt(&v.title),
+                opt(&v.description),
+                v.is_active.unwrap_or(true).into(),
+                opt(&v.password_hash),
+                v.max_clicks.flatten().map(|n| n as i64).into(),
+                opt(&v.expires_at),
+                opt(&v.utm_source),
+                opt(&v.utm_medium),
+                opt(&v.utm_campaign),
+                owner.into(),
+                opt(&v.workspace_id),
+                i64::from(v.redirect_status.unwrap_or(302)).into(),
+                v.forward_query.unwrap_or(true).into(),
+                now.into(),
+            ],
+        )?;
+        let mut statements = vec![insert];
+        if let Some(tags) = &v.tags {
+            statements.extend(tag_statements(&self.db, id, owner, tags, now, None)?);
+        }
+        statements.push(d1::stmt(
+            &self.db,
+            &format!("{LINK_SELECT} WHERE l.id = ?1 AND l.code = ?2"),
+            &[id.into(), code.into()],
+        )?);
+        let mut results = d1::batch::<Value>(&self.db, statements).await?;
+        match results.pop().and_then(|mut rows| rows.pop()) {
+            Some(row) => Ok(Insert::Created(link_from_value(row)?)),
+            None => Ok(Insert::CodeTaken),
+        }
+    }
+
+    pub async fn get(&self, id: &str, owner: Option<&str>) -> Result<Option<Link>, StoreError> {
+        let row: Option<LinkRow> = d1::first(
+            &self.db,
+            &format!("{LINK_SELECT} WHERE l.id = ?1 AND l.user_id IS ?2"),
+            &[id.into(), owner.into()],
+        )
+        .await?;
+        Ok(row.map(Link::from))
+    }
+
+    /// Applies a partial update if the link is at `expected_version` (compare-and-set in
+    /// one statement, so two concurrent writers cannot both win).
+    pub async fn update(
+        &self,
+        current: &Link,
+        v: &LinkValues,
+        now: &str,
+    ) -> Result<Update, StoreError> {
+        // ?1 id, ?2 expected version, ?3 now; the changed columns follow.
+        let mut params: Vec<P> =
+            vec![current.id.as_str().into(), (current.version as i64).into(), now.into()];
+        let mut sets: Vec<String> = Vec::new();
+        let mut set = |col: &str, p: P| {
+            params.push(p);
+            sets.push(format!("{col} = ?{}", params.len()));
+        };
+        if let Some(url) = &v.url {
+            set("url", url.into());
+        }
+        if let Some(code) = &v.code {
+            set("code", code.into());
+        }
+        for (col, val) in [
+            ("title", &v.title),
+            ("description", &v.description),
+            ("password_hash", &v.password_hash),
+            ("expires_at", &v.expires_at),
+            ("utm_source", &v.utm_source),
+            ("utm_medium", &v.utm_medium),
+            ("utm_campaign", &v.utm_campaign),
+            ("workspace_id", &v.workspace_id),
+        ] {
+            if let Some(val) = val {
+                set(col, val.clone().into());
+            }
+        }
+        if let Some(a) = v.is_active {
+            set("is_active", a.into());
+        }
+        if let Some(m) = v.max_clicks {
+            set("max_clicks", m.map(|n| n as i64).into());
+        }
+        if let Some(s) = v.redirect_status {
+            set("redirect_status", i64::from(s).into());
+        }
+        if let Some(f) = v.forward_query {
+            set("forward_query", f.into());
+        }
+        sets.push("updated_at = ?3".into());
+        sets.push("version = version + 1".into());
+        let update = d1::stmt(
+            &self.db,
+            &format!("UPDATE links SET {} WHERE id = ?1 AND version = ?2", sets.join(", ")),
+            &params,
+        )?;
+        let mut statements = vec![update];
+        if let Some(tags) = &v.tags {
+            statements.extend(tag_statements(
+                &self.db,
+                &current.id,
+                current.user_id.as_deref(),
+                tags,
+                now,
+                Some(current.version + 1),
+            )?);
+        }
+        statements.push(d1::stmt(
+            &self.db,
+            &format!("{LINK_SELECT} WHERE l.id = ?1 AND l.version = ?2"),
+            &[current.id.as_str().into(), (current.version as i64 + 1).into()],
+        )?);
+        let mut results = match d1::batch::<Value>(&self.db, statements).await {
+            Ok(r) => r,
+            Err(StoreError::Conflict(_)) => return Ok(Update::CodeTaken),
+            Err(e) => return Err(e),
+        };
+        match results.pop().and_then(|mut rows| rows.pop()) {
+            Some(row) => Ok(Update::Updated { link: link_from_value(row)?, old_code: current.code.clone() }),
+            None => Ok(Update::Stale),
+        }
+    }
+
+    /// Deletes owned links; returns (id, code) of each one deleted.
+    pub async fn delete(&self, ids: &[String], owner: Option<&str>) -> Result<Vec<(String, String)>, StoreError> {
+        #[derive(Deserialize)]
+        struct Row {
+            id: String,
+            code: String,
+        }
+        let ids_json = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+        let statements = vec![
+            d1::stmt(
+                &self.db,
+                "DELETE FROM link_tags WHERE link_id IN (SELECT l.id FROM links l, json_each(?1) j \
+                 WHERE l.id = j.value AND l.user_id IS ?2)",
+                &[ids_json.as_str().into(), owner.into()],
+            )?,
+            d1::stmt(
+                &self.db,
+                "DELETE FROM links WHERE id IN (SELECT value FROM json_each(?1)) AND user_id IS ?2 \
+                 RETURNING id, code",
+                &[ids_json.as_str().into(), owner.into()],
+            )?,
+        ];
+        let mut results = d1::batch::<Value>(&self.db, statements).await?;
+        let rows = results.pop().unwrap_or_default();
+        rows.into_iter()
+            .map(|r| serde_json::from_value::<Row>(r).map(|r| (r.id, r.code)))
+            .collect::<Result<_, _>>()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+
+    /// Sets is_active on owned links; returns the updated links.
+    pub async fn set_active(&self, ids: &[String], owner: Option<&str>, active: bool, now: &str) -> Result<Vec<Link>, StoreError> {
+        let ids_json = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+        let statements = vec![
+            d1::stmt(
+                &self.db,
+                "UPDATE links SET is_active = ?3, updated_at = ?4, version = version + 1 \
+                 WHERE id IN (SELECT value FROM json_each(?1)) AND user_id IS ?2",
+                &[ids_json.as_str().into(), owner.into(), active.into(), now.into()],
+            )?,
+            d1::stmt(
+                &self.db,
+                &format!("{LINK_SELECT} WHERE l.id IN (SELECT value FROM json_each(?1)) AND l.user_id IS ?2"),
+                &[ids_json.as_str().into(), owner.into()],
+            )?,
+        ];
+        let mut results = d1::batch::<Value>(&self.db, statements).await?;
+        results.pop().unwrap_or_default().into_iter().map(link_from_value).collect()
+    }
+
+    /// Adds and removes tags on owned links; returns the ids of the links it touched.
+    pub async fn retag(
+        &self,
+        ids: &[String],
+        owner: Option<&str>,
+        add: &[String],
+        remove: &[String],
+        now: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        #[derive(Deserialize)]
+        struct Row {
+            id: String,
+        }
+        let ids_json = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+        let owned = "SELECT l.id FROM links l, json_each(?1) j WHERE l.id = j.value AND l.user_id IS ?2";
+        let mut statements = Vec::new();
+        for name in add {
+            let slug = crate::domain::slug::slugify(name);
+            let tag_id = crate::runtime::random_id();
+            statements.push(d1::stmt(
+                &self.db,
+                "INSERT INTO tags (id, user_id, name, slug, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT DO NOTHING",
+                &[tag_id.into(), owner.into(), name.into(), slug.as_str().into(), now.into()],
+            )?);
+            let sql = format!(
+                "INSERT OR IGNORE INTO link_tags (link_id, tag_id) SELECT o.id, t.id FROM ({owned}) o, tags t \
+                 WHERE t.user_id IS ?2 AND t.slug = ?3"
+            );
+            statements.push(d1::stmt(&self.db, &sql, &[ids_json.as_str().into(), owner.into(), slug.as_str().into()])?);
+        }
+        for name in remove {
+            let slug = crate::domain::slug::slugify(name);
+            let sql = format!(
+                "DELETE FROM link_tags WHERE link_id IN ({owned}) AND tag_id IN \
+                 (SELECT id FROM tags WHERE user_id IS ?2 AND slug = ?3)"
+            );
+            statements.push(d1::stmt(&self.db, &sql, &[ids_json.as_str().into(), owner.into(), slug.as_str().into()])?);
+        }
+        statements.push(d1::stmt(
+            &self.db,
+            &format!("UPDATE links SET updated_at = ?3, version = version + 1 WHERE id IN ({owned}) RETURNING id"),
+            &[ids_json.as_str().into(), owner.into(), now.into()],
+        )?);
+        let mut results = d1::batch::<Value>(&self.db, statements).await?;
+        results
+            .pop()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| serde_json::from_value::<Row>(r).map(|r| r.id))
+            .collect::<Result<_, _>>()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+
+    /// One page of a user's links, newest first (or most clicked first), after the cursor.
+    pub async fn list(&self, owner: Option<&str>, q: &ListQuery, now: &str) -> Result<Vec<Link>, StoreError> {
+        let mut conds = vec!["l.user_id IS ?1".to_string()];
+        let mut params: Vec<P> = vec![owner.into(), now.into()];
+        match q.status {
+            Some(StatusFilter::Active) => {
+                conds.push("l.is_active = 1 AND (l.expires_at IS NULL OR l.expires_at > ?2)".into())
+            }
+            Some(StatusFilter::Inactive) => conds.push("l.is_active = 0".into()),
+            Some(StatusFilter::Expired) => {
+                conds.push("l.expires_at IS NOT NULL AND l.expires_at <= ?2".into())
+            }
+            None => {}
+        }
+        if let Some(tag) = &q.tag {
+            params.push(tag.into());
+            conds.push(format!(
+                "EXISTS (SELECT 1 FROM link_tags lt JOIN tags t ON t.id = lt.tag_id \
+                 WHERE lt.link_id = l.id AND t.slug = ?{})",
+                params.len()
+            ));
+        }
+        if let Some(term) = &q.search {
+            params.push(listing::like_pattern(term).into());
+            let i = params.len();
+            conds.push(format!(
+                "(l.title LIKE ?{i} ESCAPE '\\' OR l.url LIKE ?{i} ESCAPE '\\' \
+                 OR l.description LIKE ?{i} ESCAPE '\\')"
+            ));
+        }
+        let sort_col = match q.sort {
+            Sort::Created => "l.created_at",
+            Sort::Clicks => "l.click_count",
+        };
+        if let Some(c) = &q.cursor {
+            params.push(match q.sort {
+                Sort::Created => c.c.as_str().unwrap_or_default().into(),
+                Sort::Clicks => (c.c.as_u64().unwrap_or_default() as i64).into(),
+            });
+            params.push(c.id.as_str().into());
+            let (a, b) = (params.len() - 1, params.len());
+            conds.push(format!("({sort_col} < ?{a} OR ({sort_col} = ?{a} AND l.id < ?{b}))"));
+        }
+        params.push((i64::from(q.limit) + 1).into());
         let sql = format!(
-            "INSERT INTO links (id, domain, code, url, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?5) \
-             ON CONFLICT (domain, code) DO NOTHING RETURNING {LINK_COLUMNS}"
+            "{LINK_SELECT} WHERE {} ORDER BY {sort_col} DESC, l.id DESC LIMIT ?{}",
+            conds.join(" AND "),
+            params.len()
         );
-        let row: Option<LinkRow> = self
-            .db
-            .prepare(sql)
-            .bind(&[
-                JsValue::from(id),
-                JsValue::from(DEFAULT_DOMAIN),
-                JsValue::from(code),
-                JsValue::from(url),
-                JsValue::from(now),
-            ])
-            .map_err(d1_err)?
-            .first(None)
-            .await
-            .map_err(d1_err)?;
-        Ok(row.map_or(Insert::CodeTaken, |r| Insert::Created(r.into())))
+        let rows: Vec<LinkRow> = d1::all(&self.db, &sql, &params).await?;
+        Ok(rows.into_iter().map(Link::from).collect())
     }
 
     pub async fn find_redirect(&self, code: &str) -> Result<Option<RedirectRecord>, StoreError> {
-        let row: Option<RedirectRow> = self
-            .db
-            .prepare(
-                "SELECT id, url, redirect_status FROM links \
-                 WHERE domain = ?1 AND code = ?2",
-            )
-            .bind(&[JsValue::from(DEFAULT_DOMAIN), JsValue::from(code)])
-            .map_err(d1_err)?
-            .first(None)
-            .await
-            .map_err(d1_err)?;
+        let row: Option<RedirectRow> = d1::first(
+            &self.db,
+            "SELECT id, url, redirect_status, is_active, expires_at FROM links \
+             WHERE domain = ?1 AND code = ?2",
+            &[DEFAULT_DOMAIN.into(), code.into()],
+        )
+        .await?;
         Ok(row.map(|r| RedirectRecord {
             link_id: r.id,
             url: r.url,
             status: r.redirect_status as u16,
+            active: d1::flag(r.is_active),
+            expires_at: r.expires_at,
         }))
     }
+}
+
+/// Statements that make `link_id`'s tags exactly `names` (creating missing tags for the
+/// owner). `guard_version`: only if the link is at that version (the update that precedes
+/// them in the batch succeeded); for inserts, only if the link row exists.
+fn tag_statements(
+    db: &D1Database,
+    link_id: &str,
+    owner: Option<&str>,
+    names: &[String],
+    now: &str,
+    guard_version: Option<u64>,
+) -> Result<Vec<D1PreparedStatement>, StoreError> {
+    let guard = match guard_version {
+        Some(v) => format!("EXISTS (SELECT 1 FROM links WHERE id = ?1 AND version = {v})"),
+        None => "EXISTS (SELECT 1 FROM links WHERE id = ?1)".to_string(),
+    };
+    let mut out = vec![d1::stmt(
+        db,
+        &format!("DELETE FROM link_tags WHERE link_id = ?1 AND {guard}"),
+        &[link_id.into()],
+    )?];
+    for name in names {
+        let slug = crate::domain::slug::slugify(name);
+        let tag_id = crate::runtime::random_id();
+        out.push(d1::stmt(
+            db,
+            &format!(
+                "INSERT INTO tags (id, user_id, name, slug, created_at, updated_at) \
+                 SELECT ?2, ?3, ?4, ?5, ?6, ?6 WHERE {guard} ON CONFLICT DO NOTHING"
+            ),
+            &[link_id.into(), tag_id.into(), owner.into(), name.into(), slug.as_str().into(), now.into()],
+        )?);
+        out.push(d1::stmt(
+            db,
+            &format!(
+                "INSERT OR IGNORE INTO link_tags (link_id, tag_id) \
+                 SELECT ?1, id FROM tags WHERE user_id IS ?2 AND slug = ?3 AND {guard}"
+            ),
+            &[link_id.into(), owner.into(), slug.into()],
+        )?);
+    }
+    Ok(out)
 }

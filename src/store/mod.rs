@@ -1,13 +1,19 @@
 //! Thin adapters over Cloudflare's storage bindings. They translate between domain types
 //! and the bindings, and turn binding failures into `StoreError`; no rules live here.
 
+pub mod d1;
+pub mod idempotency;
+pub mod keys_db;
 pub mod kv;
 pub mod links_db;
+pub mod tags_db;
 
 #[derive(Debug)]
 pub enum StoreError {
     /// The binding failed (down, misconfigured, over a limit). `cause` is for the logs.
     Unavailable { dependency: &'static str, cause: String },
+    /// A unique index refused the write (the constraint's message is for the logs).
+    Conflict(String),
     /// Stored data that does not have the shape this version expects.
     Corrupt(String),
 }
@@ -22,6 +28,7 @@ impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             StoreError::Unavailable { dependency, cause } => write!(f, "{dependency}: {cause}"),
+            StoreError::Conflict(why) => write!(f, "conflict: {why}"),
             StoreError::Corrupt(why) => write!(f, "corrupt record: {why}"),
         }
     }

@@ -1,0 +1,138 @@
+// Bench harness: the built worker directly in workerd (miniflare's API, never through
+// `wrangler dev`, whose proxy caps throughput), next to a constant-302 JS worker (the
+// floor), loaded by wrk from a separate process on loopback. Bounded: every case runs for
+// BENCH_SECONDS (default 8) and the harness stops everything it started.
+import { execFile } from "node:child_process";
+import { readFileSync, statSync, writeFileSync, mkdtempSync } from "node:fs";
+import { tmpdir, cpus } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { gzipSync } from "node:zlib";
+import { Miniflare } from "miniflare";
+import { ROOT, createLink, d1, startWorker } from "../tests/harness.mjs";
+
+const run = promisify(execFile);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const THREADS = 2;
+const scratch = mkdtempSync(join(tmpdir(), "uload-bench-"));
+const log = (msg) => process.stderr.write(`bench: ${msg}\n`);
+
+/** Runs wrk; `lua` is an optional script body. Returns { rps, p50, p99, errors }. */
+async function wrk(url, lua) {
+  const args = [`-t${THREADS}`, `-c${CONNECTIONS}`, `-d${SECONDS}s`, "--latency", "--timeout", "10s"];
+  if (lua) {
+    const file = join(scratch, `s${Math.random().toString(36).slice(2)}.lua`);
+    writeFileSync(file, lua);
+    args.push("-s", file);
+  }
+  const { stdout } = await run("wrk", [...args, url], { timeout: (SECONDS + 30) * 1000 });
+  const num = (re) => Number((stdout.match(re) ?? [])[1] ?? NaN);
+  const ms = (re) => {
+    const m = stdout.match(re);
+    if (!m) return NaN;
+    const v = Number(m[1]);
+    return { us: v / 1000, ms: v, s: v * 1000 }[m[2]];
+  };
+  const non2xx = num(/Non-2xx or 3xx responses: (\d+)/) || 0;
+  const sockErr = stdout.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/);
+  return {
+    rps: num(/Requests\/sec:\s+([\d.]+)/),
+    p50: ms(/50%\s+([\d.]+)(us|ms|s)/),
+    p99: ms(/99%\s+([\d.]+)(us|ms|s)/),
+    errors: non2xx + (sockErr ? sockErr.slice(1).reduce((a, b) => a + Number(b), 0) : 0),
+  };
+}
+
+// Each wrk thread walks its own disjoint sequence of paths, so every request of the D1 case
+// asks for a code that has never been looked up (a real KV miss each time).
+const uniquePaths = (prefix) => `
+local n = 0
+local threads = 0
+function setup(thread) thread:set("tid", threads); threads = threads + 1 end
+function init(args) n = tonumber(tid) end
+function request() n = n + ${THREADS}; return wrk.format("GET", "/${prefix}" .. n) end
+function response(status) if status ~= 302 then wrk.thread:stop() end end`;
+
+const createLua = (token) => `
+wrk.method = "POST"
+wrk.headers["content-type"] = "application/json"
+wrk.headers["authorization"] = "Bearer ${token}"
+wrk.body = '{"url":"https://example.com/landing?utm_source=bench"}'`;
+
+async function main() {
+  const wasm = readFileSync(join(ROOT, "build", "index_bg.wasm"));
+  const results = [];
+  const started = [];
+  try {
+    log("starting the floor worker and the Rust worker (memory layer on, and off)");
+    const floor = new Miniflare({
+      modules: true,
+      scriptPath: join(ROOT, "bench", "floor.mjs"),
+      compatibilityDate: "2026-04-20",
+      host: "127.0.0.1",
+      port: 0,
+      cf: false,
+    });
+    started.push({ stop: () => floor.dispose() });
+    const floorUrl = (await floor.ready).href;
+    const hot = await startWorker();
+    started.push(hot);
+    const cold = await startWorker({ bindings: { MEMORY_CACHE_TTL_SECONDS: "0", MEMORY_NEGATIVE_TTL_SECONDS: "0" } });
+    started.push(cold);
+
+    for (const w of [hot, cold]) {
+      const res = await createLink(w, { url: "https://example.com/landing", code: "bench" });
+      if (res.status !== 201) throw new Error(`seeding failed: ${res.status} ${await res.text()}`);
+    }
+    // Enough links that exist only in D1 for every request of the D1 case to be a KV miss.
+    const rows = 400_000;
+    log(`seeding ${rows} D1-only links for the KV-miss case`);
+    await (await d1(cold))
+      .prepare(
+        `INSERT INTO links (id, domain, code, url, created_at, updated_at)
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${rows})
+         SELECT 'bench' || i, '', 'm' || i, 'https://example.com/p/' || i, 'now', 'now' FROM n`,
+      )
+      .run();
+    await hot.fetch("/bench"); // warm the memory layer
+
+    const cases = [
+      ["floor: JS worker, constant 302", () => wrk(floorUrl)],
+      ["redirect from the isolate's memory", () => wrk(new URL("/bench", hot.url).href)],
+      ["reference: Rust worker, GET /health (no lookup)", () => wrk(new URL("/health", hot.url).href)],
+      ["redirect from KV (memory layer off)", () => wrk(new URL("/bench", cold.url).href)],
+      ["redirect after a KV miss (D1, then KV write-back)", () => wrk(cold.url, uniquePaths("m"))],
+      ["link creation (POST /api/v1/links: D1 + KV)", () => wrk(new URL("/api/v1/links", hot.url).href, createLua(hot.token))],
+    ];
+    // BENCH_CASES=0,1 runs a subset (the floor, index 0, should always be among them).
+    const only = process.env.BENCH_CASES?.split(",").map(Number);
+    for (const [i, [name, fn]] of cases.entries()) {
+      if (only && !only.includes(i)) continue;
+      log(`${name}: ${SECONDS} s, ${THREADS} threads, ${CONNECTIONS} connections`);
+      results.push({ name, ...(await fn()) });
+    }
+  } finally {
+    await Promise.allSettled(started.map((w) => w.stop()));
+  }
+
+  const floorRps = results[0].rps;
+  const f = (x, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : "n/a");
+  const lines = [
+    `| case | req/s | p50 ms | p99 ms | errors | ratio to floor |`,
+    `|---|---:|---:|---:|---:|---:|`,
+    ...results.map((r) => `| ${r.name} | ${f(r.rps)} | ${f(r.p50, 2)} | ${f(r.p99, 2)} | ${r.errors} | ${f(r.rps / floorRps, 2)}x |`),
+  ];
+  const gz = gzipSync(wasm, { level: 9 }).length;
+  console.log(`\nuload-edge bench, ${new Date().toISOString()}, ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), node ${process.version}`);
+  console.log(`wrk -t${THREADS} -c${CONNECTIONS} -d${SECONDS}s on loopback; workerd via miniflare\n`);
+  console.log(lines.join("\n"));
+  console.log(`\nwasm: ${wasm.length} bytes raw, ${gz} bytes gzipped (${(gz / 1024).toFixed(0)} KiB; budget 1 MiB gzipped)`);
+  const redirect = results[1].rps / floorRps;
+  console.log(`redirect from memory: ${redirect.toFixed(2)}x the floor (target >= 0.8x)`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

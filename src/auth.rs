@@ -1,0 +1,84 @@
+//! Who is calling the API: the dashboard's server (service token, acting for the user named
+//! in `X-Uload-User`, or for the service's own namespace without it), or a user's API key.
+
+use serde_json::json;
+use worker::{Context, Env, Request};
+
+use crate::domain::secret::{self, sha256_hex};
+use crate::domain::token;
+use crate::error::ApiError;
+use crate::store::d1;
+use crate::store::keys_db::KeysDb;
+use crate::{log, runtime};
+
+pub const ACT_AS_HEADER: &str = "x-uload-user";
+
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// The owner of everything this request reads or writes (None: the service namespace).
+    pub user_id: Option<String>,
+    pub username: Option<String>,
+    pub is_service: bool,
+}
+
+impl Principal {
+    pub fn owner(&self) -> Option<&str> {
+        self.user_id.as_deref()
+    }
+
+    /// The namespace of idempotency keys: per user, '' for the service itself.
+    pub fn idempotency_owner(&self) -> &str {
+        self.user_id.as_deref().unwrap_or("")
+    }
+}
+
+pub async fn authenticate(req: &Request, env: &Env, ctx: &Context) -> Result<Principal, ApiError> {
+    let header = req.headers().get("authorization").ok().flatten();
+    let presented = token::bearer(header.as_deref()).ok_or(ApiError::Unauthorized)?;
+
+    if secret::looks_like_api_key(presented) {
+        return api_key(presented, env, ctx).await;
+    }
+
+    let Ok(expected) = env.secret("SERVICE_TOKEN").map(|s| s.to_string()) else {
+        log::error("service_token_missing", json!({ "hint": "wrangler secret put SERVICE_TOKEN" }));
+        return Err(ApiError::Unauthorized);
+    };
+    if expected.is_empty() || !token::constant_time_eq(presented.as_bytes(), expected.as_bytes()) {
+        return Err(ApiError::Unauthorized);
+    }
+    let act_as = req.headers().get(ACT_AS_HEADER).ok().flatten().filter(|s| !s.trim().is_empty());
+    let Some(user_id) = act_as else {
+        return Ok(Principal { user_id: None, username: None, is_service: true });
+    };
+    let db = d1::database(env)?;
+    match (KeysDb { db: &db }).user(user_id.trim()).await? {
+        Some(user) => Ok(Principal { user_id: Some(user.id), username: Some(user.username), is_service: true }),
+        None => Err(ApiError::validation(ACT_AS_HEADER, "no such user: create it with PUT /api/v1/users/{id}")),
+    }
+}
+
+/// API keys are looked up by their SHA-256: the secret itself is never stored, and an index
+/// lookup by hash reveals nothing about other keys.
+async fn api_key(presented: &str, env: &Env, ctx: &Context) -> Result<Principal, ApiError> {
+    let db = d1::database(env)?;
+    let owner = (KeysDb { db: &db }).find_by_hash(&sha256_hex(presented.as_bytes())).await?;
+    let Some(owner) = owner else { return Err(ApiError::Unauthorized) };
+
+    let minute_ago = crate::domain::link::format_time(
+        runtime::now_utc() - chrono::Duration::milliseconds(60_000),
+    );
+    if owner.last_used_at.as_deref().is_none_or(|t| t < minute_ago.as_str()) {
+        let (env, key_id) = (env.clone(), owner.key_id.clone());
+        ctx.wait_until(async move {
+            let result = match d1::database(&env) {
+                Ok(db) => (KeysDb { db: &db }).touch(&key_id, &runtime::now_iso(), &minute_ago).await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = result {
+                log::warn("api_key_touch_failed", json!({ "key_id": key_id, "cause": e.to_string() }));
+            }
+        });
+    }
+    Ok(Principal { user_id: Some(owner.user_id), username: Some(owner.username), is_service: false })
+}

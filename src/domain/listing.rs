@@ -1,0 +1,180 @@
+//! Listing links: query parameters, and opaque cursors for keyset pagination. A keyset
+//! cursor (the sort value and id of the last row) stays correct when links are inserted
+//! while a client pages, unlike an offset.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+
+use super::problem::FieldError;
+
+pub const DEFAULT_LIMIT: u32 = 20;
+pub const MAX_LIMIT: u32 = 100;
+pub const MAX_SEARCH: usize = 200;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Sort {
+    #[serde(rename = "created")]
+    Created,
+    #[serde(rename = "clicks")]
+    Clicks,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    Active,
+    Inactive,
+    Expired,
+}
+
+/// Where the previous page ended. `c` is created_at or click_count, per sort.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cursor {
+    pub s: Sort,
+    pub c: serde_json::Value,
+    pub id: String,
+}
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        B64.encode(serde_json::to_vec(self).unwrap_or_default())
+    }
+
+    pub fn decode(s: &str) -> Option<Self> {
+        let bytes = B64.decode(s).ok()?;
+        let c: Cursor = serde_json::from_slice(&bytes).ok()?;
+        let valid = match c.s {
+            Sort::Created => c.c.is_string(),
+            Sort::Clicks => c.c.is_u64(),
+        };
+        valid.then_some(c)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListQuery {
+    pub limit: u32,
+    pub sort: Sort,
+    pub status: Option<StatusFilter>,
+    pub tag: Option<String>,
+    pub search: Option<String>,
+    pub cursor: Option<Cursor>,
+}
+
+/// Parses `?limit=&sort=&status=&tag=&q=&cursor=` (already percent-decoded pairs).
+pub fn parse(pairs: &[(String, String)]) -> Result<ListQuery, Vec<FieldError>> {
+    let mut q = ListQuery {
+        limit: DEFAULT_LIMIT,
+        sort: Sort::Created,
+        status: None,
+        tag: None,
+        search: None,
+        cursor: None,
+    };
+    let mut errors = Vec::new();
+    let mut raw_cursor = None;
+    for (k, v) in pairs {
+        match k.as_str() {
+            "limit" => match v.parse::<u32>() {
+                Ok(n) if (1..=MAX_LIMIT).contains(&n) => q.limit = n,
+                _ => errors.push(FieldError::new("limit", format!("limit must be 1 to {MAX_LIMIT}"))),
+            },
+            "sort" => match v.as_str() {
+                "created" | "-created" => q.sort = Sort::Created,
+                "clicks" | "-clicks" => q.sort = Sort::Clicks,
+                _ => errors.push(FieldError::new("sort", "sort must be created or clicks")),
+            },
+            "status" => match v.as_str() {
+                "active" => q.status = Some(StatusFilter::Active),
+                "inactive" => q.status = Some(StatusFilter::Inactive),
+                "expired" => q.status = Some(StatusFilter::Expired),
+                _ => errors.push(FieldError::new("status", "status must be active, inactive or expired")),
+            },
+            "tag" => match super::slug::slugify(v) {
+                s if s.is_empty() => errors.push(FieldError::new("tag", "tag must name a tag")),
+                s => q.tag = Some(s),
+            },
+            "q" => {
+                let t = v.trim();
+                if t.chars().count() > MAX_SEARCH {
+                    errors.push(FieldError::new("q", format!("q must be at most {MAX_SEARCH} characters")));
+                } else if !t.is_empty() {
+                    q.search = Some(t.to_string());
+                }
+            }
+            "cursor" => raw_cursor = Some(v.clone()),
+            other => errors.push(FieldError::new(other, "unknown query parameter")),
+        }
+    }
+    if let Some(raw) = raw_cursor {
+        match Cursor::decode(&raw) {
+            Some(c) if c.s == q.sort => q.cursor = Some(c),
+            Some(_) => errors.push(FieldError::new("cursor", "cursor belongs to another sort order")),
+            None => errors.push(FieldError::new("cursor", "cursor is not valid")),
+        }
+    }
+    if errors.is_empty() {
+        Ok(q)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Escapes a search term for `LIKE … ESCAPE '\'`, so `%` and `_` match themselves.
+pub fn like_pattern(term: &str) -> String {
+    let mut out = String::with_capacity(term.len() + 2);
+    out.push('%');
+    for c in term.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_and_values() {
+        let q = parse(&[]).unwrap();
+        assert_eq!((q.limit, q.sort, q.status.is_none()), (20, Sort::Created, true));
+        let q = parse(&pairs(&[("limit", "5"), ("sort", "clicks"), ("status", "expired"), ("tag", "Summer Sale"), ("q", " x ")])).unwrap();
+        assert_eq!(q.limit, 5);
+        assert_eq!(q.sort, Sort::Clicks);
+        assert_eq!(q.status, Some(StatusFilter::Expired));
+        assert_eq!(q.tag.as_deref(), Some("summer-sale"));
+        assert_eq!(q.search.as_deref(), Some("x"));
+    }
+
+    #[test]
+    fn bad_parameters_are_named() {
+        let errs = parse(&pairs(&[("limit", "0"), ("sort", "name"), ("status", "x"), ("cursor", "!!"), ("page", "2")])).unwrap_err();
+        let names: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(names, ["limit", "sort", "status", "page", "cursor"]);
+        assert!(parse(&pairs(&[("limit", "101")])).is_err());
+    }
+
+    #[test]
+    fn cursors_round_trip_and_are_checked() {
+        let c = Cursor { s: Sort::Created, c: "2026-01-01T00:00:00.000Z".into(), id: "abc".into() };
+        assert_eq!(Cursor::decode(&c.encode()), Some(c.clone()));
+        let q = parse(&pairs(&[("cursor", &c.encode())])).unwrap();
+        assert_eq!(q.cursor, Some(c.clone()));
+        assert!(parse(&pairs(&[("cursor", &c.encode()), ("sort", "clicks")])).is_err());
+        let wrong = Cursor { s: Sort::Clicks, c: "text".into(), id: "a".into() };
+        assert_eq!(Cursor::decode(&wrong.encode()), None);
+    }
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
+    }
+}

@@ -1,0 +1,130 @@
+//! The API's front door: authentication, request bodies, Idempotency-Key, then the
+//! resource handlers. Errors leave as `ApiError`; `app` turns them into problem documents.
+
+use serde_json::{json, Value};
+use worker::{Context, Env, Request};
+
+use super::request::{header, query_pairs, read_json};
+use super::{keys, links, tags, Ctx};
+use crate::auth;
+use crate::config::Config;
+use crate::domain::route::Api;
+use crate::domain::secret;
+use crate::error::ApiError;
+use crate::http::{Body, Reply};
+use crate::store::d1;
+use crate::store::idempotency::{Claim, IdempotencyDb};
+use crate::{log, runtime};
+
+pub const OPENAPI: &str = include_str!("../../openapi/openapi.json");
+/// How long a response is kept for retries with the same Idempotency-Key.
+const IDEMPOTENCY_WINDOW_MS: i64 = 24 * 3600 * 1000;
+
+pub async fn handle(api: Api<'_>, mut req: Request, env: &Env, ctx: &Context, cfg: &Config) -> Result<Reply, ApiError> {
+    if api == Api::OpenApi {
+        return Ok(Reply::raw("application/json", OPENAPI.as_bytes().to_vec(), "public, max-age=300"));
+    }
+    let who = auth::authenticate(&req, env, ctx).await?;
+    let c = Ctx { env, ctx, cfg, who: &who };
+    use Api::*;
+    match api {
+        ListLinks => links::list(&c, &query_pairs(&req)).await,
+        GetLink(id) => links::get(&c, id).await,
+        DeleteLink(id) => links::delete(&c, id).await,
+        LinkQr(id) => links::qr(&c, id).await,
+        ListTags => tags::list(&c).await,
+        DeleteTag(id) => tags::delete(&c, id).await,
+        ListApiKeys => keys::list(&c).await,
+        RevokeApiKey(id) => keys::revoke(&c, id).await,
+        UpdateLink(id) => {
+            let (body, _) = read_json(&mut req, cfg.max_body_bytes).await?;
+            links::update(&c, id, &body, header(&req, "if-match")).await
+        }
+        UpdateTag(id) => {
+            let (body, _) = read_json(&mut req, cfg.max_body_bytes).await?;
+            tags::update(&c, id, &body).await
+        }
+        PutUser(id) => {
+            let (body, _) = read_json(&mut req, cfg.max_body_bytes).await?;
+            keys::put_user(&c, id, &body).await
+        }
+        // POSTs: a retried request with the same Idempotency-Key gets the first answer.
+        CreateLink | BulkCreate | BulkDelete | BulkUpdate | BulkTag | CreateTag | MergeTag(_) | CreateApiKey => {
+            let (body, raw) = read_json(&mut req, cfg.max_body_bytes).await?;
+            let key = header(&req, "idempotency-key");
+            let run = || async {
+                match api {
+                    CreateLink => links::create(&c, &body).await,
+                    BulkCreate => links::bulk_create(&c, &body).await,
+                    BulkDelete => links::bulk_delete(&c, &body).await,
+                    BulkUpdate => links::bulk_update(&c, &body).await,
+                    BulkTag => links::bulk_tag(&c, &body).await,
+                    CreateTag => tags::create(&c, &body).await,
+                    MergeTag(id) => tags::merge(&c, id, &body).await,
+                    _ => keys::create(&c, &body).await,
+                }
+            };
+            match key {
+                None => run().await,
+                Some(key) => idempotent(&c, &key, &req.path(), &raw, run).await,
+            }
+        }
+        OpenApi => unreachable!("answered above"),
+    }
+}
+
+async fn idempotent<F, Fut>(c: &Ctx<'_>, key: &str, path: &str, raw: &[u8], run: F) -> Result<Reply, ApiError>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<Reply, ApiError>>,
+{
+    if !secret::valid_idempotency_key(key) {
+        return Err(ApiError::validation("Idempotency-Key", "must be 1 to 255 printable ASCII characters"));
+    }
+    let db = d1::database(c.env)?;
+    let store = IdempotencyDb { db: &db };
+    let owner = c.who.idempotency_owner();
+    let now = runtime::now_ms() as i64;
+    let fmt = |ms: i64| crate::domain::link::format_time(chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default());
+    let fingerprint = secret::fingerprint("POST", path, raw);
+    match store.claim(owner, key, &fingerprint, &fmt(now), &fmt(now - IDEMPOTENCY_WINDOW_MS)).await? {
+        Claim::Fresh => {}
+        Claim::Replay { status, body } => return Ok(replay(status, &body)),
+        Claim::Mismatch => return Err(ApiError::IdempotencyKeyReused),
+        Claim::InFlight => return Err(ApiError::IdempotencyInFlight),
+    }
+    let result = run().await;
+    // Only successes are kept: a failed request changed nothing, so running it again on
+    // retry is safe and gives the retry a chance to succeed.
+    let stored = match &result {
+        Ok(reply) => {
+            let saved = json!({
+                "body": match &reply.body { Body::Json(v) => v.clone(), _ => Value::Null },
+                "headers": reply.headers.iter().map(|(k, v)| vec![k.to_string(), v.clone()]).collect::<Vec<_>>(),
+            });
+            store.complete(owner, key, reply.status, &saved.to_string()).await
+        }
+        Err(_) => store.release(owner, key).await,
+    };
+    if let Err(e) = stored {
+        log::warn("idempotency_store_failed", json!({ "cause": e.to_string() }));
+    }
+    result
+}
+
+fn replay(status: u16, saved: &str) -> Reply {
+    let saved: Value = serde_json::from_str(saved).unwrap_or(Value::Null);
+    let mut reply = Reply::json(status, &saved["body"]);
+    reply.headers.clear();
+    for pair in saved["headers"].as_array().into_iter().flatten() {
+        if let (Some(k), Some(v)) = (pair[0].as_str(), pair[1].as_str()) {
+            let name: &'static str = match k {
+                "etag" => "etag",
+                "location" => "location",
+                _ => "cache-control",
+            };
+            reply.headers.push((name, v.to_string()));
+        }
+    }
+    reply.header("idempotency-replayed", "true")
+}
