@@ -2,6 +2,10 @@
 
 -- Every update bumps the version; ETag/If-Match compare it (a stale write gets 412).
 ALTER TABLE links ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+-- A random id of the last update, so the statements batched after a compare-and-set
+-- update can tell whether *that* update won (the version alone cannot: a concurrent
+-- writer may have produced the same version number).
+ALTER TABLE links ADD COLUMN write_id TEXT;
 
 -- Tags belong to a user (NULL: the service's own namespace). The slug is unique per owner.
 CREATE TABLE tags (

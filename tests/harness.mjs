@@ -10,6 +10,7 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { conforms } from "./openapi.mjs";
 
 const run = promisify(execFile);
 export const ROOT = resolve(import.meta.dirname, "..");
@@ -123,13 +124,25 @@ async function waitUntilReady(worker, timeoutMs = 30_000) {
   }
 }
 
-/** POST /api/v1/links as the dashboard would. */
+/** POST /api/v1/links as the dashboard would; the response is checked against the OpenAPI document. */
 export function createLink(worker, body, { token = worker.token, headers = {} } = {}) {
-  return worker.fetch("/api/v1/links", {
-    method: "POST",
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...headers },
-    body: typeof body === "string" ? body : JSON.stringify(body),
+  return api(worker, "POST", "/api/v1/links", { body, token, headers });
+}
+
+/**
+ * Calls the API. `user` acts for that user with the service token; `token` overrides the
+ * credential (an API key, or a wrong one); `body` is JSON-encoded unless it is a string.
+ * Every response is checked against openapi/openapi.json before it is returned.
+ */
+export async function api(worker, method, path, { body, token = worker.token, user, headers = {} } = {}) {
+  const h = { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...(user ? { "x-uload-user": user } : {}) };
+  if (body !== undefined) h["content-type"] = "application/json";
+  const res = await worker.fetch(path, {
+    method,
+    headers: { ...h, ...headers },
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
   });
+  return conforms(res, method, path);
 }
 
 /** Runs SQL against the worker's local D1 (the test's view of the source of truth). */

@@ -211,9 +211,14 @@ impl LinksDb {
         v: &LinkValues,
         now: &str,
     ) -> Result<Update, StoreError> {
-        // ?1 id, ?2 expected version, ?3 now; the changed columns follow.
-        let mut params: Vec<P> =
-            vec![current.id.as_str().into(), (current.version as i64).into(), now.into()];
+        // ?1 id, ?2 expected version, ?3 now, ?4 this write's id; the changed columns follow.
+        let write_id = crate::runtime::random_id();
+        let mut params: Vec<P> = vec![
+            current.id.as_str().into(),
+            (current.version as i64).into(),
+            now.into(),
+            write_id.as_str().into(),
+        ];
         let mut sets: Vec<String> = Vec::new();
         let mut set = |col: &str, p: P| {
             params.push(p);
@@ -252,6 +257,7 @@ impl LinksDb {
             set("forward_query", f.into());
         }
         sets.push("updated_at = ?3".into());
+        sets.push("write_id = ?4".into());
         sets.push("version = version + 1".into());
         let update = d1::stmt(
             &self.db,
@@ -266,13 +272,13 @@ impl LinksDb {
                 current.user_id.as_deref(),
                 tags,
                 now,
-                Some(current.version + 1),
+                Some(&write_id),
             )?);
         }
         statements.push(d1::stmt(
             &self.db,
-            &format!("{LINK_SELECT} WHERE l.id = ?1 AND l.version = ?2"),
-            &[current.id.as_str().into(), (current.version as i64 + 1).into()],
+            &format!("{LINK_SELECT} WHERE l.id = ?1 AND l.write_id = ?2"),
+            &[current.id.as_str().into(), write_id.as_str().into()],
         )?);
         let mut results = match d1::batch::<Value>(&self.db, statements).await {
             Ok(r) => r,
@@ -461,24 +467,30 @@ impl LinksDb {
 }
 
 /// Statements that make `link_id`'s tags exactly `names` (creating missing tags for the
-/// owner). `guard_version`: only if the link is at that version (the update that precedes
-/// them in the batch succeeded); for inserts, only if the link row exists.
+/// owner). `guard_write`: only if the update that precedes them in the batch won (the link
+/// carries that write id); for inserts (None), only if the link row exists.
 fn tag_statements(
     db: &D1Database,
     link_id: &str,
     owner: Option<&str>,
     names: &[String],
     now: &str,
-    guard_version: Option<u64>,
+    guard_write: Option<&str>,
 ) -> Result<Vec<D1PreparedStatement>, StoreError> {
-    let guard = match guard_version {
-        Some(v) => format!("EXISTS (SELECT 1 FROM links WHERE id = ?1 AND version = {v})"),
-        None => "EXISTS (SELECT 1 FROM links WHERE id = ?1)".to_string(),
+    // The guard's parameter is always ?9, after every statement's own parameters.
+    let guard = match guard_write {
+        Some(_) => "EXISTS (SELECT 1 FROM links WHERE id = ?1 AND write_id = ?9)",
+        None => "EXISTS (SELECT 1 FROM links WHERE id = ?1 AND ?9 IS NULL)",
+    };
+    let with_guard = |mut params: Vec<P>| {
+        params.resize(8, P::Null);
+        params.push(guard_write.into());
+        params
     };
     let mut out = vec![d1::stmt(
         db,
         &format!("DELETE FROM link_tags WHERE link_id = ?1 AND {guard}"),
-        &[link_id.into()],
+        &with_guard(vec![link_id.into()]),
     )?];
     for name in names {
         let slug = crate::domain::slug::slugify(name);
@@ -489,7 +501,7 @@ fn tag_statements(
                 "INSERT INTO tags (id, user_id, name, slug, created_at, updated_at) \
                  SELECT ?2, ?3, ?4, ?5, ?6, ?6 WHERE {guard} ON CONFLICT DO NOTHING"
             ),
-            &[link_id.into(), tag_id.into(), owner.into(), name.into(), slug.as_str().into(), now.into()],
+            &with_guard(vec![link_id.into(), tag_id.into(), owner.into(), name.into(), slug.as_str().into(), now.into()]),
         )?);
         out.push(d1::stmt(
             db,
@@ -497,7 +509,7 @@ fn tag_statements(
                 "INSERT OR IGNORE INTO link_tags (link_id, tag_id) \
                  SELECT ?1, id FROM tags WHERE user_id IS ?2 AND slug = ?3 AND {guard}"
             ),
-            &[link_id.into(), owner.into(), slug.into()],
+            &with_guard(vec![link_id.into(), owner.into(), slug.into()]),
         )?);
     }
     Ok(out)
