@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import { Miniflare } from "miniflare";
-import { ROOT, createLink, d1, startWorker } from "../tests/harness.mjs";
+import { ROOT, api, createLink, d1, startWorker } from "../tests/harness.mjs";
 
 const run = promisify(execFile);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -54,11 +54,16 @@ function init(args) n = tonumber(tid) end
 function request() n = n + ${THREADS}; return wrk.format("GET", "/${prefix}" .. n) end
 function response(status) if status ~= 302 then wrk.thread:stop() end end`;
 
+const USER = "benchuser000001";
 const createLua = (token) => `
 wrk.method = "POST"
 wrk.headers["content-type"] = "application/json"
 wrk.headers["authorization"] = "Bearer ${token}"
-wrk.body = '{"url":"https://example.com/landing?utm_source=bench"}'`;
+wrk.headers["x-uload-user"] = "${USER}"
+wrk.body = '{"url":"https://example.com/landing?utm_source=bench","title":"Bench","tags":["bench"]}'`;
+const getLua = (token) => `
+wrk.headers["authorization"] = "Bearer ${token}"
+wrk.headers["x-uload-user"] = "${USER}"`;
 
 async function main() {
   const wasm = readFileSync(join(ROOT, "build", "index_bg.wasm"));
@@ -97,13 +102,29 @@ async function main() {
       .run();
     await hot.fetch("/bench"); // warm the memory layer
 
+    // One user with 10,000 links (as a large uLoad account), for the list cases.
+    const LIST_ROWS = 10_000;
+    log(`seeding ${LIST_ROWS} links of one user for the list cases`);
+    if ((await api(hot, "PUT", `/api/v1/users/${USER}`, { body: { username: "bench" } })).status !== 201) throw new Error("user");
+    await (await d1(hot))
+      .prepare(
+        `INSERT INTO links (id, domain, code, url, title, user_id, click_count, created_at, updated_at)
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${LIST_ROWS})
+         SELECT 'list' || i, '', 'l' || i, 'https://example.com/item/' || i, 'Item number ' || i, '${USER}',
+                i % 97, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || i || ' seconds'), 'now' FROM n`,
+      )
+      .run();
+
     const cases = [
       ["floor: JS worker, constant 302", () => wrk(floorUrl)],
       ["redirect from the isolate's memory", () => wrk(new URL("/bench", hot.url).href)],
       ["reference: Rust worker, GET /health (no lookup)", () => wrk(new URL("/health", hot.url).href)],
       ["redirect from KV (memory layer off)", () => wrk(new URL("/bench", cold.url).href)],
       ["redirect after a KV miss (D1, then KV write-back)", () => wrk(cold.url, uniquePaths("m"))],
-      ["link creation (POST /api/v1/links: D1 + KV)", () => wrk(new URL("/api/v1/links", hot.url).href, createLua(hot.token))],
+      ["link creation (POST /api/v1/links with a tag: D1 + KV)", () => wrk(new URL("/api/v1/links", hot.url).href, createLua(hot.token))],
+      ["list: first page of 20 of 10,000 links (newest first)", () => wrk(new URL("/api/v1/links?limit=20", hot.url).href, getLua(hot.token))],
+      ["list: page of 20 sorted by clicks", () => wrk(new URL("/api/v1/links?limit=20&sort=clicks", hot.url).href, getLua(hot.token))],
+      ["list: search 'number 99' in 10,000 links", () => wrk(new URL("/api/v1/links?limit=20&q=number%2099", hot.url).href, getLua(hot.token))],
     ];
     // BENCH_CASES=0,1 runs a subset (the floor, index 0, should always be among them).
     const only = process.env.BENCH_CASES?.split(",").map(Number);

@@ -30,22 +30,24 @@ cargo_counts() {
        END { print p + 0, f + 0 }' "$1"
 }
 
+# cargo_layer <name> <cargo test args...>: runs one cargo test layer and records its counts.
+cargo_layer() {
+  local name=$1 rc
+  shift
+  set +e
+  cargo test --color never "$@" 2>&1 | tee "$LOGS/$name.log"
+  rc=${PIPESTATUS[0]}
+  set -e
+  read -r p f < <(cargo_counts "$LOGS/$name.log")
+  record "$name" "$p" "$f" "$rc"
+}
+
 step "1/3 native unit tests (cargo test)"
-set +e
-cargo test --color never 2>&1 | tee "$LOGS/native.log"
-rc=${PIPESTATUS[0]}
-set -e
-read -r p f < <(cargo_counts "$LOGS/native.log")
-record native "$p" "$f" "$rc"
+cargo_layer native
 
 step "2/3 wasm tests under node (wasm-bindgen-test)"
-set +e
-CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$WASM_BINDGEN_TEST_RUNNER" \
-  cargo test --color never --target wasm32-unknown-unknown --test wasm 2>&1 | tee "$LOGS/wasm.log"
-rc=${PIPESTATUS[0]}
-set -e
-read -r p f < <(cargo_counts "$LOGS/wasm.log")
-record wasm "$p" "$f" "$rc"
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$WASM_BINDGEN_TEST_RUNNER"
+cargo_layer wasm --target wasm32-unknown-unknown --test wasm
 
 step "3/3 integration tests: the built worker in workerd (miniflare), real local KV and D1"
 set +e

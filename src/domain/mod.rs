@@ -7,6 +7,7 @@ pub mod cors;
 pub mod fields;
 pub mod link;
 pub mod listing;
+pub mod pages;
 pub mod precondition;
 pub mod problem;
 pub mod redirect;

@@ -7,7 +7,7 @@ use worker::{Context, Env, Request, Response};
 
 use crate::config::Config;
 use crate::domain::link::RedirectRecord;
-use crate::domain::problem::Problem;
+use crate::domain::pages::{self, VisitorError};
 use crate::domain::redirect::{self, Decision, CACHE_CONTROL};
 use crate::runtime::memory;
 use crate::store::kv::RedirectKv;
@@ -34,17 +34,15 @@ impl Layer {
 }
 
 pub async fn serve(req: &Request, code: &str, env: &Env, ctx: &Context, cfg: &Config) -> Response {
-    // Only the error pages read Accept: a hit pays for no header it does not need.
-    let accept = || req.headers().get("accept").ok().flatten();
     match lookup(code, env, ctx, cfg).await {
         Ok((Some(record), layer)) => match redirect::decide(&record, crate::runtime::now_ms()) {
             Decision::Redirect { status, location } => redirect_response(status, &location, layer),
-            Decision::Gone => gone(code, layer, accept().as_deref()),
+            Decision::Gone => visitor_error(req, VisitorError::Gone, code, layer.name()),
         },
-        Ok((None, layer)) => not_found(code, layer, accept().as_deref()),
+        Ok((None, layer)) => visitor_error(req, VisitorError::NotFound, code, layer.name()),
         Err(e) => {
             log::error("lookup_failed", json!({ "code": code, "cause": e.to_string() }));
-            unavailable(accept().as_deref())
+            visitor_error(req, VisitorError::Unavailable, code, "none")
         }
     }
 }
@@ -103,40 +101,19 @@ fn redirect_response(status: u16, location: &str, layer: Layer) -> Response {
     )
 }
 
-fn gone(code: &str, layer: Layer, accept: Option<&str>) -> Response {
-    let headers = [("cache-control", CACHE_CONTROL), (http::SERVED_FROM, layer.name())];
-    if http::wants_json(accept) {
-        let p = Problem::new(410, "link_gone", "Link no longer available")
-            .with_detail(format!("the link '{code}' was deactivated or has expired"));
-        return http::json_problem(&p, &headers);
+/// A visitor-facing error: a localised page, or a problem document for JSON clients.
+/// Errors are not cached for long: a missing link may be created a moment later.
+fn visitor_error(req: &Request, kind: VisitorError, code: &str, served_from: &str) -> Response {
+    let retry = kind == VisitorError::Unavailable;
+    let cache = if retry { "no-store" } else { CACHE_CONTROL };
+    let mut headers = vec![("cache-control", cache), (http::SERVED_FROM, served_from), ("vary", "Accept, Accept-Language")];
+    if retry {
+        headers.push(("retry-after", "30"));
     }
-    let page = "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\">\
-        <meta name=\"viewport\" content=\"width=device-width\"><title>Link no longer available</title>\
-        <h1>Link no longer available</h1><p>This short link was deactivated or has expired.</p></html>";
-    http::respond(410, "text/html; charset=utf-8", page.into(), &headers)
-}
-
-fn not_found(code: &str, layer: Layer, accept: Option<&str>) -> Response {
-    let headers = [("cache-control", CACHE_CONTROL), (http::SERVED_FROM, layer.name())];
-    if http::wants_json(accept) {
-        let p = Problem::new(404, "link_not_found", "Link not found")
-            .with_detail(format!("no link has the code '{code}'"));
-        return http::json_problem(&p, &headers);
+    let header = |name: &str| req.headers().get(name).ok().flatten();
+    if http::wants_json(header("accept").as_deref()) {
+        return http::json_problem(&kind.problem(code), &headers);
     }
-    let page = "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\">\
-        <meta name=\"viewport\" content=\"width=device-width\"><title>Link not found</title>\
-        <h1>Link not found</h1><p>This short link does not exist.</p></html>";
-    http::respond(404, "text/html; charset=utf-8", page.into(), &headers)
-}
-
-fn unavailable(accept: Option<&str>) -> Response {
-    let headers = [("cache-control", "no-store"), ("retry-after", "30"), (http::SERVED_FROM, "none")];
-    if http::wants_json(accept) {
-        let p = Problem::new(503, "unavailable", "Temporarily unavailable").with_retry_after(30);
-        return http::json_problem(&p, &headers);
-    }
-    let page = "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\">\
-        <title>Temporarily unavailable</title><h1>Temporarily unavailable</h1>\
-        <p>Please try again in a moment.</p></html>";
-    http::respond(503, "text/html; charset=utf-8", page.into(), &headers)
+    let page = kind.html(pages::lang(header("accept-language").as_deref()));
+    http::respond(kind.status(), "text/html; charset=utf-8", page.into_bytes(), &headers)
 }

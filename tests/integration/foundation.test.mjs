@@ -116,6 +116,10 @@ describe("link creation and redirect", () => {
     assert.match(await page.text(), /not found/i);
     assert.equal(page.headers.get("x-served-from"), "d1");
 
+    const german = await w.fetch("/nosuchcode", { headers: { accept: "text/html", "accept-language": "de-DE,de;q=0.9,en;q=0.8" } });
+    assert.equal(german.status, 404);
+    assert.match(await german.text(), /lang="de".*Link nicht gefunden/s);
+
     const again = await w.fetch("/nosuchcode", { headers: { accept: "application/json" } });
     assert.equal(again.status, 404);
     assert.equal(again.headers.get("x-served-from"), "memory", "negative entries are cached");

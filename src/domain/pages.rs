@@ -1,0 +1,119 @@
+//! What a visitor sees when a short link does not redirect: a small page in German or
+//! English (uLoad's audience), or a problem document for clients that ask for JSON.
+
+use super::problem::Problem;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    De,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VisitorError {
+    NotFound,
+    Gone,
+    Unavailable,
+}
+
+/// The first of German or English in the client's `Accept-Language` preference order
+/// (by q-value); English when neither is there.
+pub fn lang(accept_language: Option<&str>) -> Lang {
+    let mut best: Option<(f32, Lang)> = None;
+    for part in accept_language.unwrap_or("").split(',') {
+        let mut it = part.split(';');
+        let tag = it.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = it
+            .find_map(|p| p.trim().strip_prefix("q=").and_then(|v| v.parse::<f32>().ok()))
+            .unwrap_or(1.0);
+        let lang = match tag.split('-').next() {
+            Some("de") => Lang::De,
+            Some("en") => Lang::En,
+            _ => continue,
+        };
+        if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
+            best = Some((q, lang));
+        }
+    }
+    best.map_or(Lang::En, |(_, l)| l)
+}
+
+impl VisitorError {
+    pub fn status(self) -> u16 {
+        match self {
+            VisitorError::NotFound => 404,
+            VisitorError::Gone => 410,
+            VisitorError::Unavailable => 503,
+        }
+    }
+
+    fn texts(self, lang: Lang) -> (&'static str, &'static str) {
+        match (self, lang) {
+            (VisitorError::NotFound, Lang::En) => ("Link not found", "This short link does not exist."),
+            (VisitorError::NotFound, Lang::De) => ("Link nicht gefunden", "Diesen Kurzlink gibt es nicht."),
+            (VisitorError::Gone, Lang::En) => {
+                ("Link no longer available", "This short link was deactivated or has expired.")
+            }
+            (VisitorError::Gone, Lang::De) => {
+                ("Link nicht mehr verfügbar", "Dieser Kurzlink wurde deaktiviert oder ist abgelaufen.")
+            }
+            (VisitorError::Unavailable, Lang::En) => {
+                ("Temporarily unavailable", "Please try again in a moment.")
+            }
+            (VisitorError::Unavailable, Lang::De) => {
+                ("Vorübergehend nicht verfügbar", "Bitte versuche es gleich noch einmal.")
+            }
+        }
+    }
+
+    pub fn html(self, lang: Lang) -> String {
+        let (title, text) = self.texts(lang);
+        let code = match lang {
+            Lang::En => "en",
+            Lang::De => "de",
+        };
+        format!(
+            "<!doctype html><html lang=\"{code}\"><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width\"><title>{title}</title>\
+             <body style=\"font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem\">\
+             <h1>{title}</h1><p>{text}</p></body></html>"
+        )
+    }
+
+    pub fn problem(self, code: &str) -> Problem {
+        let (title, _) = self.texts(Lang::En);
+        match self {
+            VisitorError::NotFound => Problem::new(404, "link_not_found", title)
+                .with_detail(format!("no link has the code '{code}'")),
+            VisitorError::Gone => Problem::new(410, "link_gone", title)
+                .with_detail(format!("the link '{code}' was deactivated or has expired")),
+            VisitorError::Unavailable => {
+                Problem::new(503, "unavailable", title).with_retry_after(30)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn picks_the_preferred_supported_language() {
+        assert_eq!(lang(None), Lang::En);
+        assert_eq!(lang(Some("de-DE,de;q=0.9,en;q=0.8")), Lang::De);
+        assert_eq!(lang(Some("fr-FR,en;q=0.5,de;q=0.7")), Lang::De);
+        assert_eq!(lang(Some("en-US,de;q=0.9")), Lang::En);
+        assert_eq!(lang(Some("fr")), Lang::En);
+        assert_eq!(lang(Some("de;q=0")), Lang::En);
+    }
+
+    #[test]
+    fn pages_are_localised() {
+        assert!(VisitorError::NotFound.html(Lang::De).contains("nicht gefunden"));
+        assert!(VisitorError::NotFound.html(Lang::De).contains("lang=\"de\""));
+        assert!(VisitorError::Gone.html(Lang::En).contains("no longer available"));
+        assert_eq!(VisitorError::Gone.problem("x").status, 410);
+        assert_eq!(VisitorError::Unavailable.problem("x").retry_after, Some(30));
+    }
+}

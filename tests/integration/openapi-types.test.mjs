@@ -1,0 +1,37 @@
+// The TypeScript types for the SvelteKit client are generated from the OpenAPI document
+// (`npm run types`); this fails when someone changed the document and forgot them.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { promisify } from "node:util";
+import { ROOT } from "../harness.mjs";
+import { OPENAPI } from "../openapi.mjs";
+
+test("openapi/uload-edge.d.ts is generated from the current openapi.json", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "uload-types-"));
+  try {
+    const out = join(dir, "types.d.ts");
+    await promisify(execFile)(join(ROOT, "node_modules", ".bin", "openapi-typescript"), [join(ROOT, "openapi", "openapi.json"), "-o", out]);
+    const fresh = await readFile(out, "utf8");
+    const committed = await readFile(join(ROOT, "openapi", "uload-edge.d.ts"), "utf8");
+    assert.ok(fresh.includes('"/api/v1/links"'), "the generator saw the API");
+    assert.equal(committed, fresh, "run `npm run types` and commit openapi/uload-edge.d.ts");
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("every operation documents its errors as problem documents", () => {
+  for (const [path, item] of Object.entries(OPENAPI.paths)) {
+    for (const [method, op] of Object.entries(item)) {
+      if (method === "parameters" || op.security?.length === 0) continue;
+      assert.ok(op.responses["401"], `${method} ${path} documents 401`);
+      for (const [status, r] of Object.entries(op.responses)) {
+        if (Number(status) >= 400) assert.match(r.$ref, /^#\/components\/responses\//, `${method} ${path} ${status}`);
+      }
+    }
+  }
+});
