@@ -69,13 +69,17 @@ done
 
 # --- 4. Local secrets -----------------------------------------------------------------
 step "local secrets (.dev.vars)"
-if [ -f .dev.vars ]; then
-  note ".dev.vars exists"
-else
-  token=$(node -e 'console.log(require("crypto").randomBytes(24).toString("base64url"))')
-  sed "s/^SERVICE_TOKEN=.*/SERVICE_TOKEN=$token/" .dev.vars.example >.dev.vars
-  note "created .dev.vars with a random SERVICE_TOKEN"
-fi
+random_secret() { node -e 'console.log(require("crypto").randomBytes(24).toString("base64url"))'; }
+[ -f .dev.vars ] || : >.dev.vars
+# Adds each secret of .dev.vars.example that .dev.vars lacks, with a random value.
+for name in $(grep -o '^[A-Z_]*=' .dev.vars.example | tr -d '='); do
+  if grep -q "^$name=" .dev.vars; then
+    note "$name is set"
+  else
+    echo "$name=$(random_secret)" >>.dev.vars
+    note "added a random $name to .dev.vars"
+  fi
+done
 
 # --- 5. Record the environment for build.sh, dev.sh, test.sh --------------------------
 {

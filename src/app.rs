@@ -16,6 +16,7 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
     let path = req.path();
     match route(&method, &path) {
         Ok(Route::Redirect { code }) => redirect::serve(&req, code, &env, &ctx, &cfg).await,
+        Ok(Route::Unlock { code }) => redirect::unlock(req, code, &env, &ctx, &cfg).await,
         Ok(Route::Health) => health::live(),
         Ok(Route::Api(endpoint)) => {
             let origin = req.headers().get("origin").ok().flatten();

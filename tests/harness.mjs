@@ -57,7 +57,7 @@ export async function startWorker({ bindings = {} } = {}) {
       { type: "CompiledWasm", include: ["**/*.wasm"] },
     ],
     // Each worker gets its own token, whatever the developer's .dev.vars holds.
-    bindings: { ...workerOptions.bindings, SERVICE_TOKEN: token, ...bindings },
+    bindings: { ...workerOptions.bindings, SERVICE_TOKEN: token, COOKIE_SECRET: randomBytes(24).toString("hex"), ...bindings },
     kvPersist: join(dir, "v3", "kv"),
     d1Persist: join(dir, "v3", "d1"),
     durableObjectsPersist: join(dir, "v3", "do"),

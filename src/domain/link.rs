@@ -41,6 +41,10 @@ pub struct RedirectRecord {
     pub active: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
+    /// The PHC hash of the link's password: the redirect path can check a password with
+    /// KV alone, so protected links keep working while D1 is down.
+    #[serde(default, rename = "pw", skip_serializing_if = "Option::is_none")]
+    pub password_hash: Option<String>,
 }
 
 fn default_status() -> u16 {
@@ -78,6 +82,9 @@ pub struct Link {
     pub created_at: String,
     pub updated_at: String,
     pub version: u64,
+    /// Never serialised: the API says only `has_password`.
+    #[serde(skip)]
+    pub password_hash: Option<String>,
 }
 
 impl Link {
@@ -88,6 +95,7 @@ impl Link {
             status: self.redirect_status,
             active: self.is_active,
             expires_at: self.expires_at.clone(),
+            password_hash: self.password_hash.clone(),
         }
     }
 

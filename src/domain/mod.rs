@@ -16,3 +16,4 @@ pub mod secret;
 pub mod slug;
 pub mod target;
 pub mod token;
+pub mod unlock;

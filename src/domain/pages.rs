@@ -94,6 +94,39 @@ impl VisitorError {
     }
 }
 
+/// The password form of a protected link. It posts back to the link's own path.
+pub fn password_form(lang: Lang, action: &str, wrong: bool) -> String {
+    let (title, text, label, button, error) = match lang {
+        Lang::En => (
+            "Protected link",
+            "This link is protected. Enter its password to continue.",
+            "Password",
+            "Continue",
+            "Wrong password. Please try again.",
+        ),
+        Lang::De => (
+            "Geschützter Link",
+            "Dieser Link ist geschützt. Gib das Passwort ein, um fortzufahren.",
+            "Passwort",
+            "Weiter",
+            "Falsches Passwort. Bitte versuche es noch einmal.",
+        ),
+    };
+    let code = if lang == Lang::De { "de" } else { "en" };
+    let error = if wrong { format!("<p role=\"alert\" style=\"color:#b00\">{error}</p>") } else { String::new() };
+    // `action` is a path we routed (only [A-Za-z0-9_/-]), so it needs no escaping.
+    format!(
+        "<!doctype html><html lang=\"{code}\"><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width\"><title>{title}</title>\
+         <body style=\"font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem\">\
+         <h1>{title}</h1><p>{text}</p>{error}\
+         <form method=\"post\" action=\"{action}\">\
+         <label for=\"password\">{label}</label> \
+         <input id=\"password\" name=\"password\" type=\"password\" required autocomplete=\"current-password\" autofocus> \
+         <button type=\"submit\">{button}</button></form></body></html>"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,6 +139,14 @@ mod tests {
         assert_eq!(lang(Some("en-US,de;q=0.9")), Lang::En);
         assert_eq!(lang(Some("fr")), Lang::En);
         assert_eq!(lang(Some("de;q=0")), Lang::En);
+    }
+
+    #[test]
+    fn the_password_form_posts_to_the_link() {
+        let f = password_form(Lang::De, "/promo", true);
+        assert!(f.contains("action=\"/promo\"") && f.contains("name=\"password\""));
+        assert!(f.contains("Falsches Passwort"));
+        assert!(!password_form(Lang::En, "/promo", false).contains("Wrong password"));
     }
 
     #[test]

@@ -12,6 +12,8 @@ pub enum Decision {
     Redirect { status: u16, location: String },
     /// The link exists but no longer redirects (deactivated or expired): 410.
     Gone,
+    /// The redirect needs the link's password first (or a valid unlock cookie).
+    Protected { status: u16, location: String, password_hash: String },
 }
 
 pub fn decide(record: &RedirectRecord, now_ms: u64) -> Decision {
@@ -28,7 +30,10 @@ pub fn decide(record: &RedirectRecord, now_ms: u64) -> Decision {
     }
     // A record with an unexpected status (a bad import, a newer writer) still redirects.
     let status = if STATUSES.contains(&record.status) { record.status } else { DEFAULT_STATUS };
-    Decision::Redirect { status, location: record.url.clone() }
+    match &record.password_hash {
+        Some(hash) => Decision::Protected { status, location: record.url.clone(), password_hash: hash.clone() },
+        None => Decision::Redirect { status, location: record.url.clone() },
+    }
 }
 
 #[cfg(test)]
@@ -36,7 +41,14 @@ mod tests {
     use super::*;
 
     fn record(status: u16) -> RedirectRecord {
-        RedirectRecord { link_id: "l".into(), url: "https://a.de/".into(), status, active: true, expires_at: None }
+        RedirectRecord {
+            link_id: "l".into(),
+            url: "https://a.de/".into(),
+            status,
+            active: true,
+            expires_at: None,
+            password_hash: None,
+        }
     }
 
     const NOW: u64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
@@ -64,6 +76,18 @@ mod tests {
         assert_eq!(decide(&r, NOW), Decision::Gone, "expiry is exclusive");
         assert!(matches!(decide(&r, NOW - 1), Decision::Redirect { .. }));
         r.expires_at = Some("garbage".into());
+        assert_eq!(decide(&r, NOW), Decision::Gone);
+    }
+
+    #[test]
+    fn protected_links_ask_first_but_inactive_ones_are_gone() {
+        let mut r = record(307);
+        r.password_hash = Some("$h".into());
+        assert_eq!(
+            decide(&r, NOW),
+            Decision::Protected { status: 307, location: "https://a.de/".into(), password_hash: "$h".into() }
+        );
+        r.active = false;
         assert_eq!(decide(&r, NOW), Decision::Gone);
     }
 }

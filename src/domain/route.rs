@@ -6,6 +6,8 @@ pub enum Route<'a> {
     Health,
     /// A single path segment that may be a short code.
     Redirect { code: &'a str },
+    /// The password form of a protected link, posted.
+    Unlock { code: &'a str },
     Api(Api<'a>),
     /// A CORS preflight for an API path.
     Preflight,
@@ -73,7 +75,9 @@ pub fn route<'a>(method: &str, path: &'a str) -> Routed<'a> {
         p => {
             let seg = p.strip_prefix('/').unwrap_or(p);
             let seg = seg.strip_suffix('/').unwrap_or(seg);
-            if is_code_shaped(seg) {
+            if is_code_shaped(seg) && method == "POST" {
+                Ok(Route::Unlock { code: seg })
+            } else if is_code_shaped(seg) {
                 read_only(Route::Redirect { code: seg })
             } else {
                 Ok(Route::NotFound)
@@ -155,7 +159,8 @@ mod tests {
             route("POST", "/api/v1/links/abc"),
             Err(RouteError::MethodNotAllowed { allow: "GET, HEAD, PATCH, DELETE" })
         );
-        assert_eq!(route("POST", "/abc"), Err(RouteError::MethodNotAllowed { allow: "GET, HEAD" }));
+        assert_eq!(route("POST", "/abc"), Ok(Route::Unlock { code: "abc" }));
+        assert_eq!(route("PUT", "/abc"), Err(RouteError::MethodNotAllowed { allow: "GET, HEAD" }));
         assert_eq!(
             route("DELETE", "/health"),
             Err(RouteError::MethodNotAllowed { allow: "GET, HEAD" })

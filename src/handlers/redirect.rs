@@ -8,6 +8,8 @@ use worker::{Context, Env, Request, Response};
 use crate::config::Config;
 use crate::domain::link::RedirectRecord;
 use crate::domain::pages::{self, VisitorError};
+use crate::domain::unlock;
+use crate::{crypto, runtime};
 use crate::domain::redirect::{self, Decision, CACHE_CONTROL};
 use crate::runtime::memory;
 use crate::store::kv::RedirectKv;
@@ -38,6 +40,13 @@ pub async fn serve(req: &Request, code: &str, env: &Env, ctx: &Context, cfg: &Co
         Ok((Some(record), layer)) => match redirect::decide(&record, crate::runtime::now_ms()) {
             Decision::Redirect { status, location } => redirect_response(status, &location, layer),
             Decision::Gone => visitor_error(req, VisitorError::Gone, code, layer.name()),
+            Decision::Protected { status, location, password_hash } => {
+                if unlocked(req, env, &record.link_id, &password_hash) {
+                    redirect_response(status, &location, layer)
+                } else {
+                    password_page(req, code, false, layer)
+                }
+            }
         },
         Ok((None, layer)) => visitor_error(req, VisitorError::NotFound, code, layer.name()),
         Err(e) => {
@@ -45,6 +54,95 @@ pub async fn serve(req: &Request, code: &str, env: &Env, ctx: &Context, cfg: &Co
             visitor_error(req, VisitorError::Unavailable, code, "none")
         }
     }
+}
+
+/// The largest password form body read; a password is at most 200 characters.
+const MAX_FORM_BYTES: usize = 4096;
+
+/// POST /{code}: the password form. Success sets a signed cookie for this link and sends the
+/// browser back to GET /{code} (303), which then redirects.
+pub async fn unlock(mut req: Request, code: &str, env: &Env, ctx: &Context, cfg: &Config) -> Response {
+    let body = req.bytes().await.unwrap_or_default();
+    let password = if body.len() > MAX_FORM_BYTES { None } else { unlock::form_password(&body) };
+    let (record, layer) = match lookup(code, env, ctx, cfg).await {
+        Ok((Some(record), layer)) => (record, layer),
+        Ok((None, layer)) => return visitor_error(&req, VisitorError::NotFound, code, layer.name()),
+        Err(e) => {
+            log::error("lookup_failed", json!({ "code": code, "cause": e.to_string() }));
+            return visitor_error(&req, VisitorError::Unavailable, code, "none");
+        }
+    };
+    let password_hash = match redirect::decide(&record, runtime::now_ms()) {
+        Decision::Protected { password_hash, .. } => password_hash,
+        Decision::Gone => return visitor_error(&req, VisitorError::Gone, code, layer.name()),
+        Decision::Redirect { .. } => return see_other(code, None),
+    };
+    let Some(secret) = cookie_secret(env) else {
+        return visitor_error(&req, VisitorError::Unavailable, code, layer.name());
+    };
+    let verified = match password {
+        Some(p) => crypto::verify_password(&p, &password_hash).await,
+        None => Ok(false),
+    };
+    match verified {
+        Ok(true) => {
+            let value = unlock::sign(&secret, &record.link_id, &password_hash, runtime::now_ms());
+            see_other(code, Some(unlock::set_cookie(&value, &format!("/{code}"))))
+        }
+        Ok(false) => {
+            log::info("password_rejected", json!({ "link_id": record.link_id }));
+            password_page(&req, code, true, layer)
+        }
+        Err(e) => {
+            log::error("password_check_failed", json!({ "link_id": record.link_id, "cause": e }));
+            visitor_error(&req, VisitorError::Unavailable, code, layer.name())
+        }
+    }
+}
+
+/// The key that signs unlock cookies (a wrangler secret). Without it no link can be
+/// unlocked: protected links fail closed.
+fn cookie_secret(env: &Env) -> Option<Vec<u8>> {
+    match env.secret("COOKIE_SECRET").map(|s| s.to_string()) {
+        Ok(s) if s.len() >= 16 => Some(s.into_bytes()),
+        _ => {
+            log::error("cookie_secret_missing", json!({ "hint": "wrangler secret put COOKIE_SECRET (16+ characters)" }));
+            None
+        }
+    }
+}
+
+fn unlocked(req: &Request, env: &Env, link_id: &str, password_hash: &str) -> bool {
+    let header = req.headers().get("cookie").ok().flatten();
+    let Some(value) = unlock::cookie(header.as_deref(), unlock::COOKIE_NAME) else { return false };
+    cookie_secret(env).is_some_and(|secret| unlock::verify(&secret, value, link_id, password_hash, runtime::now_ms()))
+}
+
+fn see_other(code: &str, set_cookie: Option<String>) -> Response {
+    let location = format!("/{code}");
+    let mut headers = vec![("location", location.as_str()), ("cache-control", "no-store")];
+    if let Some(c) = set_cookie.as_deref() {
+        headers.push(("set-cookie", c));
+    }
+    http::empty(303, &headers)
+}
+
+fn password_page(req: &Request, code: &str, wrong: bool, layer: Layer) -> Response {
+    let header = |name: &str| req.headers().get(name).ok().flatten();
+    let headers = [
+        ("cache-control", "no-store"),
+        ("www-authenticate", "Form realm=\"protected link\""),
+        (http::SERVED_FROM, layer.name()),
+        ("vary", "Accept, Accept-Language"),
+    ];
+    if http::wants_json(header("accept").as_deref()) {
+        let p = crate::domain::problem::Problem::new(401, "password_required", "Password required")
+            .with_detail(format!("POST the password as a form field 'password' to /{code}"));
+        return http::json_problem(&p, &headers);
+    }
+    let lang = pages::lang(header("accept-language").as_deref());
+    let page = pages::password_form(lang, &format!("/{code}"), wrong);
+    http::respond(401, "text/html; charset=utf-8", page.into_bytes(), &headers)
 }
 
 async fn lookup(

@@ -18,7 +18,7 @@ pub const DEFAULT_DOMAIN: &str = "";
 const LINK_SELECT: &str = "SELECT l.id, l.code, l.url, l.title, l.description, l.is_active, \
     l.password_hash IS NOT NULL AS has_password, l.max_clicks, l.expires_at, l.click_count, \
     l.last_clicked_at, l.utm_source, l.utm_medium, l.utm_campaign, l.user_id, l.workspace_id, \
-    l.redirect_status, l.forward_query, l.created_at, l.updated_at, l.version, \
+    l.redirect_status, l.forward_query, l.created_at, l.updated_at, l.version, l.password_hash, \
     (SELECT json_group_array(t.name) FROM link_tags lt JOIN tags t ON t.id = lt.tag_id \
      WHERE lt.link_id = l.id) AS tags \
     FROM links l";
@@ -47,6 +47,7 @@ struct LinkRow {
     created_at: String,
     updated_at: String,
     version: f64,
+    password_hash: Option<String>,
     tags: Option<String>,
 }
 
@@ -78,6 +79,7 @@ impl From<LinkRow> for Link {
             created_at: r.created_at,
             updated_at: r.updated_at,
             version: d1::uint(r.version),
+            password_hash: r.password_hash,
         }
     }
 }
@@ -93,6 +95,7 @@ struct RedirectRow {
     redirect_status: f64,
     is_active: f64,
     expires_at: Option<String>,
+    password_hash: Option<String>,
 }
 
 /// Column values of a link write, already validated and (for the password) hashed.
@@ -451,7 +454,7 @@ impl LinksDb {
     pub async fn find_redirect(&self, code: &str) -> Result<Option<RedirectRecord>, StoreError> {
         let row: Option<RedirectRow> = d1::first(
             &self.db,
-            "SELECT id, url, redirect_status, is_active, expires_at FROM links \
+            "SELECT id, url, redirect_status, is_active, expires_at, password_hash FROM links \
              WHERE domain = ?1 AND code = ?2",
             &[DEFAULT_DOMAIN.into(), code.into()],
         )
@@ -462,6 +465,7 @@ impl LinksDb {
             status: r.redirect_status as u16,
             active: d1::flag(r.is_active),
             expires_at: r.expires_at,
+            password_hash: r.password_hash,
         }))
     }
 }

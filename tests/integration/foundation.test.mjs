@@ -153,7 +153,7 @@ describe("link creation and redirect", () => {
   it("unknown paths and wrong methods get problem documents", async () => {
     await assertProblem(await w.fetch("/api/v1/nothing"), 404, "not_found");
     await assertProblem(await w.fetch("/a/b/c"), 404, "not_found");
-    const res = await w.fetch("/Promo_2026", { method: "POST" });
+    const res = await w.fetch("/Promo_2026", { method: "PUT" });
     await assertProblem(res, 405, "method_not_allowed");
     assert.equal(res.headers.get("allow"), "GET, HEAD");
     const list = await w.fetch("/api/v1/links", { method: "DELETE" });
