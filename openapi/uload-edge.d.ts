@@ -116,6 +116,7 @@ export interface paths {
                 404: components["responses"]["NotFound"];
                 405: components["responses"]["MethodNotAllowed"];
                 422: components["responses"]["Unprocessable"];
+                429: components["responses"]["TooManyRequests"];
                 503: components["responses"]["Unavailable"];
             };
         };
@@ -158,6 +159,7 @@ export interface paths {
                 413: components["responses"]["PayloadTooLarge"];
                 415: components["responses"]["UnsupportedMediaType"];
                 422: components["responses"]["Unprocessable"];
+                429: components["responses"]["TooManyRequests"];
                 503: components["responses"]["Unavailable"];
             };
         };
@@ -211,6 +213,7 @@ export interface paths {
                 413: components["responses"]["PayloadTooLarge"];
                 415: components["responses"]["UnsupportedMediaType"];
                 422: components["responses"]["Unprocessable"];
+                429: components["responses"]["TooManyRequests"];
                 503: components["responses"]["Unavailable"];
             };
         };
@@ -264,6 +267,7 @@ export interface paths {
                 413: components["responses"]["PayloadTooLarge"];
                 415: components["responses"]["UnsupportedMediaType"];
                 422: components["responses"]["Unprocessable"];
+                429: components["responses"]["TooManyRequests"];
                 503: components["responses"]["Unavailable"];
             };
         };
@@ -317,6 +321,7 @@ export interface paths {
                 413: components["responses"]["PayloadTooLarge"];
                 415: components["responses"]["UnsupportedMediaType"];
                 422: components["responses"]["Unprocessable"];
+                429: components["responses"]["TooManyRequests"];
                 503: components["responses"]["Unavailable"];
             };
         };
@@ -370,6 +375,7 @@ export interface paths {
                 413: components["responses"]["PayloadTooLarge"];
                 415: components["responses"]["UnsupportedMediaType"];
                 422: components["responses"]["Unprocessable"];
+                429: components["responses"]["TooManyRequests"];
                 503: components["responses"]["Unavailable"];
             };
         };
@@ -416,6 +422,7 @@ export interface paths {
                 404: components["responses"]["NotFound"];
                 405: components["responses"]["MethodNotAllowed"];
                 422: components["responses"]["Unprocessable"];
+                429: components["responses"]["TooManyRequests"];
                 503: components["responses"]["Unavailable"];
             };
         };
@@ -445,6 +452,7 @@ export interface paths {
                 404: components["responses"]["NotFound"];
                 405: components["responses"]["MethodNotAllowed"];
                 422: components["responses"]["Unprocessable"];
+                429: components["responses"]["TooManyRequests"];
                 503: components["responses"]["Unavailable"];
             };
         };
@@ -489,6 +497,7 @@ export interface paths {
                 413: components["responses"]["PayloadTooLarge"];
                 415: components["responses"]["UnsupportedMediaType"];
                 422: components["responses"]["Unprocessable"];
+                429: components["responses"]["TooManyRequests"];
                 503: components["responses"]["Unavailable"];
             };
         };
@@ -529,6 +538,7 @@ export interface paths {
                 404: components["responses"]["NotFound"];
                 405: components["responses"]["MethodNotAllowed"];
                 422: components["responses"]["Unprocessable"];
+                429: components["responses"]["TooManyRequests"];
                 503: components["responses"]["Unavailable"];
             };
         };
@@ -571,6 +581,7 @@ export interface paths {
                 404: components["responses"]["NotFound"];
                 405: components["responses"]["MethodNotAllowed"];
                 422: components["responses"]["Unprocessable"];
+                429: components["responses"]["TooManyRequests"];
                 503: components["responses"]["Unavailable"];
             };
         };
@@ -610,6 +621,7 @@ export interface paths {
                 413: components["responses"]["PayloadTooLarge"];
                 415: components["responses"]["UnsupportedMediaType"];
                 422: components["responses"]["Unprocessable"];
+                429: components["responses"]["TooManyRequests"];
                 503: components["responses"]["Unavailable"];
             };
         };
@@ -655,6 +667,7 @@ export interface paths {
                 404: components["responses"]["NotFound"];
                 405: components["responses"]["MethodNotAllowed"];
                 422: components["responses"]["Unprocessable"];
+                429: components["responses"]["TooManyRequests"];
                 503: components["responses"]["Unavailable"];
             };
         };
@@ -694,6 +707,7 @@ export interface paths {
                 413: components["responses"]["PayloadTooLarge"];
                 415: components["responses"]["UnsupportedMediaType"];
                 422: components["responses"]["Unprocessable"];
+                429: components["responses"]["TooManyRequests"];
                 503: components["responses"]["Unavailable"];
             };
         };
@@ -747,6 +761,7 @@ export interface paths {
                 413: components["responses"]["PayloadTooLarge"];
                 415: components["responses"]["UnsupportedMediaType"];
                 422: components["responses"]["Unprocessable"];
+                429: components["responses"]["TooManyRequests"];
                 503: components["responses"]["Unavailable"];
             };
         };
@@ -787,6 +802,7 @@ export interface paths {
                 404: components["responses"]["NotFound"];
                 405: components["responses"]["MethodNotAllowed"];
                 422: components["responses"]["Unprocessable"];
+                429: components["responses"]["TooManyRequests"];
                 503: components["responses"]["Unavailable"];
             };
         };
@@ -826,6 +842,7 @@ export interface paths {
                 413: components["responses"]["PayloadTooLarge"];
                 415: components["responses"]["UnsupportedMediaType"];
                 422: components["responses"]["Unprocessable"];
+                429: components["responses"]["TooManyRequests"];
                 503: components["responses"]["Unavailable"];
             };
         };
@@ -871,6 +888,7 @@ export interface paths {
                 404: components["responses"]["NotFound"];
                 405: components["responses"]["MethodNotAllowed"];
                 422: components["responses"]["Unprocessable"];
+                429: components["responses"]["TooManyRequests"];
                 503: components["responses"]["Unavailable"];
             };
         };
@@ -932,6 +950,7 @@ export interface paths {
                 413: components["responses"]["PayloadTooLarge"];
                 415: components["responses"]["UnsupportedMediaType"];
                 422: components["responses"]["Unprocessable"];
+                429: components["responses"]["TooManyRequests"];
                 503: components["responses"]["Unavailable"];
             };
         };
@@ -960,6 +979,10 @@ export interface components {
                 message: string;
             }[];
             retryAfter?: number;
+            /** @description on 429: the limit that was hit */
+            limit?: number;
+            /** @description on 429: its window in seconds */
+            window?: number;
         };
         Link: {
             id: string;
@@ -1273,10 +1296,35 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description Over a rate limit (API: 100 per 15 min per API key or user, per IP unauthenticated; link creation: 20 per minute per user). Every API response carries RateLimit-* and X-RateLimit-* headers. */
+        TooManyRequests: {
+            headers: {
+                "Retry-After": components["headers"]["Retry-After"];
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
     };
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description requests allowed in the window */
+        "RateLimit-Limit": number;
+        /** @description requests left in the window */
+        "RateLimit-Remaining": number;
+        /** @description seconds until the quota is full again */
+        "RateLimit-Reset": number;
+        /** @description the same as a Unix time (uLoad's clients) */
+        "X-RateLimit-Reset": number;
+        /** @description seconds to wait */
+        "Retry-After": number;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;

@@ -20,10 +20,12 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
         Ok(Route::Health) => health::live(),
         Ok(Route::Api(endpoint)) => {
             let origin = req.headers().get("origin").ok().flatten();
-            let response = match api::handle(endpoint, req, &env, &ctx, &cfg).await {
+            let (result, limit_headers) = api::handle(endpoint, req, &env, &ctx, &cfg).await;
+            let mut response = match result {
                 Ok(reply) => reply.into_response(&[]),
                 Err(e) => http::problem(&e),
             };
+            http::add_headers(&mut response, &limit_headers);
             with_cors(response, origin.as_deref(), &cfg)
         }
         Ok(Route::Preflight) => preflight(&req, &cfg),

@@ -19,6 +19,8 @@ pub struct Principal {
     pub user_id: Option<String>,
     pub username: Option<String>,
     pub is_service: bool,
+    /// The API key used, if any.
+    pub key_id: Option<String>,
 }
 
 impl Principal {
@@ -29,6 +31,16 @@ impl Principal {
     /// The namespace of idempotency keys: per user, '' for the service itself.
     pub fn idempotency_owner(&self) -> &str {
         self.user_id.as_deref().unwrap_or("")
+    }
+
+    /// Who the API rate limit counts: the API key, or the user the dashboard acts for (the
+    /// dashboard's server is one IP for all users, so per IP would throttle everyone at once).
+    pub fn rate_key(&self) -> String {
+        match (&self.key_id, &self.user_id) {
+            (Some(k), _) => format!("key:{k}"),
+            (None, Some(u)) => format!("user:{u}"),
+            (None, None) => "service".into(),
+        }
     }
 }
 
@@ -49,11 +61,11 @@ pub async fn authenticate(req: &Request, env: &Env, ctx: &Context) -> Result<Pri
     }
     let act_as = req.headers().get(ACT_AS_HEADER).ok().flatten().filter(|s| !s.trim().is_empty());
     let Some(user_id) = act_as else {
-        return Ok(Principal { user_id: None, username: None, is_service: true });
+        return Ok(Principal { user_id: None, username: None, is_service: true, key_id: None });
     };
     let db = d1::database(env)?;
     match (KeysDb { db: &db }).user(user_id.trim()).await? {
-        Some(user) => Ok(Principal { user_id: Some(user.id), username: Some(user.username), is_service: true }),
+        Some(user) => Ok(Principal { user_id: Some(user.id), username: Some(user.username), is_service: true, key_id: None }),
         None => Err(ApiError::validation(ACT_AS_HEADER, "no such user: create it with PUT /api/v1/users/{id}")),
     }
 }
@@ -80,5 +92,10 @@ async fn api_key(presented: &str, env: &Env, ctx: &Context) -> Result<Principal,
             }
         });
     }
-    Ok(Principal { user_id: Some(owner.user_id), username: Some(owner.username), is_service: false })
+    Ok(Principal {
+        user_id: Some(owner.user_id),
+        username: Some(owner.username),
+        is_service: false,
+        key_id: Some(owner.key_id),
+    })
 }

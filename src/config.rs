@@ -1,6 +1,7 @@
 //! Configuration from wrangler.toml `[vars]` and secrets. Parsing is pure (it takes a
 //! lookup function), so defaults and bad values are tested natively.
 
+use crate::domain::ratelimit::{self, Scope};
 use crate::domain::target::Policy;
 
 /// Settings of the redirect and API paths. Every number has a default so a missing var
@@ -24,8 +25,27 @@ pub struct Config {
     pub target_policy: Policy,
     /// Browser origins allowed to call the API (ALLOWED_ORIGINS, comma-separated).
     pub cors_origins: Vec<String>,
+    /// Rate limits per scope (RATE_<SCOPE>_LIMIT, RATE_<SCOPE>_WINDOW_SECONDS).
+    pub rate_api: ratelimit::Policy,
+    pub rate_create: ratelimit::Policy,
+    pub rate_password: ratelimit::Policy,
+    pub rate_redirect: ratelimit::Policy,
+    /// How many redirects an isolate admits per client before it reports them to the
+    /// limiter object: the most one isolate can over-admit (RATE_REDIRECT_SYNC_EVERY).
+    pub redirect_sync_every: u32,
     /// Vars that were set but could not be parsed (their defaults were used instead).
     pub problems: Vec<String>,
+}
+
+impl Config {
+    pub fn rate_policy(&self, scope: Scope) -> ratelimit::Policy {
+        match scope {
+            Scope::Api => self.rate_api,
+            Scope::Create => self.rate_create,
+            Scope::Password => self.rate_password,
+            Scope::Redirect => self.rate_redirect,
+        }
+    }
 }
 
 fn list(value: Option<String>) -> Vec<String> {
@@ -54,6 +74,17 @@ impl Config {
         let memory_capacity = num("MEMORY_CACHE_CAPACITY", 10_000) as usize;
         let kv_cache_ttl_s = num("KV_CACHE_TTL_SECONDS", 60).max(30);
         let max_body_bytes = num("MAX_BODY_BYTES", 64 * 1024) as usize;
+        // uLoad's limits: API 100 per 15 min, link creation 20 per minute, password
+        // attempts 5 per 15 min, redirects 300 per minute.
+        let mut policy = |name: &str, limit: u64, window_s: u64| ratelimit::Policy {
+            limit: num(&format!("RATE_{name}_LIMIT"), limit).clamp(1, u64::from(u32::MAX)) as u32,
+            window_ms: num(&format!("RATE_{name}_WINDOW_SECONDS"), window_s).max(1) * 1000,
+        };
+        let rate_api = policy("API", 100, 900);
+        let rate_create = policy("CREATE", 20, 60);
+        let rate_password = policy("PASSWORD", 5, 900);
+        let rate_redirect = policy("REDIRECT", 300, 60);
+        let redirect_sync_every = num("RATE_REDIRECT_SYNC_EVERY", 10).clamp(1, 1000) as u32;
         let short_base_url = get("SHORT_BASE_URL")
             .map(|s| s.trim().trim_end_matches('/').to_string())
             .filter(|s| !s.is_empty())
@@ -73,6 +104,11 @@ impl Config {
             memory_capacity,
             kv_cache_ttl_s,
             max_body_bytes,
+            rate_api,
+            rate_create,
+            rate_password,
+            rate_redirect,
+            redirect_sync_every,
             problems,
         }
     }
@@ -95,6 +131,9 @@ mod tests {
         assert_eq!(c.short_base_url, "https://ulo.ad");
         assert_eq!(c.memory_ttl_ms, 30_000);
         assert_eq!(c.kv_cache_ttl_s, 60);
+        assert_eq!(c.rate_api, ratelimit::Policy { limit: 100, window_ms: 900_000 });
+        assert_eq!(c.rate_policy(Scope::Redirect), ratelimit::Policy { limit: 300, window_ms: 60_000 });
+        assert_eq!(c.rate_policy(Scope::Password).limit, 5);
         assert!(c.problems.is_empty());
     }
 

@@ -16,6 +16,8 @@ pub enum ApiError {
     PreconditionFailed { current_etag: String },
     IdempotencyKeyReused,
     IdempotencyInFlight,
+    /// Over a rate limit.
+    RateLimited { scope: &'static str, retry_after: u32, limit: u32, window_s: u64 },
     /// Authenticated, but this principal may not do this (e.g. an API key managing users).
     Forbidden(String),
     NotFound,
@@ -76,6 +78,12 @@ impl ApiError {
                     .with_detail("a request with this Idempotency-Key is still being processed")
                     .with_retry_after(1)
             }
+            ApiError::RateLimited { scope, retry_after, limit, window_s } => {
+                Problem::new(429, "rate_limited", "Too many requests")
+                    .with_detail(format!("the {scope} limit of {limit} per {window_s} s is used up"))
+                    .with_retry_after(*retry_after)
+                    .with_limit(*limit, *window_s)
+            }
             ApiError::Forbidden(why) => Problem::new(403, "forbidden", "Forbidden").with_detail(why.clone()),
             ApiError::NotFound => Problem::new(404, "not_found", "Not found"),
             ApiError::MethodNotAllowed { allow } => {
@@ -125,6 +133,7 @@ mod tests {
             (ApiError::IdempotencyKeyReused, 422, "idempotency_key_reused"),
             (ApiError::IdempotencyInFlight, 409, "idempotency_in_flight"),
             (ApiError::Forbidden("x".into()), 403, "forbidden"),
+            (ApiError::RateLimited { scope: "api", retry_after: 3, limit: 100, window_s: 900 }, 429, "rate_limited"),
             (ApiError::NotFound, 404, "not_found"),
             (ApiError::MethodNotAllowed { allow: "GET" }, 405, "method_not_allowed"),
             (ApiError::Unavailable { dependency: "D1", retry_after: 5 }, 503, "unavailable"),

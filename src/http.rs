@@ -57,6 +57,14 @@ pub fn json_problem(p: &Problem, headers: &[(&str, &str)]) -> Response {
     respond(p.status, problem::CONTENT_TYPE, body, headers)
 }
 
+/// Adds headers to a finished response (set, so a later value replaces an earlier one).
+pub fn add_headers(response: &mut Response, headers: &[(&'static str, String)]) {
+    let h = response.headers_mut();
+    for (k, v) in headers {
+        let _ = h.set(k, v);
+    }
+}
+
 /// Whether the client asked for JSON rather than a page (API clients, `curl -H`).
 pub fn wants_json(accept: Option<&str>) -> bool {
     accept.is_some_and(|a| a.contains("application/json") || a.contains("+json"))

@@ -12,6 +12,7 @@ mod auth;
 pub mod crypto;
 mod handlers;
 mod http;
+pub mod limiter;
 mod log;
 pub mod runtime;
 mod store;

@@ -8,6 +8,7 @@ import { cp, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
+import { after } from "node:test";
 import { Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { conforms } from "./openapi.mjs";
@@ -33,20 +34,32 @@ const started = new Set();
 async function stopAll() {
   await Promise.allSettled([...started].map((w) => w.stop()));
 }
+// After the last test of a file (also a failed one): workerd's child process would keep
+// node's event loop, and the test run, alive.
+if (process.env.NODE_TEST_CONTEXT) after(stopAll);
 process.once("beforeExit", stopAll);
 for (const sig of ["SIGINT", "SIGTERM"]) process.once(sig, () => stopAll().then(() => process.exit(130)));
 
+// Tests that are not about rate limits must not trip them: they get limits no test reaches.
+const GENEROUS_LIMITS = Object.fromEntries(
+  ["API", "CREATE", "PASSWORD", "REDIRECT"].map((s) => [`RATE_${s}_LIMIT`, "1000000"]),
+);
+
 /**
  * Starts the worker. `bindings` override wrangler.toml's vars (test-only wiring).
- * Returns { url, token, fetch(path, init), mf, stop() }.
+ * `state`: { dir, token, cookieSecret } of an earlier worker to start again on its persisted
+ * state (a restart). `brokenLimiter`: the LIMITER binding points at an object that always
+ * throws (the limiter is unreachable).
+ * Returns { url, token, fetch(path, init), mf, stop({ keepState }) }.
  */
-export async function startWorker({ bindings = {} } = {}) {
+export async function startWorker({ bindings = {}, state, brokenLimiter = false } = {}) {
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"));
-  const dir = await mkdtemp(join(tmpdir(), "uload-worker-"));
-  await cp(await migratedTemplate(), dir, { recursive: true });
-  const token = randomBytes(18).toString("base64url");
+  const dir = state?.dir ?? (await mkdtemp(join(tmpdir(), "uload-worker-")));
+  if (!state) await cp(await migratedTemplate(), dir, { recursive: true });
+  const token = state?.token ?? randomBytes(18).toString("base64url");
+  const cookieSecret = state?.cookieSecret ?? randomBytes(24).toString("hex");
   let logText = "";
-  const mf = new Miniflare({
+  const main = {
     ...workerOptions,
     name: "uload-edge",
     modules: true,
@@ -56,8 +69,11 @@ export async function startWorker({ bindings = {} } = {}) {
       { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
       { type: "CompiledWasm", include: ["**/*.wasm"] },
     ],
-    // Each worker gets its own token, whatever the developer's .dev.vars holds.
-    bindings: { ...workerOptions.bindings, SERVICE_TOKEN: token, COOKIE_SECRET: randomBytes(24).toString("hex"), ...bindings },
+    // Each worker gets its own secrets, whatever the developer's .dev.vars holds.
+    bindings: { ...workerOptions.bindings, ...GENEROUS_LIMITS, SERVICE_TOKEN: token, COOKIE_SECRET: cookieSecret, ...bindings },
+    ...(brokenLimiter ? { durableObjects: { LIMITER: { className: "RateLimiter", scriptName: "broken-limiter" } } } : {}),
+  };
+  const shared = {
     kvPersist: join(dir, "v3", "kv"),
     d1Persist: join(dir, "v3", "d1"),
     durableObjectsPersist: join(dir, "v3", "do"),
@@ -75,12 +91,21 @@ export async function startWorker({ bindings = {} } = {}) {
         });
       }
     },
-  });
+  };
+  const broken = {
+    name: "broken-limiter",
+    modules: true,
+    script: 'export class RateLimiter { fetch() { throw new Error("limiter down (test wiring)"); } } export default { fetch() { return new Response(null, { status: 404 }); } };',
+    durableObjects: { BROKEN: { className: "RateLimiter", useSQLite: true } },
+  };
+  const mf = new Miniflare(brokenLimiter ? { ...shared, workers: [main, broken] } : { ...shared, ...main });
   let stopped = false;
   const worker = {
     mf,
     token,
     dir,
+    /** What `startWorker({ state })` needs to start again on this worker's persisted state. */
+    state: { dir, token, cookieSecret },
     url: "",
     /** Everything the worker printed so far. */
     logs: () => logText,
@@ -91,12 +116,12 @@ export async function startWorker({ bindings = {} } = {}) {
         .filter((l) => l.startsWith("{"))
         .map((l) => JSON.parse(l)),
     fetch: (path, init = {}) => fetch(new URL(path, worker.url), { redirect: "manual", ...init }),
-    async stop() {
+    async stop({ keepState = false } = {}) {
       if (stopped) return;
       stopped = true;
       started.delete(worker);
       await mf.dispose().catch(() => {});
-      await rm(dir, { recursive: true, force: true });
+      if (!keepState) await rm(dir, { recursive: true, force: true });
     },
   };
   started.add(worker);

@@ -10,6 +10,7 @@ pub mod listing;
 pub mod pages;
 pub mod precondition;
 pub mod problem;
+pub mod ratelimit;
 pub mod redirect;
 pub mod route;
 pub mod secret;

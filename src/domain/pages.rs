@@ -14,6 +14,7 @@ pub enum VisitorError {
     NotFound,
     Gone,
     Unavailable,
+    TooManyRequests,
 }
 
 /// The first of German or English in the client's `Accept-Language` preference order
@@ -44,6 +45,7 @@ impl VisitorError {
             VisitorError::NotFound => 404,
             VisitorError::Gone => 410,
             VisitorError::Unavailable => 503,
+            VisitorError::TooManyRequests => 429,
         }
     }
 
@@ -62,6 +64,12 @@ impl VisitorError {
             }
             (VisitorError::Unavailable, Lang::De) => {
                 ("Vorübergehend nicht verfügbar", "Bitte versuche es gleich noch einmal.")
+            }
+            (VisitorError::TooManyRequests, Lang::En) => {
+                ("Too many requests", "Please wait a moment before you try again.")
+            }
+            (VisitorError::TooManyRequests, Lang::De) => {
+                ("Zu viele Anfragen", "Bitte warte einen Moment, bevor du es noch einmal versuchst.")
             }
         }
     }
@@ -90,6 +98,7 @@ impl VisitorError {
             VisitorError::Unavailable => {
                 Problem::new(503, "unavailable", title).with_retry_after(30)
             }
+            VisitorError::TooManyRequests => Problem::new(429, "rate_limited", title),
         }
     }
 }

@@ -31,6 +31,11 @@ pub struct Problem {
     pub errors: Vec<FieldError>,
     #[serde(rename = "retryAfter", skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u32>,
+    /// On 429: the limit and its window (seconds) that were hit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window: Option<u64>,
 }
 
 impl Problem {
@@ -43,6 +48,8 @@ impl Problem {
             code: code.to_string(),
             errors: Vec::new(),
             retry_after: None,
+            limit: None,
+            window: None,
         }
     }
 
@@ -53,6 +60,12 @@ impl Problem {
 
     pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
         self.errors = errors;
+        self
+    }
+
+    pub fn with_limit(mut self, limit: u32, window_s: u64) -> Self {
+        self.limit = Some(limit);
+        self.window = Some(window_s);
         self
     }
 

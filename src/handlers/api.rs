@@ -5,7 +5,9 @@ use serde_json::{json, Value};
 use worker::{Context, Env, Request};
 
 use super::request::{header, query_pairs, read_json};
+use super::limits::{self, Headers};
 use super::{keys, links, tags, Ctx};
+use crate::domain::ratelimit::Scope;
 use crate::auth;
 use crate::config::Config;
 use crate::domain::route::Api;
@@ -20,12 +22,45 @@ pub const OPENAPI: &str = include_str!("../../openapi/openapi.json");
 /// How long a response is kept for retries with the same Idempotency-Key.
 const IDEMPOTENCY_WINDOW_MS: i64 = 24 * 3600 * 1000;
 
-pub async fn handle(api: Api<'_>, mut req: Request, env: &Env, ctx: &Context, cfg: &Config) -> Result<Reply, ApiError> {
+/// Answers an API request; also returns the rate-limit headers to send with the answer,
+/// whatever it is.
+pub async fn handle(api: Api<'_>, req: Request, env: &Env, ctx: &Context, cfg: &Config) -> (Result<Reply, ApiError>, Headers) {
     if api == Api::OpenApi {
-        return Ok(Reply::raw("application/json", OPENAPI.as_bytes().to_vec(), "public, max-age=300"));
+        return (Ok(Reply::raw("application/json", OPENAPI.as_bytes().to_vec(), "public, max-age=300")), Vec::new());
     }
-    let who = auth::authenticate(&req, env, ctx).await?;
-    let c = Ctx { env, ctx, cfg, who: &who };
+    let ip = limits::client_ip(&req);
+    let who = auth::authenticate(&req, env, ctx).await;
+    // The API scope: per API key, per user for the dashboard, per IP for unauthenticated
+    // requests (so guessing tokens is limited too). Creating API keys fails closed.
+    let client = match &who {
+        Ok(p) => p.rate_key(),
+        Err(_) => format!("ip:{ip}"),
+    };
+    let (admitted, mut headers) = limits::enforce(env, cfg, Scope::Api, &client, api == Api::CreateApiKey).await;
+    if let Err(e) = admitted {
+        return (Err(e), headers);
+    }
+    let who = match who {
+        Ok(w) => w,
+        Err(e) => return (Err(e), headers),
+    };
+    if matches!(api, Api::CreateLink | Api::BulkCreate) {
+        // Link creation: per user, or per IP in the service's own namespace.
+        let creator = who.owner().map_or_else(|| format!("ip:{ip}"), |u| format!("user:{u}"));
+        let (admitted, create_headers) = limits::enforce(env, cfg, Scope::Create, &creator, false).await;
+        if !create_headers.is_empty() {
+            // The stricter scope's headers are the ones a client must respect here.
+            headers = create_headers;
+        }
+        if let Err(e) = admitted {
+            return (Err(e), headers);
+        }
+    }
+    (route(api, req, env, ctx, cfg, &who).await, headers)
+}
+
+async fn route(api: Api<'_>, mut req: Request, env: &Env, ctx: &Context, cfg: &Config, who: &auth::Principal) -> Result<Reply, ApiError> {
+    let c = Ctx { env, ctx, cfg, who };
     use Api::*;
     match api {
         ListLinks => links::list(&c, &query_pairs(&req)).await,

@@ -1,6 +1,7 @@
 pub mod api;
 pub mod health;
 pub mod keys;
+pub mod limits;
 pub mod links;
 pub mod publish;
 pub mod redirect;

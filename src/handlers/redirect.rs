@@ -8,7 +8,9 @@ use worker::{Context, Env, Request, Response};
 use crate::config::Config;
 use crate::domain::link::RedirectRecord;
 use crate::domain::pages::{self, VisitorError};
+use crate::domain::ratelimit::Scope;
 use crate::domain::unlock;
+use crate::handlers::limits;
 use crate::{crypto, runtime};
 use crate::domain::redirect::{self, Decision, CACHE_CONTROL};
 use crate::runtime::memory;
@@ -36,6 +38,29 @@ impl Layer {
 }
 
 pub async fn serve(req: &Request, code: &str, env: &Env, ctx: &Context, cfg: &Config) -> Response {
+    let limit_headers = match limits::admit_redirect(env, ctx, cfg, &limits::client_ip(req)) {
+        Ok(h) => h,
+        Err((e, h)) => return too_many(req, &e, &h),
+    };
+    let mut response = decide_and_respond(req, code, env, ctx, cfg).await;
+    http::add_headers(&mut response, &limit_headers);
+    response
+}
+
+/// 429: a page for browsers, the problem document (with retryAfter, limit, window) for JSON.
+fn too_many(req: &Request, e: &crate::error::ApiError, headers: &[(&'static str, String)]) -> Response {
+    let accept = req.headers().get("accept").ok().flatten();
+    let mut response = if http::wants_json(accept.as_deref()) {
+        http::problem(e)
+    } else {
+        let lang = pages::lang(req.headers().get("accept-language").ok().flatten().as_deref());
+        http::respond(429, "text/html; charset=utf-8", VisitorError::TooManyRequests.html(lang).into_bytes(), &[("cache-control", "no-store")])
+    };
+    http::add_headers(&mut response, headers);
+    response
+}
+
+async fn decide_and_respond(req: &Request, code: &str, env: &Env, ctx: &Context, cfg: &Config) -> Response {
     match lookup(code, env, ctx, cfg).await {
         Ok((Some(record), layer)) => match redirect::decide(&record, crate::runtime::now_ms()) {
             Decision::Redirect { status, location } => redirect_response(status, &location, layer),
@@ -80,11 +105,21 @@ pub async fn unlock(mut req: Request, code: &str, env: &Env, ctx: &Context, cfg:
     let Some(secret) = cookie_secret(env) else {
         return visitor_error(&req, VisitorError::Unavailable, code, layer.name());
     };
+    // Attempts per link and client, exact, checked before the (slow) hash: a guesser pays
+    // the limit, not our CPU. An unreachable limiter fails closed.
+    let client = format!("{}|{}", record.link_id, limits::client_ip(&req));
+    let (admitted, limit_headers) = limits::enforce(env, cfg, Scope::Password, &client, true).await;
+    if let Err(e) = admitted {
+        return match e {
+            crate::error::ApiError::RateLimited { .. } => too_many(&req, &e, &limit_headers),
+            _ => visitor_error(&req, VisitorError::Unavailable, code, layer.name()),
+        };
+    }
     let verified = match password {
         Some(p) => crypto::verify_password(&p, &password_hash).await,
         None => Ok(false),
     };
-    match verified {
+    let mut response = match verified {
         Ok(true) => {
             let value = unlock::sign(&secret, &record.link_id, &password_hash, runtime::now_ms());
             see_other(code, Some(unlock::set_cookie(&value, &format!("/{code}"))))
@@ -97,7 +132,9 @@ pub async fn unlock(mut req: Request, code: &str, env: &Env, ctx: &Context, cfg:
             log::error("password_check_failed", json!({ "link_id": record.link_id, "cause": e }));
             visitor_error(&req, VisitorError::Unavailable, code, layer.name())
         }
-    }
+    };
+    http::add_headers(&mut response, &limit_headers);
+    response
 }
 
 /// The key that signs unlock cookies (a wrangler secret). Without it no link can be

@@ -1,0 +1,174 @@
+//! Applying rate limits. Exact scopes (API, link creation, password attempts) ask their
+//! limiter object on every request. The redirect scope decides in the isolate and reports to
+//! the object in the background, so a redirect never waits for a round trip.
+
+use std::cell::RefCell;
+
+use serde_json::json;
+use worker::{Context, Env, Request};
+
+use crate::config::Config;
+use crate::domain::cache::TtlCache;
+use crate::domain::ratelimit::{self, Outcome, Scope};
+use crate::error::ApiError;
+use crate::{limiter, log, runtime};
+
+pub type Headers = Vec<(&'static str, String)>;
+
+/// The client's address: `CF-Connecting-IP` only, which Cloudflare sets; `X-Forwarded-For`
+/// and friends are whatever the client wants them to be.
+pub fn client_ip(req: &Request) -> String {
+    req.headers().get("cf-connecting-ip").ok().flatten().unwrap_or_else(|| "unknown".into())
+}
+
+/// Exact check of one request against `scope` for `client`. Returns the headers to send in
+/// every case; the error is a 429 or, when the limiter is unreachable and the scope fails
+/// closed, a 503.
+pub async fn enforce(env: &Env, cfg: &Config, scope: Scope, client: &str, fail_closed: bool) -> (Result<(), ApiError>, Headers) {
+    let policy = cfg.rate_policy(scope);
+    match limiter::check(env, scope, client, policy, 1, false).await {
+        Ok(o) => {
+            let headers = ratelimit::headers(&o, policy, runtime::now_ms());
+            (verdict(scope, &o, policy), headers)
+        }
+        Err(e) => {
+            log::error("rate_limiter_unreachable", json!({ "scope": scope.name(), "fail_closed": fail_closed, "cause": e.to_string() }));
+            if fail_closed {
+                (Err(ApiError::Unavailable { dependency: "rate limiter", retry_after: 5 }), Vec::new())
+            } else {
+                (Ok(()), Vec::new())
+            }
+        }
+    }
+}
+
+fn verdict(scope: Scope, o: &Outcome, policy: ratelimit::Policy) -> Result<(), ApiError> {
+    if o.allowed {
+        Ok(())
+    } else {
+        Err(ApiError::RateLimited {
+            scope: scope.name(),
+            retry_after: o.retry_after_ms.div_ceil(1000) as u32,
+            limit: policy.limit,
+            window_s: policy.window_ms.div_ceil(1000),
+        })
+    }
+}
+
+/// What this isolate knows about one client's redirects.
+#[derive(Clone, Copy, Default)]
+struct Local {
+    /// Admitted here and not yet reported to the limiter object.
+    unsynced: u32,
+    /// The object's count at the last report (all isolates), and when that count expires.
+    known_used: u32,
+    known_until: u64,
+    /// Refused until then (the object said the quota is used up).
+    blocked_until: u64,
+    /// Reports under way.
+    syncing: u32,
+    /// The last report failed: the limiter is unreachable, so admit everything (fail open)
+    /// until the next report (after `known_until`) gets through.
+    degraded: bool,
+}
+
+thread_local! {
+    static REDIRECT_CLIENTS: RefCell<Option<TtlCache<Local>>> = const { RefCell::new(None) };
+}
+
+fn with_local<R>(f: impl FnOnce(&mut TtlCache<Local>) -> R) -> R {
+    REDIRECT_CLIENTS.with(|c| f(c.borrow_mut().get_or_insert_with(|| TtlCache::new(50_000))))
+}
+
+/// The redirect scope. Decides from this isolate's state and reports admissions to the
+/// object in the background every `redirect_sync_every`, so a redirect never waits for it.
+/// Over-admission: an isolate counts everything it admits and refuses at the limit by its own
+/// count, so with one isolate the limit is exact once the isolate has heard from the object.
+/// What it cannot see are other isolates' admissions not yet reported: at most
+/// `sync_every - 1` per other isolate, plus whatever they admit during one report round trip
+/// (a fresh isolate admits until the object's first answer arrives). A client reaches one
+/// location and, in practice, one or two isolates.
+pub fn admit_redirect(env: &Env, ctx: &Context, cfg: &Config, ip: &str) -> Result<Headers, (ApiError, Headers)> {
+    let policy = cfg.rate_redirect;
+    let now = runtime::now_ms();
+    let (local, sync) = with_local(|cache| {
+        let mut l = cache.get(ip, now).unwrap_or_default();
+        if l.known_until <= now {
+            l.known_used = 0;
+        }
+        if l.degraded && l.known_until > now {
+            return (Some(l), None);
+        }
+        let used = l.known_used + l.unsynced;
+        let admitted = l.blocked_until <= now && used < policy.limit;
+        if admitted {
+            l.unsynced += 1;
+        }
+        // Report the first admission at once (to learn the global count), then every
+        // `sync_every`; more than one report may be under way when the object is slow.
+        let due = l.unsynced >= cfg.redirect_sync_every || (l.syncing == 0 && (l.known_until <= now || l.degraded));
+        let report = (admitted && due).then(|| {
+            l.syncing += 1;
+            let n = l.unsynced;
+            l.unsynced = 0;
+            l.known_used += n;
+            n
+        });
+        cache.insert(ip, l, policy.window_ms, now);
+        (admitted.then_some(l), report)
+    });
+    if let Some(n) = sync {
+        report(env.clone(), ctx, ip.to_string(), policy, n);
+    }
+    match local {
+        Some(l) => {
+            let used = l.known_used + l.unsynced;
+            let o = Outcome {
+                allowed: true,
+                limit: policy.limit,
+                remaining: policy.limit.saturating_sub(used),
+                reset_ms: policy.window_ms,
+                retry_after_ms: 0,
+            };
+            Ok(ratelimit::headers(&o, policy, now))
+        }
+        None => {
+            let l = with_local(|c| c.get(ip, now)).unwrap_or_default();
+            let retry_ms = l.blocked_until.saturating_sub(now).max(l.known_until.saturating_sub(now)).max(1000);
+            let o = Outcome { allowed: false, limit: policy.limit, remaining: 0, reset_ms: retry_ms, retry_after_ms: retry_ms };
+            let err = verdict(Scope::Redirect, &o, policy).err().unwrap_or(ApiError::NotFound);
+            Err((err, ratelimit::headers(&o, policy, now)))
+        }
+    }
+}
+
+/// Reports `n` admissions to the object after the response, and learns the global count.
+/// An unreachable object changes nothing: redirects fail open.
+fn report(env: Env, ctx: &Context, ip: String, policy: ratelimit::Policy, n: u32) {
+    ctx.wait_until(async move {
+        let result = limiter::check(&env, Scope::Redirect, &ip, policy, n, true).await;
+        let now = runtime::now_ms();
+        with_local(|cache| {
+            let mut l = cache.get(&ip, now).unwrap_or_default();
+            l.syncing = l.syncing.saturating_sub(1);
+            l.degraded = result.is_err();
+            // The answer is "would one more be admitted now?" for this client over all isolates.
+            if let Ok(o) = &result {
+                l.known_until = now + o.reset_ms.max(1);
+                if o.allowed {
+                    l.known_used = o.limit - o.remaining - 1;
+                } else {
+                    l.known_used = o.limit;
+                    l.blocked_until = now + o.retry_after_ms;
+                }
+            } else {
+                // Back off before the next report; meanwhile admit (fail open).
+                l.known_until = now + 10_000;
+            }
+            cache.insert(&ip, l, policy.window_ms, now);
+        });
+        if let Err(e) = result {
+            log::warn("rate_limiter_unreachable", json!({ "scope": "redirect", "fail_closed": false, "cause": e.to_string() }));
+        }
+    });
+}
