@@ -54,6 +54,14 @@ function init(args) n = tonumber(tid) end
 function request() n = n + ${THREADS}; return wrk.format("GET", "/${prefix}" .. n) end
 function response(status) if status ~= 302 then wrk.thread:stop() end end`;
 
+// Every request from one of 1,000 addresses: the limiter keeps state per client.
+const manyClients = `
+math.randomseed(os.time())
+function request()
+  wrk.headers["cf-connecting-ip"] = "198.18." .. math.random(0, 3) .. "." .. math.random(0, 249)
+  return wrk.format("GET")
+end`;
+
 const USER = "benchuser000001";
 const createLua = (token) => `
 wrk.method = "POST"
@@ -81,12 +89,16 @@ async function main() {
     });
     started.push({ stop: () => floor.dispose() });
     const floorUrl = (await floor.ready).href;
-    const hot = await startWorker();
+    // The redirect limiter off here (RATE_REDIRECT_LIMIT=0): the plain redirect path.
+    const hot = await startWorker({ bindings: { RATE_REDIRECT_LIMIT: "0" } });
     started.push(hot);
+    // Production limits (wrangler.toml), for the "limiter on" case.
+    const limited = await startWorker({ bindings: { RATE_REDIRECT_LIMIT: "300", RATE_REDIRECT_WINDOW_SECONDS: "60", ...(process.env.BENCH_SYNC ? { RATE_REDIRECT_SYNC_EVERY: process.env.BENCH_SYNC } : {}) } });
+    started.push(limited);
     const cold = await startWorker({ bindings: { MEMORY_CACHE_TTL_SECONDS: "0", MEMORY_NEGATIVE_TTL_SECONDS: "0" } });
     started.push(cold);
 
-    for (const w of [hot, cold]) {
+    for (const w of [hot, cold, limited]) {
       const res = await createLink(w, { url: "https://example.com/landing", code: "bench" });
       if (res.status !== 201) throw new Error(`seeding failed: ${res.status} ${await res.text()}`);
     }
@@ -101,6 +113,7 @@ async function main() {
       )
       .run();
     await hot.fetch("/bench"); // warm the memory layer
+    await limited.fetch("/bench");
 
     // One user with 10,000 links (as a large uLoad account), for the list cases.
     const LIST_ROWS = 10_000;
@@ -117,7 +130,9 @@ async function main() {
 
     const cases = [
       ["floor: JS worker, constant 302", () => wrk(floorUrl)],
-      ["redirect from the isolate's memory", () => wrk(new URL("/bench", hot.url).href)],
+      ["redirect from the isolate's memory (redirect limiter off)", () => wrk(new URL("/bench", hot.url).href)],
+      ["redirect from memory, limiter off, 1,000 client IPs", () => wrk(new URL("/bench", hot.url).href, manyClients)],
+      ["redirect from memory, limiter on (300/min per IP), 1,000 client IPs", () => wrk(new URL("/bench", limited.url).href, manyClients)],
       ["reference: Rust worker, GET /health (no lookup)", () => wrk(new URL("/health", hot.url).href)],
       ["redirect from KV (memory layer off)", () => wrk(new URL("/bench", cold.url).href)],
       ["redirect after a KV miss (D1, then KV write-back)", () => wrk(cold.url, uniquePaths("m"))],

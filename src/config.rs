@@ -83,7 +83,11 @@ impl Config {
         let rate_api = policy("API", 100, 900);
         let rate_create = policy("CREATE", 20, 60);
         let rate_password = policy("PASSWORD", 5, 900);
-        let rate_redirect = policy("REDIRECT", 300, 60);
+        // 0 turns the redirect limiter off (the exact scopes always have at least 1).
+        let rate_redirect = ratelimit::Policy {
+            limit: num("RATE_REDIRECT_LIMIT", 300).min(u64::from(u32::MAX)) as u32,
+            window_ms: num("RATE_REDIRECT_WINDOW_SECONDS", 60).max(1) * 1000,
+        };
         let redirect_sync_every = num("RATE_REDIRECT_SYNC_EVERY", 10).clamp(1, 1000) as u32;
         let short_base_url = get("SHORT_BASE_URL")
             .map(|s| s.trim().trim_end_matches('/').to_string())

@@ -35,6 +35,10 @@ pub struct RateLimiter {
 
 impl DurableObject for RateLimiter {
     fn new(state: State, _env: Env) -> Self {
+        // Once per object instance, not per request.
+        if let Err(e) = state.storage().sql().exec("CREATE TABLE IF NOT EXISTS hits (ts INTEGER NOT NULL, n INTEGER NOT NULL)", None) {
+            worker::console_error!("{{\"level\":\"error\",\"event\":\"limiter_schema_failed\",\"cause\":\"{e}\"}}");
+        }
         Self { state }
     }
 
@@ -42,7 +46,6 @@ impl DurableObject for RateLimiter {
         let check: Check = req.json().await?;
         // From here on nothing awaits: the whole decision is one atomic turn.
         let sql = self.state.storage().sql();
-        sql.exec("CREATE TABLE IF NOT EXISTS hits (ts INTEGER NOT NULL, n INTEGER NOT NULL)", None)?;
         let now = Date::now().as_millis();
         let policy = Policy { limit: check.limit, window_ms: check.window_ms };
         sql.exec(

@@ -60,16 +60,17 @@ fn verdict(scope: Scope, o: &Outcome, policy: ratelimit::Policy) -> Result<(), A
 struct Local {
     /// Admitted here and not yet reported to the limiter object.
     unsynced: u32,
-    /// The object's count at the last report (all isolates), and when that count expires.
+    /// The object's count at its last answer (all isolates), valid until `known_until`
+    /// (0: this isolate has not heard from the object about this client).
     known_used: u32,
     known_until: u64,
     /// Refused until then (the object said the quota is used up).
     blocked_until: u64,
     /// Reports under way.
     syncing: u32,
-    /// The last report failed: the limiter is unreachable, so admit everything (fail open)
-    /// until the next report (after `known_until`) gets through.
-    degraded: bool,
+    /// The last report failed: the limiter is unreachable, so everything is admitted
+    /// (fail open) until then, when reporting is tried again.
+    degraded_until: u64,
 }
 
 thread_local! {
@@ -82,32 +83,38 @@ fn with_local<R>(f: impl FnOnce(&mut TtlCache<Local>) -> R) -> R {
 
 /// The redirect scope. Decides from this isolate's state and reports admissions to the
 /// object in the background every `redirect_sync_every`, so a redirect never waits for it.
-/// Over-admission: an isolate counts everything it admits and refuses at the limit by its own
-/// count, so with one isolate the limit is exact once the isolate has heard from the object.
+/// Over-admission: once an isolate has heard from the object it counts everything it admits
+/// and refuses at the limit, so with one isolate the limit is then exact.
 /// What it cannot see are other isolates' admissions not yet reported: at most
-/// `sync_every - 1` per other isolate, plus whatever they admit during one report round trip
-/// (a fresh isolate admits until the object's first answer arrives). A client reaches one
-/// location and, in practice, one or two isolates.
+/// `sync_every - 1` per other isolate, plus whatever they admit during one report round trip.
+/// A fresh isolate (or one after a restart) likewise admits up to `sync_every` before it
+/// hears the global count. A client reaches one location and, in practice, one or two
+/// isolates, so the over-admission is about `sync_every` to `2 × sync_every`.
 pub fn admit_redirect(env: &Env, ctx: &Context, cfg: &Config, ip: &str) -> Result<Headers, (ApiError, Headers)> {
     let policy = cfg.rate_redirect;
+    if policy.limit == 0 {
+        return Ok(Vec::new()); // RATE_REDIRECT_LIMIT=0: the redirect limiter is off
+    }
     let now = runtime::now_ms();
     let (local, sync) = with_local(|cache| {
         let mut l = cache.get(ip, now).unwrap_or_default();
+        if l.degraded_until > now {
+            return (Some(l), None); // limiter unreachable: fail open
+        }
         if l.known_until <= now {
             l.known_used = 0;
+            l.known_until = 0;
         }
-        if l.degraded && l.known_until > now {
-            return (Some(l), None);
-        }
-        let used = l.known_used + l.unsynced;
-        let admitted = l.blocked_until <= now && used < policy.limit;
-        if admitted {
+        // Refuse only on the object's word: its "full" answer, or its count plus what this
+        // isolate admitted since. Before the first answer, admit (and report soon).
+        let full = l.blocked_until > now || (l.known_until > 0 && l.known_used + l.unsynced >= policy.limit);
+        if !full {
             l.unsynced += 1;
         }
-        // Report the first admission at once (to learn the global count), then every
-        // `sync_every`; more than one report may be under way when the object is slow.
-        let due = l.unsynced >= cfg.redirect_sync_every || (l.syncing == 0 && (l.known_until <= now || l.degraded));
-        let report = (admitted && due).then(|| {
+        // Report every `sync_every` admissions, never per request: a visitor who clicks once
+        // (most of them) costs no Durable Object call at all. More than one report may be
+        // under way when the object is slow.
+        let report = (!full && l.unsynced >= cfg.redirect_sync_every).then(|| {
             l.syncing += 1;
             let n = l.unsynced;
             l.unsynced = 0;
@@ -115,7 +122,7 @@ pub fn admit_redirect(env: &Env, ctx: &Context, cfg: &Config, ip: &str) -> Resul
             n
         });
         cache.insert(ip, l, policy.window_ms, now);
-        (admitted.then_some(l), report)
+        ((!full).then_some(l), report)
     });
     if let Some(n) = sync {
         report(env.clone(), ctx, ip.to_string(), policy, n);
@@ -151,19 +158,20 @@ fn report(env: Env, ctx: &Context, ip: String, policy: ratelimit::Policy, n: u32
         with_local(|cache| {
             let mut l = cache.get(&ip, now).unwrap_or_default();
             l.syncing = l.syncing.saturating_sub(1);
-            l.degraded = result.is_err();
             // The answer is "would one more be admitted now?" for this client over all isolates.
-            if let Ok(o) = &result {
-                l.known_until = now + o.reset_ms.max(1);
-                if o.allowed {
-                    l.known_used = o.limit - o.remaining - 1;
-                } else {
-                    l.known_used = o.limit;
-                    l.blocked_until = now + o.retry_after_ms;
+            match &result {
+                Ok(o) => {
+                    l.degraded_until = 0;
+                    l.known_until = now + o.reset_ms.max(1);
+                    if o.allowed {
+                        l.known_used = o.limit - o.remaining - 1;
+                    } else {
+                        l.known_used = o.limit;
+                        l.blocked_until = now + o.retry_after_ms;
+                    }
                 }
-            } else {
-                // Back off before the next report; meanwhile admit (fail open).
-                l.known_until = now + 10_000;
+                // Try again in 10 s; meanwhile admit everything.
+                Err(_) => l.degraded_until = now + 10_000,
             }
             cache.insert(&ip, l, policy.window_ms, now);
         });
