@@ -97,6 +97,15 @@ pub fn validate_stored(code: &str, username: Option<&str>) -> Result<(), CodeErr
     }
 }
 
+/// The path a code is served at: `/{code}`, or `/u/{username}/{code}` for user codes.
+pub fn public_path(code: &str) -> String {
+    if code.contains('/') {
+        format!("/u/{code}")
+    } else {
+        format!("/{code}")
+    }
+}
+
 pub fn is_reserved(code: &str) -> bool {
     RESERVED.iter().any(|r| r.eq_ignore_ascii_case(code))
 }
@@ -174,6 +183,12 @@ mod tests {
             Err(CodeError::InvalidCharacter('/'))
         );
         assert_eq!(validate_stored("promo", Some("alice")), Ok(()));
+    }
+
+    #[test]
+    fn public_paths() {
+        assert_eq!(public_path("promo"), "/promo");
+        assert_eq!(public_path("alice/promo"), "/u/alice/promo");
     }
 
     #[test]

@@ -45,6 +45,36 @@ pub struct RedirectRecord {
     /// KV alone, so protected links keep working while D1 is down.
     #[serde(default, rename = "pw", skip_serializing_if = "Option::is_none")]
     pub password_hash: Option<String>,
+    /// Whether the short URL's query string is passed on to the target.
+    #[serde(default = "yes", rename = "fq", skip_serializing_if = "is_true")]
+    pub forward_query: bool,
+    /// The link's UTM parameters (source, medium, campaign), added unless the target has them.
+    #[serde(default, skip_serializing_if = "Utm::is_empty")]
+    pub utm: Utm,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Utm {
+    #[serde(default, rename = "s", skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(default, rename = "m", skip_serializing_if = "Option::is_none")]
+    pub medium: Option<String>,
+    #[serde(default, rename = "c", skip_serializing_if = "Option::is_none")]
+    pub campaign: Option<String>,
+}
+
+impl Utm {
+    pub fn is_empty(&self) -> bool {
+        self.source.is_none() && self.medium.is_none() && self.campaign.is_none()
+    }
+
+    pub fn pairs(&self) -> [(&'static str, Option<&str>); 3] {
+        [
+            ("utm_source", self.source.as_deref()),
+            ("utm_medium", self.medium.as_deref()),
+            ("utm_campaign", self.campaign.as_deref()),
+        ]
+    }
 }
 
 fn default_status() -> u16 {
@@ -96,6 +126,12 @@ impl Link {
             active: self.is_active,
             expires_at: self.expires_at.clone(),
             password_hash: self.password_hash.clone(),
+            forward_query: self.forward_query,
+            utm: Utm {
+                source: self.utm_source.clone(),
+                medium: self.utm_medium.clone(),
+                campaign: self.utm_campaign.clone(),
+            },
         }
     }
 

@@ -1,6 +1,8 @@
 //! The redirect decision: from a record to what a visitor gets.
 
-use super::link::{parse_time, RedirectRecord, DEFAULT_STATUS, STATUSES};
+use url::Url;
+
+use super::link::{parse_time, RedirectRecord, Utm, DEFAULT_STATUS, STATUSES};
 
 /// Browsers cache 301/308 for good unless told otherwise, which makes edits of a link
 /// never take effect for someone who clicked it once. Every redirect says "do not reuse
@@ -16,7 +18,35 @@ pub enum Decision {
     Protected { status: u16, location: String, password_hash: String },
 }
 
-pub fn decide(record: &RedirectRecord, now_ms: u64) -> Decision {
+/// Where a visitor goes: the link's target, plus the short URL's query string (when the link
+/// forwards it) and the link's UTM parameters. Nothing the target already sets is replaced,
+/// and of the rest the visitor's own parameters come before the link's UTM defaults.
+pub fn final_location(target: &str, request_query: Option<&str>, forward: bool, utm: &Utm) -> String {
+    let query = request_query.filter(|q| forward && !q.is_empty());
+    if query.is_none() && utm.is_empty() {
+        return target.to_string(); // the common case: no parsing on the hot path
+    }
+    let Ok(mut url) = Url::parse(target) else { return target.to_string() };
+    let mut taken: Vec<String> = url.query_pairs().map(|(k, _)| k.into_owned()).collect();
+    let mut add: Vec<(String, String)> = Vec::new();
+    let candidates = query
+        .into_iter()
+        .flat_map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned())
+        .chain(utm.pairs().into_iter().filter_map(|(k, v)| v.map(|v| (k.to_string(), v.to_string()))));
+    for (k, v) in candidates {
+        if !taken.contains(&k) {
+            taken.push(k.clone());
+            add.push((k, v));
+        }
+    }
+    if !add.is_empty() {
+        url.query_pairs_mut().extend_pairs(add);
+    }
+    url.into()
+}
+
+/// `request_query`: the short URL's query string, passed on when the link forwards it.
+pub fn decide(record: &RedirectRecord, now_ms: u64, request_query: Option<&str>) -> Decision {
     if !record.active {
         return Decision::Gone;
     }
@@ -30,9 +60,10 @@ pub fn decide(record: &RedirectRecord, now_ms: u64) -> Decision {
     }
     // A record with an unexpected status (a bad import, a newer writer) still redirects.
     let status = if STATUSES.contains(&record.status) { record.status } else { DEFAULT_STATUS };
+    let location = final_location(&record.url, request_query, record.forward_query, &record.utm);
     match &record.password_hash {
-        Some(hash) => Decision::Protected { status, location: record.url.clone(), password_hash: hash.clone() },
-        None => Decision::Redirect { status, location: record.url.clone() },
+        Some(hash) => Decision::Protected { status, location, password_hash: hash.clone() },
+        None => Decision::Redirect { status, location },
     }
 }
 
@@ -48,6 +79,8 @@ mod tests {
             active: true,
             expires_at: None,
             password_hash: None,
+            forward_query: true,
+            utm: Utm::default(),
         }
     }
 
@@ -56,27 +89,49 @@ mod tests {
     #[test]
     fn uses_the_links_status() {
         for s in STATUSES {
-            assert_eq!(decide(&record(s), NOW), Decision::Redirect { status: s, location: "https://a.de/".into() });
+            assert_eq!(decide(&record(s), NOW, None), Decision::Redirect { status: s, location: "https://a.de/".into() });
         }
     }
 
     #[test]
     fn unknown_statuses_fall_back_to_302() {
-        assert!(matches!(decide(&record(200), NOW), Decision::Redirect { status: 302, .. }));
-        assert!(matches!(decide(&record(0), NOW), Decision::Redirect { status: 302, .. }));
+        assert!(matches!(decide(&record(200), NOW, None), Decision::Redirect { status: 302, .. }));
+        assert!(matches!(decide(&record(0), NOW, None), Decision::Redirect { status: 302, .. }));
     }
 
     #[test]
     fn inactive_and_expired_links_are_gone() {
         let mut r = record(302);
         r.active = false;
-        assert_eq!(decide(&r, NOW), Decision::Gone);
+        assert_eq!(decide(&r, NOW, None), Decision::Gone);
         let mut r = record(302);
         r.expires_at = Some("2026-01-01T00:00:00.000Z".into());
-        assert_eq!(decide(&r, NOW), Decision::Gone, "expiry is exclusive");
-        assert!(matches!(decide(&r, NOW - 1), Decision::Redirect { .. }));
+        assert_eq!(decide(&r, NOW, None), Decision::Gone, "expiry is exclusive");
+        assert!(matches!(decide(&r, NOW - 1, None), Decision::Redirect { .. }));
         r.expires_at = Some("garbage".into());
-        assert_eq!(decide(&r, NOW), Decision::Gone);
+        assert_eq!(decide(&r, NOW, None), Decision::Gone);
+    }
+
+    #[test]
+    fn forwards_the_query_and_adds_utm_without_overriding() {
+        let none = Utm::default();
+        assert_eq!(final_location("https://a.de/x", None, true, &none), "https://a.de/x");
+        assert_eq!(final_location("https://a.de/x", Some("ref=tw"), true, &none), "https://a.de/x?ref=tw");
+        assert_eq!(final_location("https://a.de/x", Some("ref=tw"), false, &none), "https://a.de/x");
+        assert_eq!(
+            final_location("https://a.de/x?ref=site#top", Some("ref=tw&b=%C3%BC"), true, &none),
+            "https://a.de/x?ref=site&b=%C3%BC#top",
+            "the target's own parameter wins; the fragment stays"
+        );
+        let utm = Utm { source: Some("news letter".into()), medium: None, campaign: Some("w".into()) };
+        assert_eq!(
+            final_location("https://a.de/?utm_campaign=keep", Some("utm_source=visitor"), true, &utm),
+            "https://a.de/?utm_campaign=keep&utm_source=visitor"
+        );
+        assert_eq!(
+            final_location("https://a.de/", None, false, &utm),
+            "https://a.de/?utm_source=news+letter&utm_campaign=w"
+        );
     }
 
     #[test]
@@ -84,10 +139,10 @@ mod tests {
         let mut r = record(307);
         r.password_hash = Some("$h".into());
         assert_eq!(
-            decide(&r, NOW),
+            decide(&r, NOW, None),
             Decision::Protected { status: 307, location: "https://a.de/".into(), password_hash: "$h".into() }
         );
         r.active = false;
-        assert_eq!(decide(&r, NOW), Decision::Gone);
+        assert_eq!(decide(&r, NOW, None), Decision::Gone);
     }
 }

@@ -70,15 +70,25 @@ pub fn route<'a>(method: &str, path: &'a str) -> Routed<'a> {
         "GET" | "HEAD" => Ok(r),
         _ => Err(RouteError::MethodNotAllowed { allow: "GET, HEAD" }),
     };
+    let link = |code: &'a str| match method {
+        "POST" => Ok(Route::Unlock { code }),
+        _ => read_only(Route::Redirect { code }),
+    };
+    // /u/{username}/{code}: uLoad's user links, stored with the code "username/code".
+    if let Some(rest) = path.strip_prefix("/u/") {
+        let rest = rest.strip_suffix('/').unwrap_or(rest);
+        return match rest.split_once('/') {
+            Some((user, code)) if is_code_shaped(user) && is_code_shaped(code) => link(rest),
+            _ => Ok(Route::NotFound),
+        };
+    }
     match path {
         "/health" => read_only(Route::Health),
         p => {
             let seg = p.strip_prefix('/').unwrap_or(p);
             let seg = seg.strip_suffix('/').unwrap_or(seg);
-            if is_code_shaped(seg) && method == "POST" {
-                Ok(Route::Unlock { code: seg })
-            } else if is_code_shaped(seg) {
-                read_only(Route::Redirect { code: seg })
+            if is_code_shaped(seg) {
+                link(seg)
             } else {
                 Ok(Route::NotFound)
             }
@@ -147,6 +157,10 @@ mod tests {
         assert_eq!(route("GET", "/abc"), Ok(Route::Redirect { code: "abc" }));
         assert_eq!(route("HEAD", "/abc/"), Ok(Route::Redirect { code: "abc" }));
         assert_eq!(route("GET", "/Ab_c-9"), Ok(Route::Redirect { code: "Ab_c-9" }));
+        assert_eq!(route("GET", "/u/alice/promo"), Ok(Route::Redirect { code: "alice/promo" }));
+        assert_eq!(route("POST", "/u/alice/promo/"), Ok(Route::Unlock { code: "alice/promo" }));
+        assert_eq!(route("GET", "/u/alice"), Ok(Route::NotFound));
+        assert_eq!(route("GET", "/u/alice/a/b"), Ok(Route::NotFound));
     }
 
     #[test]

@@ -40,10 +40,7 @@ fn view(c: &Ctx, link: &Link, with_warnings: bool) -> Value {
 }
 
 pub fn short_url(c: &Ctx, code: &str) -> String {
-    match code.split_once('/') {
-        Some((user, code)) => format!("{}/u/{user}/{code}", c.cfg.short_base_url),
-        None => format!("{}/{code}", c.cfg.short_base_url),
-    }
+    format!("{}{}", c.cfg.short_base_url, crate::domain::code::public_path(code))
 }
 
 fn link_reply(c: &Ctx, status: u16, link: &Link) -> Reply {

@@ -8,6 +8,7 @@ use worker::{Context, Env, Request, Response};
 use crate::config::Config;
 use crate::domain::link::RedirectRecord;
 use crate::domain::pages::{self, VisitorError};
+use crate::domain::code;
 use crate::domain::ratelimit::Scope;
 use crate::domain::unlock;
 use crate::handlers::limits;
@@ -62,7 +63,7 @@ fn too_many(req: &Request, e: &crate::error::ApiError, headers: &[(&'static str,
 
 async fn decide_and_respond(req: &Request, code: &str, env: &Env, ctx: &Context, cfg: &Config) -> Response {
     match lookup(code, env, ctx, cfg).await {
-        Ok((Some(record), layer)) => match redirect::decide(&record, crate::runtime::now_ms()) {
+        Ok((Some(record), layer)) => match redirect::decide(&record, runtime::now_ms(), query(req).as_deref()) {
             Decision::Redirect { status, location } => redirect_response(status, &location, layer),
             Decision::Gone => visitor_error(req, VisitorError::Gone, code, layer.name()),
             Decision::Protected { status, location, password_hash } => {
@@ -97,7 +98,7 @@ pub async fn unlock(mut req: Request, code: &str, env: &Env, ctx: &Context, cfg:
             return visitor_error(&req, VisitorError::Unavailable, code, "none");
         }
     };
-    let password_hash = match redirect::decide(&record, runtime::now_ms()) {
+    let password_hash = match redirect::decide(&record, runtime::now_ms(), None) {
         Decision::Protected { password_hash, .. } => password_hash,
         Decision::Gone => return visitor_error(&req, VisitorError::Gone, code, layer.name()),
         Decision::Redirect { .. } => return see_other(code, None),
@@ -122,7 +123,7 @@ pub async fn unlock(mut req: Request, code: &str, env: &Env, ctx: &Context, cfg:
     let mut response = match verified {
         Ok(true) => {
             let value = unlock::sign(&secret, &record.link_id, &password_hash, runtime::now_ms());
-            see_other(code, Some(unlock::set_cookie(&value, &format!("/{code}"))))
+            see_other(code, Some(unlock::set_cookie(&value, &code::public_path(code))))
         }
         Ok(false) => {
             log::info("password_rejected", json!({ "link_id": record.link_id }));
@@ -155,8 +156,13 @@ fn unlocked(req: &Request, env: &Env, link_id: &str, password_hash: &str) -> boo
     cookie_secret(env).is_some_and(|secret| unlock::verify(&secret, value, link_id, password_hash, runtime::now_ms()))
 }
 
+/// The short URL's query string (forwarded to targets that want it).
+fn query(req: &Request) -> Option<String> {
+    req.url().ok().and_then(|u| u.query().map(str::to_string))
+}
+
 fn see_other(code: &str, set_cookie: Option<String>) -> Response {
-    let location = format!("/{code}");
+    let location = code::public_path(code);
     let mut headers = vec![("location", location.as_str()), ("cache-control", "no-store")];
     if let Some(c) = set_cookie.as_deref() {
         headers.push(("set-cookie", c));
@@ -174,11 +180,11 @@ fn password_page(req: &Request, code: &str, wrong: bool, layer: Layer) -> Respon
     ];
     if http::wants_json(header("accept").as_deref()) {
         let p = crate::domain::problem::Problem::new(401, "password_required", "Password required")
-            .with_detail(format!("POST the password as a form field 'password' to /{code}"));
+            .with_detail(format!("POST the password as a form field 'password' to {}", code::public_path(code)));
         return http::json_problem(&p, &headers);
     }
     let lang = pages::lang(header("accept-language").as_deref());
-    let page = pages::password_form(lang, &format!("/{code}"), wrong);
+    let page = pages::password_form(lang, &code::public_path(code), wrong);
     http::respond(401, "text/html; charset=utf-8", page.into_bytes(), &headers)
 }
 

@@ -8,7 +8,7 @@ use worker::{D1Database, D1PreparedStatement, Env};
 
 use super::d1::{self, P};
 use super::StoreError;
-use crate::domain::link::{Link, RedirectRecord};
+use crate::domain::link::{Link, RedirectRecord, Utm};
 use crate::domain::listing::{self, ListQuery, Sort, StatusFilter};
 
 /// The default short domain. Codes are unique per domain; a column now means adding
@@ -96,6 +96,10 @@ struct RedirectRow {
     is_active: f64,
     expires_at: Option<String>,
     password_hash: Option<String>,
+    forward_query: f64,
+    utm_source: Option<String>,
+    utm_medium: Option<String>,
+    utm_campaign: Option<String>,
 }
 
 /// Column values of a link write, already validated and (for the password) hashed.
@@ -454,7 +458,8 @@ impl LinksDb {
     pub async fn find_redirect(&self, code: &str) -> Result<Option<RedirectRecord>, StoreError> {
         let row: Option<RedirectRow> = d1::first(
             &self.db,
-            "SELECT id, url, redirect_status, is_active, expires_at, password_hash FROM links \
+            "SELECT id, url, redirect_status, is_active, expires_at, password_hash, forward_query, \
+             utm_source, utm_medium, utm_campaign FROM links \
              WHERE domain = ?1 AND code = ?2",
             &[DEFAULT_DOMAIN.into(), code.into()],
         )
@@ -466,6 +471,8 @@ impl LinksDb {
             active: d1::flag(r.is_active),
             expires_at: r.expires_at,
             password_hash: r.password_hash,
+            forward_query: d1::flag(r.forward_query),
+            utm: Utm { source: r.utm_source, medium: r.utm_medium, campaign: r.utm_campaign },
         }))
     }
 }

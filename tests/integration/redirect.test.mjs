@@ -1,0 +1,70 @@
+// The redirect path's link shapes and per-link rules: /u/{username}/{code}, query
+// forwarding, UTM parameters.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { api, kv, startWorker } from "../harness.mjs";
+
+const ALICE = "alice0000000001";
+
+describe("link shapes and rules on the redirect path", () => {
+  let w;
+  const create = async (body, user) => {
+    const res = await api(w, "POST", "/api/v1/links", { body, user });
+    assert.equal(res.status, 201, await res.clone().text());
+    return res.json();
+  };
+  before(async () => {
+    w = await startWorker();
+    assert.equal((await api(w, "PUT", `/api/v1/users/${ALICE}`, { body: { username: "alice" } })).status, 201);
+  });
+  after(() => w?.stop());
+
+  it("serves user links at /u/{username}/{code}", async () => {
+    const link = await create({ url: "https://alice.example/", code: "alice/promo" }, ALICE);
+    assert.match(link.short_url, /\/u\/alice\/promo$/);
+    const res = await w.fetch("/u/alice/promo");
+    assert.equal(res.status, 302);
+    assert.equal(res.headers.get("location"), "https://alice.example/");
+    assert.equal((await w.fetch("/u/alice/promo/")).status, 302);
+    assert.equal((await w.fetch("/u/bob/promo")).status, 404);
+    assert.equal((await w.fetch("/alice/promo")).status, 404, "only under /u/");
+    assert.equal((await w.fetch("/promo")).status, 404, "the code alone is someone else's to take");
+  });
+
+  it("protected user links keep their cookie on their own path", async () => {
+    await create({ url: "https://alice.example/secret", code: "alice/secret", password: "pw" }, ALICE);
+    const form = await w.fetch("/u/alice/secret");
+    assert.equal(form.status, 401);
+    assert.match(await form.text(), /action="\/u\/alice\/secret"/);
+    const res = await w.fetch("/u/alice/secret", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "password=pw",
+    });
+    assert.equal(res.status, 303);
+    assert.equal(res.headers.get("location"), "/u/alice/secret");
+    assert.match(res.headers.get("set-cookie"), /Path=\/u\/alice\/secret;/);
+  });
+
+  it("forwards the short URL's query string unless the link says not to", async () => {
+    await create({ url: "https://t.example/p?x=1#frag", code: "fwd" });
+    let res = await w.fetch("/fwd?ref=tw&x=2");
+    assert.equal(res.headers.get("location"), "https://t.example/p?x=1&ref=tw#frag", "the target's own x wins");
+    res = await w.fetch("/fwd");
+    assert.equal(res.headers.get("location"), "https://t.example/p?x=1#frag");
+    await create({ url: "https://t.example/q", code: "nofwd", forward_query: false });
+    res = await w.fetch("/nofwd?ref=tw");
+    assert.equal(res.headers.get("location"), "https://t.example/q");
+    // From memory, KV and D1 alike: the rule travels in the record.
+    const record = await (await kv(w)).get("link:nofwd", "json");
+    assert.equal(record.fq, false);
+  });
+
+  it("adds the link's UTM parameters unless the target or the visitor set them", async () => {
+    await create({ url: "https://shop.example/?utm_medium=own", code: "utm", utm_source: "newsletter", utm_medium: "email", utm_campaign: "winter sale" });
+    let res = await w.fetch("/utm");
+    assert.equal(res.headers.get("location"), "https://shop.example/?utm_medium=own&utm_source=newsletter&utm_campaign=winter+sale");
+    res = await w.fetch("/utm?utm_source=twitter");
+    assert.equal(res.headers.get("location"), "https://shop.example/?utm_medium=own&utm_source=twitter&utm_campaign=winter+sale");
+  });
+});
