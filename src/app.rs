@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::domain::cors;
 use crate::domain::route::{route, Route, RouteError};
 use crate::error::ApiError;
-use crate::handlers::{api, health, redirect};
+use crate::handlers::{api, health, ready, redirect};
 use crate::{http, runtime};
 
 pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
@@ -18,6 +18,7 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
         Ok(Route::Redirect { code }) => redirect::serve(&req, code, &env, &ctx, &cfg).await,
         Ok(Route::Unlock { code }) => redirect::unlock(req, code, &env, &ctx, &cfg).await,
         Ok(Route::Health) => health::live(),
+        Ok(Route::Ready) => ready::ready(&env, &cfg).await,
         Ok(Route::Api(endpoint)) => {
             let origin = req.headers().get("origin").ok().flatten();
             let (result, limit_headers) = api::handle(endpoint, req, &env, &ctx, &cfg).await;

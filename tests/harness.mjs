@@ -41,6 +41,17 @@ process.once("beforeExit", stopAll);
 for (const sig of ["SIGINT", "SIGTERM"]) process.once(sig, () => stopAll().then(() => process.exit(130)));
 
 // Tests that are not about rate limits must not trip them: they get limits no test reaches.
+const down = (what) => `() => Promise.reject(new Error("${what} is down (test wiring)"))`;
+const BROKEN_KV = `export default function () {
+  const fail = ${down("KV")};
+  return { get: fail, getWithMetadata: fail, put: fail, delete: fail, list: fail };
+}`;
+const BROKEN_D1 = `export default function () {
+  const fail = ${down("D1")};
+  const stmt = { bind() { return stmt; }, first: fail, all: fail, run: fail, raw: fail };
+  return { prepare() { return stmt; }, batch: fail, exec: fail, dump: fail };
+}`;
+
 const GENEROUS_LIMITS = Object.fromEntries(
   ["API", "CREATE", "PASSWORD", "REDIRECT"].map((s) => [`RATE_${s}_LIMIT`, "1000000"]),
 );
@@ -52,7 +63,7 @@ const GENEROUS_LIMITS = Object.fromEntries(
  * throws (the limiter is unreachable).
  * Returns { url, token, fetch(path, init), mf, stop({ keepState }) }.
  */
-export async function startWorker({ bindings = {}, state, brokenLimiter = false } = {}) {
+export async function startWorker({ bindings = {}, state, brokenLimiter = false, broken = [] } = {}) {
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"));
   const dir = state?.dir ?? (await mkdtemp(join(tmpdir(), "uload-worker-")));
   if (!state) await cp(await migratedTemplate(), dir, { recursive: true });
@@ -92,13 +103,27 @@ export async function startWorker({ bindings = {}, state, brokenLimiter = false 
       }
     },
   };
-  const broken = {
+  const brokenLimiterWorker = {
     name: "broken-limiter",
     modules: true,
     script: 'export class RateLimiter { fetch() { throw new Error("limiter down (test wiring)"); } } export default { fetch() { return new Response(null, { status: 404 }); } };',
     durableObjects: { BROKEN: { className: "RateLimiter", useSQLite: true } },
   };
-  const mf = new Miniflare(brokenLimiter ? { ...shared, workers: [main, broken] } : { ...shared, ...main });
+  // `broken: ["kv", "d1"]`: those bindings are replaced by objects whose every operation
+  // fails, as a binding does when its service is down (test-only wiring of the runtime).
+  const failing = [];
+  if (broken.includes("kv")) {
+    main.kvNamespaces = {};
+    main.wrappedBindings = { ...main.wrappedBindings, LINKS_KV: { scriptName: "broken-kv" } };
+    failing.push({ name: "broken-kv", modules: true, script: BROKEN_KV });
+  }
+  if (broken.includes("d1")) {
+    main.d1Databases = {};
+    main.wrappedBindings = { ...main.wrappedBindings, DB: { scriptName: "broken-d1" } };
+    failing.push({ name: "broken-d1", modules: true, script: BROKEN_D1 });
+  }
+  const extra = [...(brokenLimiter ? [brokenLimiterWorker] : []), ...failing];
+  const mf = new Miniflare(extra.length ? { ...shared, workers: [main, ...extra] } : { ...shared, ...main });
   let stopped = false;
   const worker = {
     mf,

@@ -4,6 +4,7 @@
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route<'a> {
     Health,
+    Ready,
     /// A single path segment that may be a short code.
     Redirect { code: &'a str },
     /// The password form of a protected link, posted.
@@ -84,6 +85,7 @@ pub fn route<'a>(method: &str, path: &'a str) -> Routed<'a> {
     }
     match path {
         "/health" => read_only(Route::Health),
+        "/health/ready" => read_only(Route::Ready),
         p => {
             let seg = p.strip_prefix('/').unwrap_or(p);
             let seg = seg.strip_suffix('/').unwrap_or(seg);
@@ -144,6 +146,7 @@ mod tests {
     fn routes_known_paths() {
         assert_eq!(route("GET", "/health"), Ok(Route::Health));
         assert_eq!(route("HEAD", "/health"), Ok(Route::Health));
+        assert_eq!(route("GET", "/health/ready"), Ok(Route::Ready));
         assert_eq!(route("POST", "/api/v1/links"), Ok(Route::Api(Api::CreateLink)));
         assert_eq!(route("GET", "/api/v1/links"), Ok(Route::Api(Api::ListLinks)));
         assert_eq!(route("GET", "/api/v1/links/abc123"), Ok(Route::Api(Api::GetLink("abc123"))));

@@ -4,6 +4,7 @@ pub mod keys;
 pub mod limits;
 pub mod links;
 pub mod publish;
+pub mod ready;
 pub mod redirect;
 pub mod request;
 pub mod tags;

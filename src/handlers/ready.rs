@@ -1,0 +1,111 @@
+//! Readiness (`GET /health/ready`), the detailed health check of uLoad's downtime plan:
+//! every dependency probed for real, each with its status and latency. 200 when every
+//! critical one works, 503 with the same body when one does not. The origin is not critical:
+//! redirects never need it, so a failing origin degrades the service, it does not stop it.
+
+use std::time::Duration;
+
+use futures_util::future::{join5, select, Either};
+use serde_json::{json, Value};
+use worker::{Delay, Env, Fetch, Url};
+
+use crate::config::Config;
+use crate::domain::ratelimit::{Policy, Scope};
+use crate::store::d1;
+use crate::{http, limiter, log, runtime};
+use worker::Response;
+
+const ORIGIN_TIMEOUT: Duration = Duration::from_secs(3);
+
+struct Check {
+    name: &'static str,
+    critical: bool,
+    result: Result<(), String>,
+    latency_ms: u64,
+}
+
+async fn timed(name: &'static str, critical: bool, probe: impl std::future::Future<Output = Result<(), String>>) -> Check {
+    let start = runtime::now_ms();
+    let result = probe.await;
+    Check { name, critical, result, latency_ms: runtime::now_ms().saturating_sub(start) }
+}
+
+async fn kv(env: &Env) -> Result<(), String> {
+    let store = env.kv(crate::store::kv::BINDING).map_err(|e| format!("binding: {e}"))?;
+    let key = format!("health:{}", runtime::random_id());
+    let value = runtime::now_ms().to_string();
+    store.put(&key, value.clone()).map_err(|e| e.to_string())?.expiration_ttl(60).execute().await.map_err(|e| e.to_string())?;
+    let read = store.get(&key).text().await.map_err(|e| e.to_string())?;
+    let _ = store.delete(&key).await;
+    (read.as_deref() == Some(value.as_str())).then_some(()).ok_or_else(|| "read back a different value".into())
+}
+
+async fn database(env: &Env) -> Result<(), String> {
+    let db = d1::database(env).map_err(|e| e.to_string())?;
+    let row: Option<Value> = d1::first(&db, "SELECT count(*) AS links FROM links", &[]).await.map_err(|e| e.to_string())?;
+    row.map(|_| ()).ok_or_else(|| "no row".into())
+}
+
+async fn durable_objects(env: &Env) -> Result<(), String> {
+    let probe = Policy { limit: u32::MAX, window_ms: 1000 };
+    limiter::check(env, Scope::Api, "health-probe", probe, 0, false).await.map(|_| ()).map_err(|e| e.to_string())
+}
+
+async fn origin(env: &Env) -> Result<(), String> {
+    let Some(base) = env.var("ORIGIN_URL").ok().map(|v| v.to_string()).filter(|s| !s.is_empty()) else {
+        return Err("ORIGIN_URL is not set".into());
+    };
+    let url = Url::parse(&base).map_err(|e| format!("ORIGIN_URL: {e}"))?;
+    let request = Fetch::Url(url);
+    let fetch = Box::pin(request.send());
+    let timeout = Box::pin(Delay::from(ORIGIN_TIMEOUT));
+    let outcome = match select(fetch, timeout).await {
+        Either::Left((Ok(res), _)) if res.status_code() < 500 => Ok(()),
+        Either::Left((Ok(res), _)) => Err(format!("status {}", res.status_code())),
+        Either::Left((Err(e), _)) => Err(e.to_string()),
+        Either::Right(_) => Err(format!("no answer within {} s", ORIGIN_TIMEOUT.as_secs())),
+    };
+    outcome
+}
+
+fn config(env: &Env, cfg: &Config) -> Result<(), String> {
+    let mut problems = cfg.problems.clone();
+    for secret in ["SERVICE_TOKEN", "COOKIE_SECRET"] {
+        if env.secret(secret).map(|s| s.to_string()).unwrap_or_default().is_empty() {
+            problems.push(format!("secret {secret} is not set"));
+        }
+    }
+    if problems.is_empty() { Ok(()) } else { Err(problems.join("; ")) }
+}
+
+pub async fn ready(env: &Env, cfg: &Config) -> Response {
+    let config_check = Check { name: "config", critical: true, result: config(env, cfg), latency_ms: 0 };
+    let (a, b, c, d, e) = join5(
+        timed("kv", true, kv(env)),
+        timed("d1", true, database(env)),
+        timed("durable_objects", true, durable_objects(env)),
+        timed("origin", false, origin(env)),
+        async { config_check },
+    )
+    .await;
+    let checks = [a, b, c, d, e];
+    let ok = checks.iter().all(|c| !c.critical || c.result.is_ok());
+    let degraded = checks.iter().any(|c| c.result.is_err());
+    let mut body = json!({
+        "status": if !ok { "fail" } else if degraded { "degraded" } else { "ok" },
+        "version": env!("CARGO_PKG_VERSION"),
+        "checks": {},
+    });
+    for c in &checks {
+        let mut v = json!({ "ok": c.result.is_ok(), "critical": c.critical, "latency_ms": c.latency_ms });
+        if let Err(e) = &c.result {
+            v["error"] = json!(e);
+            // Said loudly: a misconfigured binding must not fail silently.
+            let level = if c.critical { "error" } else { "warn" };
+            let fields = json!({ "check": c.name, "error": e });
+            if level == "error" { log::error("readiness_check_failed", fields) } else { log::warn("readiness_check_failed", fields) }
+        }
+        body["checks"][c.name] = v;
+    }
+    http::json(if ok { 200 } else { 503 }, &body, &[("cache-control", "no-store")])
+}

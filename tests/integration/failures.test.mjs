@@ -1,0 +1,146 @@
+// The chaos tests of uLoad's downtime plan, for real: KV, D1 and the limiter made to fail
+// by test-only wiring of the runtime, a fake origin the test controls, and readiness that
+// reports each dependency.
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import { after, before, describe, it } from "node:test";
+import { api, d1, startWorker } from "../harness.mjs";
+
+async function fakeOrigin() {
+  let mode = "up";
+  const server = createServer((req, res) => {
+    if (mode === "down") return req.socket.destroy();
+    res.writeHead(mode === "500" ? 500 : 200, { "content-type": "text/html" });
+    res.end("<h1>uLoad</h1>");
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  return { url: `http://127.0.0.1:${server.address().port}`, set: (m) => (mode = m), close: () => new Promise((r) => server.close(r)) };
+}
+
+async function ready(w) {
+  const res = await w.fetch("/health/ready");
+  assert.equal(res.headers.get("cache-control"), "no-store");
+  return { status: res.status, body: await res.json() };
+}
+
+describe("readiness", () => {
+  let origin, w;
+  before(async () => {
+    origin = await fakeOrigin();
+    w = await startWorker({ bindings: { ORIGIN_URL: origin.url } });
+  });
+  after(async () => {
+    await w?.stop();
+    await origin?.close();
+  });
+
+  it("checks KV, D1, the Durable Object and the origin, with latencies and the version", async () => {
+    const { status, body } = await ready(w);
+    assert.equal(status, 200);
+    assert.equal(body.status, "ok");
+    assert.match(body.version, /^\d+\.\d+\.\d+/);
+    for (const name of ["kv", "d1", "durable_objects", "origin", "config"]) {
+      assert.equal(body.checks[name].ok, true, `${name}: ${JSON.stringify(body.checks[name])}`);
+      assert.equal(typeof body.checks[name].latency_ms, "number");
+    }
+    assert.equal(body.checks.origin.critical, false);
+  });
+
+  it("a failing origin degrades readiness but does not fail it", async () => {
+    origin.set("500");
+    let r = await ready(w);
+    assert.equal(r.status, 200);
+    assert.equal(r.body.status, "degraded");
+    assert.match(r.body.checks.origin.error, /500/);
+    origin.set("down");
+    r = await ready(w);
+    assert.equal(r.status, 200);
+    assert.equal(r.body.checks.origin.ok, false);
+    origin.set("up");
+  });
+
+  it("liveness stays cheap and 200", async () => {
+    assert.equal((await w.fetch("/health")).status, 200);
+  });
+});
+
+describe("a dependency down", () => {
+  let state;
+  before(async () => {
+    // One healthy run writes the data the failure runs start from.
+    const w = await startWorker();
+    for (const code of ["inkv", "alsokv"]) {
+      assert.equal((await api(w, "POST", "/api/v1/links", { body: { url: `https://${code}.example/`, code } })).status, 201);
+    }
+    await (await d1(w))
+      .prepare("INSERT INTO links (id, domain, code, url, created_at, updated_at) VALUES ('d1only00000001x', '', 'd1only', 'https://d1only.example/', 'now', 'now')")
+      .run();
+    state = w.state;
+    await w.stop({ keepState: true });
+  });
+
+  it("KV down: lookups go to D1, and readiness says so", async () => {
+    const w = await startWorker({ state, broken: ["kv"] });
+    try {
+      const res = await w.fetch("/inkv");
+      assert.equal(res.status, 302);
+      assert.equal(res.headers.get("location"), "https://inkv.example/");
+      assert.equal(res.headers.get("x-served-from"), "d1");
+      assert.equal((await w.fetch("/d1only")).status, 302);
+      const { status, body } = await ready(w);
+      assert.equal(status, 503);
+      assert.equal(body.status, "fail");
+      assert.equal(body.checks.kv.ok, false);
+      assert.equal(body.checks.d1.ok, true);
+      assert.ok(w.events().some((e) => e.event === "readiness_check_failed" && e.check === "kv" && e.level === "error"));
+      // Writes still work: D1 has them; KV is repaired later.
+      assert.equal((await api(w, "POST", "/api/v1/links", { body: { url: "https://new.example/", code: "duringkv" } })).status, 201);
+      assert.ok(w.events().some((e) => e.event === "kv_publish_failed"));
+    } finally {
+      await w.stop({ keepState: true });
+    }
+  });
+
+  it("D1 down: links in KV still redirect; the rest answers 503; API writes change nothing", async () => {
+    const w = await startWorker({ state, broken: ["d1"] });
+    try {
+      for (const code of ["inkv", "alsokv"]) {
+        const res = await w.fetch(`/${code}`);
+        assert.equal(res.status, 302, code);
+        assert.equal(res.headers.get("x-served-from"), "kv");
+      }
+      const missing = await w.fetch("/d1only");
+      assert.equal(missing.status, 503);
+      assert.equal(missing.headers.get("retry-after"), "30");
+      const write = await api(w, "POST", "/api/v1/links", { body: { url: "https://lost.example/", code: "lost" } });
+      assert.equal(write.status, 503);
+      assert.ok(Number(write.headers.get("retry-after")) > 0);
+      assert.equal((await write.json()).code, "unavailable");
+      const { status, body } = await ready(w);
+      assert.equal(status, 503);
+      assert.equal(body.checks.d1.ok, false);
+      assert.equal(body.checks.kv.ok, true);
+    } finally {
+      await w.stop({ keepState: true });
+    }
+    const healthy = await startWorker({ state });
+    try {
+      const rows = await (await d1(healthy)).prepare("SELECT code FROM links ORDER BY code").all();
+      assert.deepEqual(rows.results.map((r) => r.code), ["alsokv", "d1only", "duringkv", "inkv"], "nothing was written while D1 was down");
+      assert.equal((await healthy.fetch("/lost")).status, 404);
+    } finally {
+      await healthy.stop();
+    }
+  });
+
+  it("the limiter down: readiness fails on the Durable Object check", async () => {
+    const w = await startWorker({ brokenLimiter: true });
+    try {
+      const { status, body } = await ready(w);
+      assert.equal(status, 503);
+      assert.equal(body.checks.durable_objects.ok, false);
+    } finally {
+      await w.stop();
+    }
+  });
+});
