@@ -4,9 +4,10 @@
 use worker::{Context, Env, Request, Response};
 
 use crate::config::Config;
-use crate::domain::cors;
+use crate::domain::{code, cors, origin};
 use crate::domain::route::{route, Route, RouteError};
 use crate::error::ApiError;
+use crate::handlers::origin::{self as proxy, Fallback};
 use crate::handlers::{api, health, ready, redirect};
 use crate::{http, runtime};
 
@@ -14,8 +15,16 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
     let cfg = runtime::config(&env);
     let method = req.method().to_string();
     let path = req.path();
+    // Pages of the app skip the link lookup altogether.
+    if cfg.origin_url.is_some() && origin::is_origin_path(&path, &cfg.origin_prefixes) {
+        return proxy::proxy(req, &ctx, &cfg, Fallback::Page).await;
+    }
     match route(&method, &path) {
-        Ok(Route::Redirect { code }) => redirect::serve(&req, code, &env, &ctx, &cfg).await,
+        // A reserved word cannot be a link: it is one of the app's own pages.
+        Ok(Route::Redirect { code }) if cfg.origin_url.is_some() && code::is_reserved(code) => {
+            proxy::proxy(req, &ctx, &cfg, Fallback::Page).await
+        }
+        Ok(Route::Redirect { code }) => redirect::serve(req, code, &env, &ctx, &cfg).await,
         Ok(Route::Unlock { code }) => redirect::unlock(req, code, &env, &ctx, &cfg).await,
         Ok(Route::Health) => health::live(),
         Ok(Route::Ready) => ready::ready(&env, &cfg).await,
@@ -30,6 +39,7 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
             with_cors(response, origin.as_deref(), &cfg)
         }
         Ok(Route::Preflight) => preflight(&req, &cfg),
+        Ok(Route::NotFound) if cfg.origin_url.is_some() => proxy::proxy(req, &ctx, &cfg, Fallback::Page).await,
         Ok(Route::ApiNotFound | Route::NotFound) => http::problem(&ApiError::NotFound),
         Err(RouteError::MethodNotAllowed { allow }) => {
             http::problem(&ApiError::MethodNotAllowed { allow })

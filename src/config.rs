@@ -33,6 +33,16 @@ pub struct Config {
     /// How many redirects an isolate admits per client before it reports them to the
     /// limiter object: the most one isolate can over-admit (RATE_REDIRECT_SYNC_EVERY).
     pub redirect_sync_every: u32,
+    /// uLoad's SvelteKit app (ORIGIN_URL), the fallback for everything that is not a link.
+    pub origin_url: Option<String>,
+    pub origin_timeout_ms: u64,
+    pub origin_retries: u32,
+    /// Paths that certainly are not links: straight to the origin, no lookup.
+    pub origin_prefixes: Vec<String>,
+    pub breaker_failures: u32,
+    pub breaker_cooldown_ms: u64,
+    /// How long a copy of an origin page is kept for when the origin fails.
+    pub stale_ttl_s: u64,
     /// Vars that were set but could not be parsed (their defaults were used instead).
     pub problems: Vec<String>,
 }
@@ -89,6 +99,12 @@ impl Config {
             window_ms: num("RATE_REDIRECT_WINDOW_SECONDS", 60).max(1) * 1000,
         };
         let redirect_sync_every = num("RATE_REDIRECT_SYNC_EVERY", 10).clamp(1, 1000) as u32;
+        // uLoad's 5 s timeout was too aggressive for its cold starts: 10 s.
+        let origin_timeout_ms = num("ORIGIN_TIMEOUT_MS", 10_000).max(1);
+        let origin_retries = num("ORIGIN_RETRIES", 2).min(5) as u32;
+        let breaker_failures = num("BREAKER_FAILURES", 5).max(1) as u32;
+        let breaker_cooldown_ms = num("BREAKER_COOLDOWN_SECONDS", 30) * 1000;
+        let stale_ttl_s = num("STALE_TTL_SECONDS", 86_400);
         let short_base_url = get("SHORT_BASE_URL")
             .map(|s| s.trim().trim_end_matches('/').to_string())
             .filter(|s| !s.is_empty())
@@ -99,6 +115,16 @@ impl Config {
         }
         let target_policy = Policy::new(&own_hosts, &list(get("BLOCKED_DOMAINS")));
         let cors_origins = list(get("ALLOWED_ORIGINS"));
+        let origin_url = get("ORIGIN_URL")
+            .map(|s| s.trim().trim_end_matches('/').to_string())
+            .filter(|s| url::Url::parse(s).is_ok());
+        let origin_prefixes = match get("ORIGIN_PREFIXES") {
+            Some(v) => list(Some(v)),
+            None => ["/login", "/logout", "/register", "/dashboard", "/my/", "/p/", "/_app/", "/settings", "/auth/", "/api/auth/"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        };
         Config {
             short_base_url,
             target_policy,
@@ -113,6 +139,13 @@ impl Config {
             rate_password,
             rate_redirect,
             redirect_sync_every,
+            origin_url,
+            origin_timeout_ms,
+            origin_retries,
+            origin_prefixes,
+            breaker_failures,
+            breaker_cooldown_ms,
+            stale_ttl_s,
             problems,
         }
     }

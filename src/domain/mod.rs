@@ -6,6 +6,7 @@ pub mod code;
 pub mod cors;
 pub mod fields;
 pub mod link;
+pub mod origin;
 pub mod listing;
 pub mod pages;
 pub mod precondition;

@@ -3,6 +3,7 @@ pub mod health;
 pub mod keys;
 pub mod limits;
 pub mod links;
+pub mod origin;
 pub mod publish;
 pub mod ready;
 pub mod redirect;

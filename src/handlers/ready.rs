@@ -51,11 +51,11 @@ async fn durable_objects(env: &Env) -> Result<(), String> {
     limiter::check(env, Scope::Api, "health-probe", probe, 0, false).await.map(|_| ()).map_err(|e| e.to_string())
 }
 
-async fn origin(env: &Env) -> Result<(), String> {
-    let Some(base) = env.var("ORIGIN_URL").ok().map(|v| v.to_string()).filter(|s| !s.is_empty()) else {
-        return Err("ORIGIN_URL is not set".into());
+async fn origin(cfg: &Config) -> Result<(), String> {
+    let Some(base) = cfg.origin_url.as_deref() else {
+        return Err("ORIGIN_URL is not set (or not a URL)".into());
     };
-    let url = Url::parse(&base).map_err(|e| format!("ORIGIN_URL: {e}"))?;
+    let url = Url::parse(base).map_err(|e| format!("ORIGIN_URL: {e}"))?;
     let request = Fetch::Url(url);
     let fetch = Box::pin(request.send());
     let timeout = Box::pin(Delay::from(ORIGIN_TIMEOUT));
@@ -84,7 +84,7 @@ pub async fn ready(env: &Env, cfg: &Config) -> Response {
         timed("kv", true, kv(env)),
         timed("d1", true, database(env)),
         timed("durable_objects", true, durable_objects(env)),
-        timed("origin", false, origin(env)),
+        timed("origin", false, origin(cfg)),
         async { config_check },
     )
     .await;

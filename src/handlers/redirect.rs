@@ -12,6 +12,7 @@ use crate::domain::code;
 use crate::domain::ratelimit::Scope;
 use crate::domain::unlock;
 use crate::handlers::limits;
+use crate::handlers::origin::{self, Fallback};
 use crate::{crypto, runtime};
 use crate::domain::redirect::{self, Decision, CACHE_CONTROL};
 use crate::runtime::memory;
@@ -38,10 +39,10 @@ impl Layer {
     }
 }
 
-pub async fn serve(req: &Request, code: &str, env: &Env, ctx: &Context, cfg: &Config) -> Response {
-    let limit_headers = match limits::admit_redirect(env, ctx, cfg, &limits::client_ip(req)) {
+pub async fn serve(req: Request, code: &str, env: &Env, ctx: &Context, cfg: &Config) -> Response {
+    let limit_headers = match limits::admit_redirect(env, ctx, cfg, &limits::client_ip(&req)) {
         Ok(h) => h,
-        Err((e, h)) => return too_many(req, &e, &h),
+        Err((e, h)) => return too_many(&req, &e, &h),
     };
     let mut response = decide_and_respond(req, code, env, ctx, cfg).await;
     http::add_headers(&mut response, &limit_headers);
@@ -61,23 +62,25 @@ fn too_many(req: &Request, e: &crate::error::ApiError, headers: &[(&'static str,
     response
 }
 
-async fn decide_and_respond(req: &Request, code: &str, env: &Env, ctx: &Context, cfg: &Config) -> Response {
+async fn decide_and_respond(req: Request, code: &str, env: &Env, ctx: &Context, cfg: &Config) -> Response {
     match lookup(code, env, ctx, cfg).await {
-        Ok((Some(record), layer)) => match redirect::decide(&record, runtime::now_ms(), query(req).as_deref()) {
+        Ok((Some(record), layer)) => match redirect::decide(&record, runtime::now_ms(), query(&req).as_deref()) {
             Decision::Redirect { status, location } => redirect_response(status, &location, layer),
-            Decision::Gone => visitor_error(req, VisitorError::Gone, code, layer.name()),
+            Decision::Gone => visitor_error(&req, VisitorError::Gone, code, layer.name()),
             Decision::Protected { status, location, password_hash } => {
-                if unlocked(req, env, &record.link_id, &password_hash) {
+                if unlocked(&req, env, &record.link_id, &password_hash) {
                     redirect_response(status, &location, layer)
                 } else {
-                    password_page(req, code, false, layer)
+                    password_page(&req, code, false, layer)
                 }
             }
         },
-        Ok((None, layer)) => visitor_error(req, VisitorError::NotFound, code, layer.name()),
+        // Not a link: perhaps a page of the app (uLoad's routes are code-shaped too).
+        Ok((None, _)) if cfg.origin_url.is_some() => origin::proxy(req, ctx, cfg, Fallback::NotFound).await,
+        Ok((None, layer)) => visitor_error(&req, VisitorError::NotFound, code, layer.name()),
         Err(e) => {
             log::error("lookup_failed", json!({ "code": code, "cause": e.to_string() }));
-            visitor_error(req, VisitorError::Unavailable, code, "none")
+            visitor_error(&req, VisitorError::Unavailable, code, "none")
         }
     }
 }
