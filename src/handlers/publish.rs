@@ -10,7 +10,10 @@ use crate::config::Config;
 use crate::domain::link::RedirectRecord;
 use crate::log;
 use crate::runtime::memory;
+use crate::runtime;
+use crate::store::d1;
 use crate::store::kv::RedirectKv;
+use crate::store::repairs::Repairs;
 use crate::store::StoreError;
 
 /// `Some(record)`: the code now redirects there; `None`: the code is gone.
@@ -28,29 +31,72 @@ pub async fn publish(env: &Env, ctx: &Context, cfg: &Config, changes: Vec<Change
     for (code, _) in &changes {
         memory::forget(cfg, code);
     }
+    // Outbox first: should the KV writes fail, or this isolate die before them, the
+    // reconcile job finds these codes and rewrites their records from D1.
+    let codes: Vec<String> = changes.iter().map(|(c, _)| c.clone()).collect();
+    let queued = match d1::database(env) {
+        Ok(db) => Repairs { db: &db }.add(&codes, &runtime::now_iso()).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = &queued {
+        log::warn("kv_repair_queue_failed", json!({ "cause": e.to_string() }));
+    }
     let ttl = cfg.kv_cache_ttl_s;
     let results = join_all(changes.iter().map(|(code, record)| apply(env, ttl, code, record))).await;
-    let failed: Vec<Change> = changes
-        .into_iter()
-        .zip(results)
-        .filter_map(|(change, r)| match r {
-            Ok(()) => None,
+    let mut done: Vec<String> = Vec::new();
+    let mut failed: Vec<Change> = Vec::new();
+    for (change, r) in changes.into_iter().zip(results) {
+        match r {
+            Ok(()) => done.push(change.0),
             Err(e) => {
                 log::warn("kv_publish_failed", json!({ "code": change.0, "cause": e.to_string(), "retry": true }));
-                Some(change)
+                failed.push(change);
             }
-        })
-        .collect();
-    if failed.is_empty() {
-        return;
+        }
     }
     let env = env.clone();
     ctx.wait_until(async move {
         for (code, record) in failed {
-            if let Err(e) = apply(&env, ttl, &code, &record).await {
-                // The reconcile job repairs what is left; D1 keeps serving meanwhile.
-                log::error("kv_publish_retry_failed", json!({ "code": code, "cause": e.to_string() }));
+            match apply(&env, ttl, &code, &record).await {
+                Ok(()) => done.push(code),
+                // Left in the queue: the reconcile job repairs it; D1 serves meanwhile.
+                Err(e) => log::error("kv_publish_retry_failed", json!({ "code": code, "cause": e.to_string() })),
+            }
+        }
+        if queued.is_ok() && !done.is_empty() {
+            if let Ok(db) = d1::database(&env) {
+                if let Err(e) = (Repairs { db: &db }).remove(&done).await {
+                    log::warn("kv_repair_dequeue_failed", json!({ "cause": e.to_string() }));
+                }
             }
         }
     });
+}
+
+/// The reconcile job (cron): rewrites the KV record of every queued code from D1, the truth,
+/// and reports what it fixed. A code whose link is gone loses its KV record.
+pub async fn reconcile(env: &Env, kv_ttl: u64) -> Result<(usize, usize), StoreError> {
+    let db = d1::database(env)?;
+    let repairs = Repairs { db: &db };
+    let links = crate::store::links_db::LinksDb::from_env(env)?;
+    let codes = repairs.pending(500).await?;
+    let (mut fixed, mut failed) = (0, 0);
+    let mut done = Vec::new();
+    for code in codes {
+        let record = links.find_redirect(&code).await?;
+        match apply(env, kv_ttl, &code, &record).await {
+            Ok(()) => {
+                fixed += 1;
+                done.push(code);
+            }
+            Err(e) => {
+                failed += 1;
+                log::warn("kv_repair_failed", json!({ "code": code, "cause": e.to_string() }));
+            }
+        }
+    }
+    if !done.is_empty() {
+        repairs.remove(&done).await?;
+    }
+    Ok((fixed, failed))
 }

@@ -6,6 +6,7 @@ pub mod idempotency;
 pub mod keys_db;
 pub mod kv;
 pub mod links_db;
+pub mod repairs;
 pub mod tags_db;
 
 #[derive(Debug)]

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { after, before, describe, it } from "node:test";
-import { api, d1, startWorker } from "../harness.mjs";
+import { api, d1, kv, startWorker } from "../harness.mjs";
 
 async function fakeOrigin() {
   let mode = "up";
@@ -130,6 +130,56 @@ describe("a dependency down", () => {
       assert.equal((await healthy.fetch("/lost")).status, 404);
     } finally {
       await healthy.stop();
+    }
+  });
+
+  it("KV writes that failed are repaired from D1 by the reconcile job", async () => {
+    const healthy = await startWorker();
+    const moved = await (await api(healthy, "POST", "/api/v1/links", { body: { url: "https://before.example/", code: "moved" } })).json();
+    const gone = await (await api(healthy, "POST", "/api/v1/links", { body: { url: "https://gone.example/", code: "gone" } })).json();
+    const s = healthy.state;
+    await healthy.stop({ keepState: true });
+
+    const kvDown = await startWorker({ state: s, broken: ["kv"] });
+    assert.equal((await api(kvDown, "PATCH", `/api/v1/links/${moved.id}`, { body: { url: "https://after.example/" } })).status, 200);
+    assert.equal((await api(kvDown, "DELETE", `/api/v1/links/${gone.id}`)).status, 204);
+    await new Promise((r) => setTimeout(r, 100)); // the background retry fails too
+    await kvDown.stop({ keepState: true });
+
+    const back = await startWorker({ state: s });
+    try {
+      const store = await kv(back);
+      assert.equal((await store.get("link:moved", "json")).url, "https://before.example/", "KV is stale after the outage");
+      assert.notEqual(await store.get("link:gone"), null);
+      const queued = await (await d1(back)).prepare("SELECT code FROM kv_repairs ORDER BY code").all();
+      assert.deepEqual(queued.results.map((r) => r.code), ["gone", "moved"]);
+
+      await (await back.mf.getWorker()).scheduled({ cron: "* * * * *" });
+      assert.equal((await store.get("link:moved", "json")).url, "https://after.example/");
+      assert.equal(await store.get("link:gone"), null);
+      assert.equal((await (await d1(back)).prepare("SELECT count(*) AS n FROM kv_repairs").first()).n, 0);
+      assert.ok(back.events().some((e) => e.event === "kv_reconciled" && e.fixed === 2 && e.failed === 0));
+      assert.equal((await back.fetch("/moved")).headers.get("location"), "https://after.example/");
+      assert.equal((await back.fetch("/gone")).status, 404);
+    } finally {
+      await back.stop();
+    }
+  });
+
+  it("successful writes leave nothing in the repair queue", async () => {
+    const w = await startWorker();
+    try {
+      const l = await (await api(w, "POST", "/api/v1/links", { body: { url: "https://q.example/", code: "queued" } })).json();
+      await api(w, "PATCH", `/api/v1/links/${l.id}`, { body: { title: "t" } });
+      const deadline = Date.now() + 5000;
+      let n;
+      do {
+        n = (await (await d1(w)).prepare("SELECT count(*) AS n FROM kv_repairs").first()).n;
+        if (n) await new Promise((r) => setTimeout(r, 20));
+      } while (n && Date.now() < deadline);
+      assert.equal(n, 0);
+    } finally {
+      await w.stop();
     }
   });
 
