@@ -9,6 +9,7 @@ pub mod error;
 
 mod app;
 mod auth;
+pub mod clicks;
 pub mod crypto;
 mod handlers;
 mod http;

@@ -63,7 +63,7 @@ const GENEROUS_LIMITS = Object.fromEntries(
  * throws (the limiter is unreachable).
  * Returns { url, token, fetch(path, init), mf, stop({ keepState }) }.
  */
-export async function startWorker({ bindings = {}, state, brokenLimiter = false, broken = [] } = {}) {
+export async function startWorker({ bindings = {}, state, brokenLimiter = false, brokenCounter = false, broken = [] } = {}) {
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"));
   const dir = state?.dir ?? (await mkdtemp(join(tmpdir(), "uload-worker-")));
   if (!state) await cp(await migratedTemplate(), dir, { recursive: true });
@@ -82,7 +82,11 @@ export async function startWorker({ bindings = {}, state, brokenLimiter = false,
     ],
     // Each worker gets its own secrets, whatever the developer's .dev.vars holds.
     bindings: { ...workerOptions.bindings, ...GENEROUS_LIMITS, SERVICE_TOKEN: token, COOKIE_SECRET: cookieSecret, ...bindings },
-    ...(brokenLimiter ? { durableObjects: { LIMITER: { className: "RateLimiter", scriptName: "broken-limiter" } } } : {}),
+    durableObjects: {
+      ...workerOptions.durableObjects,
+      ...(brokenLimiter ? { LIMITER: { className: "RateLimiter", scriptName: "broken-objects" } } : {}),
+      ...(brokenCounter ? { CLICKS: { className: "ClickCounter", scriptName: "broken-objects" } } : {}),
+    },
   };
   const shared = {
     kvPersist: join(dir, "v3", "kv"),
@@ -103,11 +107,19 @@ export async function startWorker({ bindings = {}, state, brokenLimiter = false,
       }
     },
   };
-  const brokenLimiterWorker = {
-    name: "broken-limiter",
+  // Durable Object classes that throw on every call: the object cannot be reached.
+  const brokenObjectsWorker = {
+    name: "broken-objects",
     modules: true,
-    script: 'export class RateLimiter { fetch() { throw new Error("limiter down (test wiring)"); } } export default { fetch() { return new Response(null, { status: 404 }); } };',
-    durableObjects: { BROKEN: { className: "RateLimiter", useSQLite: true } },
+    script: [
+      'export class RateLimiter { fetch() { throw new Error("limiter down (test wiring)"); } }',
+      'export class ClickCounter { fetch() { throw new Error("counter down (test wiring)"); } }',
+      "export default { fetch() { return new Response(null, { status: 404 }); } };",
+    ].join("\n"),
+    durableObjects: {
+      A: { className: "RateLimiter", useSQLite: true },
+      B: { className: "ClickCounter", useSQLite: true },
+    },
   };
   // `broken: ["kv", "d1"]`: those bindings are replaced by objects whose every operation
   // fails, as a binding does when its service is down (test-only wiring of the runtime).
@@ -122,7 +134,7 @@ export async function startWorker({ bindings = {}, state, brokenLimiter = false,
     main.wrappedBindings = { ...main.wrappedBindings, DB: { scriptName: "broken-d1" } };
     failing.push({ name: "broken-d1", modules: true, script: BROKEN_D1 });
   }
-  const extra = [...(brokenLimiter ? [brokenLimiterWorker] : []), ...failing];
+  const extra = [...(brokenLimiter || brokenCounter ? [brokenObjectsWorker] : []), ...failing];
   const mf = new Miniflare(extra.length ? { ...shared, workers: [main, ...extra] } : { ...shared, ...main });
   let stopped = false;
   const worker = {

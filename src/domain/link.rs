@@ -51,6 +51,9 @@ pub struct RedirectRecord {
     /// The link's UTM parameters (source, medium, campaign), added unless the target has them.
     #[serde(default, skip_serializing_if = "Utm::is_empty")]
     pub utm: Utm,
+    /// At most this many redirects, counted exactly by the link's click counter.
+    #[serde(default, rename = "mc", skip_serializing_if = "Option::is_none")]
+    pub max_clicks: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -132,6 +135,7 @@ impl Link {
                 medium: self.utm_medium.clone(),
                 campaign: self.utm_campaign.clone(),
             },
+            max_clicks: self.max_clicks,
         }
     }
 

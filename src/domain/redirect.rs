@@ -81,6 +81,7 @@ mod tests {
             password_hash: None,
             forward_query: true,
             utm: Utm::default(),
+            max_clicks: None,
         }
     }
 

@@ -13,7 +13,7 @@ use crate::domain::ratelimit::Scope;
 use crate::domain::unlock;
 use crate::handlers::limits;
 use crate::handlers::origin::{self, Fallback};
-use crate::{crypto, runtime};
+use crate::{clicks, crypto, runtime};
 use crate::domain::redirect::{self, Decision, CACHE_CONTROL};
 use crate::runtime::memory;
 use crate::store::kv::RedirectKv;
@@ -65,11 +65,11 @@ fn too_many(req: &Request, e: &crate::error::ApiError, headers: &[(&'static str,
 async fn decide_and_respond(req: Request, code: &str, env: &Env, ctx: &Context, cfg: &Config) -> Response {
     match lookup(code, env, ctx, cfg).await {
         Ok((Some(record), layer)) => match redirect::decide(&record, runtime::now_ms(), query(&req).as_deref()) {
-            Decision::Redirect { status, location } => redirect_response(status, &location, layer),
+            Decision::Redirect { status, location } => counted(&req, &record, code, env, status, &location, layer).await,
             Decision::Gone => visitor_error(&req, VisitorError::Gone, code, layer.name()),
             Decision::Protected { status, location, password_hash } => {
                 if unlocked(&req, env, &record.link_id, &password_hash) {
-                    redirect_response(status, &location, layer)
+                    counted(&req, &record, code, env, status, &location, layer).await
                 } else {
                     password_page(&req, code, false, layer)
                 }
@@ -81,6 +81,22 @@ async fn decide_and_respond(req: Request, code: &str, env: &Env, ctx: &Context, 
         Err(e) => {
             log::error("lookup_failed", json!({ "code": code, "cause": e.to_string() }));
             visitor_error(&req, VisitorError::Unavailable, code, "none")
+        }
+    }
+}
+
+/// Redirects, after taking a click from the link's counter when it has `max_clicks`. Only a
+/// GET is a click; HEAD (link previewers) only asks whether one is left. No limit: no call.
+async fn counted(req: &Request, record: &RedirectRecord, code: &str, env: &Env, status: u16, location: &str, layer: Layer) -> Response {
+    let Some(max) = record.max_clicks else { return redirect_response(status, location, layer) };
+    let cost = u64::from(req.method() == worker::Method::Get);
+    match clicks::consume(env, &record.link_id, max, cost).await {
+        Ok(v) if v.allowed => redirect_response(status, location, layer),
+        Ok(_) => visitor_error(req, VisitorError::Gone, code, layer.name()),
+        Err(e) => {
+            // The limit is a promise: without the counter, no redirect (fail closed).
+            log::error("click_counter_unreachable", json!({ "link_id": record.link_id, "cause": e.to_string() }));
+            visitor_error(req, VisitorError::Unavailable, code, layer.name())
         }
     }
 }

@@ -100,6 +100,7 @@ struct RedirectRow {
     utm_source: Option<String>,
     utm_medium: Option<String>,
     utm_campaign: Option<String>,
+    max_clicks: Option<f64>,
 }
 
 /// Column values of a link write, already validated and (for the password) hashed.
@@ -459,7 +460,7 @@ impl LinksDb {
         let row: Option<RedirectRow> = d1::first(
             &self.db,
             "SELECT id, url, redirect_status, is_active, expires_at, password_hash, forward_query, \
-             utm_source, utm_medium, utm_campaign FROM links \
+             utm_source, utm_medium, utm_campaign, max_clicks FROM links \
              WHERE domain = ?1 AND code = ?2",
             &[DEFAULT_DOMAIN.into(), code.into()],
         )
@@ -473,6 +474,7 @@ impl LinksDb {
             password_hash: r.password_hash,
             forward_query: d1::flag(r.forward_query),
             utm: Utm { source: r.utm_source, medium: r.utm_medium, campaign: r.utm_campaign },
+            max_clicks: r.max_clicks.map(d1::uint),
         }))
     }
 }
