@@ -49,6 +49,14 @@ step "2/3 wasm tests under node (wasm-bindgen-test)"
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$WASM_BINDGEN_TEST_RUNNER"
 cargo_layer wasm --target wasm32-unknown-unknown --test wasm
 
+# The browser test drives Debian's Chromium (never a downloaded one).
+if [ -z "${CHROMIUM_BIN:-}" ] && ! command -v chromium >/dev/null; then
+  step "installing Chromium for the browser test (Debian package, a few minutes the first time)"
+  command -v apt-get >/dev/null || die "missing: chromium (install it, or set CHROMIUM_BIN)"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >&2 \
+    || die "could not install chromium with apt-get (run as root, or set CHROMIUM_BIN)"
+fi
+
 step "3/3 integration tests: the built worker in workerd (miniflare), real local KV and D1"
 set +e
 "$ROOT/scripts/build.sh" && node --test \
