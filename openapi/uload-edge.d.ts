@@ -1017,6 +1017,11 @@ export interface components {
             version: number;
             /** @description on create/update only, e.g. when redirect_status is 301 */
             warnings?: string[];
+            ios_url: string | null;
+            android_url: string | null;
+            geo: {
+                [key: string]: string;
+            };
         };
         LinkCreate: {
             /** @description http(s) target; normalised (WHATWG), IDNs stored as punycode */
@@ -1046,6 +1051,14 @@ export interface components {
             redirect_status: 301 | 302 | 307 | 308;
             /** @default true */
             forward_query: boolean;
+            /** @description http(s) target for this device, validated like url */
+            ios_url?: string | null;
+            /** @description http(s) target for this device, validated like url */
+            android_url?: string | null;
+            /** @description ISO 3166-1 alpha-2 country code → target (request.cf.country) */
+            geo?: {
+                [key: string]: string;
+            } | null;
         };
         LinkUpdate: {
             /** @description http(s) target; normalised (WHATWG), IDNs stored as punycode */
@@ -1075,6 +1088,14 @@ export interface components {
             redirect_status: 301 | 302 | 307 | 308;
             /** @default true */
             forward_query: boolean;
+            /** @description http(s) target for this device, validated like url */
+            ios_url?: string | null;
+            /** @description http(s) target for this device, validated like url */
+            android_url?: string | null;
+            /** @description ISO 3166-1 alpha-2 country code → target (request.cf.country) */
+            geo?: {
+                [key: string]: string;
+            } | null;
         };
         LinkList: {
             data: components["schemas"]["Link"][];

@@ -82,6 +82,10 @@ impl<'a> Reader<'a> {
         self.get(name, "a whole number ≥ 0", |v| v.as_u64().is_some()).map(|v| v.as_u64().unwrap_or_default())
     }
 
+    pub fn object(&mut self, name: &str) -> Field<Map<String, Value>> {
+        self.get(name, "an object", Value::is_object).map(|v| v.as_object().cloned().unwrap_or_default())
+    }
+
     pub fn strings(&mut self, name: &str) -> Field<Vec<String>> {
         let ok = |v: &Value| v.as_array().is_some_and(|a| a.iter().all(Value::is_string));
         self.get(name, "an array of strings", ok).map(|v| {

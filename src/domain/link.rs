@@ -54,6 +54,25 @@ pub struct RedirectRecord {
     /// At most this many redirects, counted exactly by the link's click counter.
     #[serde(default, rename = "mc", skip_serializing_if = "Option::is_none")]
     pub max_clicks: Option<u64>,
+    #[serde(default, rename = "t", skip_serializing_if = "Targets::is_empty")]
+    pub targets: Targets,
+}
+
+/// Other targets by device and country (checked in this order; the link's URL otherwise).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Targets {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ios: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub android: Option<String>,
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub geo: std::collections::BTreeMap<String, String>,
+}
+
+impl Targets {
+    pub fn is_empty(&self) -> bool {
+        self.ios.is_none() && self.android.is_none() && self.geo.is_empty()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -112,6 +131,9 @@ pub struct Link {
     pub workspace_id: Option<String>,
     pub redirect_status: u16,
     pub forward_query: bool,
+    pub ios_url: Option<String>,
+    pub android_url: Option<String>,
+    pub geo: std::collections::BTreeMap<String, String>,
     pub created_at: String,
     pub updated_at: String,
     pub version: u64,
@@ -136,6 +158,7 @@ impl Link {
                 campaign: self.utm_campaign.clone(),
             },
             max_clicks: self.max_clicks,
+            targets: Targets { ios: self.ios_url.clone(), android: self.android_url.clone(), geo: self.geo.clone() },
         }
     }
 
@@ -173,13 +196,18 @@ pub struct LinkFields {
     pub workspace_id: Field<String>,
     pub redirect_status: Field<u16>,
     pub forward_query: Field<bool>,
+    pub ios_url: Field<String>,
+    pub android_url: Field<String>,
+    pub geo: Field<std::collections::BTreeMap<String, String>>,
 }
 
 pub const FIELDS: &[&str] = &[
     "url", "code", "title", "description", "is_active", "password", "max_clicks", "expires_at",
     "tags", "utm_source", "utm_medium", "utm_campaign", "workspace_id", "redirect_status",
-    "forward_query",
+    "forward_query", "ios_url", "android_url", "geo",
 ];
+
+pub const MAX_GEO: usize = 50;
 
 /// The context a link is validated in.
 pub struct Rules<'a> {
@@ -297,6 +325,19 @@ fn read_fields(r: &mut Reader, rules: &Rules) -> LinkFields {
         other => other.map(|s| s as u16),
     };
     let forward_query = r.bool("forward_query");
+    let target_url = |r: &mut Reader, name: &str| match r.string(name) {
+        Field::Value(raw) => match rules.policy.check(&raw) {
+            Ok(u) => Field::Value(u),
+            Err(e) => {
+                r.error(name, e.message());
+                Field::Absent
+            }
+        },
+        other => other,
+    };
+    let ios_url = target_url(r, "ios_url");
+    let android_url = target_url(r, "android_url");
+    let geo = read_geo(r, rules);
     LinkFields {
         url,
         code,
@@ -313,7 +354,40 @@ fn read_fields(r: &mut Reader, rules: &Rules) -> LinkFields {
         workspace_id,
         redirect_status,
         forward_query,
+        ios_url,
+        android_url,
+        geo,
     }
+}
+
+/// `geo`: an object of ISO 3166-1 alpha-2 country codes (as `request.cf.country` gives
+/// them, upper case) to target URLs.
+fn read_geo(r: &mut Reader, rules: &Rules) -> Field<std::collections::BTreeMap<String, String>> {
+    let raw = match r.object("geo") {
+        Field::Value(map) => map,
+        Field::Null => return Field::Null,
+        Field::Absent => return Field::Absent,
+    };
+    let mut out = std::collections::BTreeMap::new();
+    if raw.len() > MAX_GEO {
+        r.error("geo", format!("geo can target at most {MAX_GEO} countries"));
+        return Field::Absent;
+    }
+    for (country, url) in raw {
+        let cc = country.to_ascii_uppercase();
+        if cc.len() != 2 || !cc.bytes().all(|b| b.is_ascii_uppercase()) {
+            r.error("geo", format!("'{country}' is not a two-letter country code"));
+            continue;
+        }
+        match url.as_str().map(|u| rules.policy.check(u)) {
+            Some(Ok(u)) => {
+                out.insert(cc, u);
+            }
+            Some(Err(e)) => r.error("geo", format!("{cc}: {}", e.message())),
+            None => r.error("geo", format!("{cc}: the target must be a string")),
+        }
+    }
+    if out.is_empty() { Field::Null } else { Field::Value(out) }
 }
 
 /// Trims, drops duplicates (by slug), and checks count and length.

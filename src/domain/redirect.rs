@@ -45,8 +45,51 @@ pub fn final_location(target: &str, request_query: Option<&str>, forward: bool, 
     url.into()
 }
 
-/// `request_query`: the short URL's query string, passed on when the link forwards it.
-pub fn decide(record: &RedirectRecord, now_ms: u64, request_query: Option<&str>) -> Decision {
+/// The device a request comes from, as far as targeting cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Device {
+    Ios,
+    Android,
+    Other,
+}
+
+/// The visitor's context that targeting and forwarding look at.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Visit<'a> {
+    pub query: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
+    /// ISO 3166-1 alpha-2, from `request.cf.country`.
+    pub country: Option<&'a str>,
+}
+
+/// iOS and Android by the tokens their browsers and in-app webviews always send. (Full
+/// user-agent parsing for analytics is a separate concern; targeting needs only these two.)
+pub fn device(user_agent: Option<&str>) -> Device {
+    let ua = user_agent.unwrap_or("");
+    if ua.contains("iPhone") || ua.contains("iPad") || ua.contains("iPod") {
+        Device::Ios
+    } else if ua.contains("Android") {
+        Device::Android
+    } else {
+        Device::Other
+    }
+}
+
+/// The target for this visitor: device first (an app store link wins over a country page),
+/// then country, then the link's URL.
+pub fn choose_target<'r>(record: &'r RedirectRecord, visit: &Visit) -> &'r str {
+    let t = &record.targets;
+    let by_device = match device(visit.user_agent) {
+        Device::Ios => t.ios.as_deref(),
+        Device::Android => t.android.as_deref(),
+        Device::Other => None,
+    };
+    by_device
+        .or_else(|| visit.country.and_then(|c| t.geo.get(&c.to_ascii_uppercase()).map(String::as_str)))
+        .unwrap_or(&record.url)
+}
+
+pub fn decide(record: &RedirectRecord, now_ms: u64, visit: &Visit) -> Decision {
     if !record.active {
         return Decision::Gone;
     }
@@ -60,7 +103,8 @@ pub fn decide(record: &RedirectRecord, now_ms: u64, request_query: Option<&str>)
     }
     // A record with an unexpected status (a bad import, a newer writer) still redirects.
     let status = if STATUSES.contains(&record.status) { record.status } else { DEFAULT_STATUS };
-    let location = final_location(&record.url, request_query, record.forward_query, &record.utm);
+    let target = if record.targets.is_empty() { &record.url } else { choose_target(record, visit) };
+    let location = final_location(target, visit.query, record.forward_query, &record.utm);
     match &record.password_hash {
         Some(hash) => Decision::Protected { status, location, password_hash: hash.clone() },
         None => Decision::Redirect { status, location },
@@ -82,6 +126,7 @@ mod tests {
             forward_query: true,
             utm: Utm::default(),
             max_clicks: None,
+            targets: Default::default(),
         }
     }
 
@@ -90,27 +135,27 @@ mod tests {
     #[test]
     fn uses_the_links_status() {
         for s in STATUSES {
-            assert_eq!(decide(&record(s), NOW, None), Decision::Redirect { status: s, location: "https://a.de/".into() });
+            assert_eq!(decide(&record(s), NOW, &Visit::default()), Decision::Redirect { status: s, location: "https://a.de/".into() });
         }
     }
 
     #[test]
     fn unknown_statuses_fall_back_to_302() {
-        assert!(matches!(decide(&record(200), NOW, None), Decision::Redirect { status: 302, .. }));
-        assert!(matches!(decide(&record(0), NOW, None), Decision::Redirect { status: 302, .. }));
+        assert!(matches!(decide(&record(200), NOW, &Visit::default()), Decision::Redirect { status: 302, .. }));
+        assert!(matches!(decide(&record(0), NOW, &Visit::default()), Decision::Redirect { status: 302, .. }));
     }
 
     #[test]
     fn inactive_and_expired_links_are_gone() {
         let mut r = record(302);
         r.active = false;
-        assert_eq!(decide(&r, NOW, None), Decision::Gone);
+        assert_eq!(decide(&r, NOW, &Visit::default()), Decision::Gone);
         let mut r = record(302);
         r.expires_at = Some("2026-01-01T00:00:00.000Z".into());
-        assert_eq!(decide(&r, NOW, None), Decision::Gone, "expiry is exclusive");
-        assert!(matches!(decide(&r, NOW - 1, None), Decision::Redirect { .. }));
+        assert_eq!(decide(&r, NOW, &Visit::default()), Decision::Gone, "expiry is exclusive");
+        assert!(matches!(decide(&r, NOW - 1, &Visit::default()), Decision::Redirect { .. }));
         r.expires_at = Some("garbage".into());
-        assert_eq!(decide(&r, NOW, None), Decision::Gone);
+        assert_eq!(decide(&r, NOW, &Visit::default()), Decision::Gone);
     }
 
     #[test]
@@ -136,14 +181,32 @@ mod tests {
     }
 
     #[test]
+    fn targets_by_device_then_country() {
+        let mut r = record(302);
+        r.targets.ios = Some("https://apps.apple.com/x".into());
+        r.targets.android = Some("https://play.google.com/x".into());
+        r.targets.geo.insert("DE".into(), "https://a.de/de".into());
+        let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15";
+        let android = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/120 Mobile";
+        let desktop = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120";
+        let visit = |ua, country| Visit { query: None, user_agent: Some(ua), country };
+        assert_eq!(choose_target(&r, &visit(iphone, Some("DE"))), "https://apps.apple.com/x");
+        assert_eq!(choose_target(&r, &visit(android, None)), "https://play.google.com/x");
+        assert_eq!(choose_target(&r, &visit(desktop, Some("de"))), "https://a.de/de");
+        assert_eq!(choose_target(&r, &visit(desktop, Some("FR"))), "https://a.de/");
+        assert_eq!(choose_target(&r, &Visit::default()), "https://a.de/");
+        assert_eq!(device(Some("Mozilla/5.0 (iPad; CPU OS 17_0)")), Device::Ios);
+    }
+
+    #[test]
     fn protected_links_ask_first_but_inactive_ones_are_gone() {
         let mut r = record(307);
         r.password_hash = Some("$h".into());
         assert_eq!(
-            decide(&r, NOW, None),
+            decide(&r, NOW, &Visit::default()),
             Decision::Protected { status: 307, location: "https://a.de/".into(), password_hash: "$h".into() }
         );
         r.active = false;
-        assert_eq!(decide(&r, NOW, None), Decision::Gone);
+        assert_eq!(decide(&r, NOW, &Visit::default()), Decision::Gone);
     }
 }

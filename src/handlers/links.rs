@@ -89,6 +89,9 @@ async fn to_values(f: LinkFields) -> Result<LinkValues, ApiError> {
         workspace_id: nullable(f.workspace_id),
         redirect_status: f.redirect_status.into_option(),
         forward_query: f.forward_query.into_option(),
+        ios_url: nullable(f.ios_url),
+        android_url: nullable(f.android_url),
+        geo_targets: nullable(f.geo.map(|g| serde_json::to_string(&g).unwrap_or_default())),
         tags: match f.tags {
             Field::Value(t) => Some(t),
             Field::Null => Some(Vec::new()),

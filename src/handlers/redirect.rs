@@ -14,7 +14,7 @@ use crate::domain::unlock;
 use crate::handlers::limits;
 use crate::handlers::origin::{self, Fallback};
 use crate::{clicks, crypto, runtime};
-use crate::domain::redirect::{self, Decision, CACHE_CONTROL};
+use crate::domain::redirect::{self, Decision, Visit, CACHE_CONTROL};
 use crate::runtime::memory;
 use crate::store::kv::RedirectKv;
 use crate::store::links_db::LinksDb;
@@ -64,7 +64,7 @@ fn too_many(req: &Request, e: &crate::error::ApiError, headers: &[(&'static str,
 
 async fn decide_and_respond(req: Request, code: &str, env: &Env, ctx: &Context, cfg: &Config) -> Response {
     match lookup(code, env, ctx, cfg).await {
-        Ok((Some(record), layer)) => match redirect::decide(&record, runtime::now_ms(), query(&req).as_deref()) {
+        Ok((Some(record), layer)) => match decide_for(&req, &record) {
             Decision::Redirect { status, location } => counted(&req, &record, code, env, status, &location, layer).await,
             Decision::Gone => visitor_error(&req, VisitorError::Gone, code, layer.name()),
             Decision::Protected { status, location, password_hash } => {
@@ -117,7 +117,7 @@ pub async fn unlock(mut req: Request, code: &str, env: &Env, ctx: &Context, cfg:
             return visitor_error(&req, VisitorError::Unavailable, code, "none");
         }
     };
-    let password_hash = match redirect::decide(&record, runtime::now_ms(), None) {
+    let password_hash = match redirect::decide(&record, runtime::now_ms(), &Visit::default()) {
         Decision::Protected { password_hash, .. } => password_hash,
         Decision::Gone => return visitor_error(&req, VisitorError::Gone, code, layer.name()),
         Decision::Redirect { .. } => return see_other(code, None),
@@ -175,9 +175,16 @@ fn unlocked(req: &Request, env: &Env, link_id: &str, password_hash: &str) -> boo
     cookie_secret(env).is_some_and(|secret| unlock::verify(&secret, value, link_id, password_hash, runtime::now_ms()))
 }
 
-/// The short URL's query string (forwarded to targets that want it).
-fn query(req: &Request) -> Option<String> {
-    req.url().ok().and_then(|u| u.query().map(str::to_string))
+/// The decision for this visitor. Only links with targets read the User-Agent and country.
+fn decide_for(req: &Request, record: &RedirectRecord) -> Decision {
+    let query = req.url().ok().and_then(|u| u.query().map(str::to_string));
+    let (user_agent, country) = if record.targets.is_empty() {
+        (None, None)
+    } else {
+        (req.headers().get("user-agent").ok().flatten(), req.cf().and_then(|cf| cf.country()))
+    };
+    let visit = Visit { query: query.as_deref(), user_agent: user_agent.as_deref(), country: country.as_deref() };
+    redirect::decide(record, runtime::now_ms(), &visit)
 }
 
 fn see_other(code: &str, set_cookie: Option<String>) -> Response {

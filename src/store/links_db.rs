@@ -8,7 +8,7 @@ use worker::{D1Database, D1PreparedStatement, Env};
 
 use super::d1::{self, P};
 use super::StoreError;
-use crate::domain::link::{Link, RedirectRecord, Utm};
+use crate::domain::link::{Link, RedirectRecord, Targets, Utm};
 use crate::domain::listing::{self, ListQuery, Sort, StatusFilter};
 
 /// The default short domain. Codes are unique per domain; a column now means adding
@@ -19,6 +19,7 @@ const LINK_SELECT: &str = "SELECT l.id, l.code, l.url, l.title, l.description, l
     l.password_hash IS NOT NULL AS has_password, l.max_clicks, l.expires_at, l.click_count, \
     l.last_clicked_at, l.utm_source, l.utm_medium, l.utm_campaign, l.user_id, l.workspace_id, \
     l.redirect_status, l.forward_query, l.created_at, l.updated_at, l.version, l.password_hash, \
+    l.ios_url, l.android_url, l.geo_targets, \
     (SELECT json_group_array(t.name) FROM link_tags lt JOIN tags t ON t.id = lt.tag_id \
      WHERE lt.link_id = l.id) AS tags \
     FROM links l";
@@ -48,6 +49,9 @@ struct LinkRow {
     updated_at: String,
     version: f64,
     password_hash: Option<String>,
+    ios_url: Option<String>,
+    android_url: Option<String>,
+    geo_targets: Option<String>,
     tags: Option<String>,
 }
 
@@ -76,12 +80,19 @@ impl From<LinkRow> for Link {
             workspace_id: r.workspace_id,
             redirect_status: r.redirect_status as u16,
             forward_query: d1::flag(r.forward_query),
+            ios_url: r.ios_url,
+            android_url: r.android_url,
+            geo: geo(r.geo_targets),
             created_at: r.created_at,
             updated_at: r.updated_at,
             version: d1::uint(r.version),
             password_hash: r.password_hash,
         }
     }
+}
+
+fn geo(json: Option<String>) -> std::collections::BTreeMap<String, String> {
+    json.and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default()
 }
 
 fn link_from_value(v: Value) -> Result<Link, StoreError> {
@@ -101,6 +112,9 @@ struct RedirectRow {
     utm_medium: Option<String>,
     utm_campaign: Option<String>,
     max_clicks: Option<f64>,
+    ios_url: Option<String>,
+    android_url: Option<String>,
+    geo_targets: Option<String>,
 }
 
 /// Column values of a link write, already validated and (for the password) hashed.
@@ -120,6 +134,10 @@ pub struct LinkValues {
     pub workspace_id: Option<Option<String>>,
     pub redirect_status: Option<u16>,
     pub forward_query: Option<bool>,
+    pub ios_url: Option<Option<String>>,
+    pub android_url: Option<Option<String>>,
+    /// As JSON text (the column's form).
+    pub geo_targets: Option<Option<String>>,
     /// `Some`: replace the link's tags with these names (created for the owner if new).
     pub tags: Option<Vec<String>>,
 }
@@ -161,8 +179,8 @@ impl LinksDb {
             &self.db,
             "INSERT INTO links (id, domain, code, url, title, description, is_active, password_hash, \
                max_clicks, expires_at, utm_source, utm_medium, utm_campaign, user_id, workspace_id, \
-               redirect_status, forward_query, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18) \
+               redirect_status, forward_query, created_at, updated_at, ios_url, android_url, geo_targets) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19, ?20, ?21) \
              ON CONFLICT (domain, code) DO NOTHING",
             &[
                 id.into(),
@@ -183,6 +201,9 @@ impl LinksDb {
                 i64::from(v.redirect_status.unwrap_or(302)).into(),
                 v.forward_query.unwrap_or(true).into(),
                 now.into(),
+                opt(&v.ios_url),
+                opt(&v.android_url),
+                opt(&v.geo_targets),
             ],
         )?;
         let mut statements = vec![insert];
@@ -247,6 +268,9 @@ impl LinksDb {
             ("utm_medium", &v.utm_medium),
             ("utm_campaign", &v.utm_campaign),
             ("workspace_id", &v.workspace_id),
+            ("ios_url", &v.ios_url),
+            ("android_url", &v.android_url),
+            ("geo_targets", &v.geo_targets),
         ] {
             if let Some(val) = val {
                 set(col, val.clone().into());
@@ -460,7 +484,7 @@ impl LinksDb {
         let row: Option<RedirectRow> = d1::first(
             &self.db,
             "SELECT id, url, redirect_status, is_active, expires_at, password_hash, forward_query, \
-             utm_source, utm_medium, utm_campaign, max_clicks FROM links \
+             utm_source, utm_medium, utm_campaign, max_clicks, ios_url, android_url, geo_targets FROM links \
              WHERE domain = ?1 AND code = ?2",
             &[DEFAULT_DOMAIN.into(), code.into()],
         )
@@ -475,6 +499,7 @@ impl LinksDb {
             forward_query: d1::flag(r.forward_query),
             utm: Utm { source: r.utm_source, medium: r.utm_medium, campaign: r.utm_campaign },
             max_clicks: r.max_clicks.map(d1::uint),
+            targets: Targets { ios: r.ios_url, android: r.android_url, geo: geo(r.geo_targets) },
         }))
     }
 }

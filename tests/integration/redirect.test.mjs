@@ -60,6 +60,30 @@ describe("link shapes and rules on the redirect path", () => {
     assert.equal(record.fq, false);
   });
 
+  it("targets by device, then country, from the User-Agent and request.cf.country", async () => {
+    await create({
+      url: "https://default.example/",
+      code: "app",
+      ios_url: "https://apps.apple.com/app/uload",
+      android_url: "https://play.google.com/store/apps/details?id=ad.ulo",
+      geo: { de: "https://default.example/de", AT: "https://default.example/at" },
+    });
+    const visit = (ua, country) =>
+      w.mf.dispatchFetch(new URL("/app", w.url), { redirect: "manual", headers: { "user-agent": ua }, cf: country ? { country } : undefined });
+    const iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148";
+    const android = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/124.0 Mobile Safari/537.36";
+    const desktop = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/124.0 Safari/537.36";
+    assert.equal((await visit(iphone, "DE")).headers.get("location"), "https://apps.apple.com/app/uload");
+    assert.equal((await visit(android, "AT")).headers.get("location"), "https://play.google.com/store/apps/details?id=ad.ulo");
+    assert.equal((await visit(desktop, "DE")).headers.get("location"), "https://default.example/de");
+    assert.equal((await visit(desktop, "AT")).headers.get("location"), "https://default.example/at");
+    assert.equal((await visit(desktop, "FR")).headers.get("location"), "https://default.example/");
+    assert.equal((await visit(desktop)).headers.get("location"), "https://default.example/");
+    const bad = await api(w, "POST", "/api/v1/links", { body: { url: "https://a.de/", geo: { Germany: "https://a.de/", FR: "javascript:x" }, ios_url: "ftp://x" } });
+    assert.equal(bad.status, 422);
+    assert.deepEqual((await bad.json()).errors.map((e) => e.field).sort(), ["geo", "geo", "ios_url"]);
+  });
+
   it("adds the link's UTM parameters unless the target or the visitor set them", async () => {
     await create({ url: "https://shop.example/?utm_medium=own", code: "utm", utm_source: "newsletter", utm_medium: "email", utm_campaign: "winter sale" });
     let res = await w.fetch("/utm");
