@@ -17,12 +17,12 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
     let path = req.path();
     // Pages of the app skip the link lookup altogether.
     if cfg.origin_url.is_some() && origin::is_origin_path(&path, &cfg.origin_prefixes) {
-        return proxy::proxy(req, &ctx, &cfg, Fallback::Page).await;
+        return proxy::proxy(req, &env, &ctx, &cfg, Fallback::Page).await;
     }
     match route(&method, &path) {
         // A reserved word cannot be a link: it is one of the app's own pages.
         Ok(Route::Redirect { code }) if cfg.origin_url.is_some() && code::is_reserved(code) => {
-            proxy::proxy(req, &ctx, &cfg, Fallback::Page).await
+            proxy::proxy(req, &env, &ctx, &cfg, Fallback::Page).await
         }
         Ok(Route::Redirect { code }) => redirect::serve(req, code, &env, &ctx, &cfg).await,
         Ok(Route::Unlock { code }) => redirect::unlock(req, code, &env, &ctx, &cfg).await,
@@ -39,7 +39,7 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
             with_cors(response, origin.as_deref(), &cfg)
         }
         Ok(Route::Preflight) => preflight(&req, &cfg),
-        Ok(Route::NotFound) if cfg.origin_url.is_some() => proxy::proxy(req, &ctx, &cfg, Fallback::Page).await,
+        Ok(Route::NotFound) if cfg.origin_url.is_some() => proxy::proxy(req, &env, &ctx, &cfg, Fallback::Page).await,
         Ok(Route::ApiNotFound | Route::NotFound) => http::problem(&ApiError::NotFound),
         Err(RouteError::MethodNotAllowed { allow }) => {
             http::problem(&ApiError::MethodNotAllowed { allow })

@@ -103,6 +103,22 @@ impl VisitorError {
     }
 }
 
+/// Escapes text for HTML element content and double-quoted attributes.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// The password form of a protected link. It posts back to the link's own path.
 pub fn password_form(lang: Lang, action: &str, wrong: bool) -> String {
     let (title, text, label, button, error) = match lang {
@@ -156,6 +172,11 @@ mod tests {
         assert!(f.contains("action=\"/promo\"") && f.contains("name=\"password\""));
         assert!(f.contains("Falsches Passwort"));
         assert!(!password_form(Lang::En, "/promo", false).contains("Wrong password"));
+    }
+
+    #[test]
+    fn escapes_html() {
+        assert_eq!(escape_html("<a href=\"x\">Tom & 'J'</a>"), "&lt;a href=&quot;x&quot;&gt;Tom &amp; &#39;J&#39;&lt;/a&gt;");
     }
 
     #[test]

@@ -1,4 +1,5 @@
 pub mod api;
+pub mod bio;
 pub mod health;
 pub mod keys;
 pub mod limits;

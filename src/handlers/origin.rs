@@ -8,11 +8,12 @@ use std::time::Duration;
 
 use futures_util::future::{select, Either};
 use serde_json::json;
-use worker::{Cache, Context, Delay, Fetch, Headers, Method, Request, RequestInit, Response};
+use worker::{Cache, Context, Delay, Env, Fetch, Headers, Method, Request, RequestInit, Response};
 
 use crate::config::Config;
 use crate::domain::origin::{self, Breaker};
 use crate::domain::pages::{self, VisitorError};
+use crate::handlers::bio;
 use crate::{http, log, runtime};
 
 thread_local! {
@@ -32,11 +33,17 @@ pub enum Fallback {
 const HOP_BY_HOP: &[&str] = &["connection", "keep-alive", "transfer-encoding", "upgrade", "te", "trailer", "proxy-connection", "host"];
 const MAX_BODY: usize = 10 * 1024 * 1024;
 
+/// `/p/{username}` (uLoad's bio pages).
+fn bio_username(path: &str) -> Option<&str> {
+    let name = path.strip_prefix("/p/")?.trim_end_matches('/');
+    (!name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')).then_some(name)
+}
+
 fn stale_key(url: &worker::Url) -> String {
     format!("https://stale.uload-edge.internal{}{}", url.path(), url.query().map(|q| format!("?{q}")).unwrap_or_default())
 }
 
-pub async fn proxy(mut req: Request, ctx: &Context, cfg: &Config, fallback: Fallback) -> Response {
+pub async fn proxy(mut req: Request, env: &Env, ctx: &Context, cfg: &Config, fallback: Fallback) -> Response {
     let Some(base) = cfg.origin_url.as_deref() else {
         return http::problem(&crate::error::ApiError::NotFound);
     };
@@ -47,7 +54,7 @@ pub async fn proxy(mut req: Request, ctx: &Context, cfg: &Config, fallback: Fall
     let now = runtime::now_ms();
 
     if !BREAKER.with(|b| b.borrow_mut().allow(now)) {
-        return fail(&req, &url, cfg, fallback, "circuit open").await;
+        return fail(&req, &url, env, cfg, fallback).await;
     }
 
     let headers = Headers::new();
@@ -109,7 +116,7 @@ pub async fn proxy(mut req: Request, ctx: &Context, cfg: &Config, fallback: Fall
     }
     BREAKER.with(|b| b.borrow_mut().failure(runtime::now_ms(), cfg.breaker_failures, cfg.breaker_cooldown_ms));
     log::warn("origin_failed", json!({ "method": method_name, "path": url.path(), "cause": last_error }));
-    fail(&req, &url, cfg, fallback, &last_error).await
+    fail(&req, &url, env, cfg, fallback).await
 }
 
 fn clone_headers(h: &Headers) -> Headers {
@@ -149,11 +156,21 @@ async fn deliver(res: Response, url: &worker::Url, ctx: &Context, cfg: &Config, 
     response
 }
 
-async fn fail(req: &Request, url: &worker::Url, cfg: &Config, fallback: Fallback, cause: &str) -> Response {
+async fn fail(req: &Request, url: &worker::Url, env: &Env, cfg: &Config, fallback: Fallback) -> Response {
     let retry_after = BREAKER.with(|b| b.borrow().retry_after_s(runtime::now_ms())).max(5).to_string();
+    let lang = pages::lang(req.headers().get("accept-language").ok().flatten().as_deref());
     if fallback == Fallback::NotFound {
-        let lang = pages::lang(req.headers().get("accept-language").ok().flatten().as_deref());
         return http::respond(404, "text/html; charset=utf-8", VisitorError::NotFound.html(lang).into_bytes(), &[("cache-control", "private, max-age=0"), (http::SERVED_FROM, "d1")]);
+    }
+    // Bio pages survive: rendered here from D1 (plainly) when the app cannot.
+    if let Some(username) = bio_username(url.path()) {
+        if matches!(req.method(), Method::Get | Method::Head) {
+            match bio::render(env, username, &cfg.short_base_url, lang).await {
+                Ok(Some(page)) => return page,
+                Ok(None) => return bio::not_found(lang),
+                Err(e) => log::warn("bio_fallback_failed", json!({ "cause": e.to_string() })),
+            }
+        }
     }
     if req.method() == Method::Get {
         if let Ok(Some(stale)) = Cache::default().get(stale_key(url).as_str(), false).await {
@@ -165,8 +182,6 @@ async fn fail(req: &Request, url: &worker::Url, cfg: &Config, fallback: Fallback
             return Response::builder().with_status(status).with_headers(headers).body(body);
         }
     }
-    let _ = (cfg, cause);
-    let lang = pages::lang(req.headers().get("accept-language").ok().flatten().as_deref());
     http::respond(
         503,
         "text/html; charset=utf-8",

@@ -76,7 +76,7 @@ async fn decide_and_respond(req: Request, code: &str, env: &Env, ctx: &Context, 
             }
         },
         // Not a link: perhaps a page of the app (uLoad's routes are code-shaped too).
-        Ok((None, _)) if cfg.origin_url.is_some() => origin::proxy(req, ctx, cfg, Fallback::NotFound).await,
+        Ok((None, _)) if cfg.origin_url.is_some() => origin::proxy(req, env, ctx, cfg, Fallback::NotFound).await,
         Ok((None, layer)) => visitor_error(&req, VisitorError::NotFound, code, layer.name()),
         Err(e) => {
             log::error("lookup_failed", json!({ "code": code, "cause": e.to_string() }));

@@ -97,6 +97,32 @@ describe("origin fallback", () => {
     await new Promise((r) => setTimeout(r, 1100)); // let the breaker close again
   });
 
+  it("bio pages are rendered at the edge from D1 while the origin is down", async () => {
+    const ALICE = "alice0000000001";
+    assert.equal((await api(w, "PUT", `/api/v1/users/${ALICE}`, { body: { username: "alice", display_name: "Alice <script>x</script>", bio: "Links & more" } })).status, 201);
+    assert.equal((await api(w, "PUT", "/api/v1/users/carol000000001", { body: { username: "carol", profile_public: false } })).status, 201);
+    const mk = (body) => api(w, "POST", "/api/v1/links", { user: ALICE, body });
+    await mk({ url: "https://a.example/1", title: "First <b>link</b>" });
+    await mk({ url: "https://a.example/2", code: "alice/second" });
+    await mk({ url: "https://a.example/hidden", title: "Inactive", is_active: false });
+    await mk({ url: "https://a.example/old", title: "Expiring", expires_at: new Date(Date.now() + 1000).toISOString() });
+    await new Promise((r) => setTimeout(r, 1100));
+    o.mode = "down";
+    const res = await w.fetch("/p/alice");
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("x-served-from"), "edge");
+    const html = await res.text();
+    assert.match(html, /<h1>Alice &lt;script&gt;x&lt;\/script&gt;<\/h1>/);
+    assert.match(html, /Links &amp; more/);
+    assert.match(html, /First &lt;b&gt;link&lt;\/b&gt;/);
+    assert.match(html, /href="http:\/\/127\.0\.0\.1:8787\/u\/alice\/second">https:\/\/a\.example\/2</);
+    assert.ok(!html.includes("Inactive") && !html.includes("Expiring"), "only active, unexpired links");
+    assert.equal((await w.fetch("/p/carol")).status, 404, "a private profile is not shown");
+    assert.equal((await w.fetch("/p/nobody")).status, 404);
+    o.mode = "up";
+    await new Promise((r) => setTimeout(r, 1100));
+  });
+
   it("times out a slow origin instead of making visitors wait", async () => {
     o.mode = "slow";
     const start = Date.now();
