@@ -8,6 +8,7 @@ import { tmpdir, cpus } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
+import { createServer } from "node:http";
 import { Miniflare } from "miniflare";
 import { ROOT, api, createLink, d1, startWorker } from "../tests/harness.mjs";
 
@@ -89,8 +90,15 @@ async function main() {
     });
     started.push({ stop: () => floor.dispose() });
     const floorUrl = (await floor.ready).href;
+    // A stand-in for uLoad's SvelteKit app: a constant page.
+    const app = createServer((req, res) => {
+      res.writeHead(200, { "content-type": "text/html" });
+      res.end("<!doctype html><title>uLoad</title><h1>About uLoad</h1>");
+    });
+    await new Promise((r) => app.listen(0, "127.0.0.1", r));
+    started.push({ stop: () => new Promise((r) => app.close(r)) });
     // The redirect limiter off here (RATE_REDIRECT_LIMIT=0): the plain redirect path.
-    const hot = await startWorker({ bindings: { RATE_REDIRECT_LIMIT: "0" } });
+    const hot = await startWorker({ bindings: { RATE_REDIRECT_LIMIT: "0", ORIGIN_URL: `http://127.0.0.1:${app.address().port}` } });
     started.push(hot);
     // Production limits (wrangler.toml), for the "limiter on" case.
     const limited = await startWorker({ bindings: { RATE_REDIRECT_LIMIT: "300", RATE_REDIRECT_WINDOW_SECONDS: "60", ...(process.env.BENCH_SYNC ? { RATE_REDIRECT_SYNC_EVERY: process.env.BENCH_SYNC } : {}) } });
@@ -113,6 +121,12 @@ async function main() {
       )
       .run();
     await hot.fetch("/bench"); // warm the memory layer
+    // A password link (visited with its unlock cookie) and a targeted link.
+    await createLink(hot, { url: "https://example.com/secret", code: "benchpw", password: "bench" });
+    const unlock = await hot.fetch("/benchpw", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "password=bench" });
+    const pwCookie = (unlock.headers.get("set-cookie") ?? "").split(";")[0];
+    if (!pwCookie) throw new Error("could not unlock the bench password link");
+    await createLink(hot, { url: "https://example.com/", code: "benchgeo", ios_url: "https://apps.apple.com/x", android_url: "https://play.google.com/x", geo: { DE: "https://example.com/de" } });
     await limited.fetch("/bench");
 
     // One user with 10,000 links (as a large uLoad account), for the list cases.
@@ -134,6 +148,9 @@ async function main() {
       ["redirect from memory, limiter off, 1,000 client IPs", () => wrk(new URL("/bench", hot.url).href, manyClients)],
       ["redirect from memory, limiter on (300/min per IP), 1,000 client IPs", () => wrk(new URL("/bench", limited.url).href, manyClients)],
       ["reference: Rust worker, GET /health (no lookup)", () => wrk(new URL("/health", hot.url).href)],
+      ["password link, unlocked (cookie verified by HMAC)", () => wrk(new URL("/benchpw", hot.url).href, `wrk.headers["cookie"] = "${pwCookie}"`)],
+      ["targeted link (iPhone User-Agent)", () => wrk(new URL("/benchgeo", hot.url).href, `wrk.headers["user-agent"] = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X)"`)],
+      ["origin pass-through (GET /about proxied to the app)", () => wrk(new URL("/about", hot.url).href)],
       ["redirect from KV (memory layer off)", () => wrk(new URL("/bench", cold.url).href)],
       ["redirect after a KV miss (D1, then KV write-back)", () => wrk(cold.url, uniquePaths("m"))],
       ["link creation (POST /api/v1/links with a tag: D1 + KV)", () => wrk(new URL("/api/v1/links", hot.url).href, createLua(hot.token))],
