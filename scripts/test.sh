@@ -42,6 +42,13 @@ cargo_layer() {
   record "$name" "$p" "$f" "$rc"
 }
 
+step "0/3 lint (cargo fmt --check, cargo clippy -D warnings)"
+set +e
+cargo fmt --check >&2 && cargo clippy --quiet --lib --tests -- -D warnings >&2
+rc=$?
+set -e
+record lint "$(( rc == 0 ))" "$(( rc != 0 ))" 0
+
 step "1/3 native unit tests (cargo test)"
 cargo_layer native
 

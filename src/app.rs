@@ -4,8 +4,8 @@
 use worker::{Context, Env, Request, Response};
 
 use crate::config::Config;
-use crate::domain::{code, cors, origin};
 use crate::domain::route::{route, Route, RouteError};
+use crate::domain::{code, cors, origin};
 use crate::error::ApiError;
 use crate::handlers::origin::{self as proxy, Fallback};
 use crate::handlers::{api, health, ready, redirect};
@@ -39,7 +39,9 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
             with_cors(response, origin.as_deref(), &cfg)
         }
         Ok(Route::Preflight) => preflight(&req, &cfg),
-        Ok(Route::NotFound) if cfg.origin_url.is_some() => proxy::proxy(req, &env, &ctx, &cfg, Fallback::Page).await,
+        Ok(Route::NotFound) if cfg.origin_url.is_some() => {
+            proxy::proxy(req, &env, &ctx, &cfg, Fallback::Page).await
+        }
         Ok(Route::ApiNotFound | Route::NotFound) => http::problem(&ApiError::NotFound),
         Err(RouteError::MethodNotAllowed { allow }) => {
             http::problem(&ApiError::MethodNotAllowed { allow })
@@ -70,6 +72,8 @@ fn preflight(req: &Request, cfg: &Config) -> Response {
                 ("vary", "Origin"),
             ],
         ),
-        None => http::problem(&ApiError::Forbidden("this origin may not call the API".into())),
+        None => http::problem(&ApiError::Forbidden(
+            "this origin may not call the API".into(),
+        )),
     }
 }

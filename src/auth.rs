@@ -53,20 +53,41 @@ pub async fn authenticate(req: &Request, env: &Env, ctx: &Context) -> Result<Pri
     }
 
     let Ok(expected) = env.secret("SERVICE_TOKEN").map(|s| s.to_string()) else {
-        log::error("service_token_missing", json!({ "hint": "wrangler secret put SERVICE_TOKEN" }));
+        log::error(
+            "service_token_missing",
+            json!({ "hint": "wrangler secret put SERVICE_TOKEN" }),
+        );
         return Err(ApiError::Unauthorized);
     };
     if expected.is_empty() || !token::constant_time_eq(presented.as_bytes(), expected.as_bytes()) {
         return Err(ApiError::Unauthorized);
     }
-    let act_as = req.headers().get(ACT_AS_HEADER).ok().flatten().filter(|s| !s.trim().is_empty());
+    let act_as = req
+        .headers()
+        .get(ACT_AS_HEADER)
+        .ok()
+        .flatten()
+        .filter(|s| !s.trim().is_empty());
     let Some(user_id) = act_as else {
-        return Ok(Principal { user_id: None, username: None, is_service: true, key_id: None });
+        return Ok(Principal {
+            user_id: None,
+            username: None,
+            is_service: true,
+            key_id: None,
+        });
     };
     let db = d1::database(env)?;
     match (KeysDb { db: &db }).user(user_id.trim()).await? {
-        Some(user) => Ok(Principal { user_id: Some(user.id), username: Some(user.username), is_service: true, key_id: None }),
-        None => Err(ApiError::validation(ACT_AS_HEADER, "no such user: create it with PUT /api/v1/users/{id}")),
+        Some(user) => Ok(Principal {
+            user_id: Some(user.id),
+            username: Some(user.username),
+            is_service: true,
+            key_id: None,
+        }),
+        None => Err(ApiError::validation(
+            ACT_AS_HEADER,
+            "no such user: create it with PUT /api/v1/users/{id}",
+        )),
     }
 }
 
@@ -74,21 +95,36 @@ pub async fn authenticate(req: &Request, env: &Env, ctx: &Context) -> Result<Pri
 /// lookup by hash reveals nothing about other keys.
 async fn api_key(presented: &str, env: &Env, ctx: &Context) -> Result<Principal, ApiError> {
     let db = d1::database(env)?;
-    let owner = (KeysDb { db: &db }).find_by_hash(&sha256_hex(presented.as_bytes())).await?;
-    let Some(owner) = owner else { return Err(ApiError::Unauthorized) };
+    let owner = (KeysDb { db: &db })
+        .find_by_hash(&sha256_hex(presented.as_bytes()))
+        .await?;
+    let Some(owner) = owner else {
+        return Err(ApiError::Unauthorized);
+    };
 
     let minute_ago = crate::domain::link::format_time(
         runtime::now_utc() - chrono::Duration::milliseconds(60_000),
     );
-    if owner.last_used_at.as_deref().is_none_or(|t| t < minute_ago.as_str()) {
+    if owner
+        .last_used_at
+        .as_deref()
+        .is_none_or(|t| t < minute_ago.as_str())
+    {
         let (env, key_id) = (env.clone(), owner.key_id.clone());
         ctx.wait_until(async move {
             let result = match d1::database(&env) {
-                Ok(db) => (KeysDb { db: &db }).touch(&key_id, &runtime::now_iso(), &minute_ago).await,
+                Ok(db) => {
+                    (KeysDb { db: &db })
+                        .touch(&key_id, &runtime::now_iso(), &minute_ago)
+                        .await
+                }
                 Err(e) => Err(e),
             };
             if let Err(e) = result {
-                log::warn("api_key_touch_failed", json!({ "key_id": key_id, "cause": e.to_string() }));
+                log::warn(
+                    "api_key_touch_failed",
+                    json!({ "key_id": key_id, "cause": e.to_string() }),
+                );
             }
         });
     }

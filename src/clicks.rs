@@ -3,7 +3,9 @@
 //! visitors are redirected however many arrive at once. Links without a limit never call it.
 
 use serde::{Deserialize, Serialize};
-use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, Response, Result, State};
+use worker::{
+    durable_object, DurableObject, Env, Method, Request, RequestInit, Response, Result, State,
+};
 
 use crate::store::StoreError;
 
@@ -36,37 +38,62 @@ impl DurableObject for ClickCounter {
     fn new(state: State, _env: Env) -> Self {
         let sql = state.storage().sql();
         let _ = sql.exec("CREATE TABLE IF NOT EXISTS counter (id INTEGER PRIMARY KEY CHECK (id = 1), count INTEGER NOT NULL)", None);
-        let _ = sql.exec("INSERT OR IGNORE INTO counter (id, count) VALUES (1, 0)", None);
+        let _ = sql.exec(
+            "INSERT OR IGNORE INTO counter (id, count) VALUES (1, 0)",
+            None,
+        );
         Self { state }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         let c: Consume = req.json().await?;
         let sql = self.state.storage().sql();
-        let count = sql.exec("SELECT count FROM counter WHERE id = 1", None)?.one::<Row>()?.count as u64;
-        let allowed = if c.cost == 0 { count < c.max } else { count + c.cost <= c.max };
+        let count = sql
+            .exec("SELECT count FROM counter WHERE id = 1", None)?
+            .one::<Row>()?
+            .count as u64;
+        let allowed = if c.cost == 0 {
+            count < c.max
+        } else {
+            count + c.cost <= c.max
+        };
         if allowed && c.cost > 0 {
-            sql.exec("UPDATE counter SET count = count + ? WHERE id = 1", vec![(c.cost as i64).into()])?;
+            sql.exec(
+                "UPDATE counter SET count = count + ? WHERE id = 1",
+                vec![(c.cost as i64).into()],
+            )?;
         }
-        Response::from_json(&Verdict { allowed, count: if allowed { count + c.cost } else { count } })
+        Response::from_json(&Verdict {
+            allowed,
+            count: if allowed { count + c.cost } else { count },
+        })
     }
 }
 
 /// Takes one click of `link_id` (or, with `cost` 0, only asks). `Err` when the counter
 /// cannot be reached: the caller fails closed, since the limit is a promise.
-pub async fn consume(env: &Env, link_id: &str, max: u64, cost: u64) -> std::result::Result<Verdict, StoreError> {
+pub async fn consume(
+    env: &Env,
+    link_id: &str,
+    max: u64,
+    cost: u64,
+) -> std::result::Result<Verdict, StoreError> {
     let unavailable = |e: worker::Error| StoreError::unavailable("click counter", e);
     let stub = env
         .durable_object(BINDING)
         .and_then(|ns| ns.id_from_name(&format!("clicks:{link_id}"))?.get_stub())
         .map_err(unavailable)?;
     let mut init = RequestInit::new();
-    let body = serde_json::to_string(&Consume { max, cost }).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let body = serde_json::to_string(&Consume { max, cost })
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     init.with_method(Method::Post).with_body(Some(body.into()));
     let req = Request::new_with_init("https://clicks/consume", &init).map_err(unavailable)?;
     let mut res = stub.fetch_with_request(req).await.map_err(unavailable)?;
     if res.status_code() != 200 {
-        return Err(StoreError::unavailable("click counter", format!("status {}", res.status_code())));
+        return Err(StoreError::unavailable(
+            "click counter",
+            format!("status {}", res.status_code()),
+        ));
     }
     res.json().await.map_err(unavailable)
 }

@@ -74,7 +74,9 @@ impl Config {
             match get(name) {
                 None => default,
                 Some(v) => v.trim().parse().unwrap_or_else(|_| {
-                    problems.push(format!("{name}={v:?} is not a whole number; using {default}"));
+                    problems.push(format!(
+                        "{name}={v:?} is not a whole number; using {default}"
+                    ));
                     default
                 }),
             }
@@ -110,7 +112,10 @@ impl Config {
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| "https://ulo.ad".to_string());
         let mut own_hosts = list(get("SHORT_DOMAINS"));
-        if let Some(host) = url::Url::parse(&short_base_url).ok().and_then(|u| u.host_str().map(str::to_string)) {
+        if let Some(host) = url::Url::parse(&short_base_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+        {
             own_hosts.push(host);
         }
         let target_policy = Policy::new(&own_hosts, &list(get("BLOCKED_DOMAINS")));
@@ -120,10 +125,21 @@ impl Config {
             .filter(|s| url::Url::parse(s).is_ok());
         let origin_prefixes = match get("ORIGIN_PREFIXES") {
             Some(v) => list(Some(v)),
-            None => ["/login", "/logout", "/register", "/dashboard", "/my/", "/p/", "/_app/", "/settings", "/auth/", "/api/auth/"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
+            None => [
+                "/login",
+                "/logout",
+                "/register",
+                "/dashboard",
+                "/my/",
+                "/p/",
+                "/_app/",
+                "/settings",
+                "/auth/",
+                "/api/auth/",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
         };
         Config {
             short_base_url,
@@ -157,8 +173,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn cfg(pairs: &[(&str, &str)]) -> Config {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -168,8 +186,20 @@ mod tests {
         assert_eq!(c.short_base_url, "https://ulo.ad");
         assert_eq!(c.memory_ttl_ms, 30_000);
         assert_eq!(c.kv_cache_ttl_s, 60);
-        assert_eq!(c.rate_api, ratelimit::Policy { limit: 100, window_ms: 900_000 });
-        assert_eq!(c.rate_policy(Scope::Redirect), ratelimit::Policy { limit: 300, window_ms: 60_000 });
+        assert_eq!(
+            c.rate_api,
+            ratelimit::Policy {
+                limit: 100,
+                window_ms: 900_000
+            }
+        );
+        assert_eq!(
+            c.rate_policy(Scope::Redirect),
+            ratelimit::Policy {
+                limit: 300,
+                window_ms: 60_000
+            }
+        );
         assert_eq!(c.rate_policy(Scope::Password).limit, 5);
         assert!(c.problems.is_empty());
     }
@@ -196,10 +226,16 @@ mod tests {
             ("SHORT_BASE_URL", "https://ulo.ad"),
             ("SHORT_DOMAINS", "go.ulo.ad, "),
             ("BLOCKED_DOMAINS", "evil.example"),
-            ("ALLOWED_ORIGINS", "https://app.ulo.ad,http://localhost:5173"),
+            (
+                "ALLOWED_ORIGINS",
+                "https://app.ulo.ad,http://localhost:5173",
+            ),
         ]);
         assert_eq!(c.target_policy.own_hosts, ["go.ulo.ad", "ulo.ad"]);
         assert_eq!(c.target_policy.blocked_domains, ["evil.example"]);
-        assert_eq!(c.cors_origins, ["https://app.ulo.ad", "http://localhost:5173"]);
+        assert_eq!(
+            c.cors_origins,
+            ["https://app.ulo.ad", "http://localhost:5173"]
+        );
     }
 }

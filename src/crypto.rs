@@ -24,14 +24,21 @@ async fn pbkdf2(password: &str, salt: &[u8], iterations: u32) -> Result<Vec<u8>,
     let key_data = Uint8Array::from(password.as_bytes());
     let usages = Array::of1(&JsValue::from_str("deriveBits"));
     let key = JsFuture::from(
-        subtle.import_key_with_str("raw", &key_data, "PBKDF2", false, &usages).map_err(js_err)?,
+        subtle
+            .import_key_with_str("raw", &key_data, "PBKDF2", false, &usages)
+            .map_err(js_err)?,
     )
     .await
     .map_err(js_err)?;
-    let params = Pbkdf2Params::new_with_str("PBKDF2", "SHA-256", iterations, &Uint8Array::from(salt));
+    let params =
+        Pbkdf2Params::new_with_str("PBKDF2", "SHA-256", iterations, &Uint8Array::from(salt));
     let bits = JsFuture::from(
         subtle
-            .derive_bits_with_object(&params, &key.unchecked_into::<CryptoKey>(), (HASH_LEN * 8) as u32)
+            .derive_bits_with_object(
+                &params,
+                &key.unchecked_into::<CryptoKey>(),
+                (HASH_LEN * 8) as u32,
+            )
             .map_err(js_err)?,
     )
     .await
@@ -43,12 +50,19 @@ async fn pbkdf2(password: &str, salt: &[u8], iterations: u32) -> Result<Vec<u8>,
 pub async fn hash_password(password: &str) -> Result<String, String> {
     let salt = crate::runtime::random_bytes(SALT_LEN);
     let hash = pbkdf2(password, &salt, PBKDF2_ITERATIONS).await?;
-    Ok(PasswordHash { iterations: PBKDF2_ITERATIONS, salt, hash }.to_phc())
+    Ok(PasswordHash {
+        iterations: PBKDF2_ITERATIONS,
+        salt,
+        hash,
+    }
+    .to_phc())
 }
 
 /// Whether `password` matches a stored PHC string (false for an unreadable one).
 pub async fn verify_password(password: &str, phc: &str) -> Result<bool, String> {
-    let Some(stored) = PasswordHash::parse(phc) else { return Ok(false) };
+    let Some(stored) = PasswordHash::parse(phc) else {
+        return Ok(false);
+    };
     let derived = pbkdf2(password, &stored.salt, stored.iterations).await?;
     Ok(stored.matches(&derived))
 }

@@ -8,22 +8,40 @@ pub enum ApiError {
     Unauthorized,
     InvalidJson(String),
     UnsupportedMediaType,
-    PayloadTooLarge { max: usize },
+    PayloadTooLarge {
+        max: usize,
+    },
     Validation(Vec<FieldError>),
     /// A unique value is taken (code, tag slug, username).
-    Conflict { code: &'static str, field: &'static str, detail: String },
+    Conflict {
+        code: &'static str,
+        field: &'static str,
+        detail: String,
+    },
     /// The link changed since the client read it (If-Match).
-    PreconditionFailed { current_etag: String },
+    PreconditionFailed {
+        current_etag: String,
+    },
     IdempotencyKeyReused,
     IdempotencyInFlight,
     /// Over a rate limit.
-    RateLimited { scope: &'static str, retry_after: u32, limit: u32, window_s: u64 },
+    RateLimited {
+        scope: &'static str,
+        retry_after: u32,
+        limit: u32,
+        window_s: u64,
+    },
     /// Authenticated, but this principal may not do this (e.g. an API key managing users).
     Forbidden(String),
     NotFound,
-    MethodNotAllowed { allow: &'static str },
+    MethodNotAllowed {
+        allow: &'static str,
+    },
     /// A dependency is down; the request changed nothing and may be retried.
-    Unavailable { dependency: &'static str, retry_after: u32 },
+    Unavailable {
+        dependency: &'static str,
+        retry_after: u32,
+    },
     /// A bug or an impossible state: logged with detail, answered without it.
     Internal(String),
 }
@@ -45,8 +63,9 @@ impl ApiError {
         match self {
             ApiError::Unauthorized => Problem::new(401, "unauthorized", "Authentication required")
                 .with_detail("send Authorization: Bearer <token>"),
-            ApiError::InvalidJson(why) => Problem::new(400, "invalid_json", "Malformed JSON body")
-                .with_detail(why.clone()),
+            ApiError::InvalidJson(why) => {
+                Problem::new(400, "invalid_json", "Malformed JSON body").with_detail(why.clone())
+            }
             ApiError::UnsupportedMediaType => {
                 Problem::new(415, "unsupported_media_type", "Unsupported content type")
                     .with_detail("send Content-Type: application/json")
@@ -60,11 +79,13 @@ impl ApiError {
                     .with_detail(summary(errors))
                     .with_errors(errors.clone())
             }
-            ApiError::Conflict { code, field, detail } => {
-                Problem::new(409, code, "Conflict")
-                    .with_detail(detail.clone())
-                    .with_errors(vec![FieldError::new(field, "already taken")])
-            }
+            ApiError::Conflict {
+                code,
+                field,
+                detail,
+            } => Problem::new(409, code, "Conflict")
+                .with_detail(detail.clone())
+                .with_errors(vec![FieldError::new(field, "already taken")]),
             ApiError::PreconditionFailed { .. } => {
                 Problem::new(412, "precondition_failed", "The link changed")
                     .with_detail("the link was changed since you read it; fetch it again and retry")
@@ -78,38 +99,51 @@ impl ApiError {
                     .with_detail("a request with this Idempotency-Key is still being processed")
                     .with_retry_after(1)
             }
-            ApiError::RateLimited { scope, retry_after, limit, window_s } => {
-                Problem::new(429, "rate_limited", "Too many requests")
-                    .with_detail(format!("the {scope} limit of {limit} per {window_s} s is used up"))
-                    .with_retry_after(*retry_after)
-                    .with_limit(*limit, *window_s)
+            ApiError::RateLimited {
+                scope,
+                retry_after,
+                limit,
+                window_s,
+            } => Problem::new(429, "rate_limited", "Too many requests")
+                .with_detail(format!(
+                    "the {scope} limit of {limit} per {window_s} s is used up"
+                ))
+                .with_retry_after(*retry_after)
+                .with_limit(*limit, *window_s),
+            ApiError::Forbidden(why) => {
+                Problem::new(403, "forbidden", "Forbidden").with_detail(why.clone())
             }
-            ApiError::Forbidden(why) => Problem::new(403, "forbidden", "Forbidden").with_detail(why.clone()),
             ApiError::NotFound => Problem::new(404, "not_found", "Not found"),
             ApiError::MethodNotAllowed { allow } => {
                 Problem::new(405, "method_not_allowed", "Method not allowed")
                     .with_detail(format!("allowed: {allow}"))
             }
-            ApiError::Unavailable { dependency, retry_after } => {
-                Problem::new(503, "unavailable", "Temporarily unavailable")
-                    .with_detail(format!("{dependency} is unavailable; nothing was changed"))
-                    .with_retry_after(*retry_after)
-            }
+            ApiError::Unavailable {
+                dependency,
+                retry_after,
+            } => Problem::new(503, "unavailable", "Temporarily unavailable")
+                .with_detail(format!("{dependency} is unavailable; nothing was changed"))
+                .with_retry_after(*retry_after),
             ApiError::Internal(_) => Problem::new(500, "internal", "Internal error"),
         }
     }
 }
 
 fn summary(errors: &[FieldError]) -> String {
-    errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("; ")
+    errors
+        .iter()
+        .map(|e| e.message.as_str())
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Unavailable { dependency, .. } => {
-                ApiError::Unavailable { dependency, retry_after: 30 }
-            }
+            StoreError::Unavailable { dependency, .. } => ApiError::Unavailable {
+                dependency,
+                retry_after: 30,
+            },
             StoreError::Corrupt(why) => ApiError::Internal(why),
             StoreError::Conflict(why) => ApiError::Internal(format!("unexpected conflict: {why}")),
         }
@@ -125,18 +159,56 @@ mod tests {
         let cases: Vec<(ApiError, u16, &str)> = vec![
             (ApiError::Unauthorized, 401, "unauthorized"),
             (ApiError::InvalidJson("x".into()), 400, "invalid_json"),
-            (ApiError::UnsupportedMediaType, 415, "unsupported_media_type"),
-            (ApiError::PayloadTooLarge { max: 1 }, 413, "payload_too_large"),
+            (
+                ApiError::UnsupportedMediaType,
+                415,
+                "unsupported_media_type",
+            ),
+            (
+                ApiError::PayloadTooLarge { max: 1 },
+                413,
+                "payload_too_large",
+            ),
             (ApiError::Validation(vec![]), 422, "validation_failed"),
             (ApiError::code_taken("a"), 409, "code_taken"),
-            (ApiError::PreconditionFailed { current_etag: "\"v1\"".into() }, 412, "precondition_failed"),
-            (ApiError::IdempotencyKeyReused, 422, "idempotency_key_reused"),
+            (
+                ApiError::PreconditionFailed {
+                    current_etag: "\"v1\"".into(),
+                },
+                412,
+                "precondition_failed",
+            ),
+            (
+                ApiError::IdempotencyKeyReused,
+                422,
+                "idempotency_key_reused",
+            ),
             (ApiError::IdempotencyInFlight, 409, "idempotency_in_flight"),
             (ApiError::Forbidden("x".into()), 403, "forbidden"),
-            (ApiError::RateLimited { scope: "api", retry_after: 3, limit: 100, window_s: 900 }, 429, "rate_limited"),
+            (
+                ApiError::RateLimited {
+                    scope: "api",
+                    retry_after: 3,
+                    limit: 100,
+                    window_s: 900,
+                },
+                429,
+                "rate_limited",
+            ),
             (ApiError::NotFound, 404, "not_found"),
-            (ApiError::MethodNotAllowed { allow: "GET" }, 405, "method_not_allowed"),
-            (ApiError::Unavailable { dependency: "D1", retry_after: 5 }, 503, "unavailable"),
+            (
+                ApiError::MethodNotAllowed { allow: "GET" },
+                405,
+                "method_not_allowed",
+            ),
+            (
+                ApiError::Unavailable {
+                    dependency: "D1",
+                    retry_after: 5,
+                },
+                503,
+                "unavailable",
+            ),
             (ApiError::Internal("secret detail".into()), 500, "internal"),
         ];
         for (err, status, code) in cases {

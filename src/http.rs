@@ -10,13 +10,21 @@ pub const SERVED_FROM: &str = "x-served-from";
 
 /// Builds a response with a body and headers. Header names and values here are ours and
 /// valid, so the fallible builder steps cannot fail on request input.
-pub fn respond(status: u16, content_type: &str, body: Vec<u8>, headers: &[(&str, &str)]) -> Response {
+pub fn respond(
+    status: u16,
+    content_type: &str,
+    body: Vec<u8>,
+    headers: &[(&str, &str)],
+) -> Response {
     let h = Headers::new();
     let _ = h.set("content-type", content_type);
     for (k, v) in headers {
         let _ = h.set(k, v);
     }
-    Response::builder().with_status(status).with_headers(h).fixed(body)
+    Response::builder()
+        .with_status(status)
+        .with_headers(h)
+        .fixed(body)
 }
 
 /// A response without a body (redirects, 204s).
@@ -25,7 +33,10 @@ pub fn empty(status: u16, headers: &[(&str, &str)]) -> Response {
     for (k, v) in headers {
         let _ = h.set(k, v);
     }
-    Response::builder().with_status(status).with_headers(h).empty()
+    Response::builder()
+        .with_status(status)
+        .with_headers(h)
+        .empty()
 }
 
 pub fn json<T: Serialize>(status: u16, value: &T, headers: &[(&str, &str)]) -> Response {
@@ -83,23 +94,37 @@ pub struct Reply {
 pub enum Body {
     Empty,
     Json(serde_json::Value),
-    Raw { content_type: &'static str, bytes: Vec<u8> },
+    Raw {
+        content_type: &'static str,
+        bytes: Vec<u8>,
+    },
 }
 
 impl Reply {
     pub fn json<T: Serialize>(status: u16, value: &T) -> Self {
         let body = serde_json::to_value(value).unwrap_or(serde_json::Value::Null);
-        Reply { status, body: Body::Json(body), headers: vec![("cache-control", "no-store".into())] }
+        Reply {
+            status,
+            body: Body::Json(body),
+            headers: vec![("cache-control", "no-store".into())],
+        }
     }
 
     pub fn no_content() -> Self {
-        Reply { status: 204, body: Body::Empty, headers: vec![("cache-control", "no-store".into())] }
+        Reply {
+            status: 204,
+            body: Body::Empty,
+            headers: vec![("cache-control", "no-store".into())],
+        }
     }
 
     pub fn raw(content_type: &'static str, bytes: Vec<u8>, cache_control: &str) -> Self {
         Reply {
             status: 200,
-            body: Body::Raw { content_type, bytes },
+            body: Body::Raw {
+                content_type,
+                bytes,
+            },
             headers: vec![("cache-control", cache_control.into())],
         }
     }
@@ -110,7 +135,8 @@ impl Reply {
     }
 
     pub fn into_response(self, extra: &[(&str, &str)]) -> Response {
-        let mut headers: Vec<(&str, &str)> = self.headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let mut headers: Vec<(&str, &str)> =
+            self.headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
         headers.extend_from_slice(extra);
         match self.body {
             Body::Empty => empty(self.status, &headers),
@@ -120,7 +146,10 @@ impl Reply {
                 serde_json::to_vec(&v).unwrap_or_default(),
                 &headers,
             ),
-            Body::Raw { content_type, bytes } => respond(self.status, content_type, bytes, &headers),
+            Body::Raw {
+                content_type,
+                bytes,
+            } => respond(self.status, content_type, bytes, &headers),
         }
     }
 }

@@ -32,7 +32,13 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     console_error_panic_hook::set_once();
     let cfg = runtime::config(&env);
     match handlers::publish::reconcile(&env, cfg.kv_cache_ttl_s).await {
-        Ok((fixed, failed)) => log::info("kv_reconciled", serde_json::json!({ "fixed": fixed, "failed": failed })),
-        Err(e) => log::error("kv_reconcile_failed", serde_json::json!({ "cause": e.to_string() })),
+        Ok((fixed, failed)) => log::info(
+            "kv_reconciled",
+            serde_json::json!({ "fixed": fixed, "failed": failed }),
+        ),
+        Err(e) => log::error(
+            "kv_reconcile_failed",
+            serde_json::json!({ "cause": e.to_string() }),
+        ),
     }
 }

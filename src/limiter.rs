@@ -5,7 +5,9 @@
 //! decided one after another: exact at the limit.
 
 use serde::{Deserialize, Serialize};
-use worker::{durable_object, Date, DurableObject, Env, Method, Request, RequestInit, Response, Result, State};
+use worker::{
+    durable_object, Date, DurableObject, Env, Method, Request, RequestInit, Response, Result, State,
+};
 
 use crate::domain::ratelimit::{self, Outcome, Policy, Scope};
 use crate::store::StoreError;
@@ -36,8 +38,13 @@ pub struct RateLimiter {
 impl DurableObject for RateLimiter {
     fn new(state: State, _env: Env) -> Self {
         // Once per object instance, not per request.
-        if let Err(e) = state.storage().sql().exec("CREATE TABLE IF NOT EXISTS hits (ts INTEGER NOT NULL, n INTEGER NOT NULL)", None) {
-            worker::console_error!("{{\"level\":\"error\",\"event\":\"limiter_schema_failed\",\"cause\":\"{e}\"}}");
+        if let Err(e) = state.storage().sql().exec(
+            "CREATE TABLE IF NOT EXISTS hits (ts INTEGER NOT NULL, n INTEGER NOT NULL)",
+            None,
+        ) {
+            worker::console_error!(
+                "{{\"level\":\"error\",\"event\":\"limiter_schema_failed\",\"cause\":\"{e}\"}}"
+            );
         }
         Self { state }
     }
@@ -47,7 +54,10 @@ impl DurableObject for RateLimiter {
         // From here on nothing awaits: the whole decision is one atomic turn.
         let sql = self.state.storage().sql();
         let now = Date::now().as_millis();
-        let policy = Policy { limit: check.limit, window_ms: check.window_ms };
+        let policy = Policy {
+            limit: check.limit,
+            window_ms: check.window_ms,
+        };
         sql.exec(
             "DELETE FROM hits WHERE ts + ? <= ?",
             vec![(policy.window_ms as i64).into(), (now as i64).into()],
@@ -56,12 +66,18 @@ impl DurableObject for RateLimiter {
         let mut hits: Vec<(u64, u32)> = rows.iter().map(|r| (r.ts as u64, r.n as u32)).collect();
         let outcome = if check.force {
             hits.push((now, check.cost));
-            sql.exec("INSERT INTO hits (ts, n) VALUES (?, ?)", vec![(now as i64).into(), i64::from(check.cost).into()])?;
+            sql.exec(
+                "INSERT INTO hits (ts, n) VALUES (?, ?)",
+                vec![(now as i64).into(), i64::from(check.cost).into()],
+            )?;
             ratelimit::decide(&hits, now, policy, 1)
         } else {
             let o = ratelimit::decide(&hits, now, policy, check.cost);
             if o.allowed && check.cost > 0 {
-                sql.exec("INSERT INTO hits (ts, n) VALUES (?, ?)", vec![(now as i64).into(), i64::from(check.cost).into()])?;
+                sql.exec(
+                    "INSERT INTO hits (ts, n) VALUES (?, ?)",
+                    vec![(now as i64).into(), i64::from(check.cost).into()],
+                )?;
             }
             o
         };
@@ -71,20 +87,38 @@ impl DurableObject for RateLimiter {
 
 /// Asks the limiter of `client` in `scope`. `Err` when the object cannot be reached; the
 /// caller decides whether that fails open or closed.
-pub async fn check(env: &Env, scope: Scope, client: &str, policy: Policy, cost: u32, force: bool) -> std::result::Result<Outcome, StoreError> {
+pub async fn check(
+    env: &Env,
+    scope: Scope,
+    client: &str,
+    policy: Policy,
+    cost: u32,
+    force: bool,
+) -> std::result::Result<Outcome, StoreError> {
     let unavailable = |e: worker::Error| StoreError::unavailable("rate limiter", e);
     let stub = env
         .durable_object(BINDING)
-        .and_then(|ns| ns.id_from_name(&ratelimit::limiter_name(scope, client))?.get_stub())
+        .and_then(|ns| {
+            ns.id_from_name(&ratelimit::limiter_name(scope, client))?
+                .get_stub()
+        })
         .map_err(unavailable)?;
-    let body = serde_json::to_string(&Check { limit: policy.limit, window_ms: policy.window_ms, cost, force })
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let body = serde_json::to_string(&Check {
+        limit: policy.limit,
+        window_ms: policy.window_ms,
+        cost,
+        force,
+    })
+    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let mut init = RequestInit::new();
     init.with_method(Method::Post).with_body(Some(body.into()));
     let req = Request::new_with_init("https://limiter/check", &init).map_err(unavailable)?;
     let mut res = stub.fetch_with_request(req).await.map_err(unavailable)?;
     if res.status_code() != 200 {
-        return Err(StoreError::unavailable("rate limiter", format!("status {}", res.status_code())));
+        return Err(StoreError::unavailable(
+            "rate limiter",
+            format!("status {}", res.status_code()),
+        ));
     }
     res.json().await.map_err(unavailable)
 }

@@ -89,7 +89,11 @@ pub mod memory {
     }
 
     pub fn put(cfg: &Config, code: &str, record: Option<RedirectRecord>) {
-        let ttl = if record.is_some() { cfg.memory_ttl_ms } else { cfg.memory_negative_ttl_ms };
+        let ttl = if record.is_some() {
+            cfg.memory_ttl_ms
+        } else {
+            cfg.memory_negative_ttl_ms
+        };
         with(cfg, |c| c.insert(code, record, ttl, now_ms()));
     }
 

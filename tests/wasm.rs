@@ -12,7 +12,11 @@ use wasm_bindgen_test::wasm_bindgen_test;
 #[wasm_bindgen_test]
 fn random_codes_have_the_right_shape_and_do_not_repeat() {
     let codes: HashSet<String> = (0..2_000).map(|_| runtime::random_code()).collect();
-    assert_eq!(codes.len(), 2_000, "2,000 draws from 55^7 codes should not collide");
+    assert_eq!(
+        codes.len(),
+        2_000,
+        "2,000 draws from 55^7 codes should not collide"
+    );
     for c in &codes {
         assert_eq!(c.len(), code::RANDOM_LEN);
         assert!(c.bytes().all(|b| code::ALPHABET.contains(&b)), "{c}");
@@ -22,7 +26,9 @@ fn random_codes_have_the_right_shape_and_do_not_repeat() {
 #[wasm_bindgen_test]
 fn random_codes_use_the_whole_alphabet() {
     // 2,000 codes × 7 symbols: every one of the 55 symbols appears (p of a miss ≈ 55·e^-254).
-    let seen: HashSet<u8> = (0..2_000).flat_map(|_| runtime::random_code().into_bytes()).collect();
+    let seen: HashSet<u8> = (0..2_000)
+        .flat_map(|_| runtime::random_code().into_bytes())
+        .collect();
     assert_eq!(seen.len(), code::ALPHABET.len());
 }
 
@@ -54,7 +60,9 @@ async fn passwords_hash_with_webcrypto_and_verify() {
     assert!(!phc.contains("correct horse"));
     assert!(verify_password("correct horse", &phc).await.unwrap());
     assert!(!verify_password("Correct horse", &phc).await.unwrap());
-    assert!(!verify_password("correct horse", "not a hash").await.unwrap());
+    assert!(!verify_password("correct horse", "not a hash")
+        .await
+        .unwrap());
     // Each hash has its own salt.
     assert_ne!(phc, hash_password("correct horse").await.unwrap());
 }

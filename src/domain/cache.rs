@@ -14,17 +14,28 @@ pub struct TtlCache<V> {
 
 impl<V: Clone> TtlCache<V> {
     pub fn new(capacity: usize) -> Self {
-        Self { capacity: capacity.max(1), entries: HashMap::new(), order: VecDeque::new() }
+        Self {
+            capacity: capacity.max(1),
+            entries: HashMap::new(),
+            order: VecDeque::new(),
+        }
     }
 
     /// The value, if present and not expired at `now_ms`.
     pub fn get(&self, key: &str, now_ms: u64) -> Option<V> {
-        self.entries.get(key).filter(|(_, exp)| *exp > now_ms).map(|(v, _)| v.clone())
+        self.entries
+            .get(key)
+            .filter(|(_, exp)| *exp > now_ms)
+            .map(|(v, _)| v.clone())
     }
 
     pub fn insert(&mut self, key: &str, value: V, ttl_ms: u64, now_ms: u64) {
         let expires = now_ms.saturating_add(ttl_ms);
-        if self.entries.insert(key.to_string(), (value, expires)).is_none() {
+        if self
+            .entries
+            .insert(key.to_string(), (value, expires))
+            .is_none()
+        {
             self.order.push_back(key.to_string());
         }
         while self.entries.len() > self.capacity {

@@ -10,19 +10,70 @@ pub const MAX_LEN: usize = 50;
 /// Paths the worker or the uLoad origin app serve; a link with such a code would shadow
 /// them (or be shadowed). Compared case-insensitively so `API` cannot shadow `api` either.
 pub const RESERVED: &[&str] = &[
-    "api", "health", "metrics", "u", "p", "w", "my", "login", "logout", "register", "signup",
-    "admin", "dashboard", "settings", "auth", "static", "assets", "_app", "favicon.ico",
-    "robots.txt", "sitemap.xml", "manifest.json", "about", "pricing", "privacy", "terms",
-    "imprint", "impressum", "datenschutz", "agb", "help", "docs", "blog", "contact", "profile",
-    "account", "billing", "links", "tags", "analytics", "stats", "qr", "new", "edit", "delete",
-    "forgot-password", "reset-password", "verify", "oauth", "callback", "well-known",
-    ".well-known", "sw.js", "service-worker.js",
+    "api",
+    "health",
+    "metrics",
+    "u",
+    "p",
+    "w",
+    "my",
+    "login",
+    "logout",
+    "register",
+    "signup",
+    "admin",
+    "dashboard",
+    "settings",
+    "auth",
+    "static",
+    "assets",
+    "_app",
+    "favicon.ico",
+    "robots.txt",
+    "sitemap.xml",
+    "manifest.json",
+    "about",
+    "pricing",
+    "privacy",
+    "terms",
+    "imprint",
+    "impressum",
+    "datenschutz",
+    "agb",
+    "help",
+    "docs",
+    "blog",
+    "contact",
+    "profile",
+    "account",
+    "billing",
+    "links",
+    "tags",
+    "analytics",
+    "stats",
+    "qr",
+    "new",
+    "edit",
+    "delete",
+    "forgot-password",
+    "reset-password",
+    "verify",
+    "oauth",
+    "callback",
+    "well-known",
+    ".well-known",
+    "sw.js",
+    "service-worker.js",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CodeError {
-    TooShort { min: usize },
-    TooLong { max: usize },
+    TooShort {
+        min: usize,
+    },
+    TooLong {
+        max: usize,
+    },
     InvalidCharacter(char),
     Reserved(String),
     /// `someone/code` where `someone` is not the acting user's username.
@@ -70,7 +121,10 @@ pub fn validate_custom(code: &str) -> Result<(), CodeError> {
     if len > MAX_LEN {
         return Err(CodeError::TooLong { max: MAX_LEN });
     }
-    if let Some(c) = code.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-')) {
+    if let Some(c) = code
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-'))
+    {
         return Err(CodeError::InvalidCharacter(c));
     }
     if is_reserved(code) {
@@ -155,17 +209,35 @@ mod tests {
     fn custom_codes_are_validated() {
         assert_eq!(validate_custom("my-link_2"), Ok(()));
         assert_eq!(validate_custom("ab"), Err(CodeError::TooShort { min: 3 }));
-        assert_eq!(validate_custom(&"a".repeat(51)), Err(CodeError::TooLong { max: 50 }));
+        assert_eq!(
+            validate_custom(&"a".repeat(51)),
+            Err(CodeError::TooLong { max: 50 })
+        );
         assert_eq!(validate_custom(&"a".repeat(50)), Ok(()));
-        assert_eq!(validate_custom("a/bc"), Err(CodeError::InvalidCharacter('/')));
-        assert_eq!(validate_custom("äbc"), Err(CodeError::InvalidCharacter('ä')));
-        assert_eq!(validate_custom("a c"), Err(CodeError::InvalidCharacter(' ')));
+        assert_eq!(
+            validate_custom("a/bc"),
+            Err(CodeError::InvalidCharacter('/'))
+        );
+        assert_eq!(
+            validate_custom("äbc"),
+            Err(CodeError::InvalidCharacter('ä'))
+        );
+        assert_eq!(
+            validate_custom("a c"),
+            Err(CodeError::InvalidCharacter(' '))
+        );
     }
 
     #[test]
     fn reserved_words_are_refused_in_any_case() {
-        assert_eq!(validate_custom("api"), Err(CodeError::Reserved("api".into())));
-        assert_eq!(validate_custom("Login"), Err(CodeError::Reserved("Login".into())));
+        assert_eq!(
+            validate_custom("api"),
+            Err(CodeError::Reserved("api".into()))
+        );
+        assert_eq!(
+            validate_custom("Login"),
+            Err(CodeError::Reserved("Login".into()))
+        );
         assert!(validate_custom("apis").is_ok());
     }
 
@@ -177,7 +249,10 @@ mod tests {
             validate_stored("bob/promo", Some("alice")),
             Err(CodeError::ForeignPrefix("bob".into()))
         );
-        assert_eq!(validate_stored("a/promo", None), Err(CodeError::ForeignPrefix("a".into())));
+        assert_eq!(
+            validate_stored("a/promo", None),
+            Err(CodeError::ForeignPrefix("a".into()))
+        );
         assert_eq!(
             validate_stored("alice/x/y", Some("alice")),
             Err(CodeError::InvalidCharacter('/'))
@@ -194,6 +269,8 @@ mod tests {
     #[test]
     fn error_messages_name_the_rule() {
         assert!(CodeError::InvalidCharacter('/').message().contains("'/'"));
-        assert!(CodeError::Reserved("api".into()).message().contains("reserved"));
+        assert!(CodeError::Reserved("api".into())
+            .message()
+            .contains("reserved"));
     }
 }

@@ -46,11 +46,20 @@ impl<'a> Reader<'a> {
     /// silently ignored).
     pub fn new(body: &'a Value, known: &[&str]) -> Result<Self, Vec<FieldError>> {
         let Some(obj) = body.as_object() else {
-            return Err(vec![FieldError::new("", "request body must be a JSON object")]);
+            return Err(vec![FieldError::new(
+                "",
+                "request body must be a JSON object",
+            )]);
         };
-        let mut unknown: Vec<&String> = obj.keys().filter(|k| !known.contains(&k.as_str())).collect();
+        let mut unknown: Vec<&String> = obj
+            .keys()
+            .filter(|k| !known.contains(&k.as_str()))
+            .collect();
         unknown.sort();
-        let errors = unknown.into_iter().map(|k| FieldError::new(k, "unknown field")).collect();
+        let errors = unknown
+            .into_iter()
+            .map(|k| FieldError::new(k, "unknown field"))
+            .collect();
         Ok(Self { obj, errors })
     }
 
@@ -71,26 +80,34 @@ impl<'a> Reader<'a> {
     }
 
     pub fn string(&mut self, name: &str) -> Field<String> {
-        self.get(name, "a string", Value::is_string).map(|v| v.as_str().unwrap_or_default().to_string())
+        self.get(name, "a string", Value::is_string)
+            .map(|v| v.as_str().unwrap_or_default().to_string())
     }
 
     pub fn bool(&mut self, name: &str) -> Field<bool> {
-        self.get(name, "true or false", Value::is_boolean).map(|v| v.as_bool().unwrap_or_default())
+        self.get(name, "true or false", Value::is_boolean)
+            .map(|v| v.as_bool().unwrap_or_default())
     }
 
     pub fn uint(&mut self, name: &str) -> Field<u64> {
-        self.get(name, "a whole number ≥ 0", |v| v.as_u64().is_some()).map(|v| v.as_u64().unwrap_or_default())
+        self.get(name, "a whole number ≥ 0", |v| v.as_u64().is_some())
+            .map(|v| v.as_u64().unwrap_or_default())
     }
 
     pub fn object(&mut self, name: &str) -> Field<Map<String, Value>> {
-        self.get(name, "an object", Value::is_object).map(|v| v.as_object().cloned().unwrap_or_default())
+        self.get(name, "an object", Value::is_object)
+            .map(|v| v.as_object().cloned().unwrap_or_default())
     }
 
     pub fn strings(&mut self, name: &str) -> Field<Vec<String>> {
         let ok = |v: &Value| v.as_array().is_some_and(|a| a.iter().all(Value::is_string));
         self.get(name, "an array of strings", ok).map(|v| {
             v.as_array()
-                .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s.as_str().map(str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default()
         })
     }

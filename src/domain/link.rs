@@ -158,7 +158,11 @@ impl Link {
                 campaign: self.utm_campaign.clone(),
             },
             max_clicks: self.max_clicks,
-            targets: Targets { ios: self.ios_url.clone(), android: self.android_url.clone(), geo: self.geo.clone() },
+            targets: Targets {
+                ios: self.ios_url.clone(),
+                android: self.android_url.clone(),
+                geo: self.geo.clone(),
+            },
         }
     }
 
@@ -202,9 +206,24 @@ pub struct LinkFields {
 }
 
 pub const FIELDS: &[&str] = &[
-    "url", "code", "title", "description", "is_active", "password", "max_clicks", "expires_at",
-    "tags", "utm_source", "utm_medium", "utm_campaign", "workspace_id", "redirect_status",
-    "forward_query", "ios_url", "android_url", "geo",
+    "url",
+    "code",
+    "title",
+    "description",
+    "is_active",
+    "password",
+    "max_clicks",
+    "expires_at",
+    "tags",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "workspace_id",
+    "redirect_status",
+    "forward_query",
+    "ios_url",
+    "android_url",
+    "geo",
 ];
 
 pub const MAX_GEO: usize = 50;
@@ -232,7 +251,10 @@ pub fn parse_create(body: &Value, rules: &Rules) -> Result<LinkFields, Vec<Field
 pub fn parse_update(body: &Value, rules: &Rules) -> Result<LinkFields, Vec<FieldError>> {
     let mut r = Reader::new(body, FIELDS)?;
     let fields = read_fields(&mut r, rules);
-    for (name, null) in [("url", fields.url == Field::Null), ("code", fields.code == Field::Null)] {
+    for (name, null) in [
+        ("url", fields.url == Field::Null),
+        ("code", fields.code == Field::Null),
+    ] {
         if null {
             r.error(name, format!("{name} cannot be removed"));
         }
@@ -270,14 +292,20 @@ fn read_fields(r: &mut Reader, rules: &Rules) -> LinkFields {
     let password = match r.string("password") {
         Field::Value(p) if p.is_empty() => Field::Null,
         Field::Value(p) if p.chars().count() > MAX_PASSWORD => {
-            r.error("password", format!("password must be at most {MAX_PASSWORD} characters"));
+            r.error(
+                "password",
+                format!("password must be at most {MAX_PASSWORD} characters"),
+            );
             Field::Absent
         }
         other => other,
     };
     let max_clicks = match r.uint("max_clicks") {
         Field::Value(n) if n == 0 || n > MAX_CLICKS_LIMIT => {
-            r.error("max_clicks", format!("max_clicks must be between 1 and {MAX_CLICKS_LIMIT}"));
+            r.error(
+                "max_clicks",
+                format!("max_clicks must be between 1 and {MAX_CLICKS_LIMIT}"),
+            );
             Field::Absent
         }
         other => other,
@@ -290,7 +318,10 @@ fn read_fields(r: &mut Reader, rules: &Rules) -> LinkFields {
                 Field::Absent
             }
             None => {
-                r.error("expires_at", "expires_at must be an RFC 3339 date-time, e.g. 2030-01-31T12:00:00Z");
+                r.error(
+                    "expires_at",
+                    "expires_at must be an RFC 3339 date-time, e.g. 2030-01-31T12:00:00Z",
+                );
                 Field::Absent
             }
         },
@@ -310,8 +341,15 @@ fn read_fields(r: &mut Reader, rules: &Rules) -> LinkFields {
     let utm_medium = text(r, "utm_medium", MAX_UTM);
     let utm_campaign = text(r, "utm_campaign", MAX_UTM);
     let workspace_id = match text(r, "workspace_id", 50) {
-        Field::Value(w) if !w.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') => {
-            r.error("workspace_id", "workspace_id may only contain A-Z, a-z, 0-9, '_' and '-'");
+        Field::Value(w)
+            if !w
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') =>
+        {
+            r.error(
+                "workspace_id",
+                "workspace_id may only contain A-Z, a-z, 0-9, '_' and '-'",
+            );
             Field::Absent
         }
         other => other,
@@ -319,7 +357,10 @@ fn read_fields(r: &mut Reader, rules: &Rules) -> LinkFields {
     let redirect_status = match r.uint("redirect_status") {
         Field::Value(s) if STATUSES.contains(&(s as u16)) && s <= 308 => Field::Value(s as u16),
         Field::Value(_) => {
-            r.error("redirect_status", "redirect_status must be 301, 302, 307 or 308");
+            r.error(
+                "redirect_status",
+                "redirect_status must be 301, 302, 307 or 308",
+            );
             Field::Absent
         }
         other => other.map(|s| s as u16),
@@ -376,7 +417,10 @@ fn read_geo(r: &mut Reader, rules: &Rules) -> Field<std::collections::BTreeMap<S
     for (country, url) in raw {
         let cc = country.to_ascii_uppercase();
         if cc.len() != 2 || !cc.bytes().all(|b| b.is_ascii_uppercase()) {
-            r.error("geo", format!("'{country}' is not a two-letter country code"));
+            r.error(
+                "geo",
+                format!("'{country}' is not a two-letter country code"),
+            );
             continue;
         }
         match url.as_str().map(|u| rules.policy.check(u)) {
@@ -387,7 +431,11 @@ fn read_geo(r: &mut Reader, rules: &Rules) -> Field<std::collections::BTreeMap<S
             None => r.error("geo", format!("{cc}: the target must be a string")),
         }
     }
-    if out.is_empty() { Field::Null } else { Field::Value(out) }
+    if out.is_empty() {
+        Field::Null
+    } else {
+        Field::Value(out)
+    }
 }
 
 /// Trims, drops duplicates (by slug), and checks count and length.
@@ -415,7 +463,9 @@ pub fn normalise_tag_names(list: &[String]) -> Result<Vec<String>, String> {
 }
 
 pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s.trim()).ok().map(|t| t.with_timezone(&Utc))
+    DateTime::parse_from_rfc3339(s.trim())
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 /// The one time format stored in D1: UTC, milliseconds, `Z` (sorts correctly as text).
@@ -429,7 +479,11 @@ mod tests {
     use serde_json::json;
 
     fn rules(policy: &Policy) -> Rules<'_> {
-        Rules { policy, username: Some("alice"), now: parse_time("2026-01-01T00:00:00Z").unwrap() }
+        Rules {
+            policy,
+            username: Some("alice"),
+            now: parse_time("2026-01-01T00:00:00Z").unwrap(),
+        }
     }
 
     fn create(body: Value) -> Result<LinkFields, Vec<FieldError>> {
@@ -464,7 +518,10 @@ mod tests {
         .unwrap();
         assert_eq!(f.code, Field::Value("alice/promo".into()));
         assert_eq!(f.title, Field::Value("T".into()));
-        assert_eq!(f.expires_at, Field::Value("2030-01-01T00:00:00.000Z".into()));
+        assert_eq!(
+            f.expires_at,
+            Field::Value("2030-01-01T00:00:00.000Z".into())
+        );
         assert_eq!(f.tags, Field::Value(vec!["News".into(), "Sale".into()]));
         assert_eq!(f.redirect_status, Field::Value(307));
         assert_eq!(f.max_clicks, Field::Value(10));
@@ -480,13 +537,25 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             fields(&errs),
-            ["ulr", "url", "code", "title", "is_active", "max_clicks", "expires_at", "tags", "workspace_id", "redirect_status"]
+            [
+                "ulr",
+                "url",
+                "code",
+                "title",
+                "is_active",
+                "max_clicks",
+                "expires_at",
+                "tags",
+                "workspace_id",
+                "redirect_status"
+            ]
         );
     }
 
     #[test]
     fn refuses_expiry_in_the_past_and_loops() {
-        let errs = create(json!({"url": "https://ulo.ad/x", "expires_at": "2025-12-31T23:59:59Z"})).unwrap_err();
+        let errs = create(json!({"url": "https://ulo.ad/x", "expires_at": "2025-12-31T23:59:59Z"}))
+            .unwrap_err();
         assert_eq!(fields(&errs), ["url", "expires_at"]);
         assert!(errs[0].message.contains("loop"));
     }
@@ -504,21 +573,31 @@ mod tests {
         assert_eq!(f.password, Field::Null);
         assert!(f.url.is_absent());
         assert_eq!(fields(&update(json!({})).unwrap_err()), [""]);
-        assert_eq!(fields(&update(json!({"url": null, "code": null})).unwrap_err()), ["url", "code"]);
+        assert_eq!(
+            fields(&update(json!({"url": null, "code": null})).unwrap_err()),
+            ["url", "code"]
+        );
     }
 
     #[test]
     fn too_many_tags() {
         let tags: Vec<String> = (0..21).map(|i| format!("t{i}")).collect();
-        assert_eq!(fields(&create(json!({"url": "https://a.de", "tags": tags})).unwrap_err()), ["tags"]);
+        assert_eq!(
+            fields(&create(json!({"url": "https://a.de", "tags": tags})).unwrap_err()),
+            ["tags"]
+        );
     }
 
     #[test]
     fn redirect_record_defaults_for_old_records_and_stays_small() {
-        let r: RedirectRecord = serde_json::from_str(r#"{"link_id":"x","url":"https://a.de/"}"#).unwrap();
+        let r: RedirectRecord =
+            serde_json::from_str(r#"{"link_id":"x","url":"https://a.de/"}"#).unwrap();
         assert_eq!(r.status, 302);
         assert!(r.active);
-        assert_eq!(serde_json::to_string(&r).unwrap(), r#"{"link_id":"x","url":"https://a.de/","status":302}"#);
+        assert_eq!(
+            serde_json::to_string(&r).unwrap(),
+            r#"{"link_id":"x","url":"https://a.de/","status":302}"#
+        );
     }
 
     #[test]

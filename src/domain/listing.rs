@@ -77,7 +77,10 @@ pub fn parse(pairs: &[(String, String)]) -> Result<ListQuery, Vec<FieldError>> {
         match k.as_str() {
             "limit" => match v.parse::<u32>() {
                 Ok(n) if (1..=MAX_LIMIT).contains(&n) => q.limit = n,
-                _ => errors.push(FieldError::new("limit", format!("limit must be 1 to {MAX_LIMIT}"))),
+                _ => errors.push(FieldError::new(
+                    "limit",
+                    format!("limit must be 1 to {MAX_LIMIT}"),
+                )),
             },
             "sort" => match v.as_str() {
                 "created" | "-created" => q.sort = Sort::Created,
@@ -88,7 +91,10 @@ pub fn parse(pairs: &[(String, String)]) -> Result<ListQuery, Vec<FieldError>> {
                 "active" => q.status = Some(StatusFilter::Active),
                 "inactive" => q.status = Some(StatusFilter::Inactive),
                 "expired" => q.status = Some(StatusFilter::Expired),
-                _ => errors.push(FieldError::new("status", "status must be active, inactive or expired")),
+                _ => errors.push(FieldError::new(
+                    "status",
+                    "status must be active, inactive or expired",
+                )),
             },
             "tag" => match super::slug::slugify(v) {
                 s if s.is_empty() => errors.push(FieldError::new("tag", "tag must name a tag")),
@@ -97,7 +103,10 @@ pub fn parse(pairs: &[(String, String)]) -> Result<ListQuery, Vec<FieldError>> {
             "q" => {
                 let t = v.trim();
                 if t.chars().count() > MAX_SEARCH {
-                    errors.push(FieldError::new("q", format!("q must be at most {MAX_SEARCH} characters")));
+                    errors.push(FieldError::new(
+                        "q",
+                        format!("q must be at most {MAX_SEARCH} characters"),
+                    ));
                 } else if !t.is_empty() {
                     q.search = Some(t.to_string());
                 }
@@ -109,7 +118,10 @@ pub fn parse(pairs: &[(String, String)]) -> Result<ListQuery, Vec<FieldError>> {
     if let Some(raw) = raw_cursor {
         match Cursor::decode(&raw) {
             Some(c) if c.s == q.sort => q.cursor = Some(c),
-            Some(_) => errors.push(FieldError::new("cursor", "cursor belongs to another sort order")),
+            Some(_) => errors.push(FieldError::new(
+                "cursor",
+                "cursor belongs to another sort order",
+            )),
             None => errors.push(FieldError::new("cursor", "cursor is not valid")),
         }
     }
@@ -139,14 +151,26 @@ mod tests {
     use super::*;
 
     fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        list.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn defaults_and_values() {
         let q = parse(&[]).unwrap();
-        assert_eq!((q.limit, q.sort, q.status.is_none()), (20, Sort::Created, true));
-        let q = parse(&pairs(&[("limit", "5"), ("sort", "clicks"), ("status", "expired"), ("tag", "Summer Sale"), ("q", " x ")])).unwrap();
+        assert_eq!(
+            (q.limit, q.sort, q.status.is_none()),
+            (20, Sort::Created, true)
+        );
+        let q = parse(&pairs(&[
+            ("limit", "5"),
+            ("sort", "clicks"),
+            ("status", "expired"),
+            ("tag", "Summer Sale"),
+            ("q", " x "),
+        ]))
+        .unwrap();
         assert_eq!(q.limit, 5);
         assert_eq!(q.sort, Sort::Clicks);
         assert_eq!(q.status, Some(StatusFilter::Expired));
@@ -156,7 +180,14 @@ mod tests {
 
     #[test]
     fn bad_parameters_are_named() {
-        let errs = parse(&pairs(&[("limit", "0"), ("sort", "name"), ("status", "x"), ("cursor", "!!"), ("page", "2")])).unwrap_err();
+        let errs = parse(&pairs(&[
+            ("limit", "0"),
+            ("sort", "name"),
+            ("status", "x"),
+            ("cursor", "!!"),
+            ("page", "2"),
+        ]))
+        .unwrap_err();
         let names: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(names, ["limit", "sort", "status", "page", "cursor"]);
         assert!(parse(&pairs(&[("limit", "101")])).is_err());
@@ -164,12 +195,20 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_are_checked() {
-        let c = Cursor { s: Sort::Created, c: "2026-01-01T00:00:00.000Z".into(), id: "abc".into() };
+        let c = Cursor {
+            s: Sort::Created,
+            c: "2026-01-01T00:00:00.000Z".into(),
+            id: "abc".into(),
+        };
         assert_eq!(Cursor::decode(&c.encode()), Some(c.clone()));
         let q = parse(&pairs(&[("cursor", &c.encode())])).unwrap();
         assert_eq!(q.cursor, Some(c.clone()));
         assert!(parse(&pairs(&[("cursor", &c.encode()), ("sort", "clicks")])).is_err());
-        let wrong = Cursor { s: Sort::Clicks, c: "text".into(), id: "a".into() };
+        let wrong = Cursor {
+            s: Sort::Clicks,
+            c: "text".into(),
+            id: "a".into(),
+        };
         assert_eq!(Cursor::decode(&wrong.encode()), None);
     }
 

@@ -9,7 +9,10 @@ pub fn is_origin_path(path: &str, prefixes: &[String]) -> bool {
         if p.ends_with('/') {
             path.starts_with(p.as_str())
         } else {
-            path == p || path.strip_prefix(p.as_str()).is_some_and(|rest| rest.starts_with('/'))
+            path == p
+                || path
+                    .strip_prefix(p.as_str())
+                    .is_some_and(|rest| rest.starts_with('/'))
         }
     })
 }
@@ -74,7 +77,10 @@ mod tests {
 
     #[test]
     fn origin_paths_by_prefix() {
-        let p: Vec<String> = ["/login", "/p/", "/_app/"].iter().map(|s| s.to_string()).collect();
+        let p: Vec<String> = ["/login", "/p/", "/_app/"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         assert!(is_origin_path("/login", &p));
         assert!(is_origin_path("/login/callback", &p));
         assert!(!is_origin_path("/loginx", &p));

@@ -25,7 +25,11 @@ pub fn lang(accept_language: Option<&str>) -> Lang {
         let mut it = part.split(';');
         let tag = it.next().unwrap_or("").trim().to_ascii_lowercase();
         let q = it
-            .find_map(|p| p.trim().strip_prefix("q=").and_then(|v| v.parse::<f32>().ok()))
+            .find_map(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|v| v.parse::<f32>().ok())
+            })
             .unwrap_or(1.0);
         let lang = match tag.split('-').next() {
             Some("de") => Lang::De,
@@ -51,26 +55,35 @@ impl VisitorError {
 
     fn texts(self, lang: Lang) -> (&'static str, &'static str) {
         match (self, lang) {
-            (VisitorError::NotFound, Lang::En) => ("Link not found", "This short link does not exist."),
-            (VisitorError::NotFound, Lang::De) => ("Link nicht gefunden", "Diesen Kurzlink gibt es nicht."),
-            (VisitorError::Gone, Lang::En) => {
-                ("Link no longer available", "This short link was deactivated or has expired.")
+            (VisitorError::NotFound, Lang::En) => {
+                ("Link not found", "This short link does not exist.")
             }
-            (VisitorError::Gone, Lang::De) => {
-                ("Link nicht mehr verfügbar", "Dieser Kurzlink wurde deaktiviert oder ist abgelaufen.")
+            (VisitorError::NotFound, Lang::De) => {
+                ("Link nicht gefunden", "Diesen Kurzlink gibt es nicht.")
             }
+            (VisitorError::Gone, Lang::En) => (
+                "Link no longer available",
+                "This short link was deactivated or has expired.",
+            ),
+            (VisitorError::Gone, Lang::De) => (
+                "Link nicht mehr verfügbar",
+                "Dieser Kurzlink wurde deaktiviert oder ist abgelaufen.",
+            ),
             (VisitorError::Unavailable, Lang::En) => {
                 ("Temporarily unavailable", "Please try again in a moment.")
             }
-            (VisitorError::Unavailable, Lang::De) => {
-                ("Vorübergehend nicht verfügbar", "Bitte versuche es gleich noch einmal.")
-            }
-            (VisitorError::TooManyRequests, Lang::En) => {
-                ("Too many requests", "Please wait a moment before you try again.")
-            }
-            (VisitorError::TooManyRequests, Lang::De) => {
-                ("Zu viele Anfragen", "Bitte warte einen Moment, bevor du es noch einmal versuchst.")
-            }
+            (VisitorError::Unavailable, Lang::De) => (
+                "Vorübergehend nicht verfügbar",
+                "Bitte versuche es gleich noch einmal.",
+            ),
+            (VisitorError::TooManyRequests, Lang::En) => (
+                "Too many requests",
+                "Please wait a moment before you try again.",
+            ),
+            (VisitorError::TooManyRequests, Lang::De) => (
+                "Zu viele Anfragen",
+                "Bitte warte einen Moment, bevor du es noch einmal versuchst.",
+            ),
         }
     }
 
@@ -138,7 +151,11 @@ pub fn password_form(lang: Lang, action: &str, wrong: bool) -> String {
         ),
     };
     let code = if lang == Lang::De { "de" } else { "en" };
-    let error = if wrong { format!("<p role=\"alert\" style=\"color:#b00\">{error}</p>") } else { String::new() };
+    let error = if wrong {
+        format!("<p role=\"alert\" style=\"color:#b00\">{error}</p>")
+    } else {
+        String::new()
+    };
     // `action` is a path we routed (only [A-Za-z0-9_/-]), so it needs no escaping.
     format!(
         "<!doctype html><html lang=\"{code}\"><meta charset=\"utf-8\">\
@@ -176,14 +193,23 @@ mod tests {
 
     #[test]
     fn escapes_html() {
-        assert_eq!(escape_html("<a href=\"x\">Tom & 'J'</a>"), "&lt;a href=&quot;x&quot;&gt;Tom &amp; &#39;J&#39;&lt;/a&gt;");
+        assert_eq!(
+            escape_html("<a href=\"x\">Tom & 'J'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;Tom &amp; &#39;J&#39;&lt;/a&gt;"
+        );
     }
 
     #[test]
     fn pages_are_localised() {
-        assert!(VisitorError::NotFound.html(Lang::De).contains("nicht gefunden"));
-        assert!(VisitorError::NotFound.html(Lang::De).contains("lang=\"de\""));
-        assert!(VisitorError::Gone.html(Lang::En).contains("no longer available"));
+        assert!(VisitorError::NotFound
+            .html(Lang::De)
+            .contains("nicht gefunden"));
+        assert!(VisitorError::NotFound
+            .html(Lang::De)
+            .contains("lang=\"de\""));
+        assert!(VisitorError::Gone
+            .html(Lang::En)
+            .contains("no longer available"));
         assert_eq!(VisitorError::Gone.problem("x").status, 410);
         assert_eq!(VisitorError::Unavailable.problem("x").retry_after, Some(30));
     }

@@ -50,13 +50,23 @@ pub struct Outcome {
 /// `hits`: (time, count) of admitted requests, any order; `cost`: how many this request takes.
 pub fn decide(hits: &[(u64, u32)], now: u64, policy: Policy, cost: u32) -> Outcome {
     // Live: admitted within (now - window, now].
-    let mut live: Vec<(u64, u32)> =
-        hits.iter().copied().filter(|(t, _)| t + policy.window_ms > now).collect();
+    let mut live: Vec<(u64, u32)> = hits
+        .iter()
+        .copied()
+        .filter(|(t, _)| t + policy.window_ms > now)
+        .collect();
     live.sort_unstable();
     let used: u32 = live.iter().map(|(_, n)| *n).sum();
-    let reset_at = live.last().map_or(now, |(t, _)| t + policy.window_ms).max(now);
+    let reset_at = live
+        .last()
+        .map_or(now, |(t, _)| t + policy.window_ms)
+        .max(now);
     if used + cost <= policy.limit {
-        let reset_at = if cost > 0 { now + policy.window_ms } else { reset_at };
+        let reset_at = if cost > 0 {
+            now + policy.window_ms
+        } else {
+            reset_at
+        };
         return Outcome {
             allowed: true,
             limit: policy.limit,
@@ -105,10 +115,16 @@ pub fn headers(o: &Outcome, policy: Policy, now_ms: u64) -> Vec<(&'static str, S
         ("ratelimit-limit", o.limit.to_string()),
         ("ratelimit-remaining", o.remaining.to_string()),
         ("ratelimit-reset", reset.to_string()),
-        ("ratelimit-policy", format!("{};w={}", o.limit, secs_ceil(policy.window_ms))),
+        (
+            "ratelimit-policy",
+            format!("{};w={}", o.limit, secs_ceil(policy.window_ms)),
+        ),
         ("x-ratelimit-limit", o.limit.to_string()),
         ("x-ratelimit-remaining", o.remaining.to_string()),
-        ("x-ratelimit-reset", secs_ceil(now_ms + o.reset_ms).to_string()),
+        (
+            "x-ratelimit-reset",
+            secs_ceil(now_ms + o.reset_ms).to_string(),
+        ),
     ];
     if !o.allowed {
         h.push(("retry-after", secs_ceil(o.retry_after_ms).to_string()));
@@ -120,7 +136,10 @@ pub fn headers(o: &Outcome, policy: Policy, now_ms: u64) -> Vec<(&'static str, S
 mod tests {
     use super::*;
 
-    const P: Policy = Policy { limit: 3, window_ms: 1000 };
+    const P: Policy = Policy {
+        limit: 3,
+        window_ms: 1000,
+    };
 
     #[test]
     fn admits_up_to_the_limit_then_denies() {
@@ -184,8 +203,23 @@ mod tests {
 
     #[test]
     fn headers_for_admitted_and_denied() {
-        let o = decide(&[], 5_000, Policy { limit: 100, window_ms: 900_000 }, 1);
-        let h = headers(&o, Policy { limit: 100, window_ms: 900_000 }, 5_000);
+        let o = decide(
+            &[],
+            5_000,
+            Policy {
+                limit: 100,
+                window_ms: 900_000,
+            },
+            1,
+        );
+        let h = headers(
+            &o,
+            Policy {
+                limit: 100,
+                window_ms: 900_000,
+            },
+            5_000,
+        );
         let get = |k: &str| h.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone());
         assert_eq!(get("ratelimit-limit").as_deref(), Some("100"));
         assert_eq!(get("ratelimit-remaining").as_deref(), Some("99"));
@@ -193,8 +227,23 @@ mod tests {
         assert_eq!(get("ratelimit-policy").as_deref(), Some("100;w=900"));
         assert_eq!(get("x-ratelimit-reset").as_deref(), Some("905"));
         assert_eq!(get("retry-after"), None);
-        let denied = decide(&[(5_000, 1)], 5_000, Policy { limit: 1, window_ms: 60_000 }, 1);
-        let h = headers(&denied, Policy { limit: 1, window_ms: 60_000 }, 5_000);
+        let denied = decide(
+            &[(5_000, 1)],
+            5_000,
+            Policy {
+                limit: 1,
+                window_ms: 60_000,
+            },
+            1,
+        );
+        let h = headers(
+            &denied,
+            Policy {
+                limit: 1,
+                window_ms: 60_000,
+            },
+            5_000,
+        );
         assert!(h.iter().any(|(n, v)| *n == "retry-after" && v == "60"));
     }
 }

@@ -11,28 +11,46 @@ pub const CACHE_CONTROL: &str = "private, max-age=0";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
-    Redirect { status: u16, location: String },
+    Redirect {
+        status: u16,
+        location: String,
+    },
     /// The link exists but no longer redirects (deactivated or expired): 410.
     Gone,
     /// The redirect needs the link's password first (or a valid unlock cookie).
-    Protected { status: u16, location: String, password_hash: String },
+    Protected {
+        status: u16,
+        location: String,
+        password_hash: String,
+    },
 }
 
 /// Where a visitor goes: the link's target, plus the short URL's query string (when the link
 /// forwards it) and the link's UTM parameters. Nothing the target already sets is replaced,
 /// and of the rest the visitor's own parameters come before the link's UTM defaults.
-pub fn final_location(target: &str, request_query: Option<&str>, forward: bool, utm: &Utm) -> String {
+pub fn final_location(
+    target: &str,
+    request_query: Option<&str>,
+    forward: bool,
+    utm: &Utm,
+) -> String {
     let query = request_query.filter(|q| forward && !q.is_empty());
     if query.is_none() && utm.is_empty() {
         return target.to_string(); // the common case: no parsing on the hot path
     }
-    let Ok(mut url) = Url::parse(target) else { return target.to_string() };
+    let Ok(mut url) = Url::parse(target) else {
+        return target.to_string();
+    };
     let mut taken: Vec<String> = url.query_pairs().map(|(k, _)| k.into_owned()).collect();
     let mut add: Vec<(String, String)> = Vec::new();
     let candidates = query
         .into_iter()
         .flat_map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned())
-        .chain(utm.pairs().into_iter().filter_map(|(k, v)| v.map(|v| (k.to_string(), v.to_string()))));
+        .chain(
+            utm.pairs()
+                .into_iter()
+                .filter_map(|(k, v)| v.map(|v| (k.to_string(), v.to_string()))),
+        );
     for (k, v) in candidates {
         if !taken.contains(&k) {
             taken.push(k.clone());
@@ -85,7 +103,11 @@ pub fn choose_target<'r>(record: &'r RedirectRecord, visit: &Visit) -> &'r str {
         Device::Other => None,
     };
     by_device
-        .or_else(|| visit.country.and_then(|c| t.geo.get(&c.to_ascii_uppercase()).map(String::as_str)))
+        .or_else(|| {
+            visit
+                .country
+                .and_then(|c| t.geo.get(&c.to_ascii_uppercase()).map(String::as_str))
+        })
         .unwrap_or(&record.url)
 }
 
@@ -102,11 +124,23 @@ pub fn decide(record: &RedirectRecord, now_ms: u64, visit: &Visit) -> Decision {
         }
     }
     // A record with an unexpected status (a bad import, a newer writer) still redirects.
-    let status = if STATUSES.contains(&record.status) { record.status } else { DEFAULT_STATUS };
-    let target = if record.targets.is_empty() { &record.url } else { choose_target(record, visit) };
+    let status = if STATUSES.contains(&record.status) {
+        record.status
+    } else {
+        DEFAULT_STATUS
+    };
+    let target = if record.targets.is_empty() {
+        &record.url
+    } else {
+        choose_target(record, visit)
+    };
     let location = final_location(target, visit.query, record.forward_query, &record.utm);
     match &record.password_hash {
-        Some(hash) => Decision::Protected { status, location, password_hash: hash.clone() },
+        Some(hash) => Decision::Protected {
+            status,
+            location,
+            password_hash: hash.clone(),
+        },
         None => Decision::Redirect { status, location },
     }
 }
@@ -135,14 +169,26 @@ mod tests {
     #[test]
     fn uses_the_links_status() {
         for s in STATUSES {
-            assert_eq!(decide(&record(s), NOW, &Visit::default()), Decision::Redirect { status: s, location: "https://a.de/".into() });
+            assert_eq!(
+                decide(&record(s), NOW, &Visit::default()),
+                Decision::Redirect {
+                    status: s,
+                    location: "https://a.de/".into()
+                }
+            );
         }
     }
 
     #[test]
     fn unknown_statuses_fall_back_to_302() {
-        assert!(matches!(decide(&record(200), NOW, &Visit::default()), Decision::Redirect { status: 302, .. }));
-        assert!(matches!(decide(&record(0), NOW, &Visit::default()), Decision::Redirect { status: 302, .. }));
+        assert!(matches!(
+            decide(&record(200), NOW, &Visit::default()),
+            Decision::Redirect { status: 302, .. }
+        ));
+        assert!(matches!(
+            decide(&record(0), NOW, &Visit::default()),
+            Decision::Redirect { status: 302, .. }
+        ));
     }
 
     #[test]
@@ -152,8 +198,15 @@ mod tests {
         assert_eq!(decide(&r, NOW, &Visit::default()), Decision::Gone);
         let mut r = record(302);
         r.expires_at = Some("2026-01-01T00:00:00.000Z".into());
-        assert_eq!(decide(&r, NOW, &Visit::default()), Decision::Gone, "expiry is exclusive");
-        assert!(matches!(decide(&r, NOW - 1, &Visit::default()), Decision::Redirect { .. }));
+        assert_eq!(
+            decide(&r, NOW, &Visit::default()),
+            Decision::Gone,
+            "expiry is exclusive"
+        );
+        assert!(matches!(
+            decide(&r, NOW - 1, &Visit::default()),
+            Decision::Redirect { .. }
+        ));
         r.expires_at = Some("garbage".into());
         assert_eq!(decide(&r, NOW, &Visit::default()), Decision::Gone);
     }
@@ -161,17 +214,40 @@ mod tests {
     #[test]
     fn forwards_the_query_and_adds_utm_without_overriding() {
         let none = Utm::default();
-        assert_eq!(final_location("https://a.de/x", None, true, &none), "https://a.de/x");
-        assert_eq!(final_location("https://a.de/x", Some("ref=tw"), true, &none), "https://a.de/x?ref=tw");
-        assert_eq!(final_location("https://a.de/x", Some("ref=tw"), false, &none), "https://a.de/x");
         assert_eq!(
-            final_location("https://a.de/x?ref=site#top", Some("ref=tw&b=%C3%BC"), true, &none),
+            final_location("https://a.de/x", None, true, &none),
+            "https://a.de/x"
+        );
+        assert_eq!(
+            final_location("https://a.de/x", Some("ref=tw"), true, &none),
+            "https://a.de/x?ref=tw"
+        );
+        assert_eq!(
+            final_location("https://a.de/x", Some("ref=tw"), false, &none),
+            "https://a.de/x"
+        );
+        assert_eq!(
+            final_location(
+                "https://a.de/x?ref=site#top",
+                Some("ref=tw&b=%C3%BC"),
+                true,
+                &none
+            ),
             "https://a.de/x?ref=site&b=%C3%BC#top",
             "the target's own parameter wins; the fragment stays"
         );
-        let utm = Utm { source: Some("news letter".into()), medium: None, campaign: Some("w".into()) };
+        let utm = Utm {
+            source: Some("news letter".into()),
+            medium: None,
+            campaign: Some("w".into()),
+        };
         assert_eq!(
-            final_location("https://a.de/?utm_campaign=keep", Some("utm_source=visitor"), true, &utm),
+            final_location(
+                "https://a.de/?utm_campaign=keep",
+                Some("utm_source=visitor"),
+                true,
+                &utm
+            ),
             "https://a.de/?utm_campaign=keep&utm_source=visitor"
         );
         assert_eq!(
@@ -187,13 +263,30 @@ mod tests {
         r.targets.android = Some("https://play.google.com/x".into());
         r.targets.geo.insert("DE".into(), "https://a.de/de".into());
         let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15";
-        let android = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/120 Mobile";
+        let android =
+            "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/120 Mobile";
         let desktop = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120";
-        let visit = |ua, country| Visit { query: None, user_agent: Some(ua), country };
-        assert_eq!(choose_target(&r, &visit(iphone, Some("DE"))), "https://apps.apple.com/x");
-        assert_eq!(choose_target(&r, &visit(android, None)), "https://play.google.com/x");
-        assert_eq!(choose_target(&r, &visit(desktop, Some("de"))), "https://a.de/de");
-        assert_eq!(choose_target(&r, &visit(desktop, Some("FR"))), "https://a.de/");
+        let visit = |ua, country| Visit {
+            query: None,
+            user_agent: Some(ua),
+            country,
+        };
+        assert_eq!(
+            choose_target(&r, &visit(iphone, Some("DE"))),
+            "https://apps.apple.com/x"
+        );
+        assert_eq!(
+            choose_target(&r, &visit(android, None)),
+            "https://play.google.com/x"
+        );
+        assert_eq!(
+            choose_target(&r, &visit(desktop, Some("de"))),
+            "https://a.de/de"
+        );
+        assert_eq!(
+            choose_target(&r, &visit(desktop, Some("FR"))),
+            "https://a.de/"
+        );
         assert_eq!(choose_target(&r, &Visit::default()), "https://a.de/");
         assert_eq!(device(Some("Mozilla/5.0 (iPad; CPU OS 17_0)")), Device::Ios);
     }
@@ -204,7 +297,11 @@ mod tests {
         r.password_hash = Some("$h".into());
         assert_eq!(
             decide(&r, NOW, &Visit::default()),
-            Decision::Protected { status: 307, location: "https://a.de/".into(), password_hash: "$h".into() }
+            Decision::Protected {
+                status: 307,
+                location: "https://a.de/".into(),
+                password_hash: "$h".into()
+            }
         );
         r.active = false;
         assert_eq!(decide(&r, NOW, &Visit::default()), Decision::Gone);

@@ -6,9 +6,13 @@ pub enum Route<'a> {
     Health,
     Ready,
     /// A single path segment that may be a short code.
-    Redirect { code: &'a str },
+    Redirect {
+        code: &'a str,
+    },
     /// The password form of a protected link, posted.
-    Unlock { code: &'a str },
+    Unlock {
+        code: &'a str,
+    },
     Api(Api<'a>),
     /// A CORS preflight for an API path.
     Preflight,
@@ -103,7 +107,11 @@ fn api<'a>(method: &str, rest: &'a str) -> Routed<'a> {
     use Api::*;
     match segs.as_slice() {
         ["openapi.json"] => by_method(method, "GET, HEAD", &[("GET", OpenApi)]),
-        ["links"] => by_method(method, "GET, HEAD, POST", &[("GET", ListLinks), ("POST", CreateLink)]),
+        ["links"] => by_method(
+            method,
+            "GET, HEAD, POST",
+            &[("GET", ListLinks), ("POST", CreateLink)],
+        ),
         ["links", "bulk"] => by_method(method, "POST", &[("POST", BulkCreate)]),
         ["links", "bulk", "delete"] => by_method(method, "POST", &[("POST", BulkDelete)]),
         ["links", "bulk", "update"] => by_method(method, "POST", &[("POST", BulkUpdate)]),
@@ -111,16 +119,32 @@ fn api<'a>(method: &str, rest: &'a str) -> Routed<'a> {
         ["links", id] if is_id(id) => by_method(
             method,
             "GET, HEAD, PATCH, DELETE",
-            &[("GET", GetLink(id)), ("PATCH", UpdateLink(id)), ("DELETE", DeleteLink(id))],
+            &[
+                ("GET", GetLink(id)),
+                ("PATCH", UpdateLink(id)),
+                ("DELETE", DeleteLink(id)),
+            ],
         ),
         ["links", id, "qr"] if is_id(id) => by_method(method, "GET, HEAD", &[("GET", LinkQr(id))]),
-        ["tags"] => by_method(method, "GET, HEAD, POST", &[("GET", ListTags), ("POST", CreateTag)]),
-        ["tags", id] if is_id(id) => {
-            by_method(method, "PATCH, DELETE", &[("PATCH", UpdateTag(id)), ("DELETE", DeleteTag(id))])
-        }
+        ["tags"] => by_method(
+            method,
+            "GET, HEAD, POST",
+            &[("GET", ListTags), ("POST", CreateTag)],
+        ),
+        ["tags", id] if is_id(id) => by_method(
+            method,
+            "PATCH, DELETE",
+            &[("PATCH", UpdateTag(id)), ("DELETE", DeleteTag(id))],
+        ),
         ["tags", id, "merge"] if is_id(id) => by_method(method, "POST", &[("POST", MergeTag(id))]),
-        ["api-keys"] => by_method(method, "GET, HEAD, POST", &[("GET", ListApiKeys), ("POST", CreateApiKey)]),
-        ["api-keys", id] if is_id(id) => by_method(method, "DELETE", &[("DELETE", RevokeApiKey(id))]),
+        ["api-keys"] => by_method(
+            method,
+            "GET, HEAD, POST",
+            &[("GET", ListApiKeys), ("POST", CreateApiKey)],
+        ),
+        ["api-keys", id] if is_id(id) => {
+            by_method(method, "DELETE", &[("DELETE", RevokeApiKey(id))])
+        }
         ["users", id] if is_id(id) => by_method(method, "PUT", &[("PUT", PutUser(id))]),
         _ => Ok(Route::ApiNotFound),
     }
@@ -128,14 +152,18 @@ fn api<'a>(method: &str, rest: &'a str) -> Routed<'a> {
 
 /// Record ids: PocketBase's 15 characters, or anything id-like up to 64 (imported data).
 fn is_id(s: &str) -> bool {
-    (1..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    (1..=64).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 /// Shape only (characters and length); reserved words are refused when links are created,
 /// so a lookup of one simply misses.
 fn is_code_shaped(seg: &str) -> bool {
     (1..=super::code::MAX_LEN).contains(&seg.len())
-        && seg.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        && seg
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 #[cfg(test)]
@@ -147,21 +175,61 @@ mod tests {
         assert_eq!(route("GET", "/health"), Ok(Route::Health));
         assert_eq!(route("HEAD", "/health"), Ok(Route::Health));
         assert_eq!(route("GET", "/health/ready"), Ok(Route::Ready));
-        assert_eq!(route("POST", "/api/v1/links"), Ok(Route::Api(Api::CreateLink)));
-        assert_eq!(route("GET", "/api/v1/links"), Ok(Route::Api(Api::ListLinks)));
-        assert_eq!(route("GET", "/api/v1/links/abc123"), Ok(Route::Api(Api::GetLink("abc123"))));
-        assert_eq!(route("PATCH", "/api/v1/links/abc123/"), Ok(Route::Api(Api::UpdateLink("abc123"))));
-        assert_eq!(route("GET", "/api/v1/links/abc/qr"), Ok(Route::Api(Api::LinkQr("abc"))));
-        assert_eq!(route("POST", "/api/v1/links/bulk/tag"), Ok(Route::Api(Api::BulkTag)));
-        assert_eq!(route("POST", "/api/v1/tags/t1/merge"), Ok(Route::Api(Api::MergeTag("t1"))));
-        assert_eq!(route("DELETE", "/api/v1/api-keys/k1"), Ok(Route::Api(Api::RevokeApiKey("k1"))));
-        assert_eq!(route("PUT", "/api/v1/users/u1"), Ok(Route::Api(Api::PutUser("u1"))));
+        assert_eq!(
+            route("POST", "/api/v1/links"),
+            Ok(Route::Api(Api::CreateLink))
+        );
+        assert_eq!(
+            route("GET", "/api/v1/links"),
+            Ok(Route::Api(Api::ListLinks))
+        );
+        assert_eq!(
+            route("GET", "/api/v1/links/abc123"),
+            Ok(Route::Api(Api::GetLink("abc123")))
+        );
+        assert_eq!(
+            route("PATCH", "/api/v1/links/abc123/"),
+            Ok(Route::Api(Api::UpdateLink("abc123")))
+        );
+        assert_eq!(
+            route("GET", "/api/v1/links/abc/qr"),
+            Ok(Route::Api(Api::LinkQr("abc")))
+        );
+        assert_eq!(
+            route("POST", "/api/v1/links/bulk/tag"),
+            Ok(Route::Api(Api::BulkTag))
+        );
+        assert_eq!(
+            route("POST", "/api/v1/tags/t1/merge"),
+            Ok(Route::Api(Api::MergeTag("t1")))
+        );
+        assert_eq!(
+            route("DELETE", "/api/v1/api-keys/k1"),
+            Ok(Route::Api(Api::RevokeApiKey("k1")))
+        );
+        assert_eq!(
+            route("PUT", "/api/v1/users/u1"),
+            Ok(Route::Api(Api::PutUser("u1")))
+        );
         assert_eq!(route("OPTIONS", "/api/v1/links"), Ok(Route::Preflight));
         assert_eq!(route("GET", "/abc"), Ok(Route::Redirect { code: "abc" }));
         assert_eq!(route("HEAD", "/abc/"), Ok(Route::Redirect { code: "abc" }));
-        assert_eq!(route("GET", "/Ab_c-9"), Ok(Route::Redirect { code: "Ab_c-9" }));
-        assert_eq!(route("GET", "/u/alice/promo"), Ok(Route::Redirect { code: "alice/promo" }));
-        assert_eq!(route("POST", "/u/alice/promo/"), Ok(Route::Unlock { code: "alice/promo" }));
+        assert_eq!(
+            route("GET", "/Ab_c-9"),
+            Ok(Route::Redirect { code: "Ab_c-9" })
+        );
+        assert_eq!(
+            route("GET", "/u/alice/promo"),
+            Ok(Route::Redirect {
+                code: "alice/promo"
+            })
+        );
+        assert_eq!(
+            route("POST", "/u/alice/promo/"),
+            Ok(Route::Unlock {
+                code: "alice/promo"
+            })
+        );
         assert_eq!(route("GET", "/u/alice"), Ok(Route::NotFound));
         assert_eq!(route("GET", "/u/alice/a/b"), Ok(Route::NotFound));
     }
@@ -170,14 +238,21 @@ mod tests {
     fn wrong_methods_name_the_allowed_ones() {
         assert_eq!(
             route("DELETE", "/api/v1/links"),
-            Err(RouteError::MethodNotAllowed { allow: "GET, HEAD, POST" })
+            Err(RouteError::MethodNotAllowed {
+                allow: "GET, HEAD, POST"
+            })
         );
         assert_eq!(
             route("POST", "/api/v1/links/abc"),
-            Err(RouteError::MethodNotAllowed { allow: "GET, HEAD, PATCH, DELETE" })
+            Err(RouteError::MethodNotAllowed {
+                allow: "GET, HEAD, PATCH, DELETE"
+            })
         );
         assert_eq!(route("POST", "/abc"), Ok(Route::Unlock { code: "abc" }));
-        assert_eq!(route("PUT", "/abc"), Err(RouteError::MethodNotAllowed { allow: "GET, HEAD" }));
+        assert_eq!(
+            route("PUT", "/abc"),
+            Err(RouteError::MethodNotAllowed { allow: "GET, HEAD" })
+        );
         assert_eq!(
             route("DELETE", "/health"),
             Err(RouteError::MethodNotAllowed { allow: "GET, HEAD" })
@@ -194,6 +269,9 @@ mod tests {
         assert_eq!(route("GET", "/"), Ok(Route::NotFound));
         assert_eq!(route("GET", "/a/b"), Ok(Route::NotFound));
         assert_eq!(route("GET", "/%F0%9F%98%80"), Ok(Route::NotFound));
-        assert_eq!(route("GET", &format!("/{}", "a".repeat(51))), Ok(Route::NotFound));
+        assert_eq!(
+            route("GET", &format!("/{}", "a".repeat(51))),
+            Ok(Route::NotFound)
+        );
     }
 }

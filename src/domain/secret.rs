@@ -17,7 +17,10 @@ const API_KEY_LEN: usize = 32;
 pub const API_KEY_DISPLAY_LEN: usize = 10;
 
 pub fn sha256_hex(data: &[u8]) -> String {
-    Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Turns random bytes into an API key; `None` when more bytes are needed.
@@ -59,7 +62,12 @@ pub struct PasswordHash {
 impl PasswordHash {
     /// `$pbkdf2-sha256$i=100000$<salt>$<hash>` (PHC string format, unpadded base64).
     pub fn to_phc(&self) -> String {
-        format!("$pbkdf2-sha256$i={}${}${}", self.iterations, B64.encode(&self.salt), B64.encode(&self.hash))
+        format!(
+            "$pbkdf2-sha256$i={}${}${}",
+            self.iterations,
+            B64.encode(&self.salt),
+            B64.encode(&self.hash)
+        )
     }
 
     pub fn parse(phc: &str) -> Option<Self> {
@@ -71,7 +79,11 @@ impl PasswordHash {
         if parts.next().is_some() || salt.is_empty() || hash.is_empty() {
             return None;
         }
-        Some(Self { iterations, salt, hash })
+        Some(Self {
+            iterations,
+            salt,
+            hash,
+        })
     }
 
     pub fn matches(&self, derived: &[u8]) -> bool {
@@ -85,7 +97,10 @@ mod tests {
 
     #[test]
     fn sha256_known_answer() {
-        assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 
     #[test]
@@ -99,8 +114,14 @@ mod tests {
 
     #[test]
     fn fingerprints_separate_fields() {
-        assert_ne!(fingerprint("POST", "/a", b"b"), fingerprint("POST", "/ab", b""));
-        assert_eq!(fingerprint("POST", "/a", b"b"), fingerprint("POST", "/a", b"b"));
+        assert_ne!(
+            fingerprint("POST", "/a", b"b"),
+            fingerprint("POST", "/ab", b"")
+        );
+        assert_eq!(
+            fingerprint("POST", "/a", b"b"),
+            fingerprint("POST", "/a", b"b")
+        );
     }
 
     #[test]
@@ -113,13 +134,23 @@ mod tests {
 
     #[test]
     fn phc_round_trip_and_rejects() {
-        let h = PasswordHash { iterations: 100_000, salt: vec![1; 16], hash: vec![2; 32] };
+        let h = PasswordHash {
+            iterations: 100_000,
+            salt: vec![1; 16],
+            hash: vec![2; 32],
+        };
         let s = h.to_phc();
         assert!(s.starts_with("$pbkdf2-sha256$i=100000$"));
         assert_eq!(PasswordHash::parse(&s), Some(h.clone()));
         assert!(h.matches(&[2; 32]));
         assert!(!h.matches(&[2; 31]));
-        for bad in ["", "$argon2id$v=19$x", "$pbkdf2-sha256$i=0$AQ$Ag", "$pbkdf2-sha256$i=1$$Ag", "$pbkdf2-sha256$i=1$AQ$Ag$x"] {
+        for bad in [
+            "",
+            "$argon2id$v=19$x",
+            "$pbkdf2-sha256$i=0$AQ$Ag",
+            "$pbkdf2-sha256$i=1$$Ag",
+            "$pbkdf2-sha256$i=1$AQ$Ag$x",
+        ] {
             assert_eq!(PasswordHash::parse(bad), None, "{bad}");
         }
     }

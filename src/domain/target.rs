@@ -9,7 +9,9 @@ pub const MAX_LEN: usize = 8192;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TargetError {
     Empty,
-    TooLong { max: usize },
+    TooLong {
+        max: usize,
+    },
     Unparsable(String),
     SchemeNotAllowed(String),
     CredentialsNotAllowed,
@@ -59,7 +61,7 @@ pub fn normalise(raw: &str) -> Result<String, TargetError> {
     if !url.username().is_empty() || url.password().is_some() {
         return Err(TargetError::CredentialsNotAllowed);
     }
-    if url.host_str().map_or(true, str::is_empty) {
+    if url.host_str().is_none_or(str::is_empty) {
         return Err(TargetError::MissingHost);
     }
     let out = String::from(url);
@@ -89,7 +91,10 @@ impl Policy {
                 .map(|h| idna::domain_to_ascii(h).unwrap_or_else(|_| h.to_ascii_lowercase()))
                 .collect()
         };
-        Policy { own_hosts: norm(own_hosts), blocked_domains: norm(blocked) }
+        Policy {
+            own_hosts: norm(own_hosts),
+            blocked_domains: norm(blocked),
+        }
     }
 
     /// Normalises `raw` and applies the policy.
@@ -99,7 +104,7 @@ impl Policy {
             .ok()
             .and_then(|u| u.host_str().map(|h| h.trim_end_matches('.').to_string()))
             .unwrap_or_default();
-        if self.own_hosts.iter().any(|h| *h == host) {
+        if self.own_hosts.contains(&host) {
             return Err(TargetError::RedirectLoop(host));
         }
         // A blocked domain blocks its subdomains too: "evil.example" blocks "a.evil.example".
@@ -116,7 +121,9 @@ impl Policy {
 
 /// The URL as a person reads it: the host in Unicode (stored as punycode).
 pub fn display(url: &str) -> String {
-    let Ok(parsed) = Url::parse(url) else { return url.to_string() };
+    let Ok(parsed) = Url::parse(url) else {
+        return url.to_string();
+    };
     match parsed.host_str() {
         Some(host) if host.contains("xn--") => {
             let (unicode, result) = idna::domain_to_unicode(host);
@@ -125,7 +132,10 @@ pub fn display(url: &str) -> String {
             }
             // Replace only the host part of the serialisation.
             let prefix = format!("{}://", parsed.scheme());
-            match url.strip_prefix(&prefix).and_then(|rest| rest.strip_prefix(host)) {
+            match url
+                .strip_prefix(&prefix)
+                .and_then(|rest| rest.strip_prefix(host))
+            {
                 Some(rest) => format!("{prefix}{unicode}{rest}"),
                 None => url.to_string(),
             }
@@ -139,41 +149,74 @@ mod tests {
     use super::*;
 
     fn policy() -> Policy {
-        Policy::new(&["ulo.ad".into(), "www.ulo.ad".into()], &["evil.example".into(), "bäd.example".into()])
+        Policy::new(
+            &["ulo.ad".into(), "www.ulo.ad".into()],
+            &["evil.example".into(), "bäd.example".into()],
+        )
     }
 
     #[test]
     fn refuses_links_to_the_short_domain() {
-        assert_eq!(policy().check("https://ulo.ad/abc"), Err(TargetError::RedirectLoop("ulo.ad".into())));
-        assert_eq!(policy().check("https://ULO.AD./x"), Err(TargetError::RedirectLoop("ulo.ad".into())));
+        assert_eq!(
+            policy().check("https://ulo.ad/abc"),
+            Err(TargetError::RedirectLoop("ulo.ad".into()))
+        );
+        assert_eq!(
+            policy().check("https://ULO.AD./x"),
+            Err(TargetError::RedirectLoop("ulo.ad".into()))
+        );
         assert!(policy().check("https://docs.ulo.ad/").is_ok());
     }
 
     #[test]
     fn refuses_blocked_domains_and_their_subdomains() {
         let p = policy();
-        assert_eq!(p.check("https://evil.example/"), Err(TargetError::Blocked("evil.example".into())));
-        assert_eq!(p.check("http://a.b.evil.example/"), Err(TargetError::Blocked("evil.example".into())));
+        assert_eq!(
+            p.check("https://evil.example/"),
+            Err(TargetError::Blocked("evil.example".into()))
+        );
+        assert_eq!(
+            p.check("http://a.b.evil.example/"),
+            Err(TargetError::Blocked("evil.example".into()))
+        );
         assert!(p.check("https://notevil.example/").is_ok());
-        assert!(matches!(p.check("https://bäd.example/"), Err(TargetError::Blocked(_))));
+        assert!(matches!(
+            p.check("https://bäd.example/"),
+            Err(TargetError::Blocked(_))
+        ));
     }
 
     #[test]
     fn displays_punycode_hosts_in_unicode() {
-        assert_eq!(display("https://xn--bcher-kva.de/a?b=xn--"), "https://bücher.de/a?b=xn--");
+        assert_eq!(
+            display("https://xn--bcher-kva.de/a?b=xn--"),
+            "https://bücher.de/a?b=xn--"
+        );
         assert_eq!(display("https://example.com/"), "https://example.com/");
-        assert_eq!(display("https://xn--bcher-kva.de:8080/"), "https://bücher.de:8080/");
+        assert_eq!(
+            display("https://xn--bcher-kva.de:8080/"),
+            "https://bücher.de:8080/"
+        );
     }
 
     #[test]
     fn accepts_and_normalises_http_and_https() {
-        assert_eq!(normalise("https://Example.COM").unwrap(), "https://example.com/");
-        assert_eq!(normalise("  http://a.de/x?y=1#z ").unwrap(), "http://a.de/x?y=1#z");
+        assert_eq!(
+            normalise("https://Example.COM").unwrap(),
+            "https://example.com/"
+        );
+        assert_eq!(
+            normalise("  http://a.de/x?y=1#z ").unwrap(),
+            "http://a.de/x?y=1#z"
+        );
     }
 
     #[test]
     fn internationalised_domains_become_punycode() {
-        assert_eq!(normalise("https://bücher.de/").unwrap(), "https://xn--bcher-kva.de/");
+        assert_eq!(
+            normalise("https://bücher.de/").unwrap(),
+            "https://xn--bcher-kva.de/"
+        );
     }
 
     #[test]
@@ -184,16 +227,31 @@ mod tests {
             ("file:///etc/passwd", "file"),
             ("ftp://a.de/", "ftp"),
         ] {
-            assert_eq!(normalise(url), Err(TargetError::SchemeNotAllowed(scheme.into())));
+            assert_eq!(
+                normalise(url),
+                Err(TargetError::SchemeNotAllowed(scheme.into()))
+            );
         }
     }
 
     #[test]
     fn refuses_garbage_credentials_and_empty() {
-        assert!(matches!(normalise("not a url"), Err(TargetError::Unparsable(_))));
-        assert!(matches!(normalise("https://"), Err(TargetError::Unparsable(_))));
-        assert_eq!(normalise("https://u:p@a.de/"), Err(TargetError::CredentialsNotAllowed));
-        assert_eq!(normalise("https://u@a.de/"), Err(TargetError::CredentialsNotAllowed));
+        assert!(matches!(
+            normalise("not a url"),
+            Err(TargetError::Unparsable(_))
+        ));
+        assert!(matches!(
+            normalise("https://"),
+            Err(TargetError::Unparsable(_))
+        ));
+        assert_eq!(
+            normalise("https://u:p@a.de/"),
+            Err(TargetError::CredentialsNotAllowed)
+        );
+        assert_eq!(
+            normalise("https://u@a.de/"),
+            Err(TargetError::CredentialsNotAllowed)
+        );
         assert_eq!(normalise("   "), Err(TargetError::Empty));
     }
 
@@ -203,7 +261,10 @@ mod tests {
         let ok = format!("{base}{}", "a".repeat(MAX_LEN - base.len()));
         assert_eq!(normalise(&ok).unwrap().len(), MAX_LEN);
         let too_long = format!("{ok}a");
-        assert_eq!(normalise(&too_long), Err(TargetError::TooLong { max: MAX_LEN }));
+        assert_eq!(
+            normalise(&too_long),
+            Err(TargetError::TooLong { max: MAX_LEN })
+        );
     }
 
     #[test]

@@ -15,7 +15,11 @@ pub const TTL_MS: u64 = 60 * 60 * 1000;
 fn mac(secret: &[u8], link_id: &str, expires_ms: u64, password_hash: &str) -> String {
     let mut m = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes keys of any length");
     m.update(format!("{link_id}.{expires_ms}.{password_hash}").as_bytes());
-    m.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+    m.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The cookie value: `<expiry ms>.<hex HMAC>`.
@@ -25,11 +29,18 @@ pub fn sign(secret: &[u8], link_id: &str, password_hash: &str, now_ms: u64) -> S
 }
 
 pub fn verify(secret: &[u8], value: &str, link_id: &str, password_hash: &str, now_ms: u64) -> bool {
-    let Some((exp, sig)) = value.split_once('.') else { return false };
-    let Ok(expires) = exp.parse::<u64>() else { return false };
+    let Some((exp, sig)) = value.split_once('.') else {
+        return false;
+    };
+    let Ok(expires) = exp.parse::<u64>() else {
+        return false;
+    };
     expires > now_ms
         && expires <= now_ms + TTL_MS
-        && constant_time_eq(sig.as_bytes(), mac(secret, link_id, expires, password_hash).as_bytes())
+        && constant_time_eq(
+            sig.as_bytes(),
+            mac(secret, link_id, expires, password_hash).as_bytes(),
+        )
 }
 
 /// The value of cookie `name` in a `Cookie` header.
@@ -50,7 +61,9 @@ pub fn set_cookie(value: &str, path: &str) -> String {
 
 /// The password field of an `application/x-www-form-urlencoded` body.
 pub fn form_password(body: &[u8]) -> Option<String> {
-    url::form_urlencoded::parse(body).find(|(k, _)| k == "password").map(|(_, v)| v.into_owned())
+    url::form_urlencoded::parse(body)
+        .find(|(k, _)| k == "password")
+        .map(|(_, v)| v.into_owned())
 }
 
 #[cfg(test)]
@@ -71,14 +84,26 @@ mod tests {
     fn it_does_not_unlock_anything_else() {
         let v = sign(b"k", "link1", "$hash", NOW);
         assert!(!verify(b"k", &v, "link2", "$hash", NOW), "another link");
-        assert!(!verify(b"k", &v, "link1", "$newhash", NOW), "after a password change");
-        assert!(!verify(b"other", &v, "link1", "$hash", NOW), "another secret");
+        assert!(
+            !verify(b"k", &v, "link1", "$newhash", NOW),
+            "after a password change"
+        );
+        assert!(
+            !verify(b"other", &v, "link1", "$hash", NOW),
+            "another secret"
+        );
         let (exp, sig) = v.split_once('.').unwrap();
         let later = exp.parse::<u64>().unwrap() + 1000;
-        assert!(!verify(b"k", &format!("{later}.{sig}"), "link1", "$hash", NOW), "a stretched expiry");
+        assert!(
+            !verify(b"k", &format!("{later}.{sig}"), "link1", "$hash", NOW),
+            "a stretched expiry"
+        );
         let far = NOW + 10 * TTL_MS;
         let forged = format!("{far}.{}", mac(b"k", "link1", far, "$hash"));
-        assert!(!verify(b"k", &forged, "link1", "$hash", NOW), "expiry beyond the TTL");
+        assert!(
+            !verify(b"k", &forged, "link1", "$hash", NOW),
+            "expiry beyond the TTL"
+        );
         for junk in ["", ".", "x.y", "123", "123.", &v.to_uppercase()] {
             assert!(!verify(b"k", junk, "link1", "$hash", NOW), "{junk}");
         }
@@ -86,14 +111,27 @@ mod tests {
 
     #[test]
     fn cookies_and_forms() {
-        assert_eq!(cookie(Some("a=1; ul_pw=abc.def; b=2"), COOKIE_NAME), Some("abc.def"));
+        assert_eq!(
+            cookie(Some("a=1; ul_pw=abc.def; b=2"), COOKIE_NAME),
+            Some("abc.def")
+        );
         assert_eq!(cookie(Some("ul_pwx=1"), COOKIE_NAME), None);
         assert_eq!(cookie(None, COOKIE_NAME), None);
         let c = set_cookie("v", "/promo");
-        for part in ["ul_pw=v", "Path=/promo", "Max-Age=3600", "HttpOnly", "Secure", "SameSite=Lax"] {
+        for part in [
+            "ul_pw=v",
+            "Path=/promo",
+            "Max-Age=3600",
+            "HttpOnly",
+            "Secure",
+            "SameSite=Lax",
+        ] {
             assert!(c.contains(part), "{c}");
         }
-        assert_eq!(form_password(b"password=s3cr%C3%A9t+x&x=1").as_deref(), Some("s3crét x"));
+        assert_eq!(
+            form_password(b"password=s3cr%C3%A9t+x&x=1").as_deref(),
+            Some("s3crét x")
+        );
         assert_eq!(form_password(b"pw=1"), None);
     }
 }

@@ -4,12 +4,12 @@
 use serde_json::{json, Value};
 use worker::{Context, Env, Request};
 
-use super::request::{header, query_pairs, read_json};
 use super::limits::{self, Headers};
+use super::request::{header, query_pairs, read_json};
 use super::{keys, links, tags, Ctx};
-use crate::domain::ratelimit::Scope;
 use crate::auth;
 use crate::config::Config;
+use crate::domain::ratelimit::Scope;
 use crate::domain::route::Api;
 use crate::domain::secret;
 use crate::error::ApiError;
@@ -24,9 +24,22 @@ const IDEMPOTENCY_WINDOW_MS: i64 = 24 * 3600 * 1000;
 
 /// Answers an API request; also returns the rate-limit headers to send with the answer,
 /// whatever it is.
-pub async fn handle(api: Api<'_>, req: Request, env: &Env, ctx: &Context, cfg: &Config) -> (Result<Reply, ApiError>, Headers) {
+pub async fn handle(
+    api: Api<'_>,
+    req: Request,
+    env: &Env,
+    ctx: &Context,
+    cfg: &Config,
+) -> (Result<Reply, ApiError>, Headers) {
     if api == Api::OpenApi {
-        return (Ok(Reply::raw("application/json", OPENAPI.as_bytes().to_vec(), "public, max-age=300")), Vec::new());
+        return (
+            Ok(Reply::raw(
+                "application/json",
+                OPENAPI.as_bytes().to_vec(),
+                "public, max-age=300",
+            )),
+            Vec::new(),
+        );
     }
     let ip = limits::client_ip(&req);
     let who = auth::authenticate(&req, env, ctx).await;
@@ -36,7 +49,8 @@ pub async fn handle(api: Api<'_>, req: Request, env: &Env, ctx: &Context, cfg: &
         Ok(p) => p.rate_key(),
         Err(_) => format!("ip:{ip}"),
     };
-    let (admitted, mut headers) = limits::enforce(env, cfg, Scope::Api, &client, api == Api::CreateApiKey).await;
+    let (admitted, mut headers) =
+        limits::enforce(env, cfg, Scope::Api, &client, api == Api::CreateApiKey).await;
     if let Err(e) = admitted {
         return (Err(e), headers);
     }
@@ -46,8 +60,11 @@ pub async fn handle(api: Api<'_>, req: Request, env: &Env, ctx: &Context, cfg: &
     };
     if matches!(api, Api::CreateLink | Api::BulkCreate) {
         // Link creation: per user, or per IP in the service's own namespace.
-        let creator = who.owner().map_or_else(|| format!("ip:{ip}"), |u| format!("user:{u}"));
-        let (admitted, create_headers) = limits::enforce(env, cfg, Scope::Create, &creator, false).await;
+        let creator = who
+            .owner()
+            .map_or_else(|| format!("ip:{ip}"), |u| format!("user:{u}"));
+        let (admitted, create_headers) =
+            limits::enforce(env, cfg, Scope::Create, &creator, false).await;
         if !create_headers.is_empty() {
             // The stricter scope's headers are the ones a client must respect here.
             headers = create_headers;
@@ -59,7 +76,14 @@ pub async fn handle(api: Api<'_>, req: Request, env: &Env, ctx: &Context, cfg: &
     (route(api, req, env, ctx, cfg, &who).await, headers)
 }
 
-async fn route(api: Api<'_>, mut req: Request, env: &Env, ctx: &Context, cfg: &Config, who: &auth::Principal) -> Result<Reply, ApiError> {
+async fn route(
+    api: Api<'_>,
+    mut req: Request,
+    env: &Env,
+    ctx: &Context,
+    cfg: &Config,
+    who: &auth::Principal,
+) -> Result<Reply, ApiError> {
     let c = Ctx { env, ctx, cfg, who };
     use Api::*;
     match api {
@@ -84,7 +108,8 @@ async fn route(api: Api<'_>, mut req: Request, env: &Env, ctx: &Context, cfg: &C
             keys::put_user(&c, id, &body).await
         }
         // POSTs: a retried request with the same Idempotency-Key gets the first answer.
-        CreateLink | BulkCreate | BulkDelete | BulkUpdate | BulkTag | CreateTag | MergeTag(_) | CreateApiKey => {
+        CreateLink | BulkCreate | BulkDelete | BulkUpdate | BulkTag | CreateTag | MergeTag(_)
+        | CreateApiKey => {
             let (body, raw) = read_json(&mut req, cfg.max_body_bytes).await?;
             let key = header(&req, "idempotency-key");
             let run = || async {
@@ -108,21 +133,43 @@ async fn route(api: Api<'_>, mut req: Request, env: &Env, ctx: &Context, cfg: &C
     }
 }
 
-async fn idempotent<F, Fut>(c: &Ctx<'_>, key: &str, path: &str, raw: &[u8], run: F) -> Result<Reply, ApiError>
+async fn idempotent<F, Fut>(
+    c: &Ctx<'_>,
+    key: &str,
+    path: &str,
+    raw: &[u8],
+    run: F,
+) -> Result<Reply, ApiError>
 where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Result<Reply, ApiError>>,
 {
     if !secret::valid_idempotency_key(key) {
-        return Err(ApiError::validation("Idempotency-Key", "must be 1 to 255 printable ASCII characters"));
+        return Err(ApiError::validation(
+            "Idempotency-Key",
+            "must be 1 to 255 printable ASCII characters",
+        ));
     }
     let db = d1::database(c.env)?;
     let store = IdempotencyDb { db: &db };
     let owner = c.who.idempotency_owner();
     let now = runtime::now_ms() as i64;
-    let fmt = |ms: i64| crate::domain::link::format_time(chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default());
+    let fmt = |ms: i64| {
+        crate::domain::link::format_time(
+            chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default(),
+        )
+    };
     let fingerprint = secret::fingerprint("POST", path, raw);
-    match store.claim(owner, key, &fingerprint, &fmt(now), &fmt(now - IDEMPOTENCY_WINDOW_MS)).await? {
+    match store
+        .claim(
+            owner,
+            key,
+            &fingerprint,
+            &fmt(now),
+            &fmt(now - IDEMPOTENCY_WINDOW_MS),
+        )
+        .await?
+    {
         Claim::Fresh => {}
         Claim::Replay { status, body } => return Ok(replay(status, &body)),
         Claim::Mismatch => return Err(ApiError::IdempotencyKeyReused),
@@ -137,12 +184,17 @@ where
                 "body": match &reply.body { Body::Json(v) => v.clone(), _ => Value::Null },
                 "headers": reply.headers.iter().map(|(k, v)| vec![k.to_string(), v.clone()]).collect::<Vec<_>>(),
             });
-            store.complete(owner, key, reply.status, &saved.to_string()).await
+            store
+                .complete(owner, key, reply.status, &saved.to_string())
+                .await
         }
         Err(_) => store.release(owner, key).await,
     };
     if let Err(e) = stored {
-        log::warn("idempotency_store_failed", json!({ "cause": e.to_string() }));
+        log::warn(
+            "idempotency_store_failed",
+            json!({ "cause": e.to_string() }),
+        );
     }
     result
 }

@@ -19,16 +19,29 @@ struct BioLink {
 }
 
 /// `Ok(None)`: no such public profile.
-pub async fn render(env: &Env, username: &str, base: &str, lang: Lang) -> Result<Option<Response>, StoreError> {
+pub async fn render(
+    env: &Env,
+    username: &str,
+    base: &str,
+    lang: Lang,
+) -> Result<Option<Response>, StoreError> {
     let db = d1::database(env)?;
     #[derive(Deserialize)]
     struct Id {
         id: String,
     }
-    let Some(Id { id }) = d1::first::<Id>(&db, "SELECT id FROM users WHERE username = ?1", &[username.into()]).await? else {
+    let Some(Id { id }) = d1::first::<Id>(
+        &db,
+        "SELECT id FROM users WHERE username = ?1",
+        &[username.into()],
+    )
+    .await?
+    else {
         return Ok(None);
     };
-    let Some(user) = (KeysDb { db: &db }).user(&id).await? else { return Ok(None) };
+    let Some(user) = (KeysDb { db: &db }).user(&id).await? else {
+        return Ok(None);
+    };
     if !user.profile_public {
         return Ok(None);
     }
@@ -41,7 +54,11 @@ pub async fn render(env: &Env, username: &str, base: &str, lang: Lang) -> Result
     )
     .await?;
     let name = escape_html(user.display_name.as_deref().unwrap_or(&user.username));
-    let bio = user.bio.as_deref().map(|b| format!("<p>{}</p>", escape_html(b))).unwrap_or_default();
+    let bio = user
+        .bio
+        .as_deref()
+        .map(|b| format!("<p>{}</p>", escape_html(b)))
+        .unwrap_or_default();
     let items: String = links
         .iter()
         .map(|l| {
@@ -66,5 +83,10 @@ pub async fn render(env: &Env, username: &str, base: &str, lang: Lang) -> Result
 }
 
 pub fn not_found(lang: Lang) -> Response {
-    http::respond(404, "text/html; charset=utf-8", VisitorError::NotFound.html(lang).into_bytes(), &[("cache-control", "no-store"), (http::SERVED_FROM, "edge")])
+    http::respond(
+        404,
+        "text/html; charset=utf-8",
+        VisitorError::NotFound.html(lang).into_bytes(),
+        &[("cache-control", "no-store"), (http::SERVED_FROM, "edge")],
+    )
 }

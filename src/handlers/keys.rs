@@ -14,7 +14,9 @@ use crate::{log, runtime};
 
 fn user_of<'a>(c: &'a Ctx) -> Result<&'a str, ApiError> {
     c.who.owner().ok_or_else(|| {
-        ApiError::Forbidden("API keys belong to a user: send X-Uload-User with the service token".into())
+        ApiError::Forbidden(
+            "API keys belong to a user: send X-Uload-User with the service token".into(),
+        )
     })
 }
 
@@ -48,7 +50,10 @@ pub async fn create(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
             &runtime::now_iso(),
         )
         .await?;
-    log::info("api_key_created", json!({ "key_id": created.id, "user_id": user }));
+    log::info(
+        "api_key_created",
+        json!({ "key_id": created.id, "user_id": user }),
+    );
     let mut body = serde_json::to_value(&created).unwrap_or(Value::Null);
     body["key"] = json!(key);
     Ok(Reply::json(201, &body).header("location", format!("/api/v1/api-keys/{}", created.id)))
@@ -57,7 +62,10 @@ pub async fn create(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
 pub async fn revoke(c: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
     let user = user_of(c)?;
     let db = d1::database(c.env)?;
-    if (KeysDb { db: &db }).revoke(id, user, &runtime::now_iso()).await? {
+    if (KeysDb { db: &db })
+        .revoke(id, user, &runtime::now_iso())
+        .await?
+    {
         log::info("api_key_revoked", json!({ "key_id": id, "user_id": user }));
         Ok(Reply::no_content())
     } else {
@@ -66,21 +74,29 @@ pub async fn revoke(c: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
 }
 
 fn valid_username(u: &str) -> bool {
-    (3..=30).contains(&u.len()) && u.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+    (3..=30).contains(&u.len())
+        && u.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
 }
 
 /// Creates or replaces a user's public profile. Only the dashboard's server (service token)
 /// may: users are managed there, this is a copy for the edge.
 pub async fn put_user(c: &Ctx<'_>, id: &str, body: &Value) -> Result<Reply, ApiError> {
     if !c.who.is_service {
-        return Err(ApiError::Forbidden("users are managed by the dashboard (service token only)".into()));
+        return Err(ApiError::Forbidden(
+            "users are managed by the dashboard (service token only)".into(),
+        ));
     }
-    let mut r = Reader::new(body, &["username", "display_name", "bio", "profile_public"]).map_err(ApiError::Validation)?;
+    let mut r = Reader::new(body, &["username", "display_name", "bio", "profile_public"])
+        .map_err(ApiError::Validation)?;
     let username = r.string("username");
     let username = r.require("username", username);
     if let Some(u) = &username {
         if !valid_username(u) {
-            r.error("username", "username must be 3 to 30 characters of a-z, 0-9, '_' and '-'");
+            r.error(
+                "username",
+                "username must be 3 to 30 characters of a-z, 0-9, '_' and '-'",
+            );
         }
     }
     let display_name = text(&mut r, "display_name", 100).into_option();
@@ -90,7 +106,14 @@ pub async fn put_user(c: &Ctx<'_>, id: &str, body: &Value) -> Result<Reply, ApiE
     let username = username.unwrap_or_default();
     let db = d1::database(c.env)?;
     let result = (KeysDb { db: &db })
-        .put_user(id, &username, display_name.as_deref(), bio.as_deref(), public, &runtime::now_iso())
+        .put_user(
+            id,
+            &username,
+            display_name.as_deref(),
+            bio.as_deref(),
+            public,
+            &runtime::now_iso(),
+        )
         .await;
     match result {
         Ok((user, created)) => Ok(Reply::json(if created { 201 } else { 200 }, &user)),

@@ -18,13 +18,23 @@ pub type Headers = Vec<(&'static str, String)>;
 /// The client's address: `CF-Connecting-IP` only, which Cloudflare sets; `X-Forwarded-For`
 /// and friends are whatever the client wants them to be.
 pub fn client_ip(req: &Request) -> String {
-    req.headers().get("cf-connecting-ip").ok().flatten().unwrap_or_else(|| "unknown".into())
+    req.headers()
+        .get("cf-connecting-ip")
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| "unknown".into())
 }
 
 /// Exact check of one request against `scope` for `client`. Returns the headers to send in
 /// every case; the error is a 429 or, when the limiter is unreachable and the scope fails
 /// closed, a 503.
-pub async fn enforce(env: &Env, cfg: &Config, scope: Scope, client: &str, fail_closed: bool) -> (Result<(), ApiError>, Headers) {
+pub async fn enforce(
+    env: &Env,
+    cfg: &Config,
+    scope: Scope,
+    client: &str,
+    fail_closed: bool,
+) -> (Result<(), ApiError>, Headers) {
     let policy = cfg.rate_policy(scope);
     match limiter::check(env, scope, client, policy, 1, false).await {
         Ok(o) => {
@@ -32,9 +42,18 @@ pub async fn enforce(env: &Env, cfg: &Config, scope: Scope, client: &str, fail_c
             (verdict(scope, &o, policy), headers)
         }
         Err(e) => {
-            log::error("rate_limiter_unreachable", json!({ "scope": scope.name(), "fail_closed": fail_closed, "cause": e.to_string() }));
+            log::error(
+                "rate_limiter_unreachable",
+                json!({ "scope": scope.name(), "fail_closed": fail_closed, "cause": e.to_string() }),
+            );
             if fail_closed {
-                (Err(ApiError::Unavailable { dependency: "rate limiter", retry_after: 5 }), Vec::new())
+                (
+                    Err(ApiError::Unavailable {
+                        dependency: "rate limiter",
+                        retry_after: 5,
+                    }),
+                    Vec::new(),
+                )
             } else {
                 (Ok(()), Vec::new())
             }
@@ -90,7 +109,12 @@ fn with_local<R>(f: impl FnOnce(&mut TtlCache<Local>) -> R) -> R {
 /// A fresh isolate (or one after a restart) likewise admits up to `sync_every` before it
 /// hears the global count. A client reaches one location and, in practice, one or two
 /// isolates, so the over-admission is about `sync_every` to `2 × sync_every`.
-pub fn admit_redirect(env: &Env, ctx: &Context, cfg: &Config, ip: &str) -> Result<Headers, (ApiError, Headers)> {
+pub fn admit_redirect(
+    env: &Env,
+    ctx: &Context,
+    cfg: &Config,
+    ip: &str,
+) -> Result<Headers, (ApiError, Headers)> {
     let policy = cfg.rate_redirect;
     if policy.limit == 0 {
         return Ok(Vec::new()); // RATE_REDIRECT_LIMIT=0: the redirect limiter is off
@@ -107,7 +131,8 @@ pub fn admit_redirect(env: &Env, ctx: &Context, cfg: &Config, ip: &str) -> Resul
         }
         // Refuse only on the object's word: its "full" answer, or its count plus what this
         // isolate admitted since. Before the first answer, admit (and report soon).
-        let full = l.blocked_until > now || (l.known_until > 0 && l.known_used + l.unsynced >= policy.limit);
+        let full = l.blocked_until > now
+            || (l.known_until > 0 && l.known_used + l.unsynced >= policy.limit);
         if !full {
             l.unsynced += 1;
         }
@@ -141,9 +166,21 @@ pub fn admit_redirect(env: &Env, ctx: &Context, cfg: &Config, ip: &str) -> Resul
         }
         None => {
             let l = with_local(|c| c.get(ip, now)).unwrap_or_default();
-            let retry_ms = l.blocked_until.saturating_sub(now).max(l.known_until.saturating_sub(now)).max(1000);
-            let o = Outcome { allowed: false, limit: policy.limit, remaining: 0, reset_ms: retry_ms, retry_after_ms: retry_ms };
-            let err = verdict(Scope::Redirect, &o, policy).err().unwrap_or(ApiError::NotFound);
+            let retry_ms = l
+                .blocked_until
+                .saturating_sub(now)
+                .max(l.known_until.saturating_sub(now))
+                .max(1000);
+            let o = Outcome {
+                allowed: false,
+                limit: policy.limit,
+                remaining: 0,
+                reset_ms: retry_ms,
+                retry_after_ms: retry_ms,
+            };
+            let err = verdict(Scope::Redirect, &o, policy)
+                .err()
+                .unwrap_or(ApiError::NotFound);
             Err((err, ratelimit::headers(&o, policy, now)))
         }
     }
@@ -176,7 +213,10 @@ fn report(env: Env, ctx: &Context, ip: String, policy: ratelimit::Policy, n: u32
             cache.insert(&ip, l, policy.window_ms, now);
         });
         if let Err(e) = result {
-            log::warn("rate_limiter_unreachable", json!({ "scope": "redirect", "fail_closed": false, "cause": e.to_string() }));
+            log::warn(
+                "rate_limiter_unreachable",
+                json!({ "scope": "redirect", "fail_closed": false, "cause": e.to_string() }),
+            );
         }
     });
 }

@@ -34,13 +34,21 @@ fn view(c: &Ctx, link: &Link, with_warnings: bool) -> Value {
         link,
         short_url: short_url(c, &link.code),
         url_display: target::display(&link.url),
-        warnings: if with_warnings { link.warnings() } else { Vec::new() },
+        warnings: if with_warnings {
+            link.warnings()
+        } else {
+            Vec::new()
+        },
     };
     serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
 pub fn short_url(c: &Ctx, code: &str) -> String {
-    format!("{}{}", c.cfg.short_base_url, crate::domain::code::public_path(code))
+    format!(
+        "{}{}",
+        c.cfg.short_base_url,
+        crate::domain::code::public_path(code)
+    )
 }
 
 fn link_reply(c: &Ctx, status: u16, link: &Link) -> Reply {
@@ -52,7 +60,11 @@ fn link_reply(c: &Ctx, status: u16, link: &Link) -> Reply {
 }
 
 fn rules<'a>(c: &'a Ctx) -> Rules<'a> {
-    Rules { policy: &c.cfg.target_policy, username: c.who.username.as_deref(), now: runtime::now_utc() }
+    Rules {
+        policy: &c.cfg.target_policy,
+        username: c.who.username.as_deref(),
+        now: runtime::now_utc(),
+    }
 }
 
 fn db(c: &Ctx) -> Result<LinksDb, ApiError> {
@@ -70,7 +82,11 @@ async fn to_values(f: LinkFields) -> Result<LinkValues, ApiError> {
         }
     }
     let password_hash = match f.password {
-        Field::Value(p) => Some(Some(crypto::hash_password(&p).await.map_err(ApiError::Internal)?)),
+        Field::Value(p) => Some(Some(
+            crypto::hash_password(&p)
+                .await
+                .map_err(ApiError::Internal)?,
+        )),
         Field::Null => Some(None),
         Field::Absent => None,
     };
@@ -114,7 +130,7 @@ async fn create_one(c: &Ctx<'_>, fields: LinkFields) -> Result<Link, ApiError> {
     let owner = c.who.owner();
     let link = match values.code.clone() {
         Some(code) => match db.insert(&id, owner, &values, &now).await? {
-            Insert::Created(l) => l,
+            Insert::Created(l) => *l,
             Insert::CodeTaken => return Err(ApiError::code_taken(&code)),
         },
         None => {
@@ -122,50 +138,87 @@ async fn create_one(c: &Ctx<'_>, fields: LinkFields) -> Result<Link, ApiError> {
             for _ in 0..RANDOM_CODE_ATTEMPTS {
                 values.code = Some(runtime::random_code());
                 if let Insert::Created(l) = db.insert(&id, owner, &values, &now).await? {
-                    created = Some(l);
+                    created = Some(*l);
                     break;
                 }
             }
-            created.ok_or_else(|| ApiError::Internal("no free random code after several attempts".into()))?
+            created.ok_or_else(|| {
+                ApiError::Internal("no free random code after several attempts".into())
+            })?
         }
     };
-    publish(c.env, c.ctx, c.cfg, vec![(link.code.clone(), Some(link.redirect_record()))]).await;
-    log::info("link_created", json!({ "link_id": link.id, "code": link.code }));
+    publish(
+        c.env,
+        c.ctx,
+        c.cfg,
+        vec![(link.code.clone(), Some(link.redirect_record()))],
+    )
+    .await;
+    log::info(
+        "link_created",
+        json!({ "link_id": link.id, "code": link.code }),
+    );
     Ok(link)
 }
 
 pub async fn get(c: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
-    let link = db(c)?.get(id, c.who.owner()).await?.ok_or(ApiError::NotFound)?;
+    let link = db(c)?
+        .get(id, c.who.owner())
+        .await?
+        .ok_or(ApiError::NotFound)?;
     Ok(Reply::json(200, &view(c, &link, false)).header("etag", link.etag()))
 }
 
-pub async fn update(c: &Ctx<'_>, id: &str, body: &Value, if_match: Option<String>) -> Result<Reply, ApiError> {
+pub async fn update(
+    c: &Ctx<'_>,
+    id: &str,
+    body: &Value,
+    if_match: Option<String>,
+) -> Result<Reply, ApiError> {
     let fields = link::parse_update(body, &rules(c)).map_err(ApiError::Validation)?;
     let db = db(c)?;
     let current = db.get(id, c.who.owner()).await?.ok_or(ApiError::NotFound)?;
-    if let Some(versions) = if_match.as_deref().and_then(precondition::if_match_versions) {
+    if let Some(versions) = if_match
+        .as_deref()
+        .and_then(precondition::if_match_versions)
+    {
         if !versions.contains(&current.version) {
-            return Err(ApiError::PreconditionFailed { current_etag: current.etag() });
+            return Err(ApiError::PreconditionFailed {
+                current_etag: current.etag(),
+            });
         }
     }
     let values = to_values(fields).await?;
     let (link, old_code) = match db.update(&current, &values, &runtime::now_iso()).await? {
-        Update::Updated { link, old_code } => (link, old_code),
-        Update::Stale => return Err(ApiError::PreconditionFailed { current_etag: current.etag() }),
-        Update::CodeTaken => return Err(ApiError::code_taken(values.code.as_deref().unwrap_or_default())),
+        Update::Updated { link, old_code } => (*link, old_code),
+        Update::Stale => {
+            return Err(ApiError::PreconditionFailed {
+                current_etag: current.etag(),
+            })
+        }
+        Update::CodeTaken => {
+            return Err(ApiError::code_taken(
+                values.code.as_deref().unwrap_or_default(),
+            ))
+        }
     };
     let mut changes: Vec<Change> = vec![(link.code.clone(), Some(link.redirect_record()))];
     if old_code != link.code {
         changes.push((old_code, None));
     }
     publish(c.env, c.ctx, c.cfg, changes).await;
-    log::info("link_updated", json!({ "link_id": link.id, "version": link.version }));
+    log::info(
+        "link_updated",
+        json!({ "link_id": link.id, "version": link.version }),
+    );
     Ok(link_reply(c, 200, &link))
 }
 
 pub async fn delete(c: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
     let deleted = db(c)?.delete(&[id.to_string()], c.who.owner()).await?;
-    let Some((id, code)) = deleted.into_iter().next() else { return Err(ApiError::NotFound) };
+    let Some((id, code)) = deleted.into_iter().next() else {
+        return Err(ApiError::NotFound);
+    };
     publish(c.env, c.ctx, c.cfg, vec![(code, None)]).await;
     log::info("link_deleted", json!({ "link_id": id }));
     Ok(Reply::no_content())
@@ -191,7 +244,10 @@ pub async fn list(c: &Ctx<'_>, pairs: &[(String, String)]) -> Result<Reply, ApiE
         _ => None,
     };
     let data: Vec<Value> = rows.iter().map(|l| view(c, l, false)).collect();
-    Ok(Reply::json(200, &json!({ "data": data, "next_cursor": next_cursor })))
+    Ok(Reply::json(
+        200,
+        &json!({ "data": data, "next_cursor": next_cursor }),
+    ))
 }
 
 /// Each item succeeds or fails on its own; the answer lists every item's outcome in order.
@@ -200,7 +256,10 @@ pub async fn bulk_create(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
     let items = match body.get("links") {
         Some(Value::Array(items)) if !items.is_empty() && items.len() <= MAX_BULK => items.clone(),
         _ => {
-            r.error("links", format!("links must be an array of 1 to {MAX_BULK} links"));
+            r.error(
+                "links",
+                format!("links must be an array of 1 to {MAX_BULK} links"),
+            );
             Vec::new()
         }
     };
@@ -225,7 +284,10 @@ pub async fn bulk_create(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
             }
         });
     }
-    Ok(Reply::json(200, &json!({ "created": created, "failed": failed, "results": results })))
+    Ok(Reply::json(
+        200,
+        &json!({ "created": created, "failed": failed, "results": results }),
+    ))
 }
 
 /// `{"ids": [...]}` with 1 to 100 ids, plus whatever else the operation reads.
@@ -238,7 +300,10 @@ fn read_ids(r: &mut Reader) -> Vec<String> {
         }
         Field::Value(_) | Field::Null | Field::Absent => {
             if !r.errors.iter().any(|e| e.field == "ids") {
-                r.error("ids", format!("ids must be an array of 1 to {MAX_BULK} link ids"));
+                r.error(
+                    "ids",
+                    format!("ids must be an array of 1 to {MAX_BULK} link ids"),
+                );
             }
             Vec::new()
         }
@@ -256,9 +321,18 @@ pub async fn bulk_delete(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
     r.finish(|| ()).map_err(ApiError::Validation)?;
     let deleted = db(c)?.delete(&ids, c.who.owner()).await?;
     let done: Vec<String> = deleted.iter().map(|(id, _)| id.clone()).collect();
-    publish(c.env, c.ctx, c.cfg, deleted.into_iter().map(|(_, code)| (code, None)).collect()).await;
+    publish(
+        c.env,
+        c.ctx,
+        c.cfg,
+        deleted.into_iter().map(|(_, code)| (code, None)).collect(),
+    )
+    .await;
     let not_found: Vec<&String> = ids.iter().filter(|id| !done.contains(id)).collect();
-    Ok(Reply::json(200, &json!({ "deleted": done, "not_found": not_found })))
+    Ok(Reply::json(
+        200,
+        &json!({ "deleted": done, "not_found": not_found }),
+    ))
 }
 
 pub async fn bulk_update(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
@@ -268,8 +342,19 @@ pub async fn bulk_update(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
     let active = r.require("is_active", active);
     r.finish(|| ()).map_err(ApiError::Validation)?;
     let active = active.unwrap_or(true);
-    let links = db(c)?.set_active(&ids, c.who.owner(), active, &runtime::now_iso()).await?;
-    publish(c.env, c.ctx, c.cfg, links.iter().map(|l| (l.code.clone(), Some(l.redirect_record()))).collect()).await;
+    let links = db(c)?
+        .set_active(&ids, c.who.owner(), active, &runtime::now_iso())
+        .await?;
+    publish(
+        c.env,
+        c.ctx,
+        c.cfg,
+        links
+            .iter()
+            .map(|l| (l.code.clone(), Some(l.redirect_record())))
+            .collect(),
+    )
+    .await;
     let done: Vec<String> = links.into_iter().map(|l| l.id).collect();
     Ok(Reply::json(200, &outcome(&ids, &done)))
 }
@@ -290,13 +375,18 @@ pub async fn bulk_tag(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
         r.error("add", "send tags to add or remove");
     }
     r.finish(|| ()).map_err(ApiError::Validation)?;
-    let done = db(c)?.retag(&ids, c.who.owner(), &add, &remove, &runtime::now_iso()).await?;
+    let done = db(c)?
+        .retag(&ids, c.who.owner(), &add, &remove, &runtime::now_iso())
+        .await?;
     Ok(Reply::json(200, &outcome(&ids, &done)))
 }
 
 /// The short link as a QR code (SVG), made here rather than by a third-party service.
 pub async fn qr(c: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
-    let link = db(c)?.get(id, c.who.owner()).await?.ok_or(ApiError::NotFound)?;
+    let link = db(c)?
+        .get(id, c.who.owner())
+        .await?
+        .ok_or(ApiError::NotFound)?;
     let url = short_url(c, &link.code);
     let code = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
         .map_err(|e| ApiError::Internal(format!("qr: {e}")))?;
@@ -305,5 +395,9 @@ pub async fn qr(c: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
         .min_dimensions(256, 256)
         .quiet_zone(true)
         .build();
-    Ok(Reply::raw("image/svg+xml", svg.into_bytes(), "private, max-age=300"))
+    Ok(Reply::raw(
+        "image/svg+xml",
+        svg.into_bytes(),
+        "private, max-age=300",
+    ))
 }

@@ -30,25 +30,54 @@ pub enum Fallback {
 }
 
 /// Headers that describe the connection, not the message: never forwarded (RFC 9110 §7.6.1).
-const HOP_BY_HOP: &[&str] = &["connection", "keep-alive", "transfer-encoding", "upgrade", "te", "trailer", "proxy-connection", "host"];
+const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "upgrade",
+    "te",
+    "trailer",
+    "proxy-connection",
+    "host",
+];
 const MAX_BODY: usize = 10 * 1024 * 1024;
 
 /// `/p/{username}` (uLoad's bio pages).
 fn bio_username(path: &str) -> Option<&str> {
     let name = path.strip_prefix("/p/")?.trim_end_matches('/');
-    (!name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')).then_some(name)
+    (!name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
+    .then_some(name)
 }
 
 fn stale_key(url: &worker::Url) -> String {
-    format!("https://stale.uload-edge.internal{}{}", url.path(), url.query().map(|q| format!("?{q}")).unwrap_or_default())
+    format!(
+        "https://stale.uload-edge.internal{}{}",
+        url.path(),
+        url.query().map(|q| format!("?{q}")).unwrap_or_default()
+    )
 }
 
-pub async fn proxy(mut req: Request, env: &Env, ctx: &Context, cfg: &Config, fallback: Fallback) -> Response {
+pub async fn proxy(
+    mut req: Request,
+    env: &Env,
+    ctx: &Context,
+    cfg: &Config,
+    fallback: Fallback,
+) -> Response {
     let Some(base) = cfg.origin_url.as_deref() else {
         return http::problem(&crate::error::ApiError::NotFound);
     };
-    let Ok(url) = req.url() else { return http::problem(&crate::error::ApiError::NotFound) };
-    let target = format!("{base}{}{}", url.path(), url.query().map(|q| format!("?{q}")).unwrap_or_default());
+    let Ok(url) = req.url() else {
+        return http::problem(&crate::error::ApiError::NotFound);
+    };
+    let target = format!(
+        "{base}{}{}",
+        url.path(),
+        url.query().map(|q| format!("?{q}")).unwrap_or_default()
+    );
     let method = req.method();
     let method_name = method.to_string();
     let now = runtime::now_ms();
@@ -71,9 +100,14 @@ pub async fn proxy(mut req: Request, env: &Env, ctx: &Context, cfg: &Config, fal
             _ => return http::problem(&crate::error::ApiError::PayloadTooLarge { max: MAX_BODY }),
         }
     };
-    let personal = req.headers().has("cookie").unwrap_or(false) || req.headers().has("authorization").unwrap_or(false);
+    let personal = req.headers().has("cookie").unwrap_or(false)
+        || req.headers().has("authorization").unwrap_or(false);
 
-    let attempts = if origin::is_idempotent(&method_name) { cfg.origin_retries + 1 } else { 1 };
+    let attempts = if origin::is_idempotent(&method_name) {
+        cfg.origin_retries + 1
+    } else {
+        1
+    };
     let mut last_error = String::new();
     for attempt in 0..attempts {
         if attempt > 0 {
@@ -81,11 +115,14 @@ pub async fn proxy(mut req: Request, env: &Env, ctx: &Context, cfg: &Config, fal
             Delay::from(Duration::from_millis(100 << (attempt - 1).min(6))).await;
         }
         let mut init = RequestInit::new();
-        init.with_method(method.clone()).with_headers(clone_headers(&headers));
+        init.with_method(method.clone())
+            .with_headers(clone_headers(&headers));
         if let Some(b) = &body {
             init.with_body(Some(worker::js_sys::Uint8Array::from(b.as_slice()).into()));
         }
-        let Ok(outbound) = Request::new_with_init(&target, &init) else { break };
+        let Ok(outbound) = Request::new_with_init(&target, &init) else {
+            break;
+        };
         let request = Fetch::Request(outbound);
         let sent = Box::pin(request.send());
         let timer = Box::pin(Delay::from(Duration::from_millis(cfg.origin_timeout_ms)));
@@ -93,10 +130,15 @@ pub async fn proxy(mut req: Request, env: &Env, ctx: &Context, cfg: &Config, fal
             Either::Left((Ok(res), _)) => Ok(res),
             Either::Left((Err(e), _)) => Err((e.to_string(), true)),
             // A timeout already cost the visitor the whole budget: no retry after it.
-            Either::Right(_) => Err((format!("no answer within {} ms", cfg.origin_timeout_ms), false)),
+            Either::Right(_) => Err((
+                format!("no answer within {} ms", cfg.origin_timeout_ms),
+                false,
+            )),
         };
         match outcome {
-            Ok(res) if !origin::is_retryable_status(res.status_code()) && res.status_code() < 500 => {
+            Ok(res)
+                if !origin::is_retryable_status(res.status_code()) && res.status_code() < 500 =>
+            {
                 BREAKER.with(|b| b.borrow_mut().success());
                 return deliver(res, &url, ctx, cfg, &method_name, personal).await;
             }
@@ -114,8 +156,17 @@ pub async fn proxy(mut req: Request, env: &Env, ctx: &Context, cfg: &Config, fal
             }
         }
     }
-    BREAKER.with(|b| b.borrow_mut().failure(runtime::now_ms(), cfg.breaker_failures, cfg.breaker_cooldown_ms));
-    log::warn("origin_failed", json!({ "method": method_name, "path": url.path(), "cause": last_error }));
+    BREAKER.with(|b| {
+        b.borrow_mut().failure(
+            runtime::now_ms(),
+            cfg.breaker_failures,
+            cfg.breaker_cooldown_ms,
+        )
+    });
+    log::warn(
+        "origin_failed",
+        json!({ "method": method_name, "path": url.path(), "cause": last_error }),
+    );
     fail(&req, &url, env, cfg, fallback).await
 }
 
@@ -129,11 +180,23 @@ fn clone_headers(h: &Headers) -> Headers {
 
 /// Passes the origin's answer on (headers copied: a fetched response's are immutable), and
 /// keeps a copy of public GET pages for when the origin is down.
-async fn deliver(res: Response, url: &worker::Url, ctx: &Context, cfg: &Config, method: &str, personal: bool) -> Response {
+async fn deliver(
+    res: Response,
+    url: &worker::Url,
+    ctx: &Context,
+    cfg: &Config,
+    method: &str,
+    personal: bool,
+) -> Response {
     let status = res.status_code();
     let headers = clone_headers(res.headers());
     let _ = headers.set(http::SERVED_FROM, "origin");
-    let cache_control = headers.get("cache-control").ok().flatten().unwrap_or_default().to_ascii_lowercase();
+    let cache_control = headers
+        .get("cache-control")
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     let storable = method == "GET"
         && status == 200
         && !personal
@@ -141,10 +204,16 @@ async fn deliver(res: Response, url: &worker::Url, ctx: &Context, cfg: &Config, 
         && !cache_control.contains("private")
         && !cache_control.contains("no-store");
     let (_, body) = res.into_parts();
-    let mut response = Response::builder().with_status(status).with_headers(headers).body(body);
+    let mut response = Response::builder()
+        .with_status(status)
+        .with_headers(headers)
+        .body(body);
     if storable {
         if let Ok(mut copy) = response.cloned() {
-            let _ = copy.headers_mut().set("cache-control", &format!("public, max-age={}", cfg.stale_ttl_s));
+            let _ = copy.headers_mut().set(
+                "cache-control",
+                &format!("public, max-age={}", cfg.stale_ttl_s),
+            );
             let key = stale_key(url);
             ctx.wait_until(async move {
                 if let Err(e) = Cache::default().put(key.as_str(), copy).await {
@@ -156,11 +225,34 @@ async fn deliver(res: Response, url: &worker::Url, ctx: &Context, cfg: &Config, 
     response
 }
 
-async fn fail(req: &Request, url: &worker::Url, env: &Env, cfg: &Config, fallback: Fallback) -> Response {
-    let retry_after = BREAKER.with(|b| b.borrow().retry_after_s(runtime::now_ms())).max(5).to_string();
-    let lang = pages::lang(req.headers().get("accept-language").ok().flatten().as_deref());
+async fn fail(
+    req: &Request,
+    url: &worker::Url,
+    env: &Env,
+    cfg: &Config,
+    fallback: Fallback,
+) -> Response {
+    let retry_after = BREAKER
+        .with(|b| b.borrow().retry_after_s(runtime::now_ms()))
+        .max(5)
+        .to_string();
+    let lang = pages::lang(
+        req.headers()
+            .get("accept-language")
+            .ok()
+            .flatten()
+            .as_deref(),
+    );
     if fallback == Fallback::NotFound {
-        return http::respond(404, "text/html; charset=utf-8", VisitorError::NotFound.html(lang).into_bytes(), &[("cache-control", "private, max-age=0"), (http::SERVED_FROM, "d1")]);
+        return http::respond(
+            404,
+            "text/html; charset=utf-8",
+            VisitorError::NotFound.html(lang).into_bytes(),
+            &[
+                ("cache-control", "private, max-age=0"),
+                (http::SERVED_FROM, "d1"),
+            ],
+        );
     }
     // Bio pages survive: rendered here from D1 (plainly) when the app cannot.
     if let Some(username) = bio_username(url.path()) {
@@ -179,13 +271,20 @@ async fn fail(req: &Request, url: &worker::Url, env: &Env, cfg: &Config, fallbac
             let _ = headers.set("cache-control", "no-store");
             let status = stale.status_code();
             let (_, body) = stale.into_parts();
-            return Response::builder().with_status(status).with_headers(headers).body(body);
+            return Response::builder()
+                .with_status(status)
+                .with_headers(headers)
+                .body(body);
         }
     }
     http::respond(
         503,
         "text/html; charset=utf-8",
         VisitorError::Unavailable.html(lang).into_bytes(),
-        &[("cache-control", "no-store"), ("retry-after", &retry_after), (http::SERVED_FROM, "maintenance")],
+        &[
+            ("cache-control", "no-store"),
+            ("retry-after", &retry_after),
+            (http::SERVED_FROM, "maintenance"),
+        ],
     )
 }

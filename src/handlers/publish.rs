@@ -9,8 +9,8 @@ use worker::{Context, Env};
 use crate::config::Config;
 use crate::domain::link::RedirectRecord;
 use crate::log;
-use crate::runtime::memory;
 use crate::runtime;
+use crate::runtime::memory;
 use crate::store::d1;
 use crate::store::kv::RedirectKv;
 use crate::store::repairs::Repairs;
@@ -19,7 +19,12 @@ use crate::store::StoreError;
 /// `Some(record)`: the code now redirects there; `None`: the code is gone.
 pub type Change = (String, Option<RedirectRecord>);
 
-async fn apply(env: &Env, kv_ttl: u64, code: &str, record: &Option<RedirectRecord>) -> Result<(), StoreError> {
+async fn apply(
+    env: &Env,
+    kv_ttl: u64,
+    code: &str,
+    record: &Option<RedirectRecord>,
+) -> Result<(), StoreError> {
     let kv = RedirectKv::from_env(env, kv_ttl)?;
     match record {
         Some(r) => kv.put(code, r).await,
@@ -42,14 +47,22 @@ pub async fn publish(env: &Env, ctx: &Context, cfg: &Config, changes: Vec<Change
         log::warn("kv_repair_queue_failed", json!({ "cause": e.to_string() }));
     }
     let ttl = cfg.kv_cache_ttl_s;
-    let results = join_all(changes.iter().map(|(code, record)| apply(env, ttl, code, record))).await;
+    let results = join_all(
+        changes
+            .iter()
+            .map(|(code, record)| apply(env, ttl, code, record)),
+    )
+    .await;
     let mut done: Vec<String> = Vec::new();
     let mut failed: Vec<Change> = Vec::new();
     for (change, r) in changes.into_iter().zip(results) {
         match r {
             Ok(()) => done.push(change.0),
             Err(e) => {
-                log::warn("kv_publish_failed", json!({ "code": change.0, "cause": e.to_string(), "retry": true }));
+                log::warn(
+                    "kv_publish_failed",
+                    json!({ "code": change.0, "cause": e.to_string(), "retry": true }),
+                );
                 failed.push(change);
             }
         }
@@ -60,13 +73,19 @@ pub async fn publish(env: &Env, ctx: &Context, cfg: &Config, changes: Vec<Change
             match apply(&env, ttl, &code, &record).await {
                 Ok(()) => done.push(code),
                 // Left in the queue: the reconcile job repairs it; D1 serves meanwhile.
-                Err(e) => log::error("kv_publish_retry_failed", json!({ "code": code, "cause": e.to_string() })),
+                Err(e) => log::error(
+                    "kv_publish_retry_failed",
+                    json!({ "code": code, "cause": e.to_string() }),
+                ),
             }
         }
         if queued.is_ok() && !done.is_empty() {
             if let Ok(db) = d1::database(&env) {
                 if let Err(e) = (Repairs { db: &db }).remove(&done).await {
-                    log::warn("kv_repair_dequeue_failed", json!({ "cause": e.to_string() }));
+                    log::warn(
+                        "kv_repair_dequeue_failed",
+                        json!({ "cause": e.to_string() }),
+                    );
                 }
             }
         }
@@ -91,7 +110,10 @@ pub async fn reconcile(env: &Env, kv_ttl: u64) -> Result<(usize, usize), StoreEr
             }
             Err(e) => {
                 failed += 1;
-                log::warn("kv_repair_failed", json!({ "code": code, "cause": e.to_string() }));
+                log::warn(
+                    "kv_repair_failed",
+                    json!({ "code": code, "cause": e.to_string() }),
+                );
             }
         }
     }

@@ -24,31 +24,58 @@ struct Check {
     latency_ms: u64,
 }
 
-async fn timed(name: &'static str, critical: bool, probe: impl std::future::Future<Output = Result<(), String>>) -> Check {
+async fn timed(
+    name: &'static str,
+    critical: bool,
+    probe: impl std::future::Future<Output = Result<(), String>>,
+) -> Check {
     let start = runtime::now_ms();
     let result = probe.await;
-    Check { name, critical, result, latency_ms: runtime::now_ms().saturating_sub(start) }
+    Check {
+        name,
+        critical,
+        result,
+        latency_ms: runtime::now_ms().saturating_sub(start),
+    }
 }
 
 async fn kv(env: &Env) -> Result<(), String> {
-    let store = env.kv(crate::store::kv::BINDING).map_err(|e| format!("binding: {e}"))?;
+    let store = env
+        .kv(crate::store::kv::BINDING)
+        .map_err(|e| format!("binding: {e}"))?;
     let key = format!("health:{}", runtime::random_id());
     let value = runtime::now_ms().to_string();
-    store.put(&key, value.clone()).map_err(|e| e.to_string())?.expiration_ttl(60).execute().await.map_err(|e| e.to_string())?;
+    store
+        .put(&key, value.clone())
+        .map_err(|e| e.to_string())?
+        .expiration_ttl(60)
+        .execute()
+        .await
+        .map_err(|e| e.to_string())?;
     let read = store.get(&key).text().await.map_err(|e| e.to_string())?;
     let _ = store.delete(&key).await;
-    (read.as_deref() == Some(value.as_str())).then_some(()).ok_or_else(|| "read back a different value".into())
+    (read.as_deref() == Some(value.as_str()))
+        .then_some(())
+        .ok_or_else(|| "read back a different value".into())
 }
 
 async fn database(env: &Env) -> Result<(), String> {
     let db = d1::database(env).map_err(|e| e.to_string())?;
-    let row: Option<Value> = d1::first(&db, "SELECT count(*) AS links FROM links", &[]).await.map_err(|e| e.to_string())?;
+    let row: Option<Value> = d1::first(&db, "SELECT count(*) AS links FROM links", &[])
+        .await
+        .map_err(|e| e.to_string())?;
     row.map(|_| ()).ok_or_else(|| "no row".into())
 }
 
 async fn durable_objects(env: &Env) -> Result<(), String> {
-    let probe = Policy { limit: u32::MAX, window_ms: 1000 };
-    limiter::check(env, Scope::Api, "health-probe", probe, 0, false).await.map(|_| ()).map_err(|e| e.to_string())
+    let probe = Policy {
+        limit: u32::MAX,
+        window_ms: 1000,
+    };
+    limiter::check(env, Scope::Api, "health-probe", probe, 0, false)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 async fn origin(cfg: &Config) -> Result<(), String> {
@@ -71,15 +98,29 @@ async fn origin(cfg: &Config) -> Result<(), String> {
 fn config(env: &Env, cfg: &Config) -> Result<(), String> {
     let mut problems = cfg.problems.clone();
     for secret in ["SERVICE_TOKEN", "COOKIE_SECRET"] {
-        if env.secret(secret).map(|s| s.to_string()).unwrap_or_default().is_empty() {
+        if env
+            .secret(secret)
+            .map(|s| s.to_string())
+            .unwrap_or_default()
+            .is_empty()
+        {
             problems.push(format!("secret {secret} is not set"));
         }
     }
-    if problems.is_empty() { Ok(()) } else { Err(problems.join("; ")) }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("; "))
+    }
 }
 
 pub async fn ready(env: &Env, cfg: &Config) -> Response {
-    let config_check = Check { name: "config", critical: true, result: config(env, cfg), latency_ms: 0 };
+    let config_check = Check {
+        name: "config",
+        critical: true,
+        result: config(env, cfg),
+        latency_ms: 0,
+    };
     let (a, b, c, d, e) = join5(
         timed("kv", true, kv(env)),
         timed("d1", true, database(env)),
@@ -97,15 +138,24 @@ pub async fn ready(env: &Env, cfg: &Config) -> Response {
         "checks": {},
     });
     for c in &checks {
-        let mut v = json!({ "ok": c.result.is_ok(), "critical": c.critical, "latency_ms": c.latency_ms });
+        let mut v =
+            json!({ "ok": c.result.is_ok(), "critical": c.critical, "latency_ms": c.latency_ms });
         if let Err(e) = &c.result {
             v["error"] = json!(e);
             // Said loudly: a misconfigured binding must not fail silently.
             let level = if c.critical { "error" } else { "warn" };
             let fields = json!({ "check": c.name, "error": e });
-            if level == "error" { log::error("readiness_check_failed", fields) } else { log::warn("readiness_check_failed", fields) }
+            if level == "error" {
+                log::error("readiness_check_failed", fields)
+            } else {
+                log::warn("readiness_check_failed", fields)
+            }
         }
         body["checks"][c.name] = v;
     }
-    http::json(if ok { 200 } else { 503 }, &body, &[("cache-control", "no-store")])
+    http::json(
+        if ok { 200 } else { 503 },
+        &body,
+        &[("cache-control", "no-store")],
+    )
 }

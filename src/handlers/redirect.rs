@@ -6,19 +6,19 @@ use serde_json::json;
 use worker::{Context, Env, Request, Response};
 
 use crate::config::Config;
+use crate::domain::code;
 use crate::domain::link::RedirectRecord;
 use crate::domain::pages::{self, VisitorError};
-use crate::domain::code;
 use crate::domain::ratelimit::Scope;
+use crate::domain::redirect::{self, Decision, Visit, CACHE_CONTROL};
 use crate::domain::unlock;
 use crate::handlers::limits;
 use crate::handlers::origin::{self, Fallback};
-use crate::{clicks, crypto, runtime};
-use crate::domain::redirect::{self, Decision, Visit, CACHE_CONTROL};
 use crate::runtime::memory;
 use crate::store::kv::RedirectKv;
 use crate::store::links_db::LinksDb;
 use crate::store::StoreError;
+use crate::{clicks, crypto, runtime};
 use crate::{http, log};
 
 /// The lookup layers, named as `x-served-from` reports them.
@@ -50,24 +50,51 @@ pub async fn serve(req: Request, code: &str, env: &Env, ctx: &Context, cfg: &Con
 }
 
 /// 429: a page for browsers, the problem document (with retryAfter, limit, window) for JSON.
-fn too_many(req: &Request, e: &crate::error::ApiError, headers: &[(&'static str, String)]) -> Response {
+fn too_many(
+    req: &Request,
+    e: &crate::error::ApiError,
+    headers: &[(&'static str, String)],
+) -> Response {
     let accept = req.headers().get("accept").ok().flatten();
     let mut response = if http::wants_json(accept.as_deref()) {
         http::problem(e)
     } else {
-        let lang = pages::lang(req.headers().get("accept-language").ok().flatten().as_deref());
-        http::respond(429, "text/html; charset=utf-8", VisitorError::TooManyRequests.html(lang).into_bytes(), &[("cache-control", "no-store")])
+        let lang = pages::lang(
+            req.headers()
+                .get("accept-language")
+                .ok()
+                .flatten()
+                .as_deref(),
+        );
+        http::respond(
+            429,
+            "text/html; charset=utf-8",
+            VisitorError::TooManyRequests.html(lang).into_bytes(),
+            &[("cache-control", "no-store")],
+        )
     };
     http::add_headers(&mut response, headers);
     response
 }
 
-async fn decide_and_respond(req: Request, code: &str, env: &Env, ctx: &Context, cfg: &Config) -> Response {
+async fn decide_and_respond(
+    req: Request,
+    code: &str,
+    env: &Env,
+    ctx: &Context,
+    cfg: &Config,
+) -> Response {
     match lookup(code, env, ctx, cfg).await {
         Ok((Some(record), layer)) => match decide_for(&req, &record) {
-            Decision::Redirect { status, location } => counted(&req, &record, code, env, status, &location, layer).await,
+            Decision::Redirect { status, location } => {
+                counted(&req, &record, code, env, status, &location, layer).await
+            }
             Decision::Gone => visitor_error(&req, VisitorError::Gone, code, layer.name()),
-            Decision::Protected { status, location, password_hash } => {
+            Decision::Protected {
+                status,
+                location,
+                password_hash,
+            } => {
                 if unlocked(&req, env, &record.link_id, &password_hash) {
                     counted(&req, &record, code, env, status, &location, layer).await
                 } else {
@@ -76,10 +103,15 @@ async fn decide_and_respond(req: Request, code: &str, env: &Env, ctx: &Context, 
             }
         },
         // Not a link: perhaps a page of the app (uLoad's routes are code-shaped too).
-        Ok((None, _)) if cfg.origin_url.is_some() => origin::proxy(req, env, ctx, cfg, Fallback::NotFound).await,
+        Ok((None, _)) if cfg.origin_url.is_some() => {
+            origin::proxy(req, env, ctx, cfg, Fallback::NotFound).await
+        }
         Ok((None, layer)) => visitor_error(&req, VisitorError::NotFound, code, layer.name()),
         Err(e) => {
-            log::error("lookup_failed", json!({ "code": code, "cause": e.to_string() }));
+            log::error(
+                "lookup_failed",
+                json!({ "code": code, "cause": e.to_string() }),
+            );
             visitor_error(&req, VisitorError::Unavailable, code, "none")
         }
     }
@@ -87,15 +119,28 @@ async fn decide_and_respond(req: Request, code: &str, env: &Env, ctx: &Context, 
 
 /// Redirects, after taking a click from the link's counter when it has `max_clicks`. Only a
 /// GET is a click; HEAD (link previewers) only asks whether one is left. No limit: no call.
-async fn counted(req: &Request, record: &RedirectRecord, code: &str, env: &Env, status: u16, location: &str, layer: Layer) -> Response {
-    let Some(max) = record.max_clicks else { return redirect_response(status, location, layer) };
+async fn counted(
+    req: &Request,
+    record: &RedirectRecord,
+    code: &str,
+    env: &Env,
+    status: u16,
+    location: &str,
+    layer: Layer,
+) -> Response {
+    let Some(max) = record.max_clicks else {
+        return redirect_response(status, location, layer);
+    };
     let cost = u64::from(req.method() == worker::Method::Get);
     match clicks::consume(env, &record.link_id, max, cost).await {
         Ok(v) if v.allowed => redirect_response(status, location, layer),
         Ok(_) => visitor_error(req, VisitorError::Gone, code, layer.name()),
         Err(e) => {
             // The limit is a promise: without the counter, no redirect (fail closed).
-            log::error("click_counter_unreachable", json!({ "link_id": record.link_id, "cause": e.to_string() }));
+            log::error(
+                "click_counter_unreachable",
+                json!({ "link_id": record.link_id, "cause": e.to_string() }),
+            );
             visitor_error(req, VisitorError::Unavailable, code, layer.name())
         }
     }
@@ -106,14 +151,29 @@ const MAX_FORM_BYTES: usize = 4096;
 
 /// POST /{code}: the password form. Success sets a signed cookie for this link and sends the
 /// browser back to GET /{code} (303), which then redirects.
-pub async fn unlock(mut req: Request, code: &str, env: &Env, ctx: &Context, cfg: &Config) -> Response {
+pub async fn unlock(
+    mut req: Request,
+    code: &str,
+    env: &Env,
+    ctx: &Context,
+    cfg: &Config,
+) -> Response {
     let body = req.bytes().await.unwrap_or_default();
-    let password = if body.len() > MAX_FORM_BYTES { None } else { unlock::form_password(&body) };
+    let password = if body.len() > MAX_FORM_BYTES {
+        None
+    } else {
+        unlock::form_password(&body)
+    };
     let (record, layer) = match lookup(code, env, ctx, cfg).await {
         Ok((Some(record), layer)) => (record, layer),
-        Ok((None, layer)) => return visitor_error(&req, VisitorError::NotFound, code, layer.name()),
+        Ok((None, layer)) => {
+            return visitor_error(&req, VisitorError::NotFound, code, layer.name())
+        }
         Err(e) => {
-            log::error("lookup_failed", json!({ "code": code, "cause": e.to_string() }));
+            log::error(
+                "lookup_failed",
+                json!({ "code": code, "cause": e.to_string() }),
+            );
             return visitor_error(&req, VisitorError::Unavailable, code, "none");
         }
     };
@@ -142,14 +202,20 @@ pub async fn unlock(mut req: Request, code: &str, env: &Env, ctx: &Context, cfg:
     let mut response = match verified {
         Ok(true) => {
             let value = unlock::sign(&secret, &record.link_id, &password_hash, runtime::now_ms());
-            see_other(code, Some(unlock::set_cookie(&value, &code::public_path(code))))
+            see_other(
+                code,
+                Some(unlock::set_cookie(&value, &code::public_path(code))),
+            )
         }
         Ok(false) => {
             log::info("password_rejected", json!({ "link_id": record.link_id }));
             password_page(&req, code, true, layer)
         }
         Err(e) => {
-            log::error("password_check_failed", json!({ "link_id": record.link_id, "cause": e }));
+            log::error(
+                "password_check_failed",
+                json!({ "link_id": record.link_id, "cause": e }),
+            );
             visitor_error(&req, VisitorError::Unavailable, code, layer.name())
         }
     };
@@ -163,7 +229,10 @@ fn cookie_secret(env: &Env) -> Option<Vec<u8>> {
     match env.secret("COOKIE_SECRET").map(|s| s.to_string()) {
         Ok(s) if s.len() >= 16 => Some(s.into_bytes()),
         _ => {
-            log::error("cookie_secret_missing", json!({ "hint": "wrangler secret put COOKIE_SECRET (16+ characters)" }));
+            log::error(
+                "cookie_secret_missing",
+                json!({ "hint": "wrangler secret put COOKIE_SECRET (16+ characters)" }),
+            );
             None
         }
     }
@@ -171,8 +240,12 @@ fn cookie_secret(env: &Env) -> Option<Vec<u8>> {
 
 fn unlocked(req: &Request, env: &Env, link_id: &str, password_hash: &str) -> bool {
     let header = req.headers().get("cookie").ok().flatten();
-    let Some(value) = unlock::cookie(header.as_deref(), unlock::COOKIE_NAME) else { return false };
-    cookie_secret(env).is_some_and(|secret| unlock::verify(&secret, value, link_id, password_hash, runtime::now_ms()))
+    let Some(value) = unlock::cookie(header.as_deref(), unlock::COOKIE_NAME) else {
+        return false;
+    };
+    cookie_secret(env).is_some_and(|secret| {
+        unlock::verify(&secret, value, link_id, password_hash, runtime::now_ms())
+    })
 }
 
 /// The decision for this visitor. Only links with targets read the User-Agent and country.
@@ -181,15 +254,25 @@ fn decide_for(req: &Request, record: &RedirectRecord) -> Decision {
     let (user_agent, country) = if record.targets.is_empty() {
         (None, None)
     } else {
-        (req.headers().get("user-agent").ok().flatten(), req.cf().and_then(|cf| cf.country()))
+        (
+            req.headers().get("user-agent").ok().flatten(),
+            req.cf().and_then(|cf| cf.country()),
+        )
     };
-    let visit = Visit { query: query.as_deref(), user_agent: user_agent.as_deref(), country: country.as_deref() };
+    let visit = Visit {
+        query: query.as_deref(),
+        user_agent: user_agent.as_deref(),
+        country: country.as_deref(),
+    };
     redirect::decide(record, runtime::now_ms(), &visit)
 }
 
 fn see_other(code: &str, set_cookie: Option<String>) -> Response {
     let location = code::public_path(code);
-    let mut headers = vec![("location", location.as_str()), ("cache-control", "no-store")];
+    let mut headers = vec![
+        ("location", location.as_str()),
+        ("cache-control", "no-store"),
+    ];
     if let Some(c) = set_cookie.as_deref() {
         headers.push(("set-cookie", c));
     }
@@ -206,7 +289,10 @@ fn password_page(req: &Request, code: &str, wrong: bool, layer: Layer) -> Respon
     ];
     if http::wants_json(header("accept").as_deref()) {
         let p = crate::domain::problem::Problem::new(401, "password_required", "Password required")
-            .with_detail(format!("POST the password as a form field 'password' to {}", code::public_path(code)));
+            .with_detail(format!(
+                "POST the password as a form field 'password' to {}",
+                code::public_path(code)
+            ));
         return http::json_problem(&p, &headers);
     }
     let lang = pages::lang(header("accept-language").as_deref());
@@ -233,7 +319,10 @@ async fn lookup(
                 return Ok((Some(record), Layer::Kv));
             }
             Ok(None) => {}
-            Err(e) => log::warn("kv_read_failed", json!({ "code": code, "cause": e.to_string() })),
+            Err(e) => log::warn(
+                "kv_read_failed",
+                json!({ "code": code, "cause": e.to_string() }),
+            ),
         },
         Err(e) => log::error("kv_binding_missing", json!({ "cause": e.to_string() })),
     }
@@ -255,7 +344,10 @@ fn write_back(env: Env, ctx: &Context, code: &str, record: RedirectRecord, cache
             Err(e) => Err(e),
         };
         if let Err(e) = result {
-            log::warn("kv_write_back_failed", json!({ "code": code, "cause": e.to_string() }));
+            log::warn(
+                "kv_write_back_failed",
+                json!({ "code": code, "cause": e.to_string() }),
+            );
         }
     });
 }
@@ -264,7 +356,11 @@ fn write_back(env: Env, ctx: &Context, code: &str, record: RedirectRecord, cache
 fn redirect_response(status: u16, location: &str, layer: Layer) -> Response {
     http::empty(
         status,
-        &[("location", location), ("cache-control", CACHE_CONTROL), (http::SERVED_FROM, layer.name())],
+        &[
+            ("location", location),
+            ("cache-control", CACHE_CONTROL),
+            (http::SERVED_FROM, layer.name()),
+        ],
     )
 }
 
@@ -273,7 +369,11 @@ fn redirect_response(status: u16, location: &str, layer: Layer) -> Response {
 fn visitor_error(req: &Request, kind: VisitorError, code: &str, served_from: &str) -> Response {
     let retry = kind == VisitorError::Unavailable;
     let cache = if retry { "no-store" } else { CACHE_CONTROL };
-    let mut headers = vec![("cache-control", cache), (http::SERVED_FROM, served_from), ("vary", "Accept, Accept-Language")];
+    let mut headers = vec![
+        ("cache-control", cache),
+        (http::SERVED_FROM, served_from),
+        ("vary", "Accept, Accept-Language"),
+    ];
     if retry {
         headers.push(("retry-after", "30"));
     }
@@ -282,5 +382,10 @@ fn visitor_error(req: &Request, kind: VisitorError, code: &str, served_from: &st
         return http::json_problem(&kind.problem(code), &headers);
     }
     let page = kind.html(pages::lang(header("accept-language").as_deref()));
-    http::respond(kind.status(), "text/html; charset=utf-8", page.into_bytes(), &headers)
+    http::respond(
+        kind.status(),
+        "text/html; charset=utf-8",
+        page.into_bytes(),
+        &headers,
+    )
 }

@@ -32,7 +32,11 @@ fn read_name(r: &mut Reader) -> Field<(String, String)> {
 
 fn read_color(r: &mut Reader) -> Field<String> {
     match r.string("color") {
-        Field::Value(c) if c.len() == 7 && c.starts_with('#') && c[1..].bytes().all(|b| b.is_ascii_hexdigit()) => {
+        Field::Value(c)
+            if c.len() == 7
+                && c.starts_with('#')
+                && c[1..].bytes().all(|b| b.is_ascii_hexdigit()) =>
+        {
             Field::Value(c.to_ascii_lowercase())
         }
         Field::Value(_) => {
@@ -44,7 +48,11 @@ fn read_color(r: &mut Reader) -> Field<String> {
 }
 
 fn taken(slug: &str) -> ApiError {
-    ApiError::Conflict { code: "tag_exists", field: "name", detail: format!("a tag '{slug}' exists already") }
+    ApiError::Conflict {
+        code: "tag_exists",
+        field: "name",
+        detail: format!("a tag '{slug}' exists already"),
+    }
 }
 
 pub async fn list(c: &Ctx<'_>) -> Result<Reply, ApiError> {
@@ -59,11 +67,20 @@ pub async fn create(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
     let name = r.require("name", name);
     let color = read_color(&mut r).into_option();
     r.finish(|| ()).map_err(ApiError::Validation)?;
-    let Some((name, slug)) = name else { return Err(ApiError::validation("name", "name is required")) };
+    let Some((name, slug)) = name else {
+        return Err(ApiError::validation("name", "name is required"));
+    };
     let db = d1::database(c.env)?;
     let id = runtime::random_id();
     let tag = TagsDb { db: &db }
-        .create(&id, c.who.owner(), &name, &slug, color.as_deref(), &runtime::now_iso())
+        .create(
+            &id,
+            c.who.owner(),
+            &name,
+            &slug,
+            color.as_deref(),
+            &runtime::now_iso(),
+        )
         .await?
         .ok_or_else(|| taken(&slug))?;
     Ok(Reply::json(201, &tag).header("location", format!("/api/v1/tags/{}", tag.id)))
@@ -84,7 +101,10 @@ pub async fn update(c: &Ctx<'_>, id: &str, body: &Value) -> Result<Reply, ApiErr
     };
     let db = d1::database(c.env)?;
     let name_ref = name.as_ref().map(|(n, s)| (n.as_str(), s.as_str()));
-    match (TagsDb { db: &db }).update(id, c.who.owner(), name_ref, color, &runtime::now_iso()).await {
+    match (TagsDb { db: &db })
+        .update(id, c.who.owner(), name_ref, color, &runtime::now_iso())
+        .await
+    {
         Ok(Some(tag)) => Ok(Reply::json(200, &tag)),
         Ok(None) => Err(ApiError::NotFound),
         Err(StoreError::Conflict(_)) => Err(taken(&name.map(|(_, s)| s).unwrap_or_default())),

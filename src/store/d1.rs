@@ -59,7 +59,8 @@ impl<T: Into<P>> From<Option<T>> for P {
 }
 
 pub fn database(env: &Env) -> Result<D1Database, StoreError> {
-    env.d1(BINDING).map_err(|e| StoreError::unavailable("D1", e))
+    env.d1(BINDING)
+        .map_err(|e| StoreError::unavailable("D1", e))
 }
 
 pub fn map_err(e: worker::Error) -> StoreError {
@@ -76,19 +77,34 @@ pub fn stmt(db: &D1Database, sql: &str, params: &[P]) -> Result<D1PreparedStatem
     db.prepare(sql).bind(&values).map_err(map_err)
 }
 
-pub async fn first<T: DeserializeOwned>(db: &D1Database, sql: &str, params: &[P]) -> Result<Option<T>, StoreError> {
+pub async fn first<T: DeserializeOwned>(
+    db: &D1Database,
+    sql: &str,
+    params: &[P],
+) -> Result<Option<T>, StoreError> {
     stmt(db, sql, params)?.first(None).await.map_err(map_err)
 }
 
-pub async fn all<T: DeserializeOwned>(db: &D1Database, sql: &str, params: &[P]) -> Result<Vec<T>, StoreError> {
+pub async fn all<T: DeserializeOwned>(
+    db: &D1Database,
+    sql: &str,
+    params: &[P],
+) -> Result<Vec<T>, StoreError> {
     let result = stmt(db, sql, params)?.all().await.map_err(map_err)?;
-    result.results().map_err(|e| StoreError::Corrupt(e.to_string()))
+    result
+        .results()
+        .map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 /// Runs a statement; returns the number of rows it changed.
 pub async fn run(db: &D1Database, sql: &str, params: &[P]) -> Result<usize, StoreError> {
     let result = stmt(db, sql, params)?.run().await.map_err(map_err)?;
-    Ok(result.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0))
+    Ok(result
+        .meta()
+        .ok()
+        .flatten()
+        .and_then(|m| m.changes)
+        .unwrap_or(0))
 }
 
 /// Runs statements in one transaction (D1 batches are atomic); returns each one's rows.
@@ -109,5 +125,9 @@ pub fn flag(v: f64) -> bool {
 }
 
 pub fn uint(v: f64) -> u64 {
-    if v.is_finite() && v > 0.0 { v as u64 } else { 0 }
+    if v.is_finite() && v > 0.0 {
+        v as u64
+    } else {
+        0
+    }
 }

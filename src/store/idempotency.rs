@@ -30,7 +30,14 @@ pub struct IdempotencyDb<'a> {
 }
 
 impl IdempotencyDb<'_> {
-    pub async fn claim(&self, owner: &str, key: &str, fingerprint: &str, now: &str, expired_before: &str) -> Result<Claim, StoreError> {
+    pub async fn claim(
+        &self,
+        owner: &str,
+        key: &str,
+        fingerprint: &str,
+        now: &str,
+        expired_before: &str,
+    ) -> Result<Claim, StoreError> {
         // Keys older than a day are forgotten: a retry that late is a new request.
         d1::run(
             self.db,
@@ -57,24 +64,46 @@ impl IdempotencyDb<'_> {
         Ok(match row {
             None => Claim::InFlight, // released between our insert and select: let the client retry
             Some(r) if r.fingerprint != fingerprint => Claim::Mismatch,
-            Some(Row { status: Some(s), body, .. }) => Claim::Replay { status: s as u16, body: body.unwrap_or_default() },
+            Some(Row {
+                status: Some(s),
+                body,
+                ..
+            }) => Claim::Replay {
+                status: s as u16,
+                body: body.unwrap_or_default(),
+            },
             Some(_) => Claim::InFlight,
         })
     }
 
-    pub async fn complete(&self, owner: &str, key: &str, status: u16, body: &str) -> Result<(), StoreError> {
+    pub async fn complete(
+        &self,
+        owner: &str,
+        key: &str,
+        status: u16,
+        body: &str,
+    ) -> Result<(), StoreError> {
         d1::run(
             self.db,
             "UPDATE idempotency_keys SET status = ?3, body = ?4 WHERE owner = ?1 AND key = ?2",
-            &[owner.into(), key.into(), i64::from(status).into(), body.into()],
+            &[
+                owner.into(),
+                key.into(),
+                i64::from(status).into(),
+                body.into(),
+            ],
         )
         .await
         .map(|_| ())
     }
 
     pub async fn release(&self, owner: &str, key: &str) -> Result<(), StoreError> {
-        d1::run(self.db, "DELETE FROM idempotency_keys WHERE owner = ?1 AND key = ?2", &[owner.into(), key.into()])
-            .await
-            .map(|_| ())
+        d1::run(
+            self.db,
+            "DELETE FROM idempotency_keys WHERE owner = ?1 AND key = ?2",
+            &[owner.into(), key.into()],
+        )
+        .await
+        .map(|_| ())
     }
 }

@@ -38,10 +38,12 @@ pub struct User {
 
 fn de_flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     let v = serde_json::Value::deserialize(d)?;
-    Ok(v.as_bool().unwrap_or_else(|| v.as_f64().is_some_and(|n| n != 0.0)))
+    Ok(v.as_bool()
+        .unwrap_or_else(|| v.as_f64().is_some_and(|n| n != 0.0)))
 }
 
-const KEY_SELECT: &str = "SELECT id, name, prefix, created_at, last_used_at, revoked_at FROM api_keys";
+const KEY_SELECT: &str =
+    "SELECT id, name, prefix, created_at, last_used_at, revoked_at FROM api_keys";
 const USER_SELECT: &str =
     "SELECT id, username, display_name, bio, profile_public, created_at, updated_at FROM users";
 
@@ -87,14 +89,22 @@ impl KeysDb<'_> {
             &[id.into(), user_id.into(), name.into(), hash.into(), prefix.into(), now.into()],
         )
         .await?;
-        d1::first(self.db, &format!("{KEY_SELECT} WHERE id = ?1"), &[id.into()])
-            .await?
-            .ok_or_else(|| StoreError::Corrupt("api key vanished after insert".into()))
+        d1::first(
+            self.db,
+            &format!("{KEY_SELECT} WHERE id = ?1"),
+            &[id.into()],
+        )
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("api key vanished after insert".into()))
     }
 
     pub async fn list(&self, user_id: &str) -> Result<Vec<ApiKey>, StoreError> {
-        d1::all(self.db, &format!("{KEY_SELECT} WHERE user_id = ?1 ORDER BY created_at DESC, id DESC"), &[user_id.into()])
-            .await
+        d1::all(
+            self.db,
+            &format!("{KEY_SELECT} WHERE user_id = ?1 ORDER BY created_at DESC, id DESC"),
+            &[user_id.into()],
+        )
+        .await
     }
 
     /// `false` when there is no such active key of this user.
@@ -109,7 +119,12 @@ impl KeysDb<'_> {
     }
 
     pub async fn user(&self, id: &str) -> Result<Option<User>, StoreError> {
-        d1::first(self.db, &format!("{USER_SELECT} WHERE id = ?1"), &[id.into()]).await
+        d1::first(
+            self.db,
+            &format!("{USER_SELECT} WHERE id = ?1"),
+            &[id.into()],
+        )
+        .await
     }
 
     /// Creates or replaces a user's profile; `Err(Conflict)` when the username is taken.
@@ -132,7 +147,10 @@ impl KeysDb<'_> {
             &[id.into(), username.into(), display_name.into(), bio.into(), profile_public.into(), now.into()],
         )
         .await?;
-        let user = self.user(id).await?.ok_or_else(|| StoreError::Corrupt("user vanished after upsert".into()))?;
+        let user = self
+            .user(id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("user vanished after upsert".into()))?;
         Ok((user, !existed))
     }
 }

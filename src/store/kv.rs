@@ -15,7 +15,9 @@ pub struct RedirectKv {
 
 impl RedirectKv {
     pub fn from_env(env: &Env, cache_ttl_s: u64) -> Result<Self, StoreError> {
-        let kv = env.kv(BINDING).map_err(|e| StoreError::unavailable("KV", e))?;
+        let kv = env
+            .kv(BINDING)
+            .map_err(|e| StoreError::unavailable("KV", e))?;
         Ok(Self { kv, cache_ttl_s })
     }
 
@@ -54,6 +56,9 @@ impl RedirectKv {
 
 impl RedirectKv {
     pub async fn delete(&self, code: &str) -> Result<(), StoreError> {
-        self.kv.delete(&Self::key(code)).await.map_err(|e| StoreError::unavailable("KV", e))
+        self.kv
+            .delete(&Self::key(code))
+            .await
+            .map_err(|e| StoreError::unavailable("KV", e))
     }
 }

@@ -57,8 +57,10 @@ struct LinkRow {
 
 impl From<LinkRow> for Link {
     fn from(r: LinkRow) -> Self {
-        let mut tags: Vec<String> =
-            r.tags.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
+        let mut tags: Vec<String> = r
+            .tags
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default();
         tags.sort();
         Link {
             id: r.id,
@@ -92,11 +94,14 @@ impl From<LinkRow> for Link {
 }
 
 fn geo(json: Option<String>) -> std::collections::BTreeMap<String, String> {
-    json.and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default()
+    json.and_then(|j| serde_json::from_str(&j).ok())
+        .unwrap_or_default()
 }
 
 fn link_from_value(v: Value) -> Result<Link, StoreError> {
-    serde_json::from_value::<LinkRow>(v).map(Link::from).map_err(|e| StoreError::Corrupt(e.to_string()))
+    serde_json::from_value::<LinkRow>(v)
+        .map(Link::from)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 #[derive(Deserialize)]
@@ -143,12 +148,15 @@ pub struct LinkValues {
 }
 
 pub enum Insert {
-    Created(Link),
+    Created(Box<Link>),
     CodeTaken,
 }
 
 pub enum Update {
-    Updated { link: Link, old_code: String },
+    Updated {
+        link: Box<Link>,
+        old_code: String,
+    },
     /// The link exists but its version is not the one the client expected.
     Stale,
     CodeTaken,
@@ -217,7 +225,7 @@ impl LinksDb {
         )?);
         let mut results = d1::batch::<Value>(&self.db, statements).await?;
         match results.pop().and_then(|mut rows| rows.pop()) {
-            Some(row) => Ok(Insert::Created(link_from_value(row)?)),
+            Some(row) => Ok(Insert::Created(Box::new(link_from_value(row)?))),
             None => Ok(Insert::CodeTaken),
         }
     }
@@ -293,7 +301,10 @@ impl LinksDb {
         sets.push("version = version + 1".into());
         let update = d1::stmt(
             &self.db,
-            &format!("UPDATE links SET {} WHERE id = ?1 AND version = ?2", sets.join(", ")),
+            &format!(
+                "UPDATE links SET {} WHERE id = ?1 AND version = ?2",
+                sets.join(", ")
+            ),
             &params,
         )?;
         let mut statements = vec![update];
@@ -318,13 +329,20 @@ impl LinksDb {
             Err(e) => return Err(e),
         };
         match results.pop().and_then(|mut rows| rows.pop()) {
-            Some(row) => Ok(Update::Updated { link: link_from_value(row)?, old_code: current.code.clone() }),
+            Some(row) => Ok(Update::Updated {
+                link: Box::new(link_from_value(row)?),
+                old_code: current.code.clone(),
+            }),
             None => Ok(Update::Stale),
         }
     }
 
     /// Deletes owned links; returns (id, code) of each one deleted.
-    pub async fn delete(&self, ids: &[String], owner: Option<&str>) -> Result<Vec<(String, String)>, StoreError> {
+    pub async fn delete(
+        &self,
+        ids: &[String],
+        owner: Option<&str>,
+    ) -> Result<Vec<(String, String)>, StoreError> {
         #[derive(Deserialize)]
         struct Row {
             id: String,
@@ -354,7 +372,13 @@ impl LinksDb {
     }
 
     /// Sets is_active on owned links; returns the updated links.
-    pub async fn set_active(&self, ids: &[String], owner: Option<&str>, active: bool, now: &str) -> Result<Vec<Link>, StoreError> {
+    pub async fn set_active(
+        &self,
+        ids: &[String],
+        owner: Option<&str>,
+        active: bool,
+        now: &str,
+    ) -> Result<Vec<Link>, StoreError> {
         let ids_json = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
         let statements = vec![
             d1::stmt(
@@ -370,7 +394,12 @@ impl LinksDb {
             )?,
         ];
         let mut results = d1::batch::<Value>(&self.db, statements).await?;
-        results.pop().unwrap_or_default().into_iter().map(link_from_value).collect()
+        results
+            .pop()
+            .unwrap_or_default()
+            .into_iter()
+            .map(link_from_value)
+            .collect()
     }
 
     /// Adds and removes tags on owned links; returns the ids of the links it touched.
@@ -387,7 +416,8 @@ impl LinksDb {
             id: String,
         }
         let ids_json = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
-        let owned = "SELECT l.id FROM links l, json_each(?1) j WHERE l.id = j.value AND l.user_id IS ?2";
+        let owned =
+            "SELECT l.id FROM links l, json_each(?1) j WHERE l.id = j.value AND l.user_id IS ?2";
         let mut statements = Vec::new();
         for name in add {
             let slug = crate::domain::slug::slugify(name);
@@ -396,13 +426,23 @@ impl LinksDb {
                 &self.db,
                 "INSERT INTO tags (id, user_id, name, slug, created_at, updated_at) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT DO NOTHING",
-                &[tag_id.into(), owner.into(), name.into(), slug.as_str().into(), now.into()],
+                &[
+                    tag_id.into(),
+                    owner.into(),
+                    name.into(),
+                    slug.as_str().into(),
+                    now.into(),
+                ],
             )?);
             let sql = format!(
                 "INSERT OR IGNORE INTO link_tags (link_id, tag_id) SELECT o.id, t.id FROM ({owned}) o, tags t \
                  WHERE t.user_id IS ?2 AND t.slug = ?3"
             );
-            statements.push(d1::stmt(&self.db, &sql, &[ids_json.as_str().into(), owner.into(), slug.as_str().into()])?);
+            statements.push(d1::stmt(
+                &self.db,
+                &sql,
+                &[ids_json.as_str().into(), owner.into(), slug.as_str().into()],
+            )?);
         }
         for name in remove {
             let slug = crate::domain::slug::slugify(name);
@@ -410,7 +450,11 @@ impl LinksDb {
                 "DELETE FROM link_tags WHERE link_id IN ({owned}) AND tag_id IN \
                  (SELECT id FROM tags WHERE user_id IS ?2 AND slug = ?3)"
             );
-            statements.push(d1::stmt(&self.db, &sql, &[ids_json.as_str().into(), owner.into(), slug.as_str().into()])?);
+            statements.push(d1::stmt(
+                &self.db,
+                &sql,
+                &[ids_json.as_str().into(), owner.into(), slug.as_str().into()],
+            )?);
         }
         statements.push(d1::stmt(
             &self.db,
@@ -428,7 +472,12 @@ impl LinksDb {
     }
 
     /// One page of a user's links, newest first (or most clicked first), after the cursor.
-    pub async fn list(&self, owner: Option<&str>, q: &ListQuery, now: &str) -> Result<Vec<Link>, StoreError> {
+    pub async fn list(
+        &self,
+        owner: Option<&str>,
+        q: &ListQuery,
+        now: &str,
+    ) -> Result<Vec<Link>, StoreError> {
         let mut conds = vec!["l.user_id IS ?1".to_string()];
         let mut params: Vec<P> = vec![owner.into(), now.into()];
         match q.status {
@@ -468,7 +517,9 @@ impl LinksDb {
             });
             params.push(c.id.as_str().into());
             let (a, b) = (params.len() - 1, params.len());
-            conds.push(format!("({sort_col} < ?{a} OR ({sort_col} = ?{a} AND l.id < ?{b}))"));
+            conds.push(format!(
+                "({sort_col} < ?{a} OR ({sort_col} = ?{a} AND l.id < ?{b}))"
+            ));
         }
         params.push((i64::from(q.limit) + 1).into());
         let sql = format!(
@@ -497,9 +548,17 @@ impl LinksDb {
             expires_at: r.expires_at,
             password_hash: r.password_hash,
             forward_query: d1::flag(r.forward_query),
-            utm: Utm { source: r.utm_source, medium: r.utm_medium, campaign: r.utm_campaign },
+            utm: Utm {
+                source: r.utm_source,
+                medium: r.utm_medium,
+                campaign: r.utm_campaign,
+            },
             max_clicks: r.max_clicks.map(d1::uint),
-            targets: Targets { ios: r.ios_url, android: r.android_url, geo: geo(r.geo_targets) },
+            targets: Targets {
+                ios: r.ios_url,
+                android: r.android_url,
+                geo: geo(r.geo_targets),
+            },
         }))
     }
 }
@@ -539,7 +598,14 @@ fn tag_statements(
                 "INSERT INTO tags (id, user_id, name, slug, created_at, updated_at) \
                  SELECT ?2, ?3, ?4, ?5, ?6, ?6 WHERE {guard} ON CONFLICT DO NOTHING"
             ),
-            &with_guard(vec![link_id.into(), tag_id.into(), owner.into(), name.into(), slug.as_str().into(), now.into()]),
+            &with_guard(vec![
+                link_id.into(),
+                tag_id.into(),
+                owner.into(),
+                name.into(),
+                slug.as_str().into(),
+                now.into(),
+            ]),
         )?);
         out.push(d1::stmt(
             db,

@@ -12,7 +12,10 @@ pub mod tags_db;
 #[derive(Debug)]
 pub enum StoreError {
     /// The binding failed (down, misconfigured, over a limit). `cause` is for the logs.
-    Unavailable { dependency: &'static str, cause: String },
+    Unavailable {
+        dependency: &'static str,
+        cause: String,
+    },
     /// A unique index refused the write (the constraint's message is for the logs).
     Conflict(String),
     /// Stored data that does not have the shape this version expects.
@@ -21,7 +24,10 @@ pub enum StoreError {
 
 impl StoreError {
     pub fn unavailable(dependency: &'static str, cause: impl ToString) -> Self {
-        StoreError::Unavailable { dependency, cause: cause.to_string() }
+        StoreError::Unavailable {
+            dependency,
+            cause: cause.to_string(),
+        }
     }
 }
 

@@ -26,9 +26,13 @@ impl Repairs<'_> {
 
     pub async fn remove(&self, codes: &[String]) -> Result<(), StoreError> {
         let json = serde_json::to_string(codes).unwrap_or_else(|_| "[]".into());
-        d1::run(self.db, "DELETE FROM kv_repairs WHERE code IN (SELECT value FROM json_each(?1))", &[json.into()])
-            .await
-            .map(|_| ())
+        d1::run(
+            self.db,
+            "DELETE FROM kv_repairs WHERE code IN (SELECT value FROM json_each(?1))",
+            &[json.into()],
+        )
+        .await
+        .map(|_| ())
     }
 
     /// The oldest `limit` codes waiting for repair.

@@ -52,8 +52,12 @@ pub struct TagsDb<'a> {
 
 impl TagsDb<'_> {
     pub async fn list(&self, owner: Option<&str>) -> Result<Vec<Tag>, StoreError> {
-        let rows: Vec<TagRow> =
-            d1::all(self.db, &format!("{TAG_SELECT} WHERE t.user_id IS ?1 ORDER BY t.slug"), &[owner.into()]).await?;
+        let rows: Vec<TagRow> = d1::all(
+            self.db,
+            &format!("{TAG_SELECT} WHERE t.user_id IS ?1 ORDER BY t.slug"),
+            &[owner.into()],
+        )
+        .await?;
         Ok(rows.into_iter().map(Tag::from).collect())
     }
 
@@ -81,7 +85,14 @@ impl TagsDb<'_> {
             self.db,
             "INSERT INTO tags (id, user_id, name, slug, color, created_at, updated_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT DO NOTHING",
-            &[id.into(), owner.into(), name.into(), slug.into(), color.into(), now.into()],
+            &[
+                id.into(),
+                owner.into(),
+                name.into(),
+                slug.into(),
+                color.into(),
+                now.into(),
+            ],
         )
         .await?;
         if inserted == 0 {
@@ -109,7 +120,15 @@ impl TagsDb<'_> {
             "UPDATE tags SET name = ifnull(?3, name), slug = ifnull(?4, slug), \
              color = CASE WHEN ?5 = 1 THEN ?6 ELSE color END, updated_at = ?7 \
              WHERE id = ?1 AND user_id IS ?2",
-            &[id.into(), owner.into(), name, slug, set_color.into(), color, now.into()],
+            &[
+                id.into(),
+                owner.into(),
+                name,
+                slug,
+                set_color.into(),
+                color,
+                now.into(),
+            ],
         )
         .await?;
         if changed == 0 {
@@ -132,7 +151,13 @@ impl TagsDb<'_> {
     }
 
     /// Moves every link of `from` to `into` and deletes `from`, in one transaction.
-    pub async fn merge(&self, from: &str, into: &str, owner: Option<&str>, now: &str) -> Result<(), StoreError> {
+    pub async fn merge(
+        &self,
+        from: &str,
+        into: &str,
+        owner: Option<&str>,
+        now: &str,
+    ) -> Result<(), StoreError> {
         let both = "(SELECT count(*) FROM tags WHERE id IN (?1, ?2) AND user_id IS ?3) = 2";
         let params: Vec<P> = vec![from.into(), into.into(), owner.into(), now.into()];
         let statements = vec![
