@@ -3,9 +3,7 @@
 //! visitors are redirected however many arrive at once. Links without a limit never call it.
 
 use serde::{Deserialize, Serialize};
-use worker::{
-    durable_object, DurableObject, Env, Method, Request, RequestInit, Response, Result, State,
-};
+use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
 use crate::store::StoreError;
 
@@ -78,22 +76,6 @@ pub async fn consume(
     max: u64,
     cost: u64,
 ) -> std::result::Result<Verdict, StoreError> {
-    let unavailable = |e: worker::Error| StoreError::unavailable("click counter", e);
-    let stub = env
-        .durable_object(BINDING)
-        .and_then(|ns| ns.id_from_name(&format!("clicks:{link_id}"))?.get_stub())
-        .map_err(unavailable)?;
-    let mut init = RequestInit::new();
-    let body = serde_json::to_string(&Consume { max, cost })
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    init.with_method(Method::Post).with_body(Some(body.into()));
-    let req = Request::new_with_init("https://clicks/consume", &init).map_err(unavailable)?;
-    let mut res = stub.fetch_with_request(req).await.map_err(unavailable)?;
-    if res.status_code() != 200 {
-        return Err(StoreError::unavailable(
-            "click counter",
-            format!("status {}", res.status_code()),
-        ));
-    }
-    res.json().await.map_err(unavailable)
+    let name = format!("clicks:{link_id}");
+    crate::objects::call(env, BINDING, &name, "click counter", &Consume { max, cost }).await
 }

@@ -76,6 +76,17 @@ pub fn add_headers(response: &mut Response, headers: &[(&'static str, String)]) 
     }
 }
 
+/// The page language the client prefers (German or English).
+pub fn lang(req: &worker::Request) -> crate::domain::pages::Lang {
+    crate::domain::pages::lang(
+        req.headers()
+            .get("accept-language")
+            .ok()
+            .flatten()
+            .as_deref(),
+    )
+}
+
 /// Whether the client asked for JSON rather than a page (API clients, `curl -H`).
 pub fn wants_json(accept: Option<&str>) -> bool {
     accept.is_some_and(|a| a.contains("application/json") || a.contains("+json"))

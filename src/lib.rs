@@ -15,6 +15,7 @@ mod handlers;
 mod http;
 pub mod limiter;
 mod log;
+mod objects;
 pub mod runtime;
 mod store;
 

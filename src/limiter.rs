@@ -5,9 +5,7 @@
 //! decided one after another: exact at the limit.
 
 use serde::{Deserialize, Serialize};
-use worker::{
-    durable_object, Date, DurableObject, Env, Method, Request, RequestInit, Response, Result, State,
-};
+use worker::{durable_object, Date, DurableObject, Env, Request, Response, Result, State};
 
 use crate::domain::ratelimit::{self, Outcome, Policy, Scope};
 use crate::store::StoreError;
@@ -95,30 +93,12 @@ pub async fn check(
     cost: u32,
     force: bool,
 ) -> std::result::Result<Outcome, StoreError> {
-    let unavailable = |e: worker::Error| StoreError::unavailable("rate limiter", e);
-    let stub = env
-        .durable_object(BINDING)
-        .and_then(|ns| {
-            ns.id_from_name(&ratelimit::limiter_name(scope, client))?
-                .get_stub()
-        })
-        .map_err(unavailable)?;
-    let body = serde_json::to_string(&Check {
+    let check = Check {
         limit: policy.limit,
         window_ms: policy.window_ms,
         cost,
         force,
-    })
-    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_body(Some(body.into()));
-    let req = Request::new_with_init("https://limiter/check", &init).map_err(unavailable)?;
-    let mut res = stub.fetch_with_request(req).await.map_err(unavailable)?;
-    if res.status_code() != 200 {
-        return Err(StoreError::unavailable(
-            "rate limiter",
-            format!("status {}", res.status_code()),
-        ));
-    }
-    res.json().await.map_err(unavailable)
+    };
+    let name = ratelimit::limiter_name(scope, client);
+    crate::objects::call(env, BINDING, &name, "rate limiter", &check).await
 }

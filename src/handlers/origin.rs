@@ -12,7 +12,7 @@ use worker::{Cache, Context, Delay, Env, Fetch, Headers, Method, Request, Reques
 
 use crate::config::Config;
 use crate::domain::origin::{self, Breaker};
-use crate::domain::pages::{self, VisitorError};
+use crate::domain::pages::VisitorError;
 use crate::handlers::bio;
 use crate::{http, log, runtime};
 
@@ -236,13 +236,7 @@ async fn fail(
         .with(|b| b.borrow().retry_after_s(runtime::now_ms()))
         .max(5)
         .to_string();
-    let lang = pages::lang(
-        req.headers()
-            .get("accept-language")
-            .ok()
-            .flatten()
-            .as_deref(),
-    );
+    let lang = http::lang(req);
     if fallback == Fallback::NotFound {
         return http::respond(
             404,

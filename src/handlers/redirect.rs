@@ -59,13 +59,7 @@ fn too_many(
     let mut response = if http::wants_json(accept.as_deref()) {
         http::problem(e)
     } else {
-        let lang = pages::lang(
-            req.headers()
-                .get("accept-language")
-                .ok()
-                .flatten()
-                .as_deref(),
-        );
+        let lang = http::lang(req);
         http::respond(
             429,
             "text/html; charset=utf-8",
@@ -295,7 +289,7 @@ fn password_page(req: &Request, code: &str, wrong: bool, layer: Layer) -> Respon
             ));
         return http::json_problem(&p, &headers);
     }
-    let lang = pages::lang(header("accept-language").as_deref());
+    let lang = http::lang(req);
     let page = pages::password_form(lang, &code::public_path(code), wrong);
     http::respond(401, "text/html; charset=utf-8", page.into_bytes(), &headers)
 }
@@ -381,7 +375,7 @@ fn visitor_error(req: &Request, kind: VisitorError, code: &str, served_from: &st
     if http::wants_json(header("accept").as_deref()) {
         return http::json_problem(&kind.problem(code), &headers);
     }
-    let page = kind.html(pages::lang(header("accept-language").as_deref()));
+    let page = kind.html(http::lang(req));
     http::respond(
         kind.status(),
         "text/html; charset=utf-8",

@@ -1,0 +1,36 @@
+//! Calling a Durable Object of this worker with a JSON request: the one way the limiter and
+//! the click counter are reached, with failures mapped once.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use worker::{Env, Method, Request, RequestInit};
+
+use crate::store::StoreError;
+
+/// POSTs `body` to the object `name` of `binding` and reads its JSON answer. `Err` names
+/// `dependency` when the object cannot be reached or answers with an error.
+pub async fn call<B: Serialize, R: DeserializeOwned>(
+    env: &Env,
+    binding: &str,
+    name: &str,
+    dependency: &'static str,
+    body: &B,
+) -> Result<R, StoreError> {
+    let unavailable = |e: worker::Error| StoreError::unavailable(dependency, e);
+    let stub = env
+        .durable_object(binding)
+        .and_then(|ns| ns.id_from_name(name)?.get_stub())
+        .map_err(unavailable)?;
+    let body = serde_json::to_string(body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post).with_body(Some(body.into()));
+    let req = Request::new_with_init("https://object/call", &init).map_err(unavailable)?;
+    let mut res = stub.fetch_with_request(req).await.map_err(unavailable)?;
+    if res.status_code() != 200 {
+        return Err(StoreError::unavailable(
+            dependency,
+            format!("status {}", res.status_code()),
+        ));
+    }
+    res.json().await.map_err(unavailable)
+}
