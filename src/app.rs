@@ -12,6 +12,16 @@ use crate::handlers::{api, health, ready, redirect};
 use crate::{http, runtime};
 
 pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
+    let mut response = respond(req, env, ctx).await;
+    // Every response says which layer answered; whatever the worker answered itself (API,
+    // health, errors) is "worker". The redirect and origin paths set their own.
+    if !response.headers().has(http::SERVED_FROM).unwrap_or(true) {
+        let _ = response.headers_mut().set(http::SERVED_FROM, "worker");
+    }
+    response
+}
+
+async fn respond(req: Request, env: Env, ctx: Context) -> Response {
     let cfg = runtime::config(&env);
     let method = req.method().to_string();
     let path = req.path();
@@ -24,7 +34,10 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
         Ok(Route::Redirect { code }) if cfg.origin_url.is_some() && code::is_reserved(code) => {
             proxy::proxy(req, &env, &ctx, &cfg, Fallback::Page).await
         }
-        Ok(Route::Redirect { code }) => redirect::serve(req, code, &env, &ctx, &cfg).await,
+        Ok(Route::Redirect { code }) => redirect::serve(req, code, None, &env, &ctx, &cfg).await,
+        Ok(Route::WorkspaceRedirect { workspace, code }) => {
+            redirect::serve(req, code, Some(workspace), &env, &ctx, &cfg).await
+        }
         Ok(Route::Unlock { code }) => redirect::unlock(req, code, &env, &ctx, &cfg).await,
         Ok(Route::Health) => health::live(),
         Ok(Route::Ready) => ready::ready(&env, &cfg).await,

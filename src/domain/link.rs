@@ -56,6 +56,9 @@ pub struct RedirectRecord {
     pub max_clicks: Option<u64>,
     #[serde(default, rename = "t", skip_serializing_if = "Targets::is_empty")]
     pub targets: Targets,
+    /// The link's workspace, for `/w/{workspace}/{code}`.
+    #[serde(default, rename = "ws", skip_serializing_if = "Option::is_none")]
+    pub workspace: Option<String>,
 }
 
 /// Other targets by device and country (checked in this order; the link's URL otherwise).
@@ -163,6 +166,7 @@ impl Link {
                 android: self.android_url.clone(),
                 geo: self.geo.clone(),
             },
+            workspace: self.workspace_id.clone(),
         }
     }
 

@@ -161,6 +161,7 @@ mod tests {
             utm: Utm::default(),
             max_clicks: None,
             targets: Default::default(),
+            workspace: None,
         }
     }
 

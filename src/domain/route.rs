@@ -9,6 +9,11 @@ pub enum Route<'a> {
     Redirect {
         code: &'a str,
     },
+    /// `/w/{workspace}/{code}`: a code that must belong to that workspace.
+    WorkspaceRedirect {
+        workspace: &'a str,
+        code: &'a str,
+    },
     /// The password form of a protected link, posted.
     Unlock {
         code: &'a str,
@@ -84,6 +89,16 @@ pub fn route<'a>(method: &str, path: &'a str) -> Routed<'a> {
         let rest = rest.strip_suffix('/').unwrap_or(rest);
         return match rest.split_once('/') {
             Some((user, code)) if is_code_shaped(user) && is_code_shaped(code) => link(rest),
+            _ => Ok(Route::NotFound),
+        };
+    }
+    // /w/{workspace}/{code}: uLoad's workspace links (the code itself is unique).
+    if let Some(rest) = path.strip_prefix("/w/") {
+        let rest = rest.strip_suffix('/').unwrap_or(rest);
+        return match rest.split_once('/') {
+            Some((workspace, code)) if is_code_shaped(workspace) && is_code_shaped(code) => {
+                read_only(Route::WorkspaceRedirect { workspace, code })
+            }
             _ => Ok(Route::NotFound),
         };
     }
@@ -231,6 +246,14 @@ mod tests {
             })
         );
         assert_eq!(route("GET", "/u/alice"), Ok(Route::NotFound));
+        assert_eq!(
+            route("GET", "/w/team1/promo"),
+            Ok(Route::WorkspaceRedirect {
+                workspace: "team1",
+                code: "promo"
+            })
+        );
+        assert_eq!(route("GET", "/w/team1"), Ok(Route::NotFound));
         assert_eq!(route("GET", "/u/alice/a/b"), Ok(Route::NotFound));
     }
 

@@ -39,12 +39,20 @@ impl Layer {
     }
 }
 
-pub async fn serve(req: Request, code: &str, env: &Env, ctx: &Context, cfg: &Config) -> Response {
+/// `workspace`: the link must belong to it (`/w/{workspace}/{code}`).
+pub async fn serve(
+    req: Request,
+    code: &str,
+    workspace: Option<&str>,
+    env: &Env,
+    ctx: &Context,
+    cfg: &Config,
+) -> Response {
     let limit_headers = match limits::admit_redirect(env, ctx, cfg, &limits::client_ip(&req)) {
         Ok(h) => h,
         Err((e, h)) => return too_many(&req, &e, &h),
     };
-    let mut response = decide_and_respond(req, code, env, ctx, cfg).await;
+    let mut response = decide_and_respond(req, code, workspace, env, ctx, cfg).await;
     http::add_headers(&mut response, &limit_headers);
     response
 }
@@ -74,11 +82,18 @@ fn too_many(
 async fn decide_and_respond(
     req: Request,
     code: &str,
+    workspace: Option<&str>,
     env: &Env,
     ctx: &Context,
     cfg: &Config,
 ) -> Response {
-    match lookup(code, env, ctx, cfg).await {
+    let found = lookup(code, env, ctx, cfg).await;
+    // Under /w/{workspace}/ only that workspace's links exist.
+    let found = match (found, workspace) {
+        (Ok((Some(r), layer)), Some(ws)) if r.workspace.as_deref() != Some(ws) => Ok((None, layer)),
+        (other, _) => other,
+    };
+    match found {
         Ok((Some(record), layer)) => match decide_for(&req, &record) {
             Decision::Redirect { status, location } => {
                 counted(&req, &record, code, env, status, &location, layer).await

@@ -120,6 +120,7 @@ struct RedirectRow {
     ios_url: Option<String>,
     android_url: Option<String>,
     geo_targets: Option<String>,
+    workspace_id: Option<String>,
 }
 
 /// Column values of a link write, already validated and (for the password) hashed.
@@ -535,7 +536,7 @@ impl LinksDb {
         let row: Option<RedirectRow> = d1::first(
             &self.db,
             "SELECT id, url, redirect_status, is_active, expires_at, password_hash, forward_query, \
-             utm_source, utm_medium, utm_campaign, max_clicks, ios_url, android_url, geo_targets FROM links \
+             utm_source, utm_medium, utm_campaign, max_clicks, ios_url, android_url, geo_targets, workspace_id FROM links \
              WHERE domain = ?1 AND code = ?2",
             &[DEFAULT_DOMAIN.into(), code.into()],
         )
@@ -559,6 +560,7 @@ impl LinksDb {
                 android: r.android_url,
                 geo: geo(r.geo_targets),
             },
+            workspace: r.workspace_id,
         }))
     }
 }

@@ -92,3 +92,29 @@ describe("link shapes and rules on the redirect path", () => {
     assert.equal(res.headers.get("location"), "https://shop.example/?utm_medium=own&utm_source=twitter&utm_campaign=winter+sale");
   });
 });
+
+describe("workspace links and the served-from header", () => {
+  let w;
+  before(async () => {
+    w = await startWorker();
+  });
+  after(() => w?.stop());
+
+  it("serves /w/{workspace}/{code} only for links of that workspace", async () => {
+    const res = await api(w, "POST", "/api/v1/links", { body: { url: "https://team.example/", code: "teamlink", workspace_id: "team1" } });
+    assert.equal(res.status, 201);
+    const hop = await w.fetch("/w/team1/teamlink");
+    assert.equal(hop.status, 302);
+    assert.equal(hop.headers.get("location"), "https://team.example/");
+    assert.equal((await w.fetch("/w/team2/teamlink")).status, 404, "another workspace");
+    assert.equal((await w.fetch("/w/team1/teamlink")).headers.get("x-served-from"), "memory");
+  });
+
+  it("every response names the layer that answered", async () => {
+    for (const path of ["/health", "/health/ready", "/api/v1/openapi.json", "/api/v1/links", "/a/b/c"]) {
+      const res = await w.fetch(path);
+      assert.ok(res.headers.get("x-served-from"), `${path} → ${res.status} has x-served-from`);
+    }
+    assert.equal((await w.fetch("/health")).headers.get("x-served-from"), "worker");
+  });
+});
