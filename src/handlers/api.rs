@@ -203,14 +203,13 @@ fn replay(status: u16, saved: &str) -> Reply {
     let saved: Value = serde_json::from_str(saved).unwrap_or(Value::Null);
     let mut reply = Reply::json(status, &saved["body"]);
     reply.headers.clear();
+    // Header names are `&'static str` in a Reply: replay the ones handlers set, by name.
+    const REPLAYED: [&str; 3] = ["etag", "location", "cache-control"];
     for pair in saved["headers"].as_array().into_iter().flatten() {
         if let (Some(k), Some(v)) = (pair[0].as_str(), pair[1].as_str()) {
-            let name: &'static str = match k {
-                "etag" => "etag",
-                "location" => "location",
-                _ => "cache-control",
-            };
-            reply.headers.push((name, v.to_string()));
+            if let Some(name) = REPLAYED.iter().find(|n| **n == k) {
+                reply.headers.push((name, v.to_string()));
+            }
         }
     }
     reply.header("idempotency-replayed", "true")
