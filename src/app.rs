@@ -31,7 +31,9 @@ async fn respond(req: Request, env: Env, ctx: Context) -> Response {
     }
     match route(&method, &path) {
         // A reserved word cannot be a link: it is one of the app's own pages.
-        Ok(Route::Redirect { code }) if cfg.origin_url.is_some() && code::is_reserved(code) => {
+        Ok(Route::Redirect { code } | Route::Unlock { code })
+            if cfg.origin_url.is_some() && code::is_reserved(code) =>
+        {
             proxy::proxy(req, &env, &ctx, &cfg, Fallback::Page).await
         }
         Ok(Route::Redirect { code }) => redirect::serve(req, code, None, &env, &ctx, &cfg).await,

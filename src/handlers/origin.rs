@@ -97,7 +97,14 @@ pub async fn proxy(
     } else {
         match req.bytes().await {
             Ok(b) if b.len() <= MAX_BODY => Some(b),
-            _ => return http::problem(&crate::error::ApiError::PayloadTooLarge { max: MAX_BODY }),
+            Ok(_) => {
+                return http::problem(&crate::error::ApiError::PayloadTooLarge { max: MAX_BODY })
+            }
+            Err(e) => {
+                return http::problem(&crate::error::ApiError::InvalidJson(format!(
+                    "unreadable body: {e}"
+                )))
+            }
         }
     };
     let personal = req.headers().has("cookie").unwrap_or(false)

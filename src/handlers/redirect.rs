@@ -167,14 +167,13 @@ pub async fn unlock(
     ctx: &Context,
     cfg: &Config,
 ) -> Response {
-    let body = req.bytes().await.unwrap_or_default();
-    let password = if body.len() > MAX_FORM_BYTES {
-        None
-    } else {
-        unlock::form_password(&body)
-    };
+    // The lookup comes first: if this is not a link the body belongs to the app, unread.
     let (record, layer) = match lookup(code, env, ctx, cfg).await {
         Ok((Some(record), layer)) => (record, layer),
+        // Not a link: perhaps a form of one of the app's pages (SvelteKit form actions).
+        Ok((None, _)) if cfg.origin_url.is_some() => {
+            return origin::proxy(req, env, ctx, cfg, Fallback::NotFound).await;
+        }
         Ok((None, layer)) => {
             return visitor_error(&req, VisitorError::NotFound, code, layer.name())
         }
@@ -185,6 +184,12 @@ pub async fn unlock(
             );
             return visitor_error(&req, VisitorError::Unavailable, code, "none");
         }
+    };
+    let body = req.bytes().await.unwrap_or_default();
+    let password = if body.len() > MAX_FORM_BYTES {
+        None
+    } else {
+        unlock::form_password(&body)
     };
     let password_hash = match redirect::decide(&record, runtime::now_ms(), &Visit::default()) {
         Decision::Protected { password_hash, .. } => password_hash,

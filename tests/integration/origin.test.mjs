@@ -63,6 +63,10 @@ describe("origin fallback", () => {
     assert.match(await (await w.fetch("/pricing")).text(), /app GET \/pricing/, "a reserved word is a page, not a link");
     const unknown = await w.fetch("/notalink");
     assert.match(await unknown.text(), /app GET \/notalink/, "codes D1 does not know go to the app");
+    const action = await w.fetch("/pricing?/subscribe", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "plan=pro" });
+    assert.match(await action.text(), /app POST \/pricing\?\/subscribe<\/h1>plan=pro/, "form actions of the app's pages reach it");
+    const formOnUnknown = await w.fetch("/newsletter-signup", { method: "POST", body: "email=x" });
+    assert.match(await formOnUnknown.text(), /app POST \/newsletter-signup/);
   });
 
   it("links redirect without asking the origin", async () => {
