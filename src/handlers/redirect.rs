@@ -264,7 +264,11 @@ fn unlocked(req: &Request, env: &Env, link_id: &str, password_hash: &str) -> boo
 
 /// The decision for this visitor. Only links with targets read the User-Agent and country.
 fn decide_for(req: &Request, record: &RedirectRecord) -> Decision {
-    let query = req.url().ok().and_then(|u| u.query().map(str::to_string));
+    // The raw URL's query, without parsing the whole URL a second time (routing did once).
+    let raw = req.inner().url();
+    let query = raw
+        .split_once('?')
+        .map(|(_, q)| q.split('#').next().unwrap_or(q).to_string());
     let (user_agent, country) = if record.targets.is_empty() {
         (None, None)
     } else {
