@@ -110,15 +110,16 @@ fn with_local<R>(f: impl FnOnce(&mut TtlCache<Local>) -> R) -> R {
 /// hears the global count. A client reaches one location and, in practice, one or two
 /// isolates, so the over-admission is about `sync_every` to `2 × sync_every`.
 pub fn admit_redirect(
+    req: &Request,
     env: &Env,
     ctx: &Context,
     cfg: &Config,
-    ip: &str,
 ) -> Result<Headers, (ApiError, Headers)> {
     let policy = cfg.rate_redirect;
     if policy.limit == 0 {
         return Ok(Vec::new()); // RATE_REDIRECT_LIMIT=0: the redirect limiter is off
     }
+    let ip = &client_ip(req);
     let now = runtime::now_ms();
     let (local, sync) = with_local(|cache| {
         let mut l = cache.get(ip, now).unwrap_or_default();

@@ -48,7 +48,7 @@ pub async fn serve(
     ctx: &Context,
     cfg: &Config,
 ) -> Response {
-    let limit_headers = match limits::admit_redirect(env, ctx, cfg, &limits::client_ip(&req)) {
+    let limit_headers = match limits::admit_redirect(&req, env, ctx, cfg) {
         Ok(h) => h,
         Err((e, h)) => return too_many(&req, &e, &h),
     };
