@@ -2,6 +2,7 @@
 //! with `cargo test`, so the rules of the service can be checked in milliseconds.
 
 pub mod cache;
+pub mod click;
 pub mod code;
 pub mod cors;
 pub mod fields;
@@ -16,6 +17,8 @@ pub mod redirect;
 pub mod route;
 pub mod secret;
 pub mod slug;
+pub mod stats;
 pub mod target;
 pub mod token;
 pub mod unlock;
+pub mod useragent;
