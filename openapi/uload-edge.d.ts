@@ -961,6 +961,134 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/links/{id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Click stats of a link: totals, unique visitors, a time series, top breakdowns
+         * @description Read from hourly rollups (UTC hours), never from raw clicks, so long ranges cost what short ones do. Bots are excluded unless include_bots=true (their count is always reported apart). Unique visitors count a person once per UTC day (a salted hash of IP and User-Agent whose salt changes daily; no IP is stored). Range bounds inside an hour take in that whole UTC hour; in zones with offsets that are not whole hours, an hour is filed under the bucket where it starts. Owner only.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Start: a date (YYYY-MM-DD, the start of that day in tz) or an RFC 3339 time. Default: 30 days before to, at the start of that day */
+                    from?: string;
+                    /** @description End: a date (the end of that day in tz) or an RFC 3339 time (exclusive). Default: now */
+                    to?: string;
+                    /** @description IANA time zone (Europe/Berlin) or offset (+05:30); days and hours of the series are this zone's */
+                    tz?: string;
+                    /** @description Buckets of the series (at most 2,000) */
+                    interval?: "hour" | "day";
+                    /** @description Count bots in clicks */
+                    include_bots?: boolean;
+                    /** @description Entries per breakdown */
+                    top?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Stats of the link over the range */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LinkStats"];
+                    };
+                };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                405: components["responses"]["MethodNotAllowed"];
+                422: components["responses"]["Unprocessable"];
+                429: components["responses"]["TooManyRequests"];
+                503: components["responses"]["Unavailable"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/links/{id}/clicks.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Raw clicks of a link as CSV
+         * @description Oldest first, at most limit rows; a Link header with rel="next" continues. Raw clicks are kept CLICK_RETENTION_DAYS. Fields that a spreadsheet would evaluate as formulas are prefixed with '. Owner only.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Start: a date (YYYY-MM-DD, the start of that day in tz) or an RFC 3339 time. Default: 30 days before to, at the start of that day */
+                    from?: string;
+                    /** @description End: a date (the end of that day in tz) or an RFC 3339 time (exclusive). Default: now */
+                    to?: string;
+                    /** @description IANA time zone (Europe/Berlin) or offset (+05:30); days and hours of the series are this zone's */
+                    tz?: string;
+                    /** @description Include bot clicks (is_bot=true rows) */
+                    include_bots?: boolean;
+                    /** @description Most rows in this response */
+                    limit?: number;
+                    /** @description Continue after this row (from the Link header) */
+                    after?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description CSV (RFC 4180) with a header row: clicked_at, click_id, visitor_hash, is_bot, browser, os, device_type, referer_host, country, city, utm_source, utm_medium, utm_campaign, utm_term, utm_content */
+                200: {
+                    headers: {
+                        /** @description rel="next" when more rows follow */
+                        Link?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                405: components["responses"]["MethodNotAllowed"];
+                422: components["responses"]["Unprocessable"];
+                429: components["responses"]["TooManyRequests"];
+                503: components["responses"]["Unavailable"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -998,7 +1126,10 @@ export interface components {
             max_clicks: number | null;
             /** Format: date-time */
             expires_at: string | null;
+            /** @description Clicks by people (bots excluded), exact; updated seconds after each click */
             click_count: number;
+            /** @description Clicks by bots (crawlers, link previewers, uptime checkers), counted apart */
+            bot_click_count: number;
             /** Format: date-time */
             last_clicked_at: string | null;
             tags: string[];
@@ -1215,6 +1346,71 @@ export interface components {
             /** @constant */
             status: "ok";
             version: string;
+        };
+        Counts: {
+            /** @description Clicks by people; with include_bots=true, people and bots */
+            clicks: number;
+            /** @description Clicks by bots */
+            bots: number;
+            /** @description People counted once per UTC day (first visits of the day in this span) */
+            unique_visitors: number;
+        };
+        TopEntry: {
+            /** @description null: unknown (no Referer, no country) */
+            value: string | null;
+            clicks: number;
+            bots: number;
+            unique_visitors: number;
+        };
+        CityEntry: {
+            /** @description null: unknown (no Referer, no country) */
+            value: string | null;
+            clicks: number;
+            bots: number;
+            unique_visitors: number;
+            country: string | null;
+        };
+        LinkStats: {
+            link_id: string;
+            /**
+             * Format: date-time
+             * @description Start (inclusive), with the offset of tz
+             */
+            from: string;
+            /**
+             * Format: date-time
+             * @description End (exclusive), with the offset of tz
+             */
+            to: string;
+            tz: string;
+            /** @enum {string} */
+            interval: "hour" | "day";
+            include_bots: boolean;
+            totals: components["schemas"]["Counts"];
+            all_time: {
+                clicks: number;
+                bots: number;
+                /** Format: date-time */
+                last_clicked_at: string | null;
+            };
+            series: ({
+                /**
+                 * Format: date-time
+                 * @description Start of the hour or day in tz
+                 */
+                start: string;
+            } & components["schemas"]["Counts"])[];
+            top: {
+                /** @description ISO 3166-1 alpha-2 codes from request.cf */
+                countries: components["schemas"]["TopEntry"][];
+                cities: components["schemas"]["CityEntry"][];
+                /** @description Host of the Referer; null is direct traffic */
+                referrers: components["schemas"]["TopEntry"][];
+                browsers: components["schemas"]["TopEntry"][];
+                os: components["schemas"]["TopEntry"][];
+                /** @description desktop, mobile, tablet, bot, other */
+                devices: components["schemas"]["TopEntry"][];
+            };
         };
     };
     responses: {

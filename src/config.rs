@@ -43,6 +43,11 @@ pub struct Config {
     pub breaker_cooldown_ms: u64,
     /// How long a copy of an origin page is kept for when the origin fails.
     pub stale_ttl_s: u64,
+    /// Click analytics on (ANALYTICS_ENABLED, default true): every redirect sends its click
+    /// to the queue.
+    pub analytics_enabled: bool,
+    /// How long raw clicks are kept (CLICK_RETENTION_DAYS); hourly rollups stay.
+    pub click_retention_days: i64,
     /// Vars that were set but could not be parsed (their defaults were used instead).
     pub problems: Vec<String>,
 }
@@ -107,6 +112,17 @@ impl Config {
         let breaker_failures = num("BREAKER_FAILURES", 5).max(1) as u32;
         let breaker_cooldown_ms = num("BREAKER_COOLDOWN_SECONDS", 30) * 1000;
         let stale_ttl_s = num("STALE_TTL_SECONDS", 86_400);
+        let click_retention_days = num("CLICK_RETENTION_DAYS", 90).clamp(1, 36_500) as i64;
+        let analytics_enabled = match get("ANALYTICS_ENABLED").as_deref().map(str::trim) {
+            None | Some("") | Some("true") | Some("1") | Some("on") => true,
+            Some("false") | Some("0") | Some("off") => false,
+            Some(other) => {
+                problems.push(format!(
+                    "ANALYTICS_ENABLED={other:?} is not true or false; using true"
+                ));
+                true
+            }
+        };
         let short_base_url = get("SHORT_BASE_URL")
             .map(|s| s.trim().trim_end_matches('/').to_string())
             .filter(|s| !s.is_empty())
@@ -162,6 +178,8 @@ impl Config {
             breaker_failures,
             breaker_cooldown_ms,
             stale_ttl_s,
+            analytics_enabled,
+            click_retention_days,
             problems,
         }
     }
@@ -201,7 +219,13 @@ mod tests {
             }
         );
         assert_eq!(c.rate_policy(Scope::Password).limit, 5);
+        assert!(c.analytics_enabled);
+        assert_eq!(c.click_retention_days, 90);
         assert!(c.problems.is_empty());
+        assert!(!cfg(&[("ANALYTICS_ENABLED", "false")]).analytics_enabled);
+        let odd = cfg(&[("ANALYTICS_ENABLED", "perhaps")]);
+        assert!(odd.analytics_enabled);
+        assert_eq!(odd.problems.len(), 1);
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 
+pub mod analytics;
 mod app;
 mod auth;
 pub mod clicks;
@@ -19,7 +20,12 @@ mod objects;
 pub mod runtime;
 mod store;
 
-use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};
+use worker::{
+    event, Context, Env, MessageBatch, Request, Response, Result, ScheduleContext, ScheduledEvent,
+};
+
+/// The daily cron of wrangler.toml: click retention. Every other schedule is the reconcile.
+const DAILY_CRON: &str = "17 3 * * *";
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
@@ -27,11 +33,15 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     Ok(app::handle(req, env, ctx).await)
 }
 
-/// Cron (wrangler.toml `[triggers]`): the KV reconcile job.
+/// Cron (wrangler.toml `[triggers]`): the KV reconcile job every minute, click retention
+/// once a day.
 #[event(scheduled)]
-async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     console_error_panic_hook::set_once();
     let cfg = runtime::config(&env);
+    if event.cron() == DAILY_CRON {
+        return analytics::scheduled_prune(&env, &cfg).await;
+    }
     match handlers::publish::reconcile(&env, cfg.kv_cache_ttl_s).await {
         Ok((fixed, failed)) => log::info(
             "kv_reconciled",
@@ -42,4 +52,13 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
             serde_json::json!({ "cause": e.to_string() }),
         ),
     }
+}
+
+/// Queue consumer (wrangler.toml `[[queues.consumers]]`): click events into D1.
+#[event(queue)]
+async fn queue(batch: MessageBatch<serde_json::Value>, env: Env, _ctx: Context) -> Result<()> {
+    console_error_panic_hook::set_once();
+    // Failures are handled inside (the batch is retried); an `Err` here would panic.
+    analytics::consume(batch, &env).await;
+    Ok(())
 }

@@ -46,6 +46,66 @@ pub fn now_iso() -> String {
     worker::js_sys::Date::new_0().to_iso_string().into()
 }
 
+/// The offsets of an IANA time zone from the runtime's own database (`Intl`, kept current
+/// by the runtime), or `None` for a zone it does not know. Each call formats the instant in
+/// the zone and reads the wall-clock time back.
+pub fn time_zone(name: &str) -> Option<crate::domain::stats::OffsetFn> {
+    use worker::js_sys::{Array, Date, Function, Intl, Object, Reflect};
+    use worker::wasm_bindgen::{JsCast, JsValue};
+    let options = Object::new();
+    for (k, v) in [
+        ("timeZone", name),
+        ("hourCycle", "h23"),
+        ("year", "numeric"),
+        ("month", "numeric"),
+        ("day", "numeric"),
+        ("hour", "numeric"),
+        ("minute", "numeric"),
+        ("second", "numeric"),
+    ] {
+        Reflect::set(&options, &k.into(), &v.into()).ok()?;
+    }
+    // Constructed through Reflect so that an unknown zone (a RangeError) is an Err here,
+    // not an exception through the wasm.
+    let intl = Reflect::get(&worker::js_sys::global(), &"Intl".into()).ok()?;
+    let ctor: Function = Reflect::get(&intl, &"DateTimeFormat".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let args = Array::of2(&JsValue::from("en-US"), &options);
+    let format: Intl::DateTimeFormat = Reflect::construct(&ctor, &args).ok()?.dyn_into().ok()?;
+    Some(std::rc::Rc::new(move |ms: i64| {
+        let ms = ms - ms.rem_euclid(1000);
+        let parts = format.format_to_parts(&Date::new(&JsValue::from(ms as f64)));
+        let mut f = [0f64; 6]; // year, month, day, hour, minute, second
+        for part in parts.iter() {
+            let kind = Reflect::get(&part, &"type".into())
+                .ok()
+                .and_then(|v| v.as_string());
+            let value = Reflect::get(&part, &"value".into())
+                .ok()
+                .and_then(|v| v.as_string())
+                .and_then(|v| v.parse::<f64>().ok());
+            let slot = match kind.as_deref() {
+                Some("year") => 0,
+                Some("month") => 1,
+                Some("day") => 2,
+                Some("hour") => 3,
+                Some("minute") => 4,
+                Some("second") => 5,
+                _ => continue,
+            };
+            f[slot] = value.unwrap_or(0.0);
+        }
+        let hour = if f[3] == 24.0 { 0.0 } else { f[3] };
+        let local = Date::utc(f[0], f[1] - 1.0)
+            + ((f[2] - 1.0) * 24.0 + hour) * 3_600_000.0
+            + f[4] * 60_000.0
+            + f[5] * 1000.0;
+        ((local - ms as f64) / 1000.0).round() as i32
+    }))
+}
+
 /// Cryptographically random bytes (crypto.getRandomValues in the Workers runtime).
 pub fn random_bytes(n: usize) -> Vec<u8> {
     let mut buf = vec![0u8; n];
@@ -70,6 +130,11 @@ pub fn random_code() -> String {
 
 pub fn random_id() -> String {
     random_string(ID_ALPHABET, ID_LEN)
+}
+
+/// A click's id: 24 characters of 36 (~124 bits), so ids of billions of clicks never meet.
+pub fn random_click_id() -> String {
+    random_string(ID_ALPHABET, 24)
 }
 
 /// The isolate's memory layer of the redirect lookup.

@@ -69,6 +69,7 @@ export async function startWorker({ bindings = {}, state, brokenLimiter = false,
   if (!state) await cp(await migratedTemplate(), dir, { recursive: true });
   const token = state?.token ?? randomBytes(18).toString("base64url");
   const cookieSecret = state?.cookieSecret ?? randomBytes(24).toString("hex");
+  const analyticsSalt = state?.analyticsSalt ?? randomBytes(24).toString("hex");
   let logText = "";
   const main = {
     ...workerOptions,
@@ -81,7 +82,7 @@ export async function startWorker({ bindings = {}, state, brokenLimiter = false,
       { type: "CompiledWasm", include: ["**/*.wasm"] },
     ],
     // Each worker gets its own secrets, whatever the developer's .dev.vars holds.
-    bindings: { ...workerOptions.bindings, ...GENEROUS_LIMITS, SERVICE_TOKEN: token, COOKIE_SECRET: cookieSecret, ...bindings },
+    bindings: { ...workerOptions.bindings, ...GENEROUS_LIMITS, SERVICE_TOKEN: token, COOKIE_SECRET: cookieSecret, ANALYTICS_SALT: analyticsSalt, ...bindings },
     durableObjects: {
       ...workerOptions.durableObjects,
       ...(brokenLimiter ? { LIMITER: { className: "RateLimiter", scriptName: "broken-objects" } } : {}),
@@ -142,7 +143,7 @@ export async function startWorker({ bindings = {}, state, brokenLimiter = false,
     token,
     dir,
     /** What `startWorker({ state })` needs to start again on this worker's persisted state. */
-    state: { dir, token, cookieSecret },
+    state: { dir, token, cookieSecret, analyticsSalt },
     url: "",
     /** Everything the worker printed so far. */
     logs: () => logText,

@@ -248,10 +248,7 @@ mod tests {
             referer_host(Some("https://www.Google.com/search?q=private")),
             Some("google.com".into())
         );
-        assert_eq!(
-            referer_host(Some("https://t.co/abc")),
-            Some("t.co".into())
-        );
+        assert_eq!(referer_host(Some("https://t.co/abc")), Some("t.co".into()));
         assert_eq!(referer_host(Some("not a url")), None);
         assert_eq!(referer_host(Some("javascript:alert(1)")), None);
         assert_eq!(referer_host(None), None);

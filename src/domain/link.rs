@@ -124,7 +124,10 @@ pub struct Link {
     pub has_password: bool,
     pub max_clicks: Option<u64>,
     pub expires_at: Option<String>,
+    /// Clicks by people (bots excluded), kept exact by the click consumer.
     pub click_count: u64,
+    /// Clicks by bots: crawlers, link previewers, uptime checkers.
+    pub bot_click_count: u64,
     pub last_clicked_at: Option<String>,
     pub tags: Vec<String>,
     pub utm_source: Option<String>,

@@ -40,6 +40,8 @@ pub enum Api<'a> {
     UpdateLink(&'a str),
     DeleteLink(&'a str),
     LinkQr(&'a str),
+    LinkStats(&'a str),
+    LinkClicksCsv(&'a str),
     ListTags,
     CreateTag,
     UpdateTag(&'a str),
@@ -141,6 +143,12 @@ fn api<'a>(method: &str, rest: &'a str) -> Routed<'a> {
             ],
         ),
         ["links", id, "qr"] if is_id(id) => by_method(method, "GET, HEAD", &[("GET", LinkQr(id))]),
+        ["links", id, "stats"] if is_id(id) => {
+            by_method(method, "GET, HEAD", &[("GET", LinkStats(id))])
+        }
+        ["links", id, "clicks.csv"] if is_id(id) => {
+            by_method(method, "GET, HEAD", &[("GET", LinkClicksCsv(id))])
+        }
         ["tags"] => by_method(
             method,
             "GET, HEAD, POST",
@@ -197,6 +205,18 @@ mod tests {
         assert_eq!(
             route("GET", "/api/v1/links"),
             Ok(Route::Api(Api::ListLinks))
+        );
+        assert_eq!(
+            route("GET", "/api/v1/links/abc/stats"),
+            Ok(Route::Api(Api::LinkStats("abc")))
+        );
+        assert_eq!(
+            route("GET", "/api/v1/links/abc/clicks.csv"),
+            Ok(Route::Api(Api::LinkClicksCsv("abc")))
+        );
+        assert_eq!(
+            route("POST", "/api/v1/links/abc/stats"),
+            Err(RouteError::MethodNotAllowed { allow: "GET, HEAD" })
         );
         assert_eq!(
             route("GET", "/api/v1/links/abc123"),

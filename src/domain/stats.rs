@@ -2,10 +2,8 @@
 //! the buckets of its time series, and how hourly rollups (UTC hours) fall into them. Also
 //! the CSV of the raw-click export. No I/O: the store hands over rows, this shapes them.
 
-use chrono::{
-    DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, Offset, TimeZone, Timelike, Utc,
-};
-use chrono_tz::Tz;
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, Timelike, Utc};
+use std::rc::Rc;
 
 use super::problem::FieldError;
 
@@ -20,21 +18,52 @@ pub const DEFAULT_DAYS: i64 = 30;
 pub const DEFAULT_EXPORT_LIMIT: u32 = 10_000;
 pub const MAX_EXPORT_LIMIT: u32 = 100_000;
 
+/// The offset (seconds east of UTC) of a named zone at an instant (ms since the epoch).
+/// Named zones come from the runtime's time zone database (`Intl` in the Workers runtime,
+/// always current, and nothing to ship in the wasm), passed in as this function.
+pub type OffsetFn = Rc<dyn Fn(i64) -> i32>;
+
+/// Finds the offsets of a named zone, or `None` for a name the database does not know.
+pub type Resolver<'a> = &'a dyn Fn(&str) -> Option<OffsetFn>;
+
 /// A time zone: an IANA name (daylight saving included) or a fixed offset.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Zone {
-    Named(Tz),
+#[derive(Clone)]
+pub struct Zone {
+    name: String,
+    offsets: Offsets,
+}
+
+#[derive(Clone)]
+enum Offsets {
     Fixed(FixedOffset),
+    Named(OffsetFn),
+}
+
+impl PartialEq for Zone {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl std::fmt::Debug for Zone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Zone({})", self.name)
+    }
 }
 
 impl Zone {
-    pub const UTC: Zone = Zone::Named(Tz::UTC);
+    pub fn utc() -> Zone {
+        Zone {
+            name: "UTC".into(),
+            offsets: Offsets::Fixed(FixedOffset::east_opt(0).expect("0 is a valid offset")),
+        }
+    }
 
     /// `Europe/Berlin`, `UTC`, `Z`, `+05:30`, `-08:00`, `+02`.
-    pub fn parse(s: &str) -> Option<Zone> {
+    pub fn parse(s: &str, resolve: Resolver) -> Option<Zone> {
         let s = s.trim();
         if s == "Z" || s.eq_ignore_ascii_case("utc") {
-            return Some(Zone::UTC);
+            return Some(Zone::utc());
         }
         if let Some(rest) = s.strip_prefix('+').or_else(|| s.strip_prefix('-')) {
             let sign = if s.starts_with('-') { -1 } else { 1 };
@@ -43,22 +72,34 @@ impl Zone {
             if !(0..=14).contains(&h) || !(0..60).contains(&m) || rest.len() > 5 {
                 return None;
             }
-            return FixedOffset::east_opt(sign * (h * 3600 + m * 60)).map(Zone::Fixed);
+            let o = FixedOffset::east_opt(sign * (h * 3600 + m * 60))?;
+            return Some(Zone {
+                name: o.to_string(),
+                offsets: Offsets::Fixed(o),
+            });
         }
-        s.parse::<Tz>().ok().map(Zone::Named)
+        // IANA names: letters, digits, '/', '_', '-', '+'; at most a few dozen characters.
+        let plausible = (1..=64).contains(&s.len())
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'_' | b'-' | b'+'));
+        if !plausible {
+            return None;
+        }
+        resolve(s).map(|f| Zone {
+            name: s.to_string(),
+            offsets: Offsets::Named(f),
+        })
     }
 
     pub fn name(&self) -> String {
-        match self {
-            Zone::Named(tz) => tz.name().to_string(),
-            Zone::Fixed(o) => o.to_string(),
-        }
+        self.name.clone()
     }
 
     fn offset(&self, at: DateTime<Utc>) -> FixedOffset {
-        match self {
-            Zone::Named(tz) => tz.offset_from_utc_datetime(&at.naive_utc()).fix(),
-            Zone::Fixed(o) => *o,
+        match &self.offsets {
+            Offsets::Fixed(o) => *o,
+            Offsets::Named(f) => FixedOffset::east_opt(f(at.timestamp_millis()))
+                .unwrap_or_else(|| FixedOffset::east_opt(0).expect("0 is a valid offset")),
         }
     }
 
@@ -66,24 +107,33 @@ impl Zone {
         at.with_timezone(&self.offset(at)).naive_local()
     }
 
-    /// The instant of a local wall-clock time. In a daylight-saving gap (a time that does
-    /// not exist) the first instant after the gap; when the time occurs twice, the first.
+    /// The instant of a local wall-clock time. When the time occurs twice (clocks going
+    /// back) the first; in a gap (clocks going forward) the first instant after the gap.
     pub fn instant(&self, local: NaiveDateTime) -> DateTime<Utc> {
-        match self {
-            Zone::Fixed(o) => o
-                .from_local_datetime(&local)
-                .single()
-                .map_or_else(|| local.and_utc(), |d| d.with_timezone(&Utc)),
-            Zone::Named(tz) => {
-                for shift in 0..=4 {
-                    let t = local + Duration::minutes(30 * shift);
-                    if let Some(d) = tz.from_local_datetime(&t).earliest() {
-                        return d.with_timezone(&Utc);
-                    }
-                }
-                local.and_utc()
+        let naive = local.and_utc();
+        let at = |o: FixedOffset| naive - Duration::seconds(i64::from(o.local_minus_utc()));
+        // The offsets half a day either side cover any one transition near this time.
+        let before = self.offset(naive - Duration::hours(12));
+        let after = self.offset(naive + Duration::hours(12));
+        let candidates = [at(before), at(after)];
+        if let Some(first) = candidates.iter().filter(|t| self.local(**t) == local).min() {
+            return *first;
+        }
+        // A gap: the transition lies between the two candidates; find it to the second.
+        let (mut lo, mut hi) = (
+            candidates[0].min(candidates[1]),
+            candidates[0].max(candidates[1]),
+        );
+        let target = self.offset(hi);
+        while hi - lo > Duration::seconds(1) {
+            let mid = lo + (hi - lo) / 2;
+            if self.offset(mid) == target {
+                hi = mid;
+            } else {
+                lo = mid;
             }
         }
+        hi
     }
 
     /// RFC 3339 with this zone's offset at that instant.
@@ -122,7 +172,7 @@ pub struct StatsQuery {
 
 /// One bound of a range: a date (the start of that day in the zone; as `to`, the end of
 /// that day, so `from=2026-11-01&to=2026-11-30` is all of November) or an RFC 3339 instant.
-fn bound(v: &str, zone: Zone, is_end: bool) -> Option<DateTime<Utc>> {
+fn bound(v: &str, zone: &Zone, is_end: bool) -> Option<DateTime<Utc>> {
     if let Ok(d) = NaiveDate::parse_from_str(v, "%Y-%m-%d") {
         let d = if is_end { d.succ_opt()? } else { d };
         return Some(zone.instant(d.and_hms_opt(0, 0, 0)?));
@@ -132,8 +182,13 @@ fn bound(v: &str, zone: Zone, is_end: bool) -> Option<DateTime<Utc>> {
         .map(|d| d.with_timezone(&Utc))
 }
 
-fn start_of_day(zone: Zone, at: DateTime<Utc>) -> DateTime<Utc> {
-    zone.instant(zone.local(at).date().and_hms_opt(0, 0, 0).unwrap_or_default())
+fn start_of_day(zone: &Zone, at: DateTime<Utc>) -> DateTime<Utc> {
+    zone.instant(
+        zone.local(at)
+            .date()
+            .and_hms_opt(0, 0, 0)
+            .unwrap_or_default(),
+    )
 }
 
 fn parse_bool(v: &str) -> Option<bool> {
@@ -156,7 +211,7 @@ fn range(
     now: DateTime<Utc>,
     errors: &mut Vec<FieldError>,
 ) -> (DateTime<Utc>, DateTime<Utc>) {
-    let zone = p.zone;
+    let zone = &p.zone;
     let to = match p.to.as_deref() {
         None => now,
         Some(v) => bound(v, zone, true).unwrap_or_else(|| {
@@ -194,12 +249,13 @@ fn range(
 pub fn parse_stats(
     pairs: &[(String, String)],
     now: DateTime<Utc>,
+    resolve: Resolver,
 ) -> Result<StatsQuery, Vec<FieldError>> {
     let mut errors = Vec::new();
     let mut p = RangeParams {
         from: None,
         to: None,
-        zone: Zone::UTC,
+        zone: Zone::utc(),
     };
     let mut interval = Interval::Day;
     let mut include_bots = false;
@@ -208,7 +264,7 @@ pub fn parse_stats(
         match k.as_str() {
             "from" => p.from = Some(v.clone()),
             "to" => p.to = Some(v.clone()),
-            "tz" => match Zone::parse(v) {
+            "tz" => match Zone::parse(v, resolve) {
                 Some(z) => p.zone = z,
                 None => errors.push(FieldError::new(
                     "tz",
@@ -222,16 +278,22 @@ pub fn parse_stats(
             },
             "include_bots" => match parse_bool(v) {
                 Some(b) => include_bots = b,
-                None => errors.push(FieldError::new("include_bots", "include_bots must be true or false")),
+                None => errors.push(FieldError::new(
+                    "include_bots",
+                    "include_bots must be true or false",
+                )),
             },
             "top" => match v.parse::<usize>() {
                 Ok(n) if (1..=MAX_TOP).contains(&n) => top = n,
-                _ => errors.push(FieldError::new("top", format!("top must be 1 to {MAX_TOP}"))),
+                _ => errors.push(FieldError::new(
+                    "top",
+                    format!("top must be 1 to {MAX_TOP}"),
+                )),
             },
             other => errors.push(FieldError::new(other, "unknown query parameter")),
         }
     }
-    let zone = p.zone;
+    let zone = p.zone.clone();
     let (from, to) = range(p, now, &mut errors);
     let q = StatsQuery {
         from,
@@ -270,12 +332,13 @@ pub struct ExportQuery {
 pub fn parse_export(
     pairs: &[(String, String)],
     now: DateTime<Utc>,
+    resolve: Resolver,
 ) -> Result<ExportQuery, Vec<FieldError>> {
     let mut errors = Vec::new();
     let mut p = RangeParams {
         from: None,
         to: None,
-        zone: Zone::UTC,
+        zone: Zone::utc(),
     };
     let mut include_bots = true;
     let mut limit = DEFAULT_EXPORT_LIMIT;
@@ -284,13 +347,19 @@ pub fn parse_export(
         match k.as_str() {
             "from" => p.from = Some(v.clone()),
             "to" => p.to = Some(v.clone()),
-            "tz" => match Zone::parse(v) {
+            "tz" => match Zone::parse(v, resolve) {
                 Some(z) => p.zone = z,
-                None => errors.push(FieldError::new("tz", "tz must be an IANA time zone or an offset")),
+                None => errors.push(FieldError::new(
+                    "tz",
+                    "tz must be an IANA time zone or an offset",
+                )),
             },
             "include_bots" => match parse_bool(v) {
                 Some(b) => include_bots = b,
-                None => errors.push(FieldError::new("include_bots", "include_bots must be true or false")),
+                None => errors.push(FieldError::new(
+                    "include_bots",
+                    "include_bots must be true or false",
+                )),
             },
             "limit" => match v.parse::<u32>() {
                 Ok(n) if (1..=MAX_EXPORT_LIMIT).contains(&n) => limit = n,
@@ -487,6 +556,22 @@ pub fn csv_line(fields: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::{Offset, TimeZone};
+
+    /// The runtime's zone database, natively: chrono-tz (a dev-dependency only).
+    fn tzdb(name: &str) -> Option<OffsetFn> {
+        let tz: chrono_tz::Tz = name.parse().ok()?;
+        Some(Rc::new(move |ms| {
+            let at = DateTime::from_timestamp_millis(ms).unwrap_or_default();
+            tz.offset_from_utc_datetime(&at.naive_utc())
+                .fix()
+                .local_minus_utc()
+        }))
+    }
+
+    fn zone(s: &str) -> Option<Zone> {
+        Zone::parse(s, &tzdb)
+    }
 
     fn pairs(q: &[(&str, &str)]) -> Vec<(String, String)> {
         q.iter()
@@ -508,14 +593,22 @@ mod tests {
 
     #[test]
     fn zones() {
-        assert_eq!(Zone::parse("UTC"), Some(Zone::UTC));
-        assert_eq!(Zone::parse("Europe/Berlin").unwrap().name(), "Europe/Berlin");
-        assert_eq!(Zone::parse("+05:30").unwrap().name(), "+05:30");
-        assert_eq!(Zone::parse("-08").unwrap().name(), "-08:00");
-        for bad in ["Mars/Olympus", "+25:00", "+05:75", "", "+1:2:3", "+123456"] {
-            assert_eq!(Zone::parse(bad), None, "{bad}");
+        assert_eq!(zone("UTC"), Some(Zone::utc()));
+        assert_eq!(zone("Europe/Berlin").unwrap().name(), "Europe/Berlin");
+        assert_eq!(zone("+05:30").unwrap().name(), "+05:30");
+        assert_eq!(zone("-08").unwrap().name(), "-08:00");
+        for bad in [
+            "Mars/Olympus",
+            "+25:00",
+            "+05:75",
+            "",
+            "+1:2:3",
+            "+123456",
+            "../../etc",
+        ] {
+            assert_eq!(zone(bad), None, "{bad}");
         }
-        let berlin = Zone::parse("Europe/Berlin").unwrap();
+        let berlin = zone("Europe/Berlin").unwrap();
         assert_eq!(
             berlin.format(at("2026-07-01T10:00:00Z")),
             "2026-07-01T12:00:00+02:00"
@@ -527,25 +620,65 @@ mod tests {
     }
 
     #[test]
+    fn gaps_and_repeated_hours() {
+        let berlin = zone("Europe/Berlin").unwrap();
+        let local = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
+        // 02:30 does not exist on 2026-03-29 in Berlin: the first instant after the gap.
+        assert_eq!(
+            berlin.instant(local("2026-03-29 02:30")),
+            at("2026-03-29T01:00:00Z")
+        );
+        // 02:30 happens twice on 2026-10-25: the first one (still +02:00).
+        assert_eq!(
+            berlin.instant(local("2026-10-25 02:30")),
+            at("2026-10-25T00:30:00Z")
+        );
+        assert_eq!(
+            berlin.instant(local("2026-10-25 00:00")),
+            at("2026-10-24T22:00:00Z")
+        );
+        // A zone whose clocks jump at midnight: the day starts at 01:00.
+        let santiago = zone("America/Santiago").unwrap();
+        let start = santiago.instant(local("2026-09-06 00:00"));
+        assert_eq!(santiago.format(start), "2026-09-06T01:00:00-03:00");
+    }
+
+    #[test]
     fn dates_mean_whole_local_days() {
         let now = at("2026-11-25T12:00:00Z");
         let q = parse_stats(
-            &pairs(&[("from", "2026-11-01"), ("to", "2026-11-02"), ("tz", "Europe/Berlin")]),
+            &pairs(&[
+                ("from", "2026-11-01"),
+                ("to", "2026-11-02"),
+                ("tz", "Europe/Berlin"),
+            ]),
             now,
+            &tzdb,
         )
         .unwrap();
         assert_eq!(q.from, at("2026-10-31T23:00:00Z"));
         assert_eq!(q.to, at("2026-11-02T23:00:00Z"));
-        assert_eq!(hour_keys(&q), ("2026-10-31T23".into(), "2026-11-02T23".into()));
-        let q = parse_stats(&pairs(&[]), now).unwrap();
+        assert_eq!(
+            hour_keys(&q),
+            ("2026-10-31T23".into(), "2026-11-02T23".into())
+        );
+        let q = parse_stats(&pairs(&[]), now, &tzdb).unwrap();
         assert_eq!(q.to, now);
-        assert_eq!(q.from, at("2026-10-27T00:00:00Z"), "30 days including today");
+        assert_eq!(
+            q.from,
+            at("2026-10-27T00:00:00Z"),
+            "30 days including today"
+        );
     }
 
     #[test]
     fn bad_parameters_are_named() {
         let now = at("2026-11-25T12:00:00Z");
-        let err = |q: &[(&str, &str)]| parse_stats(&pairs(q), now).unwrap_err()[0].field.clone();
+        let err = |q: &[(&str, &str)]| {
+            parse_stats(&pairs(q), now, &tzdb).unwrap_err()[0]
+                .field
+                .clone()
+        };
         assert_eq!(err(&[("from", "yesterday")]), "from");
         assert_eq!(err(&[("to", "2026-13-01")]), "to");
         assert_eq!(err(&[("from", "2026-11-20"), ("to", "2026-11-10")]), "from");
@@ -574,6 +707,7 @@ mod tests {
             let q = parse_stats(
                 &pairs(&[("from", "2026-11-01"), ("to", "2026-11-02"), ("tz", tz)]),
                 at("2026-11-25T00:00:00Z"),
+                &tzdb,
             )
             .unwrap();
             series(&q, &rows)
@@ -616,6 +750,7 @@ mod tests {
                 ("interval", "hour"),
             ]),
             at("2026-11-25T00:00:00Z"),
+            &tzdb,
         )
         .unwrap();
         assert_eq!(buckets(&q).len(), 23);
@@ -642,9 +777,13 @@ mod tests {
                 ("interval", "hour"),
             ]),
             at("2026-11-25T00:00:00Z"),
+            &tzdb,
         )
         .unwrap();
-        assert_eq!(hour_keys(&q), ("2026-11-01T10".into(), "2026-11-01T13".into()));
+        assert_eq!(
+            hour_keys(&q),
+            ("2026-11-01T10".into(), "2026-11-01T13".into())
+        );
         let rows = vec![
             ("2026-11-01T10".to_string(), counts(3)),
             ("2026-11-01T12".to_string(), counts(4)),
@@ -659,14 +798,17 @@ mod tests {
     #[test]
     fn export_parameters_and_cursor() {
         let now = at("2026-11-25T12:00:00Z");
-        let q = parse_export(&pairs(&[("limit", "5")]), now).unwrap();
+        let q = parse_export(&pairs(&[("limit", "5")]), now, &tzdb).unwrap();
         assert_eq!(q.limit, 5);
         assert!(q.include_bots);
         let c = encode_after("2026-11-01T10:00:00.000Z", "abc");
-        let q = parse_export(&pairs(&[("after", &c)]), now).unwrap();
-        assert_eq!(q.after, Some(("2026-11-01T10:00:00.000Z".into(), "abc".into())));
-        assert!(parse_export(&pairs(&[("after", "x~y")]), now).is_err());
-        assert!(parse_export(&pairs(&[("limit", "1000001")]), now).is_err());
+        let q = parse_export(&pairs(&[("after", &c)]), now, &tzdb).unwrap();
+        assert_eq!(
+            q.after,
+            Some(("2026-11-01T10:00:00.000Z".into(), "abc".into()))
+        );
+        assert!(parse_export(&pairs(&[("after", "x~y")]), now, &tzdb).is_err());
+        assert!(parse_export(&pairs(&[("limit", "1000001")]), now, &tzdb).is_err());
     }
 
     #[test]
@@ -677,7 +819,10 @@ mod tests {
         assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
         assert_eq!(csv_field("+1"), "'+1");
         assert_eq!(csv_line(&["a", "b\nc"]), "a,\"b\nc\"\r\n");
-        assert_eq!(split_city(&city_value(Some("DE"), "Berlin")), (Some("DE"), "Berlin"));
+        assert_eq!(
+            split_city(&city_value(Some("DE"), "Berlin")),
+            (Some("DE"), "Berlin")
+        );
         assert_eq!(split_city(&city_value(None, "X")), (None, "X"));
     }
 }

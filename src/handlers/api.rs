@@ -6,7 +6,7 @@ use worker::{Context, Env, Request};
 
 use super::limits::{self, Headers};
 use super::request::{header, query_pairs, read_json};
-use super::{keys, links, tags, Ctx};
+use super::{keys, links, stats, tags, Ctx};
 use crate::auth;
 use crate::config::Config;
 use crate::domain::ratelimit::Scope;
@@ -91,6 +91,8 @@ async fn route(
         GetLink(id) => links::get(&c, id).await,
         DeleteLink(id) => links::delete(&c, id).await,
         LinkQr(id) => links::qr(&c, id).await,
+        LinkStats(id) => stats::stats(&c, id, &query_pairs(&req)).await,
+        LinkClicksCsv(id) => stats::export(&c, id, &query_pairs(&req)).await,
         ListTags => tags::list(&c).await,
         DeleteTag(id) => tags::delete(&c, id).await,
         ListApiKeys => keys::list(&c).await,

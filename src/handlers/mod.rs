@@ -9,6 +9,7 @@ pub mod publish;
 pub mod ready;
 pub mod redirect;
 pub mod request;
+pub mod stats;
 pub mod tags;
 
 use worker::{Context, Env};

@@ -129,7 +129,15 @@ pub async fn ready(env: &Env, cfg: &Config) -> Response {
         async { config_check },
     )
     .await;
-    let checks = [a, b, c, d, e];
+    // Not critical (redirects work without it), but never silent: an analytics binding
+    // that is missing would leave every stats page empty.
+    let analytics_check = Check {
+        name: "analytics",
+        critical: false,
+        result: crate::analytics::misconfiguration(env, cfg).map_or(Ok(()), Err),
+        latency_ms: 0,
+    };
+    let checks = [a, b, c, d, e, analytics_check];
     let ok = checks.iter().all(|c| !c.critical || c.result.is_ok());
     let degraded = checks.iter().any(|c| c.result.is_err());
     let mut body = json!({

@@ -18,7 +18,7 @@ use crate::runtime::memory;
 use crate::store::kv::RedirectKv;
 use crate::store::links_db::LinksDb;
 use crate::store::StoreError;
-use crate::{clicks, crypto, runtime};
+use crate::{analytics, clicks, crypto, runtime};
 use crate::{http, log};
 
 /// The lookup layers, named as `x-served-from` reports them.
@@ -96,7 +96,16 @@ async fn decide_and_respond(
     match found {
         Ok((Some(record), layer)) => match decide_for(&req, &record) {
             Decision::Redirect { status, location } => {
-                counted(&req, &record, code, env, status, &location, layer).await
+                counted(
+                    &req,
+                    &record,
+                    code,
+                    (env, ctx, cfg),
+                    status,
+                    &location,
+                    layer,
+                )
+                .await
             }
             Decision::Gone => visitor_error(&req, VisitorError::Gone, code, layer.name()),
             Decision::Protected {
@@ -105,7 +114,16 @@ async fn decide_and_respond(
                 password_hash,
             } => {
                 if unlocked(&req, env, &record.link_id, &password_hash) {
-                    counted(&req, &record, code, env, status, &location, layer).await
+                    counted(
+                        &req,
+                        &record,
+                        code,
+                        (env, ctx, cfg),
+                        status,
+                        &location,
+                        layer,
+                    )
+                    .await
                 } else {
                     password_page(&req, code, false, layer)
                 }
@@ -128,21 +146,26 @@ async fn decide_and_respond(
 
 /// Redirects, after taking a click from the link's counter when it has `max_clicks`. Only a
 /// GET is a click; HEAD (link previewers) only asks whether one is left. No limit: no call.
+/// Every redirect hands its click to analytics, which sends it after the response.
 async fn counted(
     req: &Request,
     record: &RedirectRecord,
     code: &str,
-    env: &Env,
+    (env, ctx, cfg): (&Env, &Context, &Config),
     status: u16,
     location: &str,
     layer: Layer,
 ) -> Response {
     let Some(max) = record.max_clicks else {
+        analytics::record(req, &record.link_id, env, ctx, cfg);
         return redirect_response(status, location, layer);
     };
     let cost = u64::from(req.method() == worker::Method::Get);
     match clicks::consume(env, &record.link_id, max, cost).await {
-        Ok(v) if v.allowed => redirect_response(status, location, layer),
+        Ok(v) if v.allowed => {
+            analytics::record(req, &record.link_id, env, ctx, cfg);
+            redirect_response(status, location, layer)
+        }
         Ok(_) => visitor_error(req, VisitorError::Gone, code, layer.name()),
         Err(e) => {
             // The limit is a promise: without the counter, no redirect (fail closed).

@@ -16,7 +16,7 @@ use crate::domain::listing::{self, ListQuery, Sort, StatusFilter};
 pub const DEFAULT_DOMAIN: &str = "";
 
 const LINK_SELECT: &str = "SELECT l.id, l.code, l.url, l.title, l.description, l.is_active, \
-    l.password_hash IS NOT NULL AS has_password, l.max_clicks, l.expires_at, l.click_count, \
+    l.password_hash IS NOT NULL AS has_password, l.max_clicks, l.expires_at, l.click_count, l.bot_click_count, \
     l.last_clicked_at, l.utm_source, l.utm_medium, l.utm_campaign, l.user_id, l.workspace_id, \
     l.redirect_status, l.forward_query, l.created_at, l.updated_at, l.version, l.password_hash, \
     l.ios_url, l.android_url, l.geo_targets, \
@@ -37,6 +37,7 @@ struct LinkRow {
     max_clicks: Option<f64>,
     expires_at: Option<String>,
     click_count: f64,
+    bot_click_count: f64,
     last_clicked_at: Option<String>,
     utm_source: Option<String>,
     utm_medium: Option<String>,
@@ -73,6 +74,7 @@ impl From<LinkRow> for Link {
             max_clicks: r.max_clicks.map(d1::uint),
             expires_at: r.expires_at,
             click_count: d1::uint(r.click_count),
+            bot_click_count: d1::uint(r.bot_click_count),
             last_clicked_at: r.last_clicked_at,
             tags,
             utm_source: r.utm_source,
