@@ -1393,13 +1393,8 @@ export interface components {
                 /** Format: date-time */
                 last_clicked_at: string | null;
             };
-            series: ({
-                /**
-                 * Format: date-time
-                 * @description Start of the hour or day in tz
-                 */
-                start: string;
-            } & components["schemas"]["Counts"])[];
+            /** @description Every bucket from the one containing from up to to, empty ones as zeros */
+            series: components["schemas"]["SeriesPoint"][];
             top: {
                 /** @description ISO 3166-1 alpha-2 codes from request.cf */
                 countries: components["schemas"]["TopEntry"][];
@@ -1411,6 +1406,16 @@ export interface components {
                 /** @description desktop, mobile, tablet, bot, other */
                 devices: components["schemas"]["TopEntry"][];
             };
+        };
+        SeriesPoint: {
+            /**
+             * Format: date-time
+             * @description Start of the hour or day, with the offset of tz at that time
+             */
+            start: string;
+            clicks: number;
+            bots: number;
+            unique_visitors: number;
         };
     };
     responses: {

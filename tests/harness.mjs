@@ -52,6 +52,36 @@ const BROKEN_D1 = `export default function () {
   return { prepare() { return stmt; }, batch: fail, exec: fail, dump: fail };
 }`;
 
+// D1 that fails `times` batches whose SQL contains `match`, once each, then works: a
+// dependency that fails mid-way through the consumer's work (after its first write).
+const FLAKY_D1 = `let left;
+// Named as the runtime's classes: workers-rs checks a binding's constructor name.
+class D1PreparedStatement {
+  constructor(inner, sql) { this.inner = inner; this.sql = sql; }
+  bind(...a) { return new D1PreparedStatement(this.inner.bind(...a), this.sql); }
+  first(...a) { return this.inner.first(...a); }
+  all() { return this.inner.all(); }
+  run() { return this.inner.run(); }
+  raw(...a) { return this.inner.raw(...a); }
+}
+class D1Database {
+  constructor(db, match) { this.db = db; this.match = match; }
+  prepare(sql) { return new D1PreparedStatement(this.db.prepare(sql), sql); }
+  async batch(statements) {
+    if (left > 0 && statements.some((s) => s.sql.includes(this.match))) {
+      left--;
+      throw new Error("D1 failed in the middle of the work (test wiring)");
+    }
+    return this.db.batch(statements.map((s) => s.inner));
+  }
+  exec(q) { return this.db.exec(q); }
+  dump() { return this.db.dump(); }
+}
+export default function (env) {
+  left ??= Number(env.FAIL_TIMES);
+  return new D1Database(env.INNER, env.FAIL_MATCH);
+}`;
+
 const GENEROUS_LIMITS = Object.fromEntries(
   ["API", "CREATE", "PASSWORD", "REDIRECT"].map((s) => [`RATE_${s}_LIMIT`, "1000000"]),
 );
@@ -60,10 +90,11 @@ const GENEROUS_LIMITS = Object.fromEntries(
  * Starts the worker. `bindings` override wrangler.toml's vars (test-only wiring).
  * `state`: { dir, token, cookieSecret } of an earlier worker to start again on its persisted
  * state (a restart). `brokenLimiter`: the LIMITER binding points at an object that always
- * throws (the limiter is unreachable).
+ * throws (the limiter is unreachable). `flakyD1: { match, times }`: D1 batches whose SQL
+ * contains `match` fail `times` times. `overrides`: miniflare worker options replaced whole.
  * Returns { url, token, fetch(path, init), mf, stop({ keepState }) }.
  */
-export async function startWorker({ bindings = {}, state, brokenLimiter = false, brokenCounter = false, broken = [] } = {}) {
+export async function startWorker({ bindings = {}, state, brokenLimiter = false, brokenCounter = false, broken = [], flakyD1, overrides = {} } = {}) {
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"));
   const dir = state?.dir ?? (await mkdtemp(join(tmpdir(), "uload-worker-")));
   if (!state) await cp(await migratedTemplate(), dir, { recursive: true });
@@ -89,6 +120,8 @@ export async function startWorker({ bindings = {}, state, brokenLimiter = false,
       ...(brokenCounter ? { CLICKS: { className: "ClickCounter", scriptName: "broken-objects" } } : {}),
     },
   };
+  // `overrides`: options of the worker replaced as a whole (e.g. no queue binding).
+  Object.assign(main, overrides);
   const shared = {
     kvPersist: join(dir, "v3", "kv"),
     d1Persist: join(dir, "v3", "d1"),
@@ -135,8 +168,19 @@ export async function startWorker({ bindings = {}, state, brokenLimiter = false,
     main.wrappedBindings = { ...main.wrappedBindings, DB: { scriptName: "broken-d1" } };
     failing.push({ name: "broken-d1", modules: true, script: BROKEN_D1 });
   }
+  // `flakyD1: { match, times }`: D1 batches whose SQL contains `match` fail `times` times.
+  if (flakyD1) {
+    const dbId = workerOptions.d1Databases.DB;
+    main.d1Databases = {};
+    main.wrappedBindings = {
+      ...main.wrappedBindings,
+      DB: { scriptName: "flaky-d1", bindings: { FAIL_MATCH: flakyD1.match, FAIL_TIMES: flakyD1.times ?? 1 } },
+    };
+    failing.push({ name: "flaky-d1", modules: true, script: FLAKY_D1, d1Databases: { INNER: dbId } });
+  }
   const extra = [...(brokenLimiter || brokenCounter ? [brokenObjectsWorker] : []), ...failing];
   const mf = new Miniflare(extra.length ? { ...shared, workers: [main, ...extra] } : { ...shared, ...main });
+  mf.__flaky = Boolean(flakyD1);
   let stopped = false;
   const worker = {
     mf,
@@ -210,7 +254,9 @@ export async function api(worker, method, path, { body, token = worker.token, us
 
 /** Runs SQL against the worker's local D1 (the test's view of the source of truth). */
 export async function d1(worker) {
-  return worker.mf.getD1Database("DB");
+  // With test wiring in front of D1, the test reads the real database behind it.
+  const flaky = worker.mf.__flaky;
+  return flaky ? worker.mf.getD1Database("INNER", "flaky-d1") : worker.mf.getD1Database("DB");
 }
 
 export async function kv(worker) {
