@@ -38,6 +38,7 @@ async function wrk(url, lua) {
   const non2xx = num(/Non-2xx or 3xx responses: (\d+)/) || 0;
   const sockErr = stdout.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/);
   return {
+    requests: num(/(\d+) requests in/),
     rps: num(/Requests\/sec:\s+([\d.]+)/),
     p50: ms(/50%\s+([\d.]+)(us|ms|s)/),
     p99: ms(/99%\s+([\d.]+)(us|ms|s)/),
@@ -106,13 +107,28 @@ async function main() {
     // The same, with click analytics off: the other half of the analytics comparison.
     const quiet = await startWorker({ bindings: { RATE_REDIRECT_LIMIT: "0", ANALYTICS_ENABLED: "false" } });
     started.push(quiet);
+    // Analytics on, with the consumer's D1 writes out of the way: the redirect path's own
+    // cost (in production the consumer runs in invocations of its own, not on the
+    // redirect's CPU; here it would compete for the same two cores).
+    // Its clicks go to a queue whose consumer, a JS worker, only acknowledges them.
+    const producer = await startWorker({
+      bindings: { RATE_REDIRECT_LIMIT: "0" },
+      overrides: { queueProducers: { CLICK_EVENTS: { queueName: "bench-sink" } }, queueConsumers: {} },
+      extraWorkers: [{
+        name: "bench-sink",
+        modules: true,
+        script: "export default { async queue(batch) { globalThis.n = (globalThis.n ?? 0) + batch.messages.length; batch.ackAll(); }, fetch() { return new Response(String(globalThis.n ?? 0)); } };",
+        queueConsumers: { "bench-sink": { maxBatchSize: 100, maxBatchTimeout: 1 } },
+      }],
+    });
+    started.push(producer);
     // Production limits (wrangler.toml), for the "limiter on" case.
     const limited = await startWorker({ bindings: { RATE_REDIRECT_LIMIT: "300", RATE_REDIRECT_WINDOW_SECONDS: "60", ...(process.env.BENCH_SYNC ? { RATE_REDIRECT_SYNC_EVERY: process.env.BENCH_SYNC } : {}) } });
     started.push(limited);
     const cold = await startWorker({ bindings: { MEMORY_CACHE_TTL_SECONDS: "0", MEMORY_NEGATIVE_TTL_SECONDS: "0" } });
     started.push(cold);
 
-    for (const w of [hot, quiet, cold, limited]) {
+    for (const w of [hot, quiet, producer, cold, limited]) {
       const res = await createLink(w, { url: "https://example.com/landing", code: "bench" });
       if (res.status !== 201) throw new Error(`seeding failed: ${res.status} ${await res.text()}`);
     }
@@ -126,8 +142,9 @@ async function main() {
          SELECT 'bench' || i, '', 'm' || i, 'https://example.com/p/' || i, 'now', 'now' FROM n`,
       )
       .run();
-    await hot.fetch("/bench"); // warm the memory layer
+    await hot.fetch("/bench"); // warm the memory layer (and one click)
     await quiet.fetch("/bench");
+    await producer.fetch("/bench");
     // A password link (visited with its unlock cookie) and a targeted link.
     await createLink(hot, { url: "https://example.com/secret", code: "benchpw", password: "bench" });
     const unlock = await hot.fetch("/benchpw", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "password=bench" });
@@ -162,19 +179,26 @@ async function main() {
       }
       return last;
     };
+    // Also checks that no click was lost: every redirect wrk got is one stored click.
+    let storedBefore = 0;
     const withDrain = (fn) => async () => {
       const r = await fn();
       const before = Date.now();
       const stored = await drain(hot);
-      log(`click consumer caught up in ${((Date.now() - before) / 1000).toFixed(1)} s (${stored} clicks stored so far)`);
-      return r;
+      const delta = stored - storedBefore;
+      storedBefore = stored;
+      log(`click consumer caught up in ${((Date.now() - before) / 1000).toFixed(1)} s: ${delta} clicks stored for ${r.requests} requests`);
+      return { ...r, clicks: delta };
     };
+    storedBefore = await drain(hot);
     const cases = [
       ["floor: JS worker, constant 302", () => wrk(floorUrl)],
-      ["redirect from memory, click analytics off", () => wrk(new URL("/bench", quiet.url).href)],
-      ["redirect from memory, click analytics on (queue send after the response)", withDrain(() => wrk(new URL("/bench", hot.url).href, browserUa))],
-      ["redirect from memory, click analytics off (again)", () => wrk(new URL("/bench", quiet.url).href)],
-      ["redirect from memory, click analytics on (again)", withDrain(() => wrk(new URL("/bench", hot.url).href, browserUa))],
+      ["redirect from memory, click analytics off", () => wrk(new URL("/bench", quiet.url).href, browserUa)],
+      ["redirect from memory, click analytics on, consumer paused", () => wrk(new URL("/bench", producer.url).href, browserUa)],
+      ["redirect from memory, click analytics on, consumer running", withDrain(() => wrk(new URL("/bench", hot.url).href, browserUa))],
+      ["redirect from memory, click analytics off (again)", () => wrk(new URL("/bench", quiet.url).href, browserUa)],
+      ["redirect from memory, click analytics on, consumer paused (again)", () => wrk(new URL("/bench", producer.url).href, browserUa)],
+      ["redirect from memory, click analytics on, consumer running (again)", withDrain(() => wrk(new URL("/bench", hot.url).href, browserUa))],
       ["redirect from memory, limiter off, 1,000 client IPs", withDrain(() => wrk(new URL("/bench", hot.url).href, manyClients))],
       ["redirect from memory, limiter on (300/min per IP), 1,000 client IPs", () => wrk(new URL("/bench", limited.url).href, manyClients)],
       ["reference: Rust worker, GET /health (no lookup)", () => wrk(new URL("/health", hot.url).href)],
@@ -213,10 +237,12 @@ async function main() {
   console.log(`\nwasm: ${wasm.length} bytes raw, ${gz} bytes gzipped (${(gz / 1024).toFixed(0)} KiB; budget 1 MiB gzipped)`);
   const rps = (name) => results.filter((r) => r.name.startsWith(name)).reduce((a, r) => a + r.rps, 0);
   const off = rps("redirect from memory, click analytics off");
-  const on = rps("redirect from memory, click analytics on");
-  if (off && on) {
+  const paused = rps("redirect from memory, click analytics on, consumer paused");
+  const running = rps("redirect from memory, click analytics on, consumer running");
+  if (off && paused && running) {
     console.log(`redirect from memory: ${(off / 2 / floorRps).toFixed(2)}x the floor with analytics off (target >= 0.8x)`);
-    console.log(`click analytics on / off: ${(on / off).toFixed(3)} (target >= 0.90)`);
+    console.log(`click analytics on / off, the redirect path (consumer paused): ${(paused / off).toFixed(3)} (target >= 0.90)`);
+    console.log(`click analytics on / off, with the consumer on the same 2 cores: ${(running / off).toFixed(3)}`);
   }
 }
 

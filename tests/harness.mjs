@@ -92,9 +92,10 @@ const GENEROUS_LIMITS = Object.fromEntries(
  * state (a restart). `brokenLimiter`: the LIMITER binding points at an object that always
  * throws (the limiter is unreachable). `flakyD1: { match, times }`: D1 batches whose SQL
  * contains `match` fail `times` times. `overrides`: miniflare worker options replaced whole.
+ * `extraWorkers`: more miniflare workers beside it (e.g. a stand-in queue consumer).
  * Returns { url, token, fetch(path, init), mf, stop({ keepState }) }.
  */
-export async function startWorker({ bindings = {}, state, brokenLimiter = false, brokenCounter = false, broken = [], flakyD1, overrides = {} } = {}) {
+export async function startWorker({ bindings = {}, state, brokenLimiter = false, brokenCounter = false, broken = [], flakyD1, overrides = {}, extraWorkers = [] } = {}) {
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"));
   const dir = state?.dir ?? (await mkdtemp(join(tmpdir(), "uload-worker-")));
   if (!state) await cp(await migratedTemplate(), dir, { recursive: true });
@@ -178,7 +179,7 @@ export async function startWorker({ bindings = {}, state, brokenLimiter = false,
     };
     failing.push({ name: "flaky-d1", modules: true, script: FLAKY_D1, d1Databases: { INNER: dbId } });
   }
-  const extra = [...(brokenLimiter || brokenCounter ? [brokenObjectsWorker] : []), ...failing];
+  const extra = [...(brokenLimiter || brokenCounter ? [brokenObjectsWorker] : []), ...failing, ...extraWorkers];
   const mf = new Miniflare(extra.length ? { ...shared, workers: [main, ...extra] } : { ...shared, ...main });
   mf.__flaky = Boolean(flakyD1);
   let stopped = false;

@@ -145,6 +145,54 @@ pub fn visitor_hash(secret: &[u8], at_ms: u64, ip: &str, user_agent: &str) -> St
         .collect()
 }
 
+/// Largest queue message body built here (the queue takes up to 128 KB per message).
+pub const MAX_MESSAGE_BYTES: usize = 120_000;
+
+/// What travels through the queue: many clicks of one isolate in one message (one queue
+/// operation for up to ~100 clicks instead of one each), or a single event.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Message {
+    Batch { clicks: Vec<ClickEvent> },
+    One(ClickEvent),
+}
+
+/// Encodes clicks as few messages as possible, each under `MAX_MESSAGE_BYTES` (JSON text:
+/// one string crosses into the runtime instead of an object per field).
+pub fn encode_messages(events: &[ClickEvent]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current: Vec<String> = Vec::new();
+    let mut size = 0;
+    for e in events {
+        let json = serde_json::to_string(e).unwrap_or_default();
+        if !current.is_empty() && size + json.len() + 1 > MAX_MESSAGE_BYTES - 16 {
+            out.push(format!("{{\"clicks\":[{}]}}", current.join(",")));
+            current.clear();
+            size = 0;
+        }
+        size += json.len() + 1;
+        current.push(json);
+    }
+    if !current.is_empty() {
+        out.push(format!("{{\"clicks\":[{}]}}", current.join(",")));
+    }
+    out
+}
+
+/// The clicks of one queue message: a JSON text (what `encode_messages` sends) or a JSON
+/// value, holding a batch or one event.
+pub fn decode_message(body: serde_json::Value) -> Result<Vec<ClickEvent>, String> {
+    let message: Message = match body {
+        serde_json::Value::String(text) => serde_json::from_str(&text),
+        value => serde_json::from_value(value),
+    }
+    .map_err(|e| e.to_string())?;
+    Ok(match message {
+        Message::Batch { clicks } => clicks,
+        Message::One(e) => vec![e],
+    })
+}
+
 /// A click as stored: the event plus what its User-Agent says.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredClick {
@@ -267,6 +315,48 @@ mod tests {
         let long = format!("utm_campaign={}", "é".repeat(300));
         let u = Utm::from_query(Some(&long));
         assert!(u.campaign.unwrap().len() <= MAX_UTM);
+    }
+
+    fn event(i: usize, ua_len: usize) -> ClickEvent {
+        ClickEvent {
+            id: format!("c{i}"),
+            link: "l1".into(),
+            at: T,
+            v: None,
+            ua: "x".repeat(ua_len),
+            r#ref: None,
+            country: None,
+            city: None,
+            utm: Utm::default(),
+        }
+    }
+
+    #[test]
+    fn messages_batch_clicks_and_stay_under_the_size_limit() {
+        let events: Vec<_> = (0..100).map(|i| event(i, 100)).collect();
+        let messages = encode_messages(&events);
+        assert_eq!(messages.len(), 1, "100 small clicks are one message");
+        let back = decode_message(serde_json::Value::String(messages[0].clone())).unwrap();
+        assert_eq!(back, events);
+        let big: Vec<_> = (0..400).map(|i| event(i, MAX_USER_AGENT)).collect();
+        let messages = encode_messages(&big);
+        assert!(messages.len() > 1);
+        assert!(messages.iter().all(|m| m.len() <= MAX_MESSAGE_BYTES));
+        let all: Vec<ClickEvent> = messages
+            .into_iter()
+            .flat_map(|m| decode_message(serde_json::Value::String(m)).unwrap())
+            .collect();
+        assert_eq!(all, big, "nothing lost or reordered");
+        assert!(encode_messages(&[]).is_empty());
+    }
+
+    #[test]
+    fn single_events_and_garbage() {
+        let one = serde_json::to_value(event(1, 3)).unwrap();
+        assert_eq!(decode_message(one).unwrap(), vec![event(1, 3)]);
+        assert!(decode_message(serde_json::json!({ "link": "l" })).is_err());
+        assert!(decode_message(serde_json::Value::String("{not json".into())).is_err());
+        assert!(decode_message(serde_json::json!(42)).is_err());
     }
 
     #[test]

@@ -3,7 +3,8 @@
 pub const ALLOW_METHODS: &str = "GET, POST, PATCH, PUT, DELETE, OPTIONS";
 pub const ALLOW_HEADERS: &str =
     "authorization, content-type, if-match, idempotency-key, x-uload-user";
-pub const EXPOSE_HEADERS: &str = "etag, location, retry-after, idempotency-replayed";
+pub const EXPOSE_HEADERS: &str =
+    "etag, location, retry-after, idempotency-replayed, link, content-disposition";
 
 /// The origin to echo in `Access-Control-Allow-Origin`, if it is allowed. Exact match
 /// (scheme, host and port), case-insensitive; never `*`, since requests carry credentials.

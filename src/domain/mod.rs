@@ -9,6 +9,7 @@ pub mod fields;
 pub mod link;
 pub mod listing;
 pub mod origin;
+pub mod outbox;
 pub mod pages;
 pub mod precondition;
 pub mod problem;

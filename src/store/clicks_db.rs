@@ -52,7 +52,8 @@ const COUNT_PENDING: &[&str] = &[
               END AS value
          FROM clicks,
               json_each('["", "country", "city", "referrer", "browser", "os", "device"]') AS d
-        WHERE pending = 1)
+        -- Clicks that arrive after their link was deleted are not rolled up.
+        WHERE pending = 1 AND EXISTS (SELECT 1 FROM links WHERE links.id = clicks.link_id))
      GROUP BY link_id, dim, hour, value
      ON CONFLICT (link_id, dim, hour, value) DO UPDATE SET
        clicks = clicks + excluded.clicks,

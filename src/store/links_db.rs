@@ -359,6 +359,19 @@ impl LinksDb {
                  WHERE l.id = j.value AND l.user_id IS ?2)",
                 &[ids_json.as_str().into(), owner.into()],
             )?,
+            // A deleted link's analytics go with it (GDPR: the owner asked for deletion).
+            d1::stmt(
+                &self.db,
+                "DELETE FROM click_rollups WHERE link_id IN (SELECT l.id FROM links l, json_each(?1) j \
+                 WHERE l.id = j.value AND l.user_id IS ?2)",
+                &[ids_json.as_str().into(), owner.into()],
+            )?,
+            d1::stmt(
+                &self.db,
+                "DELETE FROM clicks WHERE link_id IN (SELECT l.id FROM links l, json_each(?1) j \
+                 WHERE l.id = j.value AND l.user_id IS ?2)",
+                &[ids_json.as_str().into(), owner.into()],
+            )?,
             d1::stmt(
                 &self.db,
                 "DELETE FROM links WHERE id IN (SELECT value FROM json_each(?1)) AND user_id IS ?2 \

@@ -161,6 +161,29 @@ describe("click analytics: every redirect is one click", () => {
   });
 });
 
+describe("click analytics and deletion", () => {
+  it("deleting a link deletes its clicks and rollups", async () => {
+    const w = await startWorker();
+    try {
+      const l = await link(w, { url: "https://example.com/gone", code: "gone" });
+      const keep = await link(w, { url: "https://example.com/kept", code: "kept" });
+      await redirects(w, "/gone", 3, { headers: () => ({ "user-agent": CHROME }) });
+      await redirects(w, "/kept", 2, { headers: () => ({ "user-agent": CHROME }) });
+      await settled(w, l.id, 3);
+      await settled(w, keep.id, 2);
+      assert.equal((await api(w, "DELETE", `/api/v1/links/${l.id}`)).status, 204);
+      const db = await d1(w);
+      const left = async (table, id) => (await db.prepare(`SELECT count(*) AS n FROM ${table} WHERE link_id = ?`).bind(id).first()).n;
+      assert.equal(await left("clicks", l.id), 0);
+      assert.equal(await left("click_rollups", l.id), 0);
+      assert.equal(await left("clicks", keep.id), 2, "other links keep theirs");
+      assert.ok((await left("click_rollups", keep.id)) > 0);
+    } finally {
+      await w.stop();
+    }
+  });
+});
+
 describe("click analytics when the consumer fails mid-batch", () => {
   let w;
   before(async () => {
@@ -405,11 +428,15 @@ describe("retention and misconfiguration", () => {
     }
   });
 
-  it("a missing queue binding or salt is reported by /health/ready and the logs; redirects still work", async () => {
+  it("a missing queue binding or salt is reported by /health/ready and the logs; redirects and clicks still work", async () => {
     const w = await startWorker({ bindings: { ANALYTICS_SALT: "" }, overrides: { queueProducers: {}, queueConsumers: {} } });
     try {
-      await link(w, { url: "https://example.com/quiet", code: "quiet" });
+      const l = await link(w, { url: "https://example.com/quiet", code: "quiet" });
       assert.equal((await w.fetch("/quiet", { headers: { "user-agent": CHROME } })).status, 302);
+      // Without a queue the click is written straight to D1: late, never lost.
+      const row = await settled(w, l.id, 1);
+      assert.equal(row.click_count, 1);
+      assert.ok(w.events().some((e) => e.event === "click_queue_send_failed" && e.stored_directly === true));
       const ready = await w.fetch("/health/ready");
       assert.equal(ready.status, 200, "analytics is not critical for redirects");
       const body = await ready.json();
