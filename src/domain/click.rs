@@ -154,7 +154,7 @@ pub const MAX_MESSAGE_BYTES: usize = 120_000;
 #[serde(untagged)]
 enum Message {
     Batch { clicks: Vec<ClickEvent> },
-    One(ClickEvent),
+    One(Box<ClickEvent>),
 }
 
 /// Encodes clicks as few messages as possible, each under `MAX_MESSAGE_BYTES` (JSON text:
@@ -189,7 +189,7 @@ pub fn decode_message(body: serde_json::Value) -> Result<Vec<ClickEvent>, String
     .map_err(|e| e.to_string())?;
     Ok(match message {
         Message::Batch { clicks } => clicks,
-        Message::One(e) => vec![e],
+        Message::One(e) => vec![*e],
     })
 }
 
