@@ -11,7 +11,7 @@ use worker::wasm_bindgen::JsValue;
 use worker::{Context, Env, MessageBatch, Method, QueueContentType, RawMessageBuilder, Request};
 
 use crate::config::Config;
-use crate::domain::click::{self, ClickEvent, StoredClick, Utm};
+use crate::domain::click::{self, ClickEvent, ClickIds, StoredClick, Utm, VisitorHasher};
 use crate::domain::outbox::{Next, Outbox};
 use crate::handlers::limits;
 use crate::store::clicks_db::ClicksDb;
@@ -34,8 +34,10 @@ const RENEW_AFTER_MS: u64 = 5_000;
 const OUTBOX_CAPACITY: usize = 20_000;
 
 thread_local! {
-    /// The salt secret, read once per isolate (secrets change only with a deployment).
-    static SALT: RefCell<Option<Option<Vec<u8>>>> = const { RefCell::new(None) };
+    /// Visitor hashes of this isolate; `None` inside when no salt secret is configured
+    /// (read once per isolate: secrets change only with a deployment).
+    static HASHER: RefCell<Option<Option<VisitorHasher>>> = const { RefCell::new(None) };
+    static CLICK_IDS: RefCell<Option<ClickIds>> = const { RefCell::new(None) };
     /// Whether this isolate already said that analytics is misconfigured (once is loud
     /// enough per isolate; /health/ready says it on every call).
     static WARNED: RefCell<bool> = const { RefCell::new(false) };
@@ -43,16 +45,28 @@ thread_local! {
     static OUTBOX: RefCell<Outbox<ClickEvent>> = RefCell::new(Outbox::new(RENEW_AFTER_MS, OUTBOX_CAPACITY));
 }
 
-fn salt(env: &Env) -> Option<Vec<u8>> {
-    SALT.with(|s| {
-        s.borrow_mut()
-            .get_or_insert_with(|| {
-                env.secret(SALT_SECRET)
-                    .ok()
-                    .map(|v| v.to_string().into_bytes())
-                    .filter(|v| v.len() >= 16)
-            })
-            .clone()
+fn salt_secret(env: &Env) -> Option<Vec<u8>> {
+    env.secret(SALT_SECRET)
+        .ok()
+        .map(|v| v.to_string().into_bytes())
+        .filter(|v| v.len() >= 16)
+}
+
+/// This visitor's hash, or `None` without a salt secret.
+fn visitor(env: &Env, at_ms: u64, ip: &str, ua: &str) -> Option<String> {
+    HASHER.with(|h| {
+        h.borrow_mut()
+            .get_or_insert_with(|| salt_secret(env).map(VisitorHasher::new))
+            .as_mut()
+            .map(|hasher| hasher.hash(at_ms, ip, ua))
+    })
+}
+
+fn next_click_id() -> String {
+    CLICK_IDS.with(|c| {
+        c.borrow_mut()
+            .get_or_insert_with(|| ClickIds::new(runtime::random_click_prefix()))
+            .next_id()
     })
 }
 
@@ -77,7 +91,7 @@ pub fn misconfiguration(env: &Env, cfg: &Config) -> Option<String> {
             "queue binding {QUEUE_BINDING} is missing: no click is recorded ({e})"
         ));
     }
-    if salt(env).is_none() {
+    if salt_secret(env).is_none() {
         problems.push(format!(
             "secret {SALT_SECRET} is not set (16+ characters): unique visitors are not counted"
         ));
@@ -96,14 +110,14 @@ pub fn record(req: &Request, link_id: &str, env: &Env, ctx: &Context, cfg: &Conf
     let ua = header("user-agent").unwrap_or_default();
     let ua = click::truncate(&ua, click::MAX_USER_AGENT).to_string();
     let at = runtime::now_ms();
-    let visitor = salt(env).map(|s| click::visitor_hash(&s, at, &limits::client_ip(req), &ua));
+    let visitor = visitor(env, at, &limits::client_ip(req), &ua);
     let cf = req.cf();
     let url = req.inner().url();
     let query = url
         .split_once('?')
         .map(|(_, q)| q.split('#').next().unwrap_or(q));
     let event = ClickEvent {
-        id: runtime::random_click_id(),
+        id: next_click_id(),
         link: link_id.to_string(),
         at,
         v: visitor,

@@ -132,9 +132,9 @@ pub fn random_id() -> String {
     random_string(ID_ALPHABET, ID_LEN)
 }
 
-/// A click's id: 24 characters of 36 (~124 bits), so ids of billions of clicks never meet.
-pub fn random_click_id() -> String {
-    random_string(ID_ALPHABET, 24)
+/// The random part of an isolate's click ids: 16 characters of 36 (~82 bits).
+pub fn random_click_prefix() -> String {
+    random_string(ID_ALPHABET, 16)
 }
 
 /// The isolate's memory layer of the redirect lookup.

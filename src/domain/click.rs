@@ -129,20 +129,80 @@ fn day_salt(secret: &[u8], day: &str) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
-/// SHA-256 of (day salt, IP, User-Agent), hex, the first 128 bits: enough to tell visitors
-/// apart, and no way back to the address.
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Visitor hashes of one isolate: the day's salt is derived once per UTC day, not per click.
+pub struct VisitorHasher {
+    secret: Vec<u8>,
+    /// Days since the epoch of `salt`.
+    day: Option<u64>,
+    salt: [u8; 32],
+}
+
+impl VisitorHasher {
+    pub fn new(secret: Vec<u8>) -> Self {
+        VisitorHasher {
+            secret,
+            day: None,
+            salt: [0; 32],
+        }
+    }
+
+    /// SHA-256 of (day salt, IP, User-Agent), hex, the first 128 bits: enough to tell
+    /// visitors apart, and no way back to the address.
+    pub fn hash(&mut self, at_ms: u64, ip: &str, user_agent: &str) -> String {
+        let day = at_ms / 86_400_000;
+        if self.day != Some(day) {
+            self.salt = day_salt(&self.secret, &utc_day(at_ms));
+            self.day = Some(day);
+        }
+        let mut h = Sha256::new();
+        h.update(self.salt);
+        h.update([0]);
+        h.update(ip.as_bytes());
+        h.update([0]);
+        h.update(user_agent.as_bytes());
+        let digest = h.finalize();
+        let mut out = String::with_capacity(32);
+        for b in &digest[..16] {
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 15)] as char);
+        }
+        out
+    }
+}
+
+/// One visitor hash (see `VisitorHasher`).
 pub fn visitor_hash(secret: &[u8], at_ms: u64, ip: &str, user_agent: &str) -> String {
-    let salt = day_salt(secret, &utc_day(at_ms));
-    let mut h = Sha256::new();
-    h.update(salt);
-    h.update([0]);
-    h.update(ip.as_bytes());
-    h.update([0]);
-    h.update(user_agent.as_bytes());
-    h.finalize()[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    VisitorHasher::new(secret.to_vec()).hash(at_ms, ip, user_agent)
+}
+
+/// Click ids of one isolate: a random prefix drawn once (16 characters of 36, ~82 bits, so
+/// two isolates never share one) and a counter. Unique without a random draw per click.
+pub struct ClickIds {
+    prefix: String,
+    next: u64,
+}
+
+impl ClickIds {
+    pub fn new(prefix: String) -> Self {
+        ClickIds { prefix, next: 0 }
+    }
+
+    pub fn next_id(&mut self) -> String {
+        let mut n = self.next;
+        self.next += 1;
+        let mut digits = Vec::new();
+        loop {
+            digits.push(b"0123456789abcdefghijklmnopqrstuvwxyz"[(n % 36) as usize]);
+            n /= 36;
+            if n == 0 {
+                break;
+            }
+        }
+        digits.reverse();
+        format!("{}{}", self.prefix, String::from_utf8_lossy(&digits))
+    }
 }
 
 /// Largest queue message body built here (the queue takes up to 128 KB per message).
@@ -288,6 +348,31 @@ mod tests {
             .map(|b| format!("{b:02x}"))
             .collect();
         assert_ne!(a, plain);
+    }
+
+    #[test]
+    fn the_hasher_renews_its_salt_at_midnight_utc() {
+        let mut h = VisitorHasher::new(b"secret".to_vec());
+        let ua = "Mozilla/5.0";
+        assert_eq!(
+            h.hash(T + 5, "1.2.3.4", ua),
+            visitor_hash(b"secret", T + 5, "1.2.3.4", ua)
+        );
+        let next = h.hash(T + 86_400_000, "1.2.3.4", ua);
+        assert_eq!(next, visitor_hash(b"secret", T + 86_400_000, "1.2.3.4", ua));
+        assert_ne!(next, h.hash(T + 1, "1.2.3.4", ua));
+    }
+
+    #[test]
+    fn click_ids_are_unique_and_id_shaped() {
+        let mut ids = ClickIds::new("abcdefghijklmnop".into());
+        let all: std::collections::HashSet<String> = (0..10_000).map(|_| ids.next_id()).collect();
+        assert_eq!(all.len(), 10_000);
+        assert!(all.contains("abcdefghijklmnop0"));
+        assert!(all.contains("abcdefghijklmnopzz"), "36 * 36 - 1");
+        assert!(all
+            .iter()
+            .all(|id| id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric())));
     }
 
     #[test]
