@@ -51,6 +51,8 @@ record lint "$(( rc == 0 ))" "$(( rc != 0 ))" 0
 
 step "1/3 native unit tests (cargo test)"
 cargo_layer native
+# The vendored User-Agent parser (woothee on regex-lite): its own test suite.
+cargo_layer woothee --manifest-path vendor/woothee/Cargo.toml --target-dir target/vendor
 
 step "2/3 wasm tests under node (wasm-bindgen-test)"
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$WASM_BINDGEN_TEST_RUNNER"
