@@ -199,11 +199,47 @@ fn parse_bool(v: &str) -> Option<bool> {
     }
 }
 
-/// The range part shared by the stats and the export: `from`, `to`, `tz`.
+/// The parameters shared by the stats and the export: `from`, `to`, `tz`, `include_bots`.
 struct RangeParams {
     from: Option<String>,
     to: Option<String>,
     zone: Zone,
+    include_bots: bool,
+}
+
+impl RangeParams {
+    fn new(include_bots: bool) -> Self {
+        RangeParams {
+            from: None,
+            to: None,
+            zone: Zone::utc(),
+            include_bots,
+        }
+    }
+
+    /// Takes a shared parameter; `false` when `k` is not one of them.
+    fn read(&mut self, k: &str, v: &str, resolve: Resolver, errors: &mut Vec<FieldError>) -> bool {
+        match k {
+            "from" => self.from = Some(v.to_string()),
+            "to" => self.to = Some(v.to_string()),
+            "tz" => match Zone::parse(v, resolve) {
+                Some(z) => self.zone = z,
+                None => errors.push(FieldError::new(
+                    "tz",
+                    "tz must be an IANA time zone (Europe/Berlin) or an offset (+05:30)",
+                )),
+            },
+            "include_bots" => match parse_bool(v) {
+                Some(b) => self.include_bots = b,
+                None => errors.push(FieldError::new(
+                    "include_bots",
+                    "include_bots must be true or false",
+                )),
+            },
+            _ => return false,
+        }
+        true
+    }
 }
 
 fn range(
@@ -252,36 +288,18 @@ pub fn parse_stats(
     resolve: Resolver,
 ) -> Result<StatsQuery, Vec<FieldError>> {
     let mut errors = Vec::new();
-    let mut p = RangeParams {
-        from: None,
-        to: None,
-        zone: Zone::utc(),
-    };
+    let mut p = RangeParams::new(false);
     let mut interval = Interval::Day;
-    let mut include_bots = false;
     let mut top = DEFAULT_TOP;
     for (k, v) in pairs {
+        if p.read(k, v, resolve, &mut errors) {
+            continue;
+        }
         match k.as_str() {
-            "from" => p.from = Some(v.clone()),
-            "to" => p.to = Some(v.clone()),
-            "tz" => match Zone::parse(v, resolve) {
-                Some(z) => p.zone = z,
-                None => errors.push(FieldError::new(
-                    "tz",
-                    "tz must be an IANA time zone (Europe/Berlin) or an offset (+05:30)",
-                )),
-            },
             "interval" => match v.as_str() {
                 "hour" => interval = Interval::Hour,
                 "day" => interval = Interval::Day,
                 _ => errors.push(FieldError::new("interval", "interval must be hour or day")),
-            },
-            "include_bots" => match parse_bool(v) {
-                Some(b) => include_bots = b,
-                None => errors.push(FieldError::new(
-                    "include_bots",
-                    "include_bots must be true or false",
-                )),
             },
             "top" => match v.parse::<usize>() {
                 Ok(n) if (1..=MAX_TOP).contains(&n) => top = n,
@@ -293,6 +311,7 @@ pub fn parse_stats(
             other => errors.push(FieldError::new(other, "unknown query parameter")),
         }
     }
+    let include_bots = p.include_bots;
     let zone = p.zone.clone();
     let (from, to) = range(p, now, &mut errors);
     let q = StatsQuery {
@@ -335,32 +354,14 @@ pub fn parse_export(
     resolve: Resolver,
 ) -> Result<ExportQuery, Vec<FieldError>> {
     let mut errors = Vec::new();
-    let mut p = RangeParams {
-        from: None,
-        to: None,
-        zone: Zone::utc(),
-    };
-    let mut include_bots = true;
+    let mut p = RangeParams::new(true);
     let mut limit = DEFAULT_EXPORT_LIMIT;
     let mut after = None;
     for (k, v) in pairs {
+        if p.read(k, v, resolve, &mut errors) {
+            continue;
+        }
         match k.as_str() {
-            "from" => p.from = Some(v.clone()),
-            "to" => p.to = Some(v.clone()),
-            "tz" => match Zone::parse(v, resolve) {
-                Some(z) => p.zone = z,
-                None => errors.push(FieldError::new(
-                    "tz",
-                    "tz must be an IANA time zone or an offset",
-                )),
-            },
-            "include_bots" => match parse_bool(v) {
-                Some(b) => include_bots = b,
-                None => errors.push(FieldError::new(
-                    "include_bots",
-                    "include_bots must be true or false",
-                )),
-            },
             "limit" => match v.parse::<u32>() {
                 Ok(n) if (1..=MAX_EXPORT_LIMIT).contains(&n) => limit = n,
                 _ => errors.push(FieldError::new(
@@ -375,6 +376,7 @@ pub fn parse_export(
             other => errors.push(FieldError::new(other, "unknown query parameter")),
         }
     }
+    let include_bots = p.include_bots;
     let (from, to) = range(p, now, &mut errors);
     if errors.is_empty() {
         Ok(ExportQuery {

@@ -352,33 +352,27 @@ impl LinksDb {
             code: String,
         }
         let ids_json = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
-        let statements = vec![
-            d1::stmt(
-                &self.db,
-                "DELETE FROM link_tags WHERE link_id IN (SELECT l.id FROM links l, json_each(?1) j \
-                 WHERE l.id = j.value AND l.user_id IS ?2)",
-                &[ids_json.as_str().into(), owner.into()],
-            )?,
-            // A deleted link's analytics go with it (GDPR: the owner asked for deletion).
-            d1::stmt(
-                &self.db,
-                "DELETE FROM click_rollups WHERE link_id IN (SELECT l.id FROM links l, json_each(?1) j \
-                 WHERE l.id = j.value AND l.user_id IS ?2)",
-                &[ids_json.as_str().into(), owner.into()],
-            )?,
-            d1::stmt(
-                &self.db,
-                "DELETE FROM clicks WHERE link_id IN (SELECT l.id FROM links l, json_each(?1) j \
-                 WHERE l.id = j.value AND l.user_id IS ?2)",
-                &[ids_json.as_str().into(), owner.into()],
-            )?,
-            d1::stmt(
-                &self.db,
-                "DELETE FROM links WHERE id IN (SELECT value FROM json_each(?1)) AND user_id IS ?2 \
+        // What hangs off the links goes with them: tags, and the analytics (the owner asked
+        // for deletion). Table names are constants, never input.
+        let mut statements = ["link_tags", "click_rollups", "clicks"]
+            .iter()
+            .map(|table| {
+                d1::stmt(
+                    &self.db,
+                    &format!(
+                        "DELETE FROM {table} WHERE link_id IN (SELECT l.id FROM links l, \
+                         json_each(?1) j WHERE l.id = j.value AND l.user_id IS ?2)"
+                    ),
+                    &[ids_json.as_str().into(), owner.into()],
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        statements.push(d1::stmt(
+            &self.db,
+            "DELETE FROM links WHERE id IN (SELECT value FROM json_each(?1)) AND user_id IS ?2 \
                  RETURNING id, code",
-                &[ids_json.as_str().into(), owner.into()],
-            )?,
-        ];
+            &[ids_json.as_str().into(), owner.into()],
+        )?);
         let mut results = d1::batch::<Value>(&self.db, statements).await?;
         let rows = results.pop().unwrap_or_default();
         rows.into_iter()
