@@ -48,6 +48,10 @@ pub struct Config {
     pub analytics_enabled: bool,
     /// How long raw clicks are kept (CLICK_RETENTION_DAYS); hourly rollups stay.
     pub click_retention_days: i64,
+    /// Days of daily backups kept in R2 (BACKUP_RETENTION_DAYS); the newest is always kept.
+    pub backup_retention_days: i64,
+    /// Raw clicks in backups too (BACKUP_INCLUDE_CLICKS, default false).
+    pub backup_include_clicks: bool,
     /// Vars that were set but could not be parsed (their defaults were used instead).
     pub problems: Vec<String>,
 }
@@ -113,16 +117,20 @@ impl Config {
         let breaker_cooldown_ms = num("BREAKER_COOLDOWN_SECONDS", 30) * 1000;
         let stale_ttl_s = num("STALE_TTL_SECONDS", 86_400);
         let click_retention_days = num("CLICK_RETENTION_DAYS", 90).clamp(1, 36_500) as i64;
-        let analytics_enabled = match get("ANALYTICS_ENABLED").as_deref().map(str::trim) {
-            None | Some("") | Some("true") | Some("1") | Some("on") => true,
+        let backup_retention_days = num("BACKUP_RETENTION_DAYS", 7).clamp(1, 3650) as i64;
+        let mut flag = |name: &str, default: bool| match get(name).as_deref().map(str::trim) {
+            None | Some("") => default,
+            Some("true") | Some("1") | Some("on") => true,
             Some("false") | Some("0") | Some("off") => false,
             Some(other) => {
                 problems.push(format!(
-                    "ANALYTICS_ENABLED={other:?} is not true or false; using true"
+                    "{name}={other:?} is not true or false; using {default}"
                 ));
-                true
+                default
             }
         };
+        let analytics_enabled = flag("ANALYTICS_ENABLED", true);
+        let backup_include_clicks = flag("BACKUP_INCLUDE_CLICKS", false);
         let short_base_url = get("SHORT_BASE_URL")
             .map(|s| s.trim().trim_end_matches('/').to_string())
             .filter(|s| !s.is_empty())
@@ -180,6 +188,8 @@ impl Config {
             stale_ttl_s,
             analytics_enabled,
             click_retention_days,
+            backup_retention_days,
+            backup_include_clicks,
             problems,
         }
     }
@@ -221,6 +231,9 @@ mod tests {
         assert_eq!(c.rate_policy(Scope::Password).limit, 5);
         assert!(c.analytics_enabled);
         assert_eq!(c.click_retention_days, 90);
+        assert_eq!(c.backup_retention_days, 7);
+        assert!(!c.backup_include_clicks);
+        assert!(cfg(&[("BACKUP_INCLUDE_CLICKS", "true")]).backup_include_clicks);
         assert!(c.problems.is_empty());
         assert!(!cfg(&[("ANALYTICS_ENABLED", "false")]).analytics_enabled);
         let odd = cfg(&[("ANALYTICS_ENABLED", "perhaps")]);

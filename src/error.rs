@@ -42,6 +42,8 @@ pub enum ApiError {
         dependency: &'static str,
         retry_after: u32,
     },
+    /// A backup that cannot be restored (damaged, truncated, unknown format or schema).
+    BackupUnusable(String),
     /// A bug or an impossible state: logged with detail, answered without it.
     Internal(String),
 }
@@ -124,6 +126,10 @@ impl ApiError {
             } => Problem::new(503, "unavailable", "Temporarily unavailable")
                 .with_detail(format!("{dependency} is unavailable; nothing was changed"))
                 .with_retry_after(*retry_after),
+            ApiError::BackupUnusable(why) => {
+                Problem::new(422, "backup_unusable", "The backup cannot be restored")
+                    .with_detail(format!("{why}; nothing was changed"))
+            }
             ApiError::Internal(_) => Problem::new(500, "internal", "Internal error"),
         }
     }

@@ -10,6 +10,7 @@ pub mod error;
 pub mod analytics;
 mod app;
 mod auth;
+mod backup;
 pub mod clicks;
 pub mod crypto;
 mod handlers;
@@ -24,8 +25,10 @@ use worker::{
     event, Context, Env, MessageBatch, Request, Response, Result, ScheduleContext, ScheduledEvent,
 };
 
-/// The daily cron of wrangler.toml: click retention. Every other schedule is the reconcile.
-const DAILY_CRON: &str = "17 3 * * *";
+/// The daily crons of wrangler.toml: click retention, and the backup. Every other schedule
+/// is the KV reconcile.
+const RETENTION_CRON: &str = "17 3 * * *";
+const BACKUP_CRON: &str = "41 2 * * *";
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
@@ -33,14 +36,16 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     Ok(app::handle(req, env, ctx).await)
 }
 
-/// Cron (wrangler.toml `[triggers]`): the KV reconcile job every minute, click retention
-/// once a day.
+/// Cron (wrangler.toml `[triggers]`): the KV reconcile job every minute; click retention and
+/// the backup once a day.
 #[event(scheduled)]
 async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     console_error_panic_hook::set_once();
     let cfg = runtime::config(&env);
-    if event.cron() == DAILY_CRON {
-        return analytics::scheduled_prune(&env, &cfg).await;
+    match event.cron().as_str() {
+        RETENTION_CRON => return analytics::scheduled_prune(&env, &cfg).await,
+        BACKUP_CRON => return backup::scheduled(&env, &cfg).await,
+        _ => {}
     }
     match handlers::publish::reconcile(&env, cfg.kv_cache_ttl_s).await {
         Ok((fixed, failed)) => log::info(

@@ -128,6 +128,7 @@ export async function startWorker({ bindings = {}, state, brokenLimiter = false,
     d1Persist: join(dir, "v3", "d1"),
     durableObjectsPersist: join(dir, "v3", "do"),
     cachePersist: join(dir, "v3", "cache"),
+    r2Persist: join(dir, "v3", "r2"),
     host: "127.0.0.1",
     port: 0,
     cf: false,
@@ -262,4 +263,8 @@ export async function d1(worker) {
 
 export async function kv(worker) {
   return worker.mf.getKVNamespace("LINKS_KV");
+}
+
+export async function r2(worker) {
+  return worker.mf.getR2Bucket("BACKUPS");
 }

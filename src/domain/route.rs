@@ -51,6 +51,9 @@ pub enum Api<'a> {
     CreateApiKey,
     RevokeApiKey(&'a str),
     PutUser(&'a str),
+    ListBackups,
+    CreateBackup,
+    RestoreBackup(&'a str),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -169,6 +172,14 @@ fn api<'a>(method: &str, rest: &'a str) -> Routed<'a> {
             by_method(method, "DELETE", &[("DELETE", RevokeApiKey(id))])
         }
         ["users", id] if is_id(id) => by_method(method, "PUT", &[("PUT", PutUser(id))]),
+        ["admin", "backups"] => by_method(
+            method,
+            "GET, HEAD, POST",
+            &[("GET", ListBackups), ("POST", CreateBackup)],
+        ),
+        ["admin", "backups", id, "restore"] if is_backup_id(id) => {
+            by_method(method, "POST", &[("POST", RestoreBackup(id))])
+        }
         _ => Ok(Route::ApiNotFound),
     }
 }
@@ -178,6 +189,13 @@ fn is_id(s: &str) -> bool {
     (1..=64).contains(&s.len())
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// Backup ids: `2026-11-25T03-05-07.123Z` (the domain parses them exactly).
+fn is_backup_id(s: &str) -> bool {
+    (1..=40).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
 }
 
 /// Shape only (characters and length); reserved words are refused when links are created,
@@ -213,6 +231,21 @@ mod tests {
         assert_eq!(
             route("GET", "/api/v1/links/abc/clicks.csv"),
             Ok(Route::Api(Api::LinkClicksCsv("abc")))
+        );
+        assert_eq!(
+            route(
+                "POST",
+                "/api/v1/admin/backups/2026-11-25T03-05-07.123Z/restore"
+            ),
+            Ok(Route::Api(Api::RestoreBackup("2026-11-25T03-05-07.123Z")))
+        );
+        assert_eq!(
+            route("POST", "/api/v1/admin/backups"),
+            Ok(Route::Api(Api::CreateBackup))
+        );
+        assert_eq!(
+            route("POST", "/api/v1/admin/backups/..%2f/restore"),
+            Ok(Route::ApiNotFound)
         );
         assert_eq!(
             route("POST", "/api/v1/links/abc/stats"),

@@ -6,7 +6,7 @@ use worker::{Context, Env, Request};
 
 use super::limits::{self, Headers};
 use super::request::{header, query_pairs, read_json};
-use super::{keys, links, stats, tags, Ctx};
+use super::{admin, keys, links, stats, tags, Ctx};
 use crate::auth;
 use crate::config::Config;
 use crate::domain::ratelimit::Scope;
@@ -92,6 +92,9 @@ async fn route(
         DeleteLink(id) => links::delete(&c, id).await,
         LinkQr(id) => links::qr(&c, id).await,
         LinkStats(id) => stats::stats(&c, id, &query_pairs(&req)).await,
+        ListBackups => admin::list(&c).await,
+        CreateBackup => admin::create(&c).await,
+        RestoreBackup(id) => admin::restore(&c, id).await,
         LinkClicksCsv(id) => stats::export(&c, id, &query_pairs(&req)).await,
         ListTags => tags::list(&c).await,
         DeleteTag(id) => tags::delete(&c, id).await,

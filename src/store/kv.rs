@@ -61,4 +61,29 @@ impl RedirectKv {
             .await
             .map_err(|e| StoreError::unavailable("KV", e))
     }
+
+    /// Every code that has a KV record (all pages of `link:` keys).
+    pub async fn codes(&self) -> Result<Vec<String>, StoreError> {
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut list = self.kv.list().prefix("link:".into());
+            if let Some(c) = cursor.take() {
+                list = list.cursor(c);
+            }
+            let page = list
+                .execute()
+                .await
+                .map_err(|e| StoreError::unavailable("KV", e))?;
+            out.extend(
+                page.keys
+                    .iter()
+                    .filter_map(|k| k.name.strip_prefix("link:").map(str::to_string)),
+            );
+            match (page.list_complete, page.cursor) {
+                (false, Some(c)) => cursor = Some(c),
+                _ => return Ok(out),
+            }
+        }
+    }
 }

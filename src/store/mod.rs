@@ -1,12 +1,14 @@
 //! Thin adapters over Cloudflare's storage bindings. They translate between domain types
 //! and the bindings, and turn binding failures into `StoreError`; no rules live here.
 
+pub mod backup_db;
 pub mod clicks_db;
 pub mod d1;
 pub mod idempotency;
 pub mod keys_db;
 pub mod kv;
 pub mod links_db;
+pub mod r2;
 pub mod repairs;
 pub mod tags_db;
 

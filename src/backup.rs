@@ -1,0 +1,275 @@
+//! Backups of D1 to R2 and restores from them. The rules (format, checks, retention) are
+//! in `domain::backup`; this moves the bytes. Compression is the runtime's own gzip
+//! (CompressionStream), so no compression library is shipped in the wasm.
+
+use serde_json::{json, Value};
+use worker::js_sys::Uint8Array;
+use worker::wasm_bindgen::{JsCast, JsValue};
+use worker::wasm_bindgen_futures::JsFuture;
+use worker::Env;
+
+use crate::config::Config;
+use crate::domain::backup::{self, BackupError, Manifest, TableEntry};
+use crate::store::backup_db::{BackupDb, TableRows};
+use crate::store::d1;
+use crate::store::kv::RedirectKv;
+use crate::store::r2::Backups;
+use crate::store::repairs::Repairs;
+use crate::store::StoreError;
+use crate::{handlers::publish, log, runtime};
+
+#[derive(Debug)]
+pub enum RestoreError {
+    Backup(BackupError),
+    /// The target database has data: a restore only goes into an empty one.
+    NotEmpty,
+    /// The backup has columns this database does not (a newer schema than the worker's).
+    Schema(String),
+    Store(StoreError),
+}
+
+impl From<StoreError> for RestoreError {
+    fn from(e: StoreError) -> Self {
+        RestoreError::Store(e)
+    }
+}
+
+fn js_err(e: JsValue) -> String {
+    e.as_string()
+        .or_else(|| {
+            e.dyn_ref::<worker::js_sys::Error>()
+                .map(|e| String::from(e.message()))
+        })
+        .unwrap_or_else(|| format!("{e:?}"))
+}
+
+// The runtime's CompressionStream / DecompressionStream (web-sys has them only behind its
+// unstable-APIs flag; these few bindings are all that is needed).
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    type CompressionStream;
+    #[wasm_bindgen(constructor, catch)]
+    fn new(format: &str) -> Result<CompressionStream, JsValue>;
+    #[wasm_bindgen(method, getter)]
+    fn readable(this: &CompressionStream) -> web_sys::ReadableStream;
+    #[wasm_bindgen(method, getter)]
+    fn writable(this: &CompressionStream) -> web_sys::WritableStream;
+
+    type DecompressionStream;
+    #[wasm_bindgen(constructor, catch)]
+    fn new(format: &str) -> Result<DecompressionStream, JsValue>;
+    #[wasm_bindgen(method, getter)]
+    fn readable(this: &DecompressionStream) -> web_sys::ReadableStream;
+    #[wasm_bindgen(method, getter)]
+    fn writable(this: &DecompressionStream) -> web_sys::WritableStream;
+}
+
+/// gzip or gunzip through the runtime's streams.
+async fn transform(bytes: &[u8], compress: bool) -> Result<Vec<u8>, String> {
+    use web_sys::{ReadableWritablePair, Response};
+    let input = Response::new_with_opt_u8_array(Some(&mut bytes.to_vec())).map_err(js_err)?;
+    let body = input.body().ok_or("no body")?;
+    let pair = if compress {
+        let s = CompressionStream::new("gzip").map_err(js_err)?;
+        ReadableWritablePair::new(&s.readable(), &s.writable())
+    } else {
+        let s = DecompressionStream::new("gzip").map_err(js_err)?;
+        ReadableWritablePair::new(&s.readable(), &s.writable())
+    };
+    let output =
+        Response::new_with_opt_readable_stream(Some(&body.pipe_through(&pair))).map_err(js_err)?;
+    let buffer = JsFuture::from(output.array_buffer().map_err(js_err)?)
+        .await
+        .map_err(js_err)?;
+    Ok(Uint8Array::new(&buffer).to_vec())
+}
+
+fn tables(cfg: &Config) -> Vec<&'static str> {
+    let mut t = backup::TABLES.to_vec();
+    if cfg.backup_include_clicks {
+        t.push(backup::CLICKS_TABLE);
+    }
+    t
+}
+
+/// Writes one backup: every table from one consistent read, gzipped NDJSON per table, then
+/// the manifest; then deletes backups past retention (never the newest).
+pub async fn run(env: &Env, cfg: &Config) -> Result<Manifest, StoreError> {
+    let started = runtime::now_ms();
+    let names = tables(cfg);
+    let data = BackupDb::from_env(env)?.export(&names).await?;
+    let r2 = Backups::from_env(env)?;
+    let id = backup::backup_id(runtime::now_utc());
+    let mut entries = Vec::new();
+    for (name, rows) in names.iter().zip(data) {
+        let ndjson = backup::ndjson(&rows);
+        let gz = transform(&ndjson, true)
+            .await
+            .map_err(|e| StoreError::unavailable("CompressionStream", e))?;
+        let key = backup::table_key(&id, name);
+        entries.push(TableEntry {
+            name: name.to_string(),
+            key: key.clone(),
+            rows: rows.len() as u64,
+            columns: backup::columns(&rows),
+            sha256: backup::sha256_hex(&ndjson),
+            bytes: ndjson.len() as u64,
+            gzip_bytes: gz.len() as u64,
+        });
+        r2.put(&key, gz).await?;
+    }
+    let manifest = Manifest {
+        format: backup::FORMAT,
+        id: id.clone(),
+        created_at: runtime::now_iso(),
+        tables: entries,
+    };
+    let bytes = serde_json::to_vec(&manifest).unwrap_or_default();
+    r2.put(&backup::manifest_key(&id), bytes).await?;
+    let pruned = prune(&r2, cfg).await?;
+    log::info(
+        "backup_written",
+        json!({
+            "id": id,
+            "rows": manifest.tables.iter().map(|t| (t.name.clone(), json!(t.rows))).collect::<serde_json::Map<_, _>>(),
+            "gzip_bytes": manifest.tables.iter().map(|t| t.gzip_bytes).sum::<u64>(),
+            "ms": runtime::now_ms().saturating_sub(started),
+            "pruned": pruned,
+        }),
+    );
+    Ok(manifest)
+}
+
+async fn prune(r2: &Backups, cfg: &Config) -> Result<Vec<String>, StoreError> {
+    let ids = r2.folders(backup::PREFIX).await?;
+    let old = backup::expired(&ids, runtime::now_utc(), cfg.backup_retention_days);
+    for id in &old {
+        r2.delete_all(&format!("{}{id}/", backup::PREFIX)).await?;
+    }
+    Ok(old)
+}
+
+/// The cron's entry: a backup, logged loudly when it fails (the plan wants 100%).
+pub async fn scheduled(env: &Env, cfg: &Config) {
+    if let Err(e) = run(env, cfg).await {
+        log::error("backup_failed", json!({ "cause": e.to_string() }));
+    }
+}
+
+/// Complete backups (those with a manifest), newest first.
+pub async fn list(env: &Env) -> Result<Vec<Manifest>, StoreError> {
+    let r2 = Backups::from_env(env)?;
+    let mut ids = r2.folders(backup::PREFIX).await?;
+    ids.sort_unstable_by(|a, b| b.cmp(a));
+    let mut out = Vec::new();
+    for id in ids {
+        if let Some(bytes) = r2.get(&backup::manifest_key(&id)).await? {
+            if let Ok(m) = backup::parse_manifest(&bytes) {
+                out.push(m);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// What a restore did.
+pub struct Restored {
+    pub manifest: Manifest,
+    pub kv_written: usize,
+    pub kv_failed: usize,
+}
+
+/// Restores backup `id` into an empty D1 and rebuilds KV from it. Every part is read and
+/// checked (gzip, size, checksum, row count, columns) before anything is written; the
+/// write is one transaction.
+pub async fn restore(env: &Env, cfg: &Config, id: &str) -> Result<Restored, RestoreError> {
+    if backup::parse_backup_id(id).is_none() {
+        return Err(RestoreError::Backup(BackupError::NotFound));
+    }
+    let r2 = Backups::from_env(env)?;
+    let manifest_bytes = r2
+        .get(&backup::manifest_key(id))
+        .await?
+        .ok_or(RestoreError::Backup(BackupError::NotFound))?;
+    let manifest = backup::parse_manifest(&manifest_bytes).map_err(RestoreError::Backup)?;
+    let mut tables: Vec<(TableEntry, Vec<Value>)> = Vec::new();
+    for entry in &manifest.tables {
+        let gz = r2
+            .get(&entry.key)
+            .await?
+            .ok_or_else(|| RestoreError::Backup(BackupError::MissingPart(entry.key.clone())))?;
+        let ndjson = transform(&gz, false).await.map_err(|why| {
+            RestoreError::Backup(BackupError::Damaged {
+                table: entry.name.clone(),
+                why: format!("not valid gzip (truncated?): {why}"),
+            })
+        })?;
+        let rows = backup::verify_table(entry, &ndjson).map_err(RestoreError::Backup)?;
+        tables.push((entry.clone(), rows));
+    }
+    // Restore order is the domain's (parents first), whatever order the manifest lists.
+    tables.sort_by_key(|(e, _)| {
+        backup::TABLES
+            .iter()
+            .position(|t| *t == e.name)
+            .unwrap_or(backup::TABLES.len())
+    });
+    let db = BackupDb::from_env(env)?;
+    if !db.is_empty().await? {
+        return Err(RestoreError::NotEmpty);
+    }
+    for (entry, _) in &tables {
+        let have = db.columns(&entry.name).await?;
+        if let Some(missing) = entry.columns.iter().find(|c| !have.contains(c)) {
+            return Err(RestoreError::Schema(format!(
+                "table {} has no column {missing} here: apply the migrations first",
+                entry.name
+            )));
+        }
+    }
+    let rows: Vec<TableRows> = tables
+        .iter()
+        .map(|(e, rows)| TableRows {
+            name: &e.name,
+            columns: &e.columns,
+            rows,
+        })
+        .collect();
+    db.restore(&rows, &runtime::now_iso()).await?;
+    let (kv_written, kv_failed) = rebuild_kv(env, cfg).await?;
+    log::info(
+        "backup_restored",
+        json!({ "id": id, "kv_written": kv_written, "kv_failed": kv_failed }),
+    );
+    Ok(Restored {
+        manifest,
+        kv_written,
+        kv_failed,
+    })
+}
+
+/// Makes KV agree with D1: every code in D1 (queued by the restore) and every code KV has
+/// (orphans of links the backup does not have) is rewritten or deleted by the reconcile.
+async fn rebuild_kv(env: &Env, cfg: &Config) -> Result<(usize, usize), StoreError> {
+    let kv_codes = RedirectKv::from_env(env, cfg.kv_cache_ttl_s)?
+        .codes()
+        .await?;
+    let db = d1::database(env)?;
+    for chunk in kv_codes.chunks(500) {
+        (Repairs { db: &db })
+            .add(chunk, &runtime::now_iso())
+            .await?;
+    }
+    let (mut written, mut failed) = (0, 0);
+    // Each round takes up to 500 codes; a round that fixes nothing ends it (the cron
+    // retries what failed).
+    for _ in 0..1000 {
+        let (fixed, fail) = publish::reconcile(env, cfg.kv_cache_ttl_s).await?;
+        written += fixed;
+        failed += fail;
+        if fixed == 0 {
+            break;
+        }
+    }
+    Ok((written, failed))
+}

@@ -1,0 +1,294 @@
+//! Backups of D1: what a backup holds, how its parts are checked before anything is
+//! restored, and which backups retention deletes. A backup is one folder in R2:
+//! `backups/{id}/{table}.ndjson.gz` per table and `backups/{id}/manifest.json`, written
+//! last (a folder without a manifest is an unfinished backup and is never restored). The
+//! manifest holds each table's row count, columns and the SHA-256 of its NDJSON, so a
+//! corrupted or truncated part is refused before a single row is written.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+pub const FORMAT: u32 = 1;
+pub const PREFIX: &str = "backups/";
+
+/// Tables in restore order (parents before children: foreign keys hold at every step).
+/// Not backed up: idempotency keys, the KV repair queue and the visitors of the day
+/// (short-lived by design; KV is rebuilt from the links after a restore).
+pub const TABLES: [&str; 6] = [
+    "users",
+    "links",
+    "tags",
+    "link_tags",
+    "api_keys",
+    "click_rollups",
+];
+/// Raw clicks, with BACKUP_INCLUDE_CLICKS (they are big and expire anyway).
+pub const CLICKS_TABLE: &str = "clicks";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format: u32,
+    pub id: String,
+    pub created_at: String,
+    pub tables: Vec<TableEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TableEntry {
+    pub name: String,
+    /// The R2 key of the gzipped NDJSON.
+    pub key: String,
+    pub rows: u64,
+    pub columns: Vec<String>,
+    /// SHA-256 (hex) of the uncompressed NDJSON.
+    pub sha256: String,
+    pub bytes: u64,
+    pub gzip_bytes: u64,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum BackupError {
+    NotFound,
+    BadManifest(String),
+    UnsupportedFormat(u32),
+    MissingPart(String),
+    Damaged { table: String, why: String },
+}
+
+impl std::fmt::Display for BackupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BackupError::NotFound => write!(f, "no complete backup with this id (no manifest)"),
+            BackupError::BadManifest(why) => write!(f, "the manifest is not valid: {why}"),
+            BackupError::UnsupportedFormat(v) => {
+                write!(
+                    f,
+                    "backup format {v} is not supported (this worker reads {FORMAT})"
+                )
+            }
+            BackupError::MissingPart(key) => write!(f, "the backup part {key} is missing"),
+            BackupError::Damaged { table, why } => write!(f, "table {table} is damaged: {why}"),
+        }
+    }
+}
+
+/// A backup's id: its UTC time, sortable and safe in an R2 key.
+pub fn backup_id(now: DateTime<Utc>) -> String {
+    now.format("%Y-%m-%dT%H-%M-%S%.3fZ").to_string()
+}
+
+pub fn parse_backup_id(id: &str) -> Option<DateTime<Utc>> {
+    NaiveDateTime::parse_from_str(id, "%Y-%m-%dT%H-%M-%S%.3fZ")
+        .ok()
+        .map(|n| n.and_utc())
+}
+
+pub fn manifest_key(id: &str) -> String {
+    format!("{PREFIX}{id}/manifest.json")
+}
+
+pub fn table_key(id: &str, table: &str) -> String {
+    format!("{PREFIX}{id}/{table}.ndjson.gz")
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// One JSON object per line, each ending in a newline.
+pub fn ndjson(rows: &[Value]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for r in rows {
+        if let Ok(line) = serde_json::to_vec(r) {
+            out.extend_from_slice(&line);
+            out.push(b'\n');
+        }
+    }
+    out
+}
+
+/// The columns of a table's rows (the keys of the first row; every row has the same).
+pub fn columns(rows: &[Value]) -> Vec<String> {
+    rows.first()
+        .and_then(Value::as_object)
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+pub fn parse_manifest(bytes: &[u8]) -> Result<Manifest, BackupError> {
+    let m: Manifest =
+        serde_json::from_slice(bytes).map_err(|e| BackupError::BadManifest(e.to_string()))?;
+    if m.format != FORMAT {
+        return Err(BackupError::UnsupportedFormat(m.format));
+    }
+    for t in &m.tables {
+        let known = TABLES.contains(&t.name.as_str()) || t.name == CLICKS_TABLE;
+        let columns_ok = t
+            .columns
+            .iter()
+            .all(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
+        if !known || !columns_ok {
+            return Err(BackupError::BadManifest(format!(
+                "unexpected table {:?}",
+                t.name
+            )));
+        }
+    }
+    Ok(m)
+}
+
+/// Checks one table's NDJSON against its manifest entry and returns its rows.
+pub fn verify_table(entry: &TableEntry, ndjson: &[u8]) -> Result<Vec<Value>, BackupError> {
+    let damaged = |why: String| BackupError::Damaged {
+        table: entry.name.clone(),
+        why,
+    };
+    if ndjson.len() as u64 != entry.bytes {
+        return Err(damaged(format!(
+            "{} bytes instead of {}",
+            ndjson.len(),
+            entry.bytes
+        )));
+    }
+    if sha256_hex(ndjson) != entry.sha256 {
+        return Err(damaged("checksum does not match the manifest".into()));
+    }
+    let mut rows = Vec::with_capacity(entry.rows as usize);
+    for (i, line) in ndjson.split(|b| *b == b'\n').enumerate() {
+        if line.is_empty() {
+            continue;
+        }
+        let v: Value =
+            serde_json::from_slice(line).map_err(|e| damaged(format!("line {}: {e}", i + 1)))?;
+        if !v.is_object() {
+            return Err(damaged(format!("line {} is not an object", i + 1)));
+        }
+        rows.push(v);
+    }
+    if rows.len() as u64 != entry.rows {
+        return Err(damaged(format!(
+            "{} rows instead of {}",
+            rows.len(),
+            entry.rows
+        )));
+    }
+    Ok(rows)
+}
+
+/// Backups that retention deletes: older than `keep_days`, but never the newest one.
+pub fn expired(ids: &[String], now: DateTime<Utc>, keep_days: i64) -> Vec<String> {
+    let newest = ids.iter().filter_map(|i| parse_backup_id(i)).max();
+    let cutoff = now - chrono::Duration::days(keep_days);
+    ids.iter()
+        .filter(|id| parse_backup_id(id).is_some_and(|t| t < cutoff && Some(t) != newest))
+        .cloned()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn entry(rows: &[Value]) -> TableEntry {
+        let data = ndjson(rows);
+        TableEntry {
+            name: "links".into(),
+            key: "k".into(),
+            rows: rows.len() as u64,
+            columns: columns(rows),
+            sha256: sha256_hex(&data),
+            bytes: data.len() as u64,
+            gzip_bytes: 0,
+        }
+    }
+
+    #[test]
+    fn ids_sort_and_parse() {
+        let t = DateTime::parse_from_rfc3339("2026-11-25T03:05:07.123Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let id = backup_id(t);
+        assert_eq!(id, "2026-11-25T03-05-07.123Z");
+        assert_eq!(parse_backup_id(&id), Some(t));
+        assert_eq!(parse_backup_id("../etc"), None);
+        assert_eq!(
+            table_key(&id, "links"),
+            "backups/2026-11-25T03-05-07.123Z/links.ndjson.gz"
+        );
+    }
+
+    #[test]
+    fn a_table_round_trips_and_damage_is_refused() {
+        let rows = vec![
+            json!({ "id": "a", "url": "https://x.example/é", "click_count": 3 }),
+            json!({ "id": "b", "url": "https://y.example/\n", "click_count": null }),
+        ];
+        let e = entry(&rows);
+        let data = ndjson(&rows);
+        assert_eq!(verify_table(&e, &data).unwrap(), rows);
+        assert_eq!(e.columns, ["click_count", "id", "url"]);
+        // Truncated, altered, or a row missing: each refused with the table named.
+        let cut = &data[..data.len() - 5];
+        assert!(matches!(
+            verify_table(&e, cut),
+            Err(BackupError::Damaged { .. })
+        ));
+        let mut altered = data.clone();
+        altered[10] ^= 1;
+        let err = verify_table(&e, &altered).unwrap_err();
+        assert!(err.to_string().contains("checksum"), "{err}");
+        let mut short = e.clone();
+        short.rows = 3;
+        assert!(verify_table(&short, &data)
+            .unwrap_err()
+            .to_string()
+            .contains("2 rows instead of 3"));
+    }
+
+    #[test]
+    fn manifests_are_checked() {
+        let m = Manifest {
+            format: FORMAT,
+            id: "x".into(),
+            created_at: "t".into(),
+            tables: vec![entry(&[json!({ "id": "a" })])],
+        };
+        let bytes = serde_json::to_vec(&m).unwrap();
+        assert_eq!(parse_manifest(&bytes).unwrap(), m);
+        assert!(matches!(
+            parse_manifest(b"{"),
+            Err(BackupError::BadManifest(_))
+        ));
+        let mut future = m.clone();
+        future.format = 2;
+        assert_eq!(
+            parse_manifest(&serde_json::to_vec(&future).unwrap()),
+            Err(BackupError::UnsupportedFormat(2))
+        );
+        let mut odd = m.clone();
+        odd.tables[0].name = "sqlite_master".into();
+        assert!(parse_manifest(&serde_json::to_vec(&odd).unwrap()).is_err());
+        let mut injected = m;
+        injected.tables[0].columns = vec!["id) VALUES (1); DROP TABLE links; --".into()];
+        assert!(parse_manifest(&serde_json::to_vec(&injected).unwrap()).is_err());
+    }
+
+    #[test]
+    fn retention_keeps_recent_backups_and_always_the_newest() {
+        let now = DateTime::parse_from_rfc3339("2026-11-25T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let id = |days: i64| backup_id(now - chrono::Duration::days(days));
+        let ids = vec![id(1), id(6), id(8), id(30), "not-a-backup".to_string()];
+        assert_eq!(expired(&ids, now, 7), vec![id(8), id(30)]);
+        // Only old ones: the newest stays.
+        let old = vec![id(20), id(30)];
+        assert_eq!(expired(&old, now, 7), vec![id(30)]);
+    }
+}

@@ -1,0 +1,174 @@
+// Backups and restore in the real runtime: D1 → gzipped NDJSON in local R2 with a
+// manifest → wipe → restore into the empty D1 → KV rebuilt → every link redirects again.
+import assert from "node:assert/strict";
+import { gunzipSync } from "node:zlib";
+import { after, before, describe, it } from "node:test";
+import { api, d1, kv, r2, startWorker } from "../harness.mjs";
+
+const CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
+const TABLES = ["users", "links", "tags", "link_tags", "api_keys", "click_rollups"];
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function ok(res, status) {
+  assert.equal(res.status, status, await res.clone().text());
+  return res.json();
+}
+
+async function counts(w) {
+  const db = await d1(w);
+  const out = {};
+  for (const t of [...TABLES, "clicks"]) out[t] = (await db.prepare(`SELECT count(*) AS n FROM ${t}`).first()).n;
+  return out;
+}
+
+async function wipe(w) {
+  const db = await d1(w);
+  for (const t of ["link_tags", "click_rollups", "clicks", "click_visitors", "api_keys", "tags", "links", "users", "kv_repairs", "idempotency_keys"]) {
+    await db.prepare(`DELETE FROM ${t}`).run();
+  }
+  const store = await kv(w);
+  for (const { name } of (await store.list({ prefix: "link:" })).keys) await store.delete(name);
+}
+
+describe("backups and restore", () => {
+  let w;
+  let links;
+  let before_;
+  let backupId;
+  before(async () => {
+    // No memory layer: after a wipe, only KV and D1 can answer.
+    w = await startWorker({ bindings: { MEMORY_CACHE_TTL_SECONDS: "0", MEMORY_NEGATIVE_TTL_SECONDS: "0" } });
+    await ok(await api(w, "PUT", "/api/v1/users/backupuser001", { body: { username: "backupuser", bio: "Grüße" } }), 201);
+    const as = { user: "backupuser001" };
+    links = [];
+    for (let i = 0; i < 30; i++) {
+      const body = { url: `https://example.com/page/${i}?q=ä&x=${"y".repeat(i * 30)}`, title: `Link ${i}`, tags: i % 3 ? ["promo"] : ["news", "promo"] };
+      if (i === 1) body.password = "secret-pass";
+      if (i === 2) body.geo = { DE: "https://example.de/" };
+      links.push(await ok(await api(w, "POST", "/api/v1/links", { body, ...as }), 201));
+    }
+    links.push(await ok(await api(w, "POST", "/api/v1/links", { body: { url: "https://example.com/service", code: "svc" } }), 201));
+    await ok(await api(w, "POST", "/api/v1/api-keys", { body: { name: "ci" }, ...as }), 201);
+    // Clicks, counted into the links and rollups.
+    for (const l of links.slice(3, 8)) {
+      for (let i = 0; i < 3; i++) assert.equal((await w.fetch(`/${l.code}`, { headers: { "user-agent": CHROME } })).status, 302);
+    }
+    const db = await d1(w);
+    for (let t = Date.now() + 60_000; ; await sleep(250)) {
+      const { n } = await db.prepare("SELECT coalesce(sum(click_count), 0) AS n FROM links").first();
+      if (n === 15) break;
+      assert.ok(Date.now() < t, `clicks counted: ${n}`);
+    }
+    before_ = await counts(w);
+  });
+  after(() => w?.stop());
+
+  const linkRows = async () =>
+    (await (await d1(w)).prepare("SELECT * FROM links ORDER BY id").all()).results;
+
+  it("a backup writes every table as gzipped NDJSON with a manifest of counts and checksums", async () => {
+    const made = await ok(await api(w, "POST", "/api/v1/admin/backups"), 201);
+    backupId = made.id;
+    const bucket = await r2(w);
+    const manifest = JSON.parse(await (await bucket.get(`backups/${backupId}/manifest.json`)).text());
+    assert.deepEqual(manifest.tables.map((t) => t.name), TABLES);
+    for (const t of manifest.tables) {
+      const gz = new Uint8Array(await (await bucket.get(t.key)).arrayBuffer());
+      assert.equal(gz.length, t.gzip_bytes);
+      const ndjson = gunzipSync(gz);
+      assert.equal(ndjson.length, t.bytes);
+      const lines = ndjson.toString("utf8").split("\n").filter(Boolean);
+      assert.equal(lines.length, t.rows, t.name);
+      assert.equal(t.rows, before_[t.name], `${t.name}: every row`);
+      const { createHash } = await import("node:crypto");
+      assert.equal(createHash("sha256").update(ndjson).digest("hex"), t.sha256);
+    }
+    assert.ok(!(await bucket.head(`backups/${backupId}/clicks.ndjson.gz`)), "raw clicks only with BACKUP_INCLUDE_CLICKS");
+    const listed = await ok(await api(w, "GET", "/api/v1/admin/backups"), 200);
+    assert.equal(listed.data[0].id, backupId);
+  });
+
+  it("only the service itself may back up or restore", async () => {
+    const res = await api(w, "POST", "/api/v1/admin/backups", { user: "backupuser001" });
+    assert.equal(res.status, 403);
+    const restore = await api(w, "POST", `/api/v1/admin/backups/${backupId}/restore`, { user: "backupuser001" });
+    assert.equal(restore.status, 403);
+    const anon = await api(w, "GET", "/api/v1/admin/backups", { token: null });
+    assert.equal(anon.status, 401);
+  });
+
+  it("restore into a non-empty database is refused", async () => {
+    const res = await api(w, "POST", `/api/v1/admin/backups/${backupId}/restore`);
+    assert.equal(res.status, 409);
+    assert.equal((await res.json()).code, "database_not_empty");
+  });
+
+  it("a corrupted or truncated backup is refused with a clear error and changes nothing", async () => {
+    const expected = await linkRows();
+    await wipe(w);
+    const bucket = await r2(w);
+    const key = `backups/${backupId}/links.ndjson.gz`;
+    const good = new Uint8Array(await (await bucket.get(key)).arrayBuffer());
+    const damaged = [
+      ["truncated", good.slice(0, Math.floor(good.length / 2))],
+      ["a flipped byte", Uint8Array.from(good, (b, i) => (i === Math.floor(good.length / 2) ? b ^ 0xff : b))],
+      ["not gzip", new TextEncoder().encode('{"id":"x"}\n')],
+    ];
+    for (const [what, bytes] of damaged) {
+      await bucket.put(key, bytes);
+      const res = await api(w, "POST", `/api/v1/admin/backups/${backupId}/restore`);
+      assert.equal(res.status, 422, what);
+      const p = await res.json();
+      assert.equal(p.code, "backup_unusable", what);
+      assert.match(p.detail, /links/, `${what}: names the table (${p.detail})`);
+      const c = await counts(w);
+      assert.ok(Object.values(c).every((n) => n === 0), `${what}: nothing was written ${JSON.stringify(c)}`);
+    }
+    const missing = await api(w, "POST", "/api/v1/admin/backups/2020-01-01T00-00-00.000Z/restore");
+    assert.equal(missing.status, 404);
+    // The good bytes back: the restore works (next test); the data is what it was.
+    await bucket.put(key, good);
+    const res = await api(w, "POST", `/api/v1/admin/backups/${backupId}/restore`);
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.deepEqual(await linkRows(), expected, "every link row as it was, counts included");
+  });
+
+  it("after a wipe, restore brings back every row and every redirect, and KV is rebuilt", async () => {
+    await wipe(w);
+    for (const l of links.slice(0, 3)) assert.equal((await w.fetch(`/${l.code}`)).status, 404, "wiped");
+    // A KV record of a link the backup does not have must not survive the rebuild.
+    await (await kv(w)).put("link:ghost", JSON.stringify({ url: "https://ghost.example/" }));
+    const res = await ok(await api(w, "POST", `/api/v1/admin/backups/${backupId}/restore`), 200);
+    assert.equal(res.kv.failed, 0);
+    assert.equal(res.kv.written, links.length + 1, "every link, and the ghost deleted");
+    assert.deepEqual(await counts(w), { ...before_, clicks: 0 }, "every count matches (raw clicks are not in backups)");
+    for (const l of links) {
+      const r = await w.fetch(`/${l.code}`, { headers: { "user-agent": CHROME } });
+      if (l.has_password) {
+        assert.equal(r.status, 401, l.code);
+        continue;
+      }
+      assert.equal(r.status, 302, l.code);
+      assert.equal(r.headers.get("x-served-from"), "kv", "KV was rebuilt");
+    }
+    assert.equal((await w.fetch("/ghost")).status, 404);
+    assert.equal(await (await kv(w)).get("link:ghost"), null);
+    // Tags, the user and the key came back with their links.
+    const list = await ok(await api(w, "GET", "/api/v1/links?tag=news&limit=100", { user: "backupuser001" }), 200);
+    assert.equal(list.data.length, 10);
+    const stats = await ok(await api(w, "GET", `/api/v1/links/${links[3].id}/stats`, { user: "backupuser001" }), 200);
+    assert.equal(stats.totals.clicks, 3, "rollups restored");
+  });
+
+  it("the daily cron backs up, and backups past retention go (the newest always stays)", async () => {
+    const bucket = await r2(w);
+    await bucket.put("backups/2020-01-01T00-00-00.000Z/manifest.json", "{}");
+    await bucket.put("backups/2020-01-01T00-00-00.000Z/links.ndjson.gz", "x");
+    const before = (await ok(await api(w, "GET", "/api/v1/admin/backups"), 200)).data.length;
+    await (await w.mf.getWorker()).scheduled({ cron: "41 2 * * *" });
+    const after = (await ok(await api(w, "GET", "/api/v1/admin/backups"), 200)).data;
+    assert.equal(after.length, before + 1);
+    assert.equal((await bucket.list({ prefix: "backups/2020-01-01" })).objects.length, 0, "old backup deleted");
+    assert.ok(w.events().some((e) => e.event === "backup_written" && e.pruned.includes("2020-01-01T00-00-00.000Z")));
+  });
+});
