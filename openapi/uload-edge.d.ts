@@ -1089,6 +1089,139 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/backups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Complete backups in R2, newest first
+         * @description Service token only, without X-Uload-User.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Backups */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["BackupSummary"][];
+                        };
+                    };
+                };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                405: components["responses"]["MethodNotAllowed"];
+                429: components["responses"]["TooManyRequests"];
+                503: components["responses"]["Unavailable"];
+            };
+        };
+        put?: never;
+        /**
+         * Back up D1 to R2 now
+         * @description What the daily cron does: every table from one consistent read (one D1 transaction), gzipped NDJSON per table, then a manifest with row counts, columns and SHA-256 checksums; backups older than BACKUP_RETENTION_DAYS are deleted (never the newest). Service token only.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The backup written */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BackupSummary"];
+                    };
+                };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                405: components["responses"]["MethodNotAllowed"];
+                429: components["responses"]["TooManyRequests"];
+                503: components["responses"]["Unavailable"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/backups/{id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore a backup into the empty D1, then rebuild KV
+         * @description Every part is read and checked first (gzip, size, SHA-256, row count, columns against this database's schema); a damaged or truncated backup is refused with 422 and nothing is written. The rows are written in one transaction. KV is then rewritten from D1, and KV records of links the backup does not have are deleted. Only into an empty database (no users, links, tags, API keys or rollups): 409 otherwise. Service token only.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Restored */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            restored: components["schemas"]["BackupSummary"];
+                            kv: {
+                                /** @description KV records written or deleted */
+                                written: number;
+                                /** @description left for the reconcile cron */
+                                failed: number;
+                            };
+                        };
+                    };
+                };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                405: components["responses"]["MethodNotAllowed"];
+                409: components["responses"]["Conflict"];
+                422: components["responses"]["Unprocessable"];
+                429: components["responses"]["TooManyRequests"];
+                503: components["responses"]["Unavailable"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1416,6 +1549,20 @@ export interface components {
             clicks: number;
             bots: number;
             unique_visitors: number;
+        };
+        BackupSummary: {
+            /** @description The backup's UTC time, e.g. 2026-11-25T02-41-00.123Z */
+            id: string;
+            /** Format: date-time */
+            created_at: string;
+            tables: {
+                name: string;
+                rows: number;
+                /** @description NDJSON, uncompressed */
+                bytes: number;
+                gzip_bytes: number;
+                sha256: string;
+            }[];
         };
     };
     responses: {

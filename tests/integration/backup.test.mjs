@@ -3,7 +3,10 @@
 import assert from "node:assert/strict";
 import { gunzipSync } from "node:zlib";
 import { after, before, describe, it } from "node:test";
-import { api, d1, kv, r2, startWorker } from "../harness.mjs";
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { ROOT, api, d1, kv, r2, startWorker } from "../harness.mjs";
 
 const CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
 const TABLES = ["users", "links", "tags", "link_tags", "api_keys", "click_rollups"];
@@ -170,5 +173,25 @@ describe("backups and restore", () => {
     assert.equal(after.length, before + 1);
     assert.equal((await bucket.list({ prefix: "backups/2020-01-01" })).objects.length, 0, "old backup deleted");
     assert.ok(w.events().some((e) => e.event === "backup_written" && e.pruned.includes("2020-01-01T00-00-00.000Z")));
+  });
+
+  it("scripts/restore.sh, the documented command, restores the newest backup", async () => {
+    await wipe(w);
+    const { stdout, stderr } = await promisify(execFile)(join(ROOT, "scripts", "restore.sh"), [], {
+      cwd: ROOT,
+      env: { ...process.env, UL_URL: w.url.replace(/\/$/, ""), SERVICE_TOKEN: w.token },
+    });
+    assert.match(stderr, /restored; KV rebuilt/);
+    assert.equal(JSON.parse(stdout).kv.failed, 0);
+    assert.deepEqual(await counts(w), { ...before_, clicks: 0 });
+    assert.equal((await w.fetch(`/${links[5].code}`)).status, 302);
+    // Refused restores exit non-zero.
+    await assert.rejects(
+      promisify(execFile)(join(ROOT, "scripts", "restore.sh"), [], {
+        cwd: ROOT,
+        env: { ...process.env, UL_URL: w.url.replace(/\/$/, ""), SERVICE_TOKEN: w.token },
+      }),
+      /restore refused \(HTTP 409\)/,
+    );
   });
 });
