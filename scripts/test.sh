@@ -66,6 +66,15 @@ if [ -z "${CHROMIUM_BIN:-}" ] && ! command -v chromium >/dev/null; then
     || die "could not install chromium with apt-get (run as root, or set CHROMIUM_BIN)"
 fi
 
+# The metrics tests check the exposition with promtool and scrape with a real Prometheus
+# (Debian's package).
+if [ -z "${PROMETHEUS_BIN:-}" ] && ! command -v prometheus >/dev/null; then
+  step "installing Prometheus for the metrics tests (Debian package)"
+  command -v apt-get >/dev/null || die "missing: prometheus (install it, or set PROMETHEUS_BIN and PROMTOOL_BIN)"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus; } >&2 \
+    || die "could not install prometheus with apt-get (run as root, or set PROMETHEUS_BIN and PROMTOOL_BIN)"
+fi
+
 step "3/3 integration tests: the built worker in workerd (miniflare), real local KV and D1"
 set +e
 "$ROOT/scripts/build.sh" && node --test \

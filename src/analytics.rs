@@ -16,7 +16,7 @@ use crate::domain::outbox::{Next, Outbox};
 use crate::handlers::limits;
 use crate::store::clicks_db::ClicksDb;
 use crate::store::StoreError;
-use crate::{log, runtime};
+use crate::{log, metrics, runtime};
 
 pub const QUEUE_BINDING: &str = "CLICK_EVENTS";
 pub const SALT_SECRET: &str = "ANALYTICS_SALT";
@@ -127,6 +127,7 @@ pub fn record(req: &Request, link_id: &str, env: &Env, ctx: &Context, cfg: &Conf
         city: cf.as_ref().and_then(|c| c.city()),
         utm: Utm::from_query(query),
     };
+    metrics::record(|m| m.inc("clicks_recorded_total", &[], 1));
     let flusher = OUTBOX.with(|o| o.borrow_mut().push(event, at));
     if let Some(id) = flusher {
         ctx.wait_until(flush(id, env.clone()));
@@ -181,6 +182,12 @@ async fn deliver(queue: Result<&worker::Queue, &worker::Error>, env: &Env, batch
             Some(format!("no queue binding {QUEUE_BINDING}"))
         }
     };
+    let outcome = if failure.is_some() {
+        "stored_directly"
+    } else {
+        "sent"
+    };
+    metrics::record(|m| m.inc("click_messages_total", &[("outcome", outcome)], 1));
     let Some(cause) = failure else {
         return;
     };
@@ -227,6 +234,11 @@ async fn store(env: &Env, events: Vec<ClickEvent>) -> Result<(usize, usize), Sto
 /// The queue consumer. On any failure the whole batch is retried: already stored clicks
 /// are skipped by id, and pending ones are counted by whichever batch gets there first.
 pub async fn consume(batch: MessageBatch<serde_json::Value>, env: &Env) {
+    consume_batch(batch, env).await;
+    metrics::flush_now(env).await;
+}
+
+async fn consume_batch(batch: MessageBatch<serde_json::Value>, env: &Env) {
     let messages = match batch.messages() {
         Ok(m) => m,
         Err(e) => {
@@ -252,6 +264,10 @@ pub async fn consume(batch: MessageBatch<serde_json::Value>, env: &Env) {
     match store(env, events).await {
         Ok((new, dropped)) => {
             batch.ack_all();
+            metrics::record(|m| {
+                m.inc("click_batches_total", &[("outcome", "stored")], 1);
+                m.inc("clicks_stored_total", &[], new as u64);
+            });
             log::info(
                 "clicks_stored",
                 json!({
@@ -267,6 +283,7 @@ pub async fn consume(batch: MessageBatch<serde_json::Value>, env: &Env) {
         }
         Err(e) => {
             batch.retry_all();
+            metrics::record(|m| m.inc("click_batches_total", &[("outcome", "retried")], 1));
             log::error(
                 "click_batch_failed",
                 json!({ "queue": batch.queue(), "messages": message_count, "received": received, "cause": e.to_string(), "retry": true }),

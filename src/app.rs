@@ -9,58 +9,160 @@ use crate::domain::{code, cors, origin};
 use crate::error::ApiError;
 use crate::handlers::origin::{self as proxy, Fallback};
 use crate::handlers::{api, health, ready, redirect};
-use crate::{http, runtime};
+use crate::{http, metrics, runtime};
 
 pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
-    let mut response = respond(req, env, ctx).await;
+    let started = runtime::now_ms();
+    let method = req.method().to_string();
+    let (kind, mut response) = respond(req, &env, &ctx).await;
     // Every response says which layer answered; whatever the worker answered itself (API,
     // health, errors) is "worker". The redirect and origin paths set their own.
     if !response.headers().has(http::SERVED_FROM).unwrap_or(true) {
         let _ = response.headers_mut().set(http::SERVED_FROM, "worker");
     }
+    count(&method, kind, &response, started);
+    metrics::flush_soon(&env, &ctx);
     response
 }
 
-async fn respond(req: Request, env: Env, ctx: Context) -> Response {
-    let cfg = runtime::config(&env);
+/// Counts the request in this isolate's metrics (no I/O).
+fn count(method: &str, kind: &'static str, response: &Response, started: u64) {
+    let status = response.status_code();
+    let served_from = response
+        .headers()
+        .get(http::SERVED_FROM)
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let method = match method {
+        "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS" => method,
+        _ => "OTHER",
+    };
+    let seconds = runtime::now_ms().saturating_sub(started) as f64 / 1000.0;
+    metrics::record(|m| {
+        let status_text = status.to_string();
+        m.inc(
+            "http_requests_total",
+            &[
+                ("method", method),
+                ("route", kind),
+                ("status", &status_text),
+            ],
+            1,
+        );
+        m.observe("http_request_duration_seconds", &[("route", kind)], seconds);
+        if kind == "redirect"
+            && !matches!(
+                served_from.as_str(),
+                "origin" | "stale" | "maintenance" | "edge"
+            )
+        {
+            let outcome = match status {
+                300..=399 => "redirect",
+                401 => "password_required",
+                404 => "not_found",
+                410 => "gone",
+                429 => "rate_limited",
+                _ => "unavailable",
+            };
+            m.inc(
+                "link_redirects_total",
+                &[("outcome", outcome), ("served_from", &served_from)],
+                1,
+            );
+        }
+        if matches!(
+            served_from.as_str(),
+            "origin" | "stale" | "maintenance" | "edge"
+        ) {
+            m.inc("origin_requests_total", &[("outcome", &served_from)], 1);
+        }
+    });
+}
+
+async fn respond(req: Request, env: &Env, ctx: &Context) -> (&'static str, Response) {
+    let cfg = runtime::config(env);
     let method = req.method().to_string();
     let path = req.path();
     // Pages of the app skip the link lookup altogether.
     if cfg.origin_url.is_some() && origin::is_origin_path(&path, &cfg.origin_prefixes) {
-        return proxy::proxy(req, &env, &ctx, &cfg, Fallback::Page).await;
+        return (
+            "origin",
+            proxy::proxy(req, env, ctx, &cfg, Fallback::Page).await,
+        );
     }
-    match route(&method, &path) {
+    let routed = route(&method, &path);
+    let kind = routed.as_ref().map_or("other", |r| r.kind());
+    (kind, dispatch(routed, req, env, ctx, &cfg).await)
+}
+
+async fn dispatch(
+    routed: Result<Route<'_>, RouteError>,
+    req: Request,
+    env: &Env,
+    ctx: &Context,
+    cfg: &Config,
+) -> Response {
+    match routed {
         // A reserved word cannot be a link: it is one of the app's own pages.
         Ok(Route::Redirect { code } | Route::Unlock { code })
             if cfg.origin_url.is_some() && code::is_reserved(code) =>
         {
-            proxy::proxy(req, &env, &ctx, &cfg, Fallback::Page).await
+            proxy::proxy(req, env, ctx, cfg, Fallback::Page).await
         }
-        Ok(Route::Redirect { code }) => redirect::serve(req, code, None, &env, &ctx, &cfg).await,
+        Ok(Route::Redirect { code }) => redirect::serve(req, code, None, env, ctx, cfg).await,
         Ok(Route::WorkspaceRedirect { workspace, code }) => {
-            redirect::serve(req, code, Some(workspace), &env, &ctx, &cfg).await
+            redirect::serve(req, code, Some(workspace), env, ctx, cfg).await
         }
-        Ok(Route::Unlock { code }) => redirect::unlock(req, code, &env, &ctx, &cfg).await,
+        Ok(Route::Unlock { code }) => redirect::unlock(req, code, env, ctx, cfg).await,
         Ok(Route::Health) => health::live(),
-        Ok(Route::Ready) => ready::ready(&env, &cfg).await,
+        Ok(Route::Metrics) => scrape(&req, env).await,
+        Ok(Route::Ready) => ready::ready(env, cfg).await,
         Ok(Route::Api(endpoint)) => {
             let origin = req.headers().get("origin").ok().flatten();
-            let (result, limit_headers) = api::handle(endpoint, req, &env, &ctx, &cfg).await;
+            let (result, limit_headers) = api::handle(endpoint, req, env, ctx, cfg).await;
             let mut response = match result {
                 Ok(reply) => reply.into_response(&[]),
                 Err(e) => http::problem(&e),
             };
             http::add_headers(&mut response, &limit_headers);
-            with_cors(response, origin.as_deref(), &cfg)
+            with_cors(response, origin.as_deref(), cfg)
         }
-        Ok(Route::Preflight) => preflight(&req, &cfg),
+        Ok(Route::Preflight) => preflight(&req, cfg),
         Ok(Route::NotFound) if cfg.origin_url.is_some() => {
-            proxy::proxy(req, &env, &ctx, &cfg, Fallback::Page).await
+            proxy::proxy(req, env, ctx, cfg, Fallback::Page).await
         }
         Ok(Route::ApiNotFound | Route::NotFound) => http::problem(&ApiError::NotFound),
         Err(RouteError::MethodNotAllowed { allow }) => {
             http::problem(&ApiError::MethodNotAllowed { allow })
         }
+    }
+}
+
+/// `GET /metrics`: the Prometheus text of every isolate, behind METRICS_TOKEN (a bearer
+/// token; without the secret set, metrics are off: 404).
+async fn scrape(req: &Request, env: &Env) -> Response {
+    let Some(expected) = env
+        .secret("METRICS_TOKEN")
+        .ok()
+        .map(|s| s.to_string())
+        .filter(|s| !s.is_empty())
+    else {
+        return http::problem(&ApiError::NotFound);
+    };
+    let header = req.headers().get("authorization").ok().flatten();
+    let given = crate::domain::token::bearer(header.as_deref()).unwrap_or("");
+    if !crate::domain::token::constant_time_eq(given.as_bytes(), expected.as_bytes()) {
+        return http::problem(&ApiError::Unauthorized);
+    }
+    match metrics::scrape(env).await {
+        Ok(text) => http::respond(
+            200,
+            "text/plain; version=0.0.4; charset=utf-8",
+            text.into_bytes(),
+            &[("cache-control", "no-store")],
+        ),
+        Err(e) => http::problem(&ApiError::from(e)),
     }
 }
 

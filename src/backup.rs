@@ -16,7 +16,7 @@ use crate::store::kv::RedirectKv;
 use crate::store::r2::Backups;
 use crate::store::repairs::Repairs;
 use crate::store::StoreError;
-use crate::{handlers::publish, log, runtime};
+use crate::{handlers::publish, log, metrics, runtime};
 
 #[derive(Debug)]
 pub enum RestoreError {
@@ -95,6 +95,22 @@ fn tables(cfg: &Config) -> Vec<&'static str> {
 /// Writes one backup: every table from one consistent read, gzipped NDJSON per table, then
 /// the manifest; then deletes backups past retention (never the newest).
 pub async fn run(env: &Env, cfg: &Config) -> Result<Manifest, StoreError> {
+    let result = write(env, cfg).await;
+    metrics::record(|m| match &result {
+        Ok(_) => {
+            m.inc("backups_total", &[("outcome", "ok")], 1);
+            m.set_latest(
+                "backup_last_success_timestamp_seconds",
+                &[],
+                (runtime::now_ms() / 1000) as f64,
+            );
+        }
+        Err(_) => m.inc("backups_total", &[("outcome", "failed")], 1),
+    });
+    result
+}
+
+async fn write(env: &Env, cfg: &Config) -> Result<Manifest, StoreError> {
     let started = runtime::now_ms();
     let names = tables(cfg);
     let data = BackupDb::from_env(env)?.export(&names).await?;
@@ -154,6 +170,7 @@ pub async fn scheduled(env: &Env, cfg: &Config) {
     if let Err(e) = run(env, cfg).await {
         log::error("backup_failed", json!({ "cause": e.to_string() }));
     }
+    metrics::flush_now(env).await;
 }
 
 /// Complete backups (those with a manifest), newest first.

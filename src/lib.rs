@@ -17,6 +17,7 @@ mod handlers;
 mod http;
 pub mod limiter;
 mod log;
+pub mod metrics;
 mod objects;
 pub mod runtime;
 mod store;

@@ -114,7 +114,7 @@ export async function startWorker({ bindings = {}, state, brokenLimiter = false,
       { type: "CompiledWasm", include: ["**/*.wasm"] },
     ],
     // Each worker gets its own secrets, whatever the developer's .dev.vars holds.
-    bindings: { ...workerOptions.bindings, ...GENEROUS_LIMITS, SERVICE_TOKEN: token, COOKIE_SECRET: cookieSecret, ANALYTICS_SALT: analyticsSalt, ...bindings },
+    bindings: { ...workerOptions.bindings, ...GENEROUS_LIMITS, SERVICE_TOKEN: token, COOKIE_SECRET: cookieSecret, ANALYTICS_SALT: analyticsSalt, METRICS_TOKEN: token, ...bindings },
     durableObjects: {
       ...workerOptions.durableObjects,
       ...(brokenLimiter ? { LIMITER: { className: "RateLimiter", scriptName: "broken-objects" } } : {}),

@@ -9,6 +9,7 @@ pub mod cors;
 pub mod fields;
 pub mod link;
 pub mod listing;
+pub mod metrics;
 pub mod origin;
 pub mod outbox;
 pub mod pages;

@@ -5,6 +5,8 @@
 pub enum Route<'a> {
     Health,
     Ready,
+    /// Prometheus scrapes (`GET /metrics`, behind METRICS_TOKEN).
+    Metrics,
     /// A single path segment that may be a short code.
     Redirect {
         code: &'a str,
@@ -110,6 +112,7 @@ pub fn route<'a>(method: &str, path: &'a str) -> Routed<'a> {
     match path {
         "/health" => read_only(Route::Health),
         "/health/ready" => read_only(Route::Ready),
+        "/metrics" => read_only(Route::Metrics),
         p => {
             let seg = p.strip_prefix('/').unwrap_or(p);
             let seg = seg.strip_suffix('/').unwrap_or(seg);
@@ -184,6 +187,22 @@ fn api<'a>(method: &str, rest: &'a str) -> Routed<'a> {
     }
 }
 
+impl Route<'_> {
+    /// The route's kind, for metrics (few values: never a code or an id).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Route::Health => "health",
+            Route::Ready => "ready",
+            Route::Metrics => "metrics",
+            Route::Redirect { .. } | Route::WorkspaceRedirect { .. } => "redirect",
+            Route::Unlock { .. } => "unlock",
+            Route::Api(_) => "api",
+            Route::Preflight => "preflight",
+            Route::ApiNotFound | Route::NotFound => "not_found",
+        }
+    }
+}
+
 /// Record ids: PocketBase's 15 characters, or anything id-like up to 64 (imported data).
 fn is_id(s: &str) -> bool {
     (1..=64).contains(&s.len())
@@ -216,6 +235,7 @@ mod tests {
         assert_eq!(route("GET", "/health"), Ok(Route::Health));
         assert_eq!(route("HEAD", "/health"), Ok(Route::Health));
         assert_eq!(route("GET", "/health/ready"), Ok(Route::Ready));
+        assert_eq!(route("GET", "/metrics"), Ok(Route::Metrics));
         assert_eq!(
             route("POST", "/api/v1/links"),
             Ok(Route::Api(Api::CreateLink))

@@ -65,6 +65,7 @@ fn verdict(scope: Scope, o: &Outcome, policy: ratelimit::Policy) -> Result<(), A
     if o.allowed {
         Ok(())
     } else {
+        crate::metrics::record(|m| m.inc("rate_limited_total", &[("scope", scope.name())], 1));
         Err(ApiError::RateLimited {
             scope: scope.name(),
             retry_after: o.retry_after_ms.div_ceil(1000) as u32,
