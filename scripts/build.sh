@@ -4,6 +4,13 @@
 # wrangler runs this as its [build] command.
 . "$(dirname "$0")/lib.sh"
 load_env
+# Up to date: nothing the wasm is built from is newer than it (wrangler runs this before
+# every dev start and dry run). ULOAD_FORCE_BUILD=1 builds anyway.
+if [ -z "${ULOAD_FORCE_BUILD:-}" ] && [ -f build/index_bg.wasm ] && [ -f build/worker/shim.mjs ] \
+  && [ -z "$(find src vendor openapi Cargo.toml Cargo.lock -newer build/index_bg.wasm -print -quit)" ]; then
+  note "build/ is up to date ($(stat -c %s build/index_bg.wasm) bytes of wasm)"
+  exit 0
+fi
 step "building the worker (cargo release build for wasm32 + wasm-bindgen + wasm-opt)"
 "$WORKER_BUILD_BIN" --release >&2
 [ -f build/index_bg.wasm ] || die "worker-build produced no build/index_bg.wasm"
