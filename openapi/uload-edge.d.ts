@@ -1222,6 +1222,62 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/reconcile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Repair KV from D1 now: missing, stale and orphaned records
+         * @description Walks every link of D1 and every KV record (the daily cron does the same after the backup); rewrites missing and stale records from D1 and deletes records of links D1 does not have. Service token only.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description What was found and fixed */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description links in D1 */
+                            checked: number;
+                            /** @description in D1, not in KV */
+                            missing: number;
+                            /** @description KV differs from D1 */
+                            stale: number;
+                            /** @description in KV, not in D1 */
+                            orphaned: number;
+                            fixed: number;
+                            /** @description left for the next run */
+                            failed: number;
+                        };
+                    };
+                };
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                405: components["responses"]["MethodNotAllowed"];
+                429: components["responses"]["TooManyRequests"];
+                503: components["responses"]["Unavailable"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {

@@ -45,7 +45,17 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     let cfg = runtime::config(&env);
     match event.cron().as_str() {
         RETENTION_CRON => return analytics::scheduled_prune(&env, &cfg).await,
-        BACKUP_CRON => return backup::scheduled(&env, &cfg).await,
+        BACKUP_CRON => {
+            backup::scheduled(&env, &cfg).await;
+            // Then the full KV audit: missing, stale or orphaned records repaired from D1.
+            if let Err(e) = handlers::publish::audit(&env, cfg.kv_cache_ttl_s).await {
+                log::error(
+                    "kv_audit_failed",
+                    serde_json::json!({ "cause": e.to_string() }),
+                );
+            }
+            return;
+        }
         _ => {}
     }
     match handlers::publish::reconcile(&env, cfg.kv_cache_ttl_s).await {

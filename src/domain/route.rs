@@ -55,6 +55,7 @@ pub enum Api<'a> {
     PutUser(&'a str),
     ListBackups,
     CreateBackup,
+    Reconcile,
     RestoreBackup(&'a str),
 }
 
@@ -180,6 +181,7 @@ fn api<'a>(method: &str, rest: &'a str) -> Routed<'a> {
             "GET, HEAD, POST",
             &[("GET", ListBackups), ("POST", CreateBackup)],
         ),
+        ["admin", "reconcile"] => by_method(method, "POST", &[("POST", Reconcile)]),
         ["admin", "backups", id, "restore"] if is_backup_id(id) => {
             by_method(method, "POST", &[("POST", RestoreBackup(id))])
         }

@@ -75,3 +75,10 @@ pub async fn restore(c: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
         Err(RestoreError::Store(e)) => Err(e.into()),
     }
 }
+
+/// Repairs KV from D1 now (missing, stale and orphaned records) and reports what it fixed.
+pub async fn reconcile(c: &Ctx<'_>) -> Result<Reply, ApiError> {
+    service_only(c)?;
+    let report = crate::handlers::publish::audit(c.env, c.cfg.kv_cache_ttl_s).await?;
+    Ok(Reply::json(200, &report))
+}

@@ -122,3 +122,76 @@ pub async fn reconcile(env: &Env, kv_ttl: u64) -> Result<(usize, usize), StoreEr
     }
     Ok((fixed, failed))
 }
+
+/// What a full reconcile found and fixed.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct Audit {
+    /// Links in D1 checked against KV.
+    pub checked: usize,
+    /// In D1, not in KV.
+    pub missing: usize,
+    /// In both, but KV's record differs from D1's.
+    pub stale: usize,
+    /// In KV, not in D1 (a deleted link that still redirects from KV).
+    pub orphaned: usize,
+    /// Records rewritten or deleted.
+    pub fixed: usize,
+    pub failed: usize,
+}
+
+/// The full reconcile (daily, and `POST /api/v1/admin/reconcile`): walks every link of D1
+/// and every record of KV, and repairs what differs (missing, stale, orphaned) from D1.
+pub async fn audit(env: &Env, kv_ttl: u64) -> Result<Audit, StoreError> {
+    const PAGE: u32 = 500;
+    let kv = RedirectKv::from_env(env, kv_ttl)?;
+    let links = crate::store::links_db::LinksDb::from_env(env)?;
+    let mut kv_codes: std::collections::HashSet<String> = kv.codes().await?.into_iter().collect();
+    let mut report = Audit::default();
+    let mut fix: Vec<Change> = Vec::new();
+    let mut after = String::new();
+    loop {
+        let page = links.redirects_page(&after, PAGE).await?;
+        let Some((last, _)) = page.last() else {
+            break;
+        };
+        after = last.clone();
+        let full = page.len() == PAGE as usize;
+        for (code, record) in page {
+            report.checked += 1;
+            let known = kv_codes.remove(&code);
+            let stored = if known {
+                kv.get(&code).await.ok().flatten()
+            } else {
+                None
+            };
+            match stored {
+                None => report.missing += 1,
+                Some(r) if r != record => report.stale += 1,
+                Some(_) => continue,
+            }
+            fix.push((code, Some(record)));
+        }
+        if !full {
+            break;
+        }
+    }
+    report.orphaned = kv_codes.len();
+    fix.extend(kv_codes.into_iter().map(|code| (code, None)));
+    for (code, record) in &fix {
+        match apply(env, kv_ttl, code, record).await {
+            Ok(()) => report.fixed += 1,
+            Err(e) => {
+                report.failed += 1;
+                log::warn(
+                    "kv_repair_failed",
+                    json!({ "code": code, "cause": e.to_string() }),
+                );
+            }
+        }
+    }
+    log::info(
+        "kv_audited",
+        serde_json::to_value(&report).unwrap_or_default(),
+    );
+    Ok(report)
+}

@@ -109,6 +109,7 @@ fn link_from_value(v: Value) -> Result<Link, StoreError> {
 #[derive(Deserialize)]
 struct RedirectRow {
     id: String,
+    code: String,
     url: String,
     redirect_status: f64,
     is_active: f64,
@@ -123,6 +124,37 @@ struct RedirectRow {
     android_url: Option<String>,
     geo_targets: Option<String>,
     workspace_id: Option<String>,
+}
+
+const REDIRECT_SELECT: &str =
+    "SELECT id, code, url, redirect_status, is_active, expires_at, password_hash, \
+    forward_query, utm_source, utm_medium, utm_campaign, max_clicks, ios_url, android_url, \
+    geo_targets, workspace_id FROM links";
+
+impl RedirectRow {
+    fn into_record(self) -> RedirectRecord {
+        RedirectRecord {
+            link_id: self.id,
+            url: self.url,
+            status: self.redirect_status as u16,
+            active: d1::flag(self.is_active),
+            expires_at: self.expires_at,
+            password_hash: self.password_hash,
+            forward_query: d1::flag(self.forward_query),
+            utm: Utm {
+                source: self.utm_source,
+                medium: self.utm_medium,
+                campaign: self.utm_campaign,
+            },
+            max_clicks: self.max_clicks.map(d1::uint),
+            targets: Targets {
+                ios: self.ios_url,
+                android: self.android_url,
+                geo: geo(self.geo_targets),
+            },
+            workspace: self.workspace_id,
+        }
+    }
 }
 
 /// Column values of a link write, already validated and (for the password) hashed.
@@ -544,33 +576,30 @@ impl LinksDb {
     pub async fn find_redirect(&self, code: &str) -> Result<Option<RedirectRecord>, StoreError> {
         let row: Option<RedirectRow> = d1::first(
             &self.db,
-            "SELECT id, url, redirect_status, is_active, expires_at, password_hash, forward_query, \
-             utm_source, utm_medium, utm_campaign, max_clicks, ios_url, android_url, geo_targets, workspace_id FROM links \
-             WHERE domain = ?1 AND code = ?2",
+            &format!("{REDIRECT_SELECT} WHERE domain = ?1 AND code = ?2"),
             &[DEFAULT_DOMAIN.into(), code.into()],
         )
         .await?;
-        Ok(row.map(|r| RedirectRecord {
-            link_id: r.id,
-            url: r.url,
-            status: r.redirect_status as u16,
-            active: d1::flag(r.is_active),
-            expires_at: r.expires_at,
-            password_hash: r.password_hash,
-            forward_query: d1::flag(r.forward_query),
-            utm: Utm {
-                source: r.utm_source,
-                medium: r.utm_medium,
-                campaign: r.utm_campaign,
-            },
-            max_clicks: r.max_clicks.map(d1::uint),
-            targets: Targets {
-                ios: r.ios_url,
-                android: r.android_url,
-                geo: geo(r.geo_targets),
-            },
-            workspace: r.workspace_id,
-        }))
+        Ok(row.map(RedirectRow::into_record))
+    }
+
+    /// Redirect records of the default domain by code, after `after`, `limit` at a time
+    /// (the reconcile job walks every link with it).
+    pub async fn redirects_page(
+        &self,
+        after: &str,
+        limit: u32,
+    ) -> Result<Vec<(String, RedirectRecord)>, StoreError> {
+        let rows: Vec<RedirectRow> = d1::all(
+            &self.db,
+            &format!("{REDIRECT_SELECT} WHERE domain = ?1 AND code > ?2 ORDER BY code LIMIT ?3"),
+            &[DEFAULT_DOMAIN.into(), after.into(), i64::from(limit).into()],
+        )
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.code.clone(), r.into_record()))
+            .collect())
     }
 }
 
