@@ -44,13 +44,15 @@ cargo_layer() {
 
 step "0/3 lint (cargo fmt --check, cargo clippy -D warnings)"
 set +e
-cargo fmt --check >&2 && cargo clippy --quiet --lib --tests -- -D warnings >&2
+cargo fmt --check >&2 && cargo clippy --quiet --workspace --lib --bins --tests -- -D warnings >&2
 rc=$?
 set -e
 record lint "$(( rc == 0 ))" "$(( rc != 0 ))" 0
 
 step "1/3 native unit tests (cargo test)"
 cargo_layer native
+# The PocketBase importer (a native CLI of the workspace).
+cargo_layer importer -p uload-import
 # The vendored User-Agent parser (woothee on regex-lite): its own test suite.
 cargo_layer woothee --manifest-path vendor/woothee/Cargo.toml --target-dir target/vendor
 

@@ -406,6 +406,13 @@ fn decode_after(v: &str) -> Option<(String, String)> {
     id_ok.then(|| (at.to_string(), id.to_string()))
 }
 
+/// An RFC 3339 instant.
+pub fn parse_instant(v: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(v)
+        .ok()
+        .map(|d| d.with_timezone(&Utc))
+}
+
 /// ISO 8601 with milliseconds, as `clicked_at` is stored: comparable as text.
 pub fn iso(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()

@@ -77,8 +77,12 @@ pub async fn restore(c: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
 }
 
 /// Repairs KV from D1 now (missing, stale and orphaned records) and reports what it fixed.
+/// Also counts clicks that wait to be counted (imported ones, or a batch that died).
 pub async fn reconcile(c: &Ctx<'_>) -> Result<Reply, ApiError> {
     service_only(c)?;
+    crate::store::clicks_db::ClicksDb::from_env(c.env)?
+        .count_pending()
+        .await?;
     let report = crate::handlers::publish::audit(c.env, c.cfg.kv_cache_ttl_s).await?;
     Ok(Reply::json(200, &report))
 }

@@ -1,0 +1,99 @@
+//! uload-import: uLoad's PocketBase data → SQL for uload-edge's D1.
+//!
+//!   uload-import --sqlite pb_data/data.db --out import.sql
+//!   uload-import --json pages/ --dry-run
+//!   uload-import --csv exports/ --out import.sql --skipped skipped.jsonl
+//!
+//! Then: `wrangler d1 execute DB --remote --file import.sql` and
+//! `POST /api/v1/admin/reconcile` (publishes the links to KV, counts imported clicks).
+//! Progress and the report go to stderr; the SQL to `--out` (or stdout).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use serde_json::json;
+use uload_import::{plan, read_csv_dir, read_json_dir, read_sqlite, sql, TABLES};
+
+const USAGE: &str = "usage: uload-import (--sqlite FILE | --json DIR | --csv DIR) [--out FILE] [--dry-run] [--skipped FILE]";
+
+fn main() -> ExitCode {
+    match run(std::env::args().skip(1).collect()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("uload-import: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(args: Vec<String>) -> Result<(), String> {
+    let mut source = None;
+    let mut out: Option<PathBuf> = None;
+    let mut skipped_file: Option<PathBuf> = None;
+    let mut dry_run = false;
+    let mut it = args.into_iter();
+    while let Some(a) = it.next() {
+        let mut value = || {
+            it.next()
+                .ok_or_else(|| format!("{a} needs a value\n{USAGE}"))
+        };
+        match a.as_str() {
+            "--sqlite" | "--json" | "--csv" => source = Some((a.clone(), PathBuf::from(value()?))),
+            "--out" => out = Some(PathBuf::from(value()?)),
+            "--skipped" => skipped_file = Some(PathBuf::from(value()?)),
+            "--dry-run" => dry_run = true,
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(());
+            }
+            other => return Err(format!("unknown argument {other}\n{USAGE}")),
+        }
+    }
+    let (kind, path) = source.ok_or(USAGE)?;
+    eprintln!("uload-import: reading {} ({kind})", path.display());
+    let collections = match kind.as_str() {
+        "--sqlite" => read_sqlite(&path),
+        "--json" => read_json_dir(&path),
+        _ => read_csv_dir(&path),
+    }?;
+    eprintln!(
+        "uload-import: {} users, {} links, {} tags, {} clicks",
+        collections.users.len(),
+        collections.links.len(),
+        collections.tags.len(),
+        collections.clicks.len()
+    );
+    let now = uload_edge::domain::stats::iso(std::time::SystemTime::now().into());
+    let plan = plan(&collections, &now, |done, total| {
+        eprintln!("uload-import: mapped {done} of {total} records");
+    });
+    let counts: serde_json::Map<String, serde_json::Value> = TABLES
+        .iter()
+        .map(|t| (t.to_string(), json!(plan.count(t))))
+        .collect();
+    let skipped: Vec<serde_json::Value> = plan
+        .skipped
+        .iter()
+        .map(|s| json!({ "collection": s.collection, "id": s.id, "reason": s.reason }))
+        .collect();
+    for s in &skipped {
+        eprintln!("uload-import: skipped {}", s);
+    }
+    if let Some(f) = &skipped_file {
+        let lines: String = skipped.iter().map(|s| format!("{s}\n")).collect();
+        std::fs::write(f, lines).map_err(|e| format!("{}: {e}", f.display()))?;
+    }
+    let report = json!({ "dry_run": dry_run, "insert": counts, "skipped": skipped.len() });
+    if dry_run {
+        println!("{report}");
+        eprintln!("uload-import: dry run, nothing written");
+        return Ok(());
+    }
+    let text = sql(&plan);
+    match &out {
+        Some(f) => std::fs::write(f, &text).map_err(|e| format!("{}: {e}", f.display()))?,
+        None => print!("{text}"),
+    }
+    eprintln!("uload-import: {report}");
+    Ok(())
+}
