@@ -195,3 +195,29 @@ describe("backups and restore", () => {
     );
   });
 });
+
+describe("backups with raw clicks", () => {
+  it("BACKUP_INCLUDE_CLICKS=true: the raw clicks come back too", async () => {
+    const w = await startWorker({ bindings: { BACKUP_INCLUDE_CLICKS: "true" } });
+    try {
+      const l = await ok(await api(w, "POST", "/api/v1/links", { body: { url: "https://example.com/c", code: "withclicks" } }), 201);
+      for (let i = 0; i < 4; i++) assert.equal((await w.fetch("/withclicks", { headers: { "user-agent": CHROME } })).status, 302);
+      const db = await d1(w);
+      for (let t = Date.now() + 60_000; ; await sleep(250)) {
+        const { n } = await db.prepare("SELECT count(*) AS n FROM clicks WHERE pending = 0").first();
+        if (n === 4) break;
+        assert.ok(Date.now() < t, "clicks stored");
+      }
+      const rawBefore = (await db.prepare("SELECT * FROM clicks ORDER BY id").all()).results;
+      const made = await ok(await api(w, "POST", "/api/v1/admin/backups"), 201);
+      assert.ok(made.tables.some((t) => t.name === "clicks" && t.rows === 4));
+      await wipe(w);
+      await ok(await api(w, "POST", `/api/v1/admin/backups/${made.id}/restore`), 200);
+      assert.deepEqual((await db.prepare("SELECT * FROM clicks ORDER BY id").all()).results, rawBefore, "every raw click, as it was");
+      const row = await db.prepare("SELECT click_count FROM links WHERE id = ?").bind(l.id).first();
+      assert.equal(row.click_count, 4);
+    } finally {
+      await w.stop();
+    }
+  });
+});

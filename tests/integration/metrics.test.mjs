@@ -3,7 +3,7 @@
 // Prometheus server (Debian's package; scripts/test.sh installs it when missing).
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -146,6 +146,17 @@ describe("metrics", () => {
         assert.ok(Date.now() < deadline, "Prometheus scraped the worker");
         await sleep(500);
       }
+      // Every query of the Grafana dashboard is valid PromQL on these metrics.
+      const dashboard = JSON.parse(await readFile(join(ROOT, "ops", "grafana-dashboard.json"), "utf8"));
+      const exprs = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr));
+      assert.ok(exprs.length >= 9);
+      for (const expr of exprs) {
+        const res = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(expr)}`);
+        const body = await res.json();
+        assert.equal(body.status, "success", `${expr}: ${body.error ?? ""}`);
+      }
+      const scraped = await query('http_requests_total{job="uload-edge"}');
+      assert.ok(scraped.length > 0);
     } finally {
       prom.kill("SIGTERM");
       await new Promise((r) => prom.on("close", r));
