@@ -210,6 +210,29 @@ fn flag(r: &Record, names: &[&str], default: bool) -> bool {
     }
 }
 
+/// The record's id if it is usable; otherwise the record is reported as skipped.
+fn checked_id(r: &Record, collection: &'static str, skipped: &mut Vec<Skip>) -> Option<String> {
+    let id = text(r, &["id"]).unwrap_or_default();
+    if valid_id(&id) {
+        return Some(id);
+    }
+    skipped.push(Skip {
+        collection,
+        id,
+        reason: "no valid id".into(),
+    });
+    None
+}
+
+/// The record's owner (a user id), `Ok(None)` for the service's own namespace, `Err` when
+/// the owner is not among the imported users.
+fn owner_of(r: &Record, usernames: &BTreeMap<String, String>) -> Result<Option<String>, ()> {
+    match text(r, &["user_id", "user", "owner"]) {
+        Some(o) if !usernames.contains_key(&o) => Err(()),
+        owner => Ok(owner),
+    }
+}
+
 /// PocketBase ids: 15 characters of [a-z0-9]; anything id-shaped up to 64 is kept.
 fn valid_id(id: &str) -> bool {
     (1..=64).contains(&id.len())
@@ -313,16 +336,14 @@ pub fn plan(c: &Collections, now: &str, mut progress: impl FnMut(usize, usize)) 
     let mut seen_usernames = HashSet::new();
     for r in &c.users {
         tick(&mut done);
-        let id = text(r, &["id"]).unwrap_or_default();
+        let Some(id) = checked_id(r, "users", &mut p.skipped) else {
+            continue;
+        };
         let skip = |reason: &str| Skip {
             collection: "users",
             id: id.clone(),
             reason: reason.into(),
         };
-        if !valid_id(&id) {
-            p.skipped.push(skip("no valid id"));
-            continue;
-        }
         let Some(username) = text(r, &["username"]).filter(|u| !u.is_empty()) else {
             p.skipped.push(skip("no username"));
             continue;
@@ -356,16 +377,14 @@ pub fn plan(c: &Collections, now: &str, mut progress: impl FnMut(usize, usize)) 
     let mut tag_slugs = HashSet::new();
     for r in &c.tags {
         tick(&mut done);
-        let id = text(r, &["id"]).unwrap_or_default();
+        let Some(id) = checked_id(r, "tags", &mut p.skipped) else {
+            continue;
+        };
         let skip = |reason: String| Skip {
             collection: "tags",
             id: id.clone(),
             reason,
         };
-        if !valid_id(&id) {
-            p.skipped.push(skip("no valid id".into()));
-            continue;
-        }
         let name = text(r, &["name"]).unwrap_or_default();
         let tag_slug = slug::slugify(&name);
         if name.is_empty() || name.chars().count() > 50 || tag_slug.is_empty() {
@@ -374,14 +393,11 @@ pub fn plan(c: &Collections, now: &str, mut progress: impl FnMut(usize, usize)) 
             ));
             continue;
         }
-        let owner = text(r, &["user_id", "user", "owner"]);
-        if let Some(o) = &owner {
-            if !usernames.contains_key(o) {
-                p.skipped
-                    .push(skip(format!("owner {o} is not among the imported users")));
-                continue;
-            }
-        }
+        let Ok(owner) = owner_of(r, &usernames) else {
+            p.skipped
+                .push(skip("its owner is not among the imported users".into()));
+            continue;
+        };
         if !tag_slugs.insert((owner.clone(), tag_slug.clone())) {
             p.skipped.push(skip(format!(
                 "another tag of this owner is already '{tag_slug}'"
@@ -414,24 +430,19 @@ pub fn plan(c: &Collections, now: &str, mut progress: impl FnMut(usize, usize)) 
     let mut codes = HashSet::new();
     for r in &c.links {
         tick(&mut done);
-        let id = text(r, &["id"]).unwrap_or_default();
+        let Some(id) = checked_id(r, "links", &mut p.skipped) else {
+            continue;
+        };
         let skip = |reason: String| Skip {
             collection: "links",
             id: id.clone(),
             reason,
         };
-        if !valid_id(&id) {
-            p.skipped.push(skip("no valid id".into()));
+        let Ok(owner) = owner_of(r, &usernames) else {
+            p.skipped
+                .push(skip("its owner is not among the imported users".into()));
             continue;
-        }
-        let owner = text(r, &["user_id", "user", "owner"]);
-        if let Some(o) = &owner {
-            if !usernames.contains_key(o) {
-                p.skipped
-                    .push(skip(format!("owner {o} is not among the imported users")));
-                continue;
-            }
-        }
+        };
         let Some(raw_code) = text(r, &["short_code", "code", "slug", "shortCode"]) else {
             p.skipped.push(skip("no short code".into()));
             continue;
@@ -557,16 +568,14 @@ pub fn plan(c: &Collections, now: &str, mut progress: impl FnMut(usize, usize)) 
     // Clicks: counted by the worker once imported (pending), never with an IP.
     for r in &c.clicks {
         tick(&mut done);
-        let id = text(r, &["id"]).unwrap_or_default();
+        let Some(id) = checked_id(r, "clicks", &mut p.skipped) else {
+            continue;
+        };
         let skip = |reason: String| Skip {
             collection: "clicks",
             id: id.clone(),
             reason,
         };
-        if !valid_id(&id) {
-            p.skipped.push(skip("no valid id".into()));
-            continue;
-        }
         let link = text(r, &["link", "link_id"]).unwrap_or_default();
         if !link_ids.contains(&link) {
             p.skipped
