@@ -13,6 +13,7 @@ use worker::{Context, Env, MessageBatch, Method, QueueContentType, RawMessageBui
 use crate::config::Config;
 use crate::domain::click::{self, ClickEvent, ClickIds, StoredClick, Utm, VisitorHasher};
 use crate::domain::outbox::{Next, Outbox};
+use crate::domain::useragent::Classifier;
 use crate::handlers::limits;
 use crate::store::clicks_db::ClicksDb;
 use crate::store::StoreError;
@@ -41,6 +42,8 @@ thread_local! {
     /// Whether this isolate already said that analytics is misconfigured (once is loud
     /// enough per isolate; /health/ready says it on every call).
     static WARNED: RefCell<bool> = const { RefCell::new(false) };
+    /// The consumer's User-Agent classifications (most clicks share a few agents).
+    static CLASSIFIER: RefCell<Classifier> = RefCell::new(Classifier::new(2_000));
     /// Clicks of this isolate on their way to the queue.
     static OUTBOX: RefCell<Outbox<ClickEvent>> = RefCell::new(Outbox::new(RENEW_AFTER_MS, OUTBOX_CAPACITY));
 }
@@ -209,7 +212,11 @@ async fn store(env: &Env, events: Vec<ClickEvent>) -> Result<(usize, usize), Sto
     let mut dropped = 0;
     for e in events {
         let id = e.id.clone();
-        match StoredClick::from_event(e) {
+        let stored = CLASSIFIER.with(|c| {
+            let mut c = c.borrow_mut();
+            StoredClick::from_event_with(e, &mut |ua| c.classify(ua))
+        });
+        match stored {
             Ok(c) => clicks.push(c),
             Err(why) => {
                 dropped += 1;

@@ -293,6 +293,15 @@ fn bounded(s: Option<String>, max: usize) -> Option<String> {
 
 impl StoredClick {
     pub fn from_event(e: ClickEvent) -> Result<Self, EventError> {
+        Self::from_event_with(e, &mut useragent::classify)
+    }
+
+    /// As `from_event`, with the User-Agent classified by `classify` (a memoising one in the
+    /// consumer).
+    pub fn from_event_with(
+        e: ClickEvent,
+        classify: &mut impl FnMut(&str) -> Agent,
+    ) -> Result<Self, EventError> {
         if e.id.is_empty() || e.id.len() > 64 {
             return Err(EventError::MissingId);
         }
@@ -307,7 +316,7 @@ impl StoredClick {
             .ok_or(EventError::BadTime)?
             .format("%Y-%m-%dT%H:%M:%S%.3fZ")
             .to_string();
-        let agent = useragent::classify(truncate(&e.ua, MAX_USER_AGENT));
+        let agent = classify(truncate(&e.ua, MAX_USER_AGENT));
         Ok(StoredClick {
             id: e.id,
             link_id: e.link,

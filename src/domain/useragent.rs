@@ -131,6 +131,34 @@ pub fn classify(user_agent: &str) -> Agent {
     }
 }
 
+/// `classify` with a memory: the same few hundred User-Agents make most clicks, and parsing
+/// one (dozens of patterns) costs far more than a lookup. Cleared when full.
+pub struct Classifier {
+    memo: std::collections::HashMap<String, Agent>,
+    capacity: usize,
+}
+
+impl Classifier {
+    pub fn new(capacity: usize) -> Self {
+        Classifier {
+            memo: std::collections::HashMap::new(),
+            capacity,
+        }
+    }
+
+    pub fn classify(&mut self, user_agent: &str) -> Agent {
+        if let Some(a) = self.memo.get(user_agent) {
+            return a.clone();
+        }
+        let agent = classify(user_agent);
+        if self.memo.len() >= self.capacity {
+            self.memo.clear();
+        }
+        self.memo.insert(user_agent.to_string(), agent.clone());
+        agent
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,6 +225,15 @@ mod tests {
         for ua in [CHROME_WIN, SAFARI_IPHONE, FIREFOX_MAC, ANDROID_PHONE, IPAD] {
             assert!(!classify(ua).bot, "{ua}");
         }
+    }
+
+    #[test]
+    fn the_classifier_remembers_and_stays_bounded() {
+        let mut c = Classifier::new(2);
+        for ua in [CHROME_WIN, SAFARI_IPHONE, CHROME_WIN, FIREFOX_MAC, "curl/8"] {
+            assert_eq!(c.classify(ua), classify(ua));
+        }
+        assert!(c.memo.len() <= 2);
     }
 
     #[test]
