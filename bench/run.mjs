@@ -216,6 +216,7 @@ async function main() {
       const delta = stored - storedBefore;
       storedBefore = stored;
       log(`click consumer caught up in ${((Date.now() - before) / 1000).toFixed(1)} s: ${delta} clicks stored for ${r.requests} requests`);
+      if (delta < r.requests) log(`LOST CLICKS: ${r.requests - delta} fewer stored than redirects answered`);
       return { ...r, clicks: delta };
     };
     storedBefore = await drain(hot);
@@ -268,6 +269,8 @@ async function main() {
   console.log(`wrk -t${THREADS} -c${CONNECTIONS} -d${SECONDS}s on loopback; workerd via miniflare\n`);
   console.log(lines.join("\n"));
   console.log(`\nwasm: ${wasm.length} bytes raw, ${gz} bytes gzipped (${(gz / 1024).toFixed(0)} KiB; budget 1 MiB gzipped)`);
+  const lost = results.filter((r) => r.clicks !== undefined && r.clicks < r.requests);
+  console.log(lost.length ? `clicks lost in: ${lost.map((r) => `${r.name} (${r.requests - r.clicks})`).join(", ")}` : "clicks: every redirect answered was stored (cases that record clicks)");
   const rps = (name) => results.filter((r) => r.name.startsWith(name)).reduce((a, r) => a + r.rps, 0);
   const off = rps("redirect from memory, click analytics off");
   const paused = rps("redirect from memory, click analytics on, consumer paused");

@@ -23,6 +23,7 @@ pub const HELP: &[(&str, &str, &str)] = &[
     ("rate_limited_total", "counter", "Requests refused by a rate limit, by scope"),
     ("origin_requests_total", "counter", "Requests for the origin (the SvelteKit app), by how they were answered"),
     ("clicks_recorded_total", "counter", "Clicks handed to analytics by redirects"),
+    ("clicks_dropped_total", "counter", "Clicks an isolate gave up because its outbox was full (the queue did not take them): alert on any"),
     ("click_messages_total", "counter", "Queue messages of clicks, by outcome (sent, or stored directly when the queue refused)"),
     ("click_batches_total", "counter", "Queue batches the click consumer handled, by outcome"),
     ("clicks_stored_total", "counter", "Clicks the consumer stored (new; redelivered ones are not counted again)"),
