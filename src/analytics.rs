@@ -24,8 +24,6 @@ pub const SALT_SECRET: &str = "ANALYTICS_SALT";
 /// How long a flusher lets clicks gather before it sends them (one queue call per batch
 /// instead of one per redirect).
 const GATHER: Duration = Duration::from_millis(25);
-/// Clicks per INSERT statement (~0.5 KB of JSON each).
-const INSERT_CHUNK: usize = 1_000;
 /// Clicks a flusher takes at a time (a few queue messages of ~200 clicks, sent together).
 const BATCH: usize = 1_000;
 /// A flusher older than this is replaced by a new one at the next click (background work
@@ -49,10 +47,7 @@ thread_local! {
 }
 
 fn salt_secret(env: &Env) -> Option<Vec<u8>> {
-    env.secret(SALT_SECRET)
-        .ok()
-        .map(|v| v.to_string().into_bytes())
-        .filter(|v| v.len() >= 16)
+    runtime::secret(env, SALT_SECRET, 16).map(String::into_bytes)
 }
 
 /// This visitor's hash, or `None` without a salt secret.
@@ -105,7 +100,15 @@ pub fn misconfiguration(env: &Env, cfg: &Config) -> Option<String> {
 /// Hands the click of this redirect to the isolate's outbox, from which a flusher sends it
 /// to the queue after the response (in `wait_until`): the redirect never waits. Only a GET is a click (HEAD is how link previewers look); bots are sent too and
 /// flagged by the consumer, so they can be counted apart.
-pub fn record(req: &Request, link_id: &str, env: &Env, ctx: &Context, cfg: &Config) {
+/// `query`: the request's raw query string, as the redirect path already read it.
+pub fn record(
+    req: &Request,
+    link_id: &str,
+    query: Option<&str>,
+    env: &Env,
+    ctx: &Context,
+    cfg: &Config,
+) {
     if !cfg.analytics_enabled || req.method() != Method::Get {
         return;
     }
@@ -115,10 +118,6 @@ pub fn record(req: &Request, link_id: &str, env: &Env, ctx: &Context, cfg: &Conf
     let at = runtime::now_ms();
     let visitor = visitor(env, at, &limits::client_ip(req), &ua);
     let cf = req.cf();
-    let url = req.inner().url();
-    let query = url
-        .split_once('?')
-        .map(|(_, q)| q.split('#').next().unwrap_or(q));
     let event = ClickEvent {
         id: next_click_id(),
         link: link_id.to_string(),
@@ -231,11 +230,7 @@ async fn store(env: &Env, events: Vec<ClickEvent>) -> Result<(usize, usize), Sto
         }
     }
     let db = ClicksDb::from_env(env)?;
-    let mut new = 0;
-    // Chunks keep each statement's one JSON parameter far below D1's 2 MB value limit.
-    for chunk in clicks.chunks(INSERT_CHUNK) {
-        new += db.insert(chunk).await?;
-    }
+    let new = db.insert(&clicks).await?;
     // Also with no new rows: a batch that died after its insert left pending rows.
     db.count_pending().await?;
     Ok((new, dropped))

@@ -14,26 +14,23 @@ use crate::{http, metrics, runtime};
 pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
     let started = runtime::now_ms();
     let method = req.method().to_string();
-    let (kind, mut response) = respond(req, &env, &ctx).await;
+    let (kind, mut response) = respond(req, &method, &env, &ctx).await;
     // Every response says which layer answered; whatever the worker answered itself (API,
     // health, errors) is "worker". The redirect and origin paths set their own.
-    if !response.headers().has(http::SERVED_FROM).unwrap_or(true) {
-        let _ = response.headers_mut().set(http::SERVED_FROM, "worker");
-    }
-    count(&method, kind, &response, started);
+    let served_from = match response.headers().get(http::SERVED_FROM) {
+        Ok(Some(layer)) => layer,
+        _ => {
+            let _ = response.headers_mut().set(http::SERVED_FROM, "worker");
+            "worker".to_string()
+        }
+    };
+    count(&method, kind, response.status_code(), &served_from, started);
     metrics::flush_soon(&env, &ctx);
     response
 }
 
 /// Counts the request in this isolate's metrics (no I/O).
-fn count(method: &str, kind: &'static str, response: &Response, started: u64) {
-    let status = response.status_code();
-    let served_from = response
-        .headers()
-        .get(http::SERVED_FROM)
-        .ok()
-        .flatten()
-        .unwrap_or_default();
+fn count(method: &str, kind: &'static str, status: u16, served_from: &str, started: u64) {
     let method = match method {
         "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS" => method,
         _ => "OTHER",
@@ -51,12 +48,11 @@ fn count(method: &str, kind: &'static str, response: &Response, started: u64) {
             1,
         );
         m.observe("http_request_duration_seconds", &[("route", kind)], seconds);
-        if kind == "redirect"
-            && !matches!(
-                served_from.as_str(),
-                "origin" | "stale" | "maintenance" | "edge"
-            )
-        {
+        // Answered by the origin or one of its fallbacks, not by a link lookup.
+        let from_origin = matches!(served_from, "origin" | "stale" | "maintenance" | "edge");
+        if from_origin {
+            m.inc("origin_requests_total", &[("outcome", served_from)], 1);
+        } else if kind == "redirect" {
             let outcome = match status {
                 300..=399 => "redirect",
                 401 => "password_required",
@@ -67,22 +63,15 @@ fn count(method: &str, kind: &'static str, response: &Response, started: u64) {
             };
             m.inc(
                 "link_redirects_total",
-                &[("outcome", outcome), ("served_from", &served_from)],
+                &[("outcome", outcome), ("served_from", served_from)],
                 1,
             );
-        }
-        if matches!(
-            served_from.as_str(),
-            "origin" | "stale" | "maintenance" | "edge"
-        ) {
-            m.inc("origin_requests_total", &[("outcome", &served_from)], 1);
         }
     });
 }
 
-async fn respond(req: Request, env: &Env, ctx: &Context) -> (&'static str, Response) {
+async fn respond(req: Request, method: &str, env: &Env, ctx: &Context) -> (&'static str, Response) {
     let cfg = runtime::config(env);
-    let method = req.method().to_string();
     let path = req.path();
     // Pages of the app skip the link lookup altogether.
     if cfg.origin_url.is_some() && origin::is_origin_path(&path, &cfg.origin_prefixes) {
@@ -91,7 +80,7 @@ async fn respond(req: Request, env: &Env, ctx: &Context) -> (&'static str, Respo
             proxy::proxy(req, env, ctx, &cfg, Fallback::Page).await,
         );
     }
-    let routed = route(&method, &path);
+    let routed = route(method, &path);
     let kind = routed.as_ref().map_or("other", |r| r.kind());
     (kind, dispatch(routed, req, env, ctx, &cfg).await)
 }
@@ -142,12 +131,7 @@ async fn dispatch(
 /// `GET /metrics`: the Prometheus text of every isolate, behind METRICS_TOKEN (a bearer
 /// token; without the secret set, metrics are off: 404).
 async fn scrape(req: &Request, env: &Env) -> Response {
-    let Some(expected) = env
-        .secret("METRICS_TOKEN")
-        .ok()
-        .map(|s| s.to_string())
-        .filter(|s| !s.is_empty())
-    else {
+    let Some(expected) = runtime::secret(env, "METRICS_TOKEN", 1) else {
         return http::problem(&ApiError::NotFound);
     };
     let header = req.headers().get("authorization").ok().flatten();

@@ -11,10 +11,7 @@ use worker::Env;
 use crate::config::Config;
 use crate::domain::backup::{self, BackupError, Manifest, TableEntry};
 use crate::store::backup_db::{BackupDb, TableRows};
-use crate::store::d1;
-use crate::store::kv::RedirectKv;
 use crate::store::r2::Backups;
-use crate::store::repairs::Repairs;
 use crate::store::StoreError;
 use crate::{handlers::publish, log, metrics, runtime};
 
@@ -252,8 +249,10 @@ pub async fn restore(env: &Env, cfg: &Config, id: &str) -> Result<Restored, Rest
             rows,
         })
         .collect();
-    db.restore(&rows, &runtime::now_iso()).await?;
-    let (kv_written, kv_failed) = rebuild_kv(env, cfg).await?;
+    db.restore(&rows).await?;
+    // KV from the restored D1: every link written, records of links the backup lacks deleted.
+    let audit = publish::audit(env, cfg.kv_cache_ttl_s).await?;
+    let (kv_written, kv_failed) = (audit.fixed, audit.failed);
     log::info(
         "backup_restored",
         json!({ "id": id, "kv_written": kv_written, "kv_failed": kv_failed }),
@@ -263,30 +262,4 @@ pub async fn restore(env: &Env, cfg: &Config, id: &str) -> Result<Restored, Rest
         kv_written,
         kv_failed,
     })
-}
-
-/// Makes KV agree with D1: every code in D1 (queued by the restore) and every code KV has
-/// (orphans of links the backup does not have) is rewritten or deleted by the reconcile.
-async fn rebuild_kv(env: &Env, cfg: &Config) -> Result<(usize, usize), StoreError> {
-    let kv_codes = RedirectKv::from_env(env, cfg.kv_cache_ttl_s)?
-        .codes()
-        .await?;
-    let db = d1::database(env)?;
-    for chunk in kv_codes.chunks(500) {
-        (Repairs { db: &db })
-            .add(chunk, &runtime::now_iso())
-            .await?;
-    }
-    let (mut written, mut failed) = (0, 0);
-    // Each round takes up to 500 codes; a round that fixes nothing ends it (the cron
-    // retries what failed).
-    for _ in 0..1000 {
-        let (fixed, fail) = publish::reconcile(env, cfg.kv_cache_ttl_s).await?;
-        written += fixed;
-        failed += fail;
-        if fixed == 0 {
-            break;
-        }
-    }
-    Ok((written, failed))
 }

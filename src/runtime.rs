@@ -33,6 +33,15 @@ pub fn config(env: &Env) -> Rc<Config> {
     })
 }
 
+/// A secret's value if it is set and at least `min_len` bytes long (shorter ones are as good
+/// as none: the caller fails closed or turns its feature off).
+pub fn secret(env: &Env, name: &str, min_len: usize) -> Option<String> {
+    env.secret(name)
+        .ok()
+        .map(|s| s.to_string())
+        .filter(|s| !s.is_empty() && s.len() >= min_len)
+}
+
 pub fn now_ms() -> u64 {
     worker::Date::now().as_millis()
 }

@@ -32,10 +32,16 @@ pub struct Snapshot {
     pub gauges: BTreeMap<String, f64>,
 }
 
-fn escape(v: &str) -> String {
-    v.replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
+fn escape(v: &str) -> std::borrow::Cow<'_, str> {
+    // Series are built on every request: label values rarely need escaping, so no copy then.
+    if !v.contains(['\\', '"', '\n']) {
+        return std::borrow::Cow::Borrowed(v);
+    }
+    std::borrow::Cow::Owned(
+        v.replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('\n', "\\n"),
+    )
 }
 
 /// `name{a="x",b="y"}` (labels in the given order; values escaped).

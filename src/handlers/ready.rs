@@ -98,12 +98,7 @@ async fn origin(cfg: &Config) -> Result<(), String> {
 fn config(env: &Env, cfg: &Config) -> Result<(), String> {
     let mut problems = cfg.problems.clone();
     for secret in ["SERVICE_TOKEN", "COOKIE_SECRET"] {
-        if env
-            .secret(secret)
-            .map(|s| s.to_string())
-            .unwrap_or_default()
-            .is_empty()
-        {
+        if runtime::secret(env, secret, 1).is_none() {
             problems.push(format!("secret {secret} is not set"));
         }
     }

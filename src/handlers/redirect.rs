@@ -94,41 +94,33 @@ async fn decide_and_respond(
         (other, _) => other,
     };
     match found {
-        Ok((Some(record), layer)) => match decide_for(&req, &record) {
-            Decision::Redirect { status, location } => {
-                counted(
-                    &req,
-                    &record,
-                    code,
-                    (env, ctx, cfg),
+        Ok((Some(record), layer)) => {
+            // The raw URL's query, read once: the decision and the click both need it.
+            let query = raw_query(&req);
+            let here = Here {
+                env,
+                ctx,
+                cfg,
+                query: query.as_deref(),
+            };
+            match decide_for(&req, &record, here.query) {
+                Decision::Redirect { status, location } => {
+                    counted(&req, &record, code, &here, status, &location, layer).await
+                }
+                Decision::Gone => visitor_error(&req, VisitorError::Gone, code, layer.name()),
+                Decision::Protected {
                     status,
-                    &location,
-                    layer,
-                )
-                .await
-            }
-            Decision::Gone => visitor_error(&req, VisitorError::Gone, code, layer.name()),
-            Decision::Protected {
-                status,
-                location,
-                password_hash,
-            } => {
-                if unlocked(&req, env, &record.link_id, &password_hash) {
-                    counted(
-                        &req,
-                        &record,
-                        code,
-                        (env, ctx, cfg),
-                        status,
-                        &location,
-                        layer,
-                    )
-                    .await
-                } else {
-                    password_page(&req, code, false, layer)
+                    location,
+                    password_hash,
+                } => {
+                    if unlocked(&req, env, &record.link_id, &password_hash) {
+                        counted(&req, &record, code, &here, status, &location, layer).await
+                    } else {
+                        password_page(&req, code, false, layer)
+                    }
                 }
             }
-        },
+        }
         // Not a link: perhaps a page of the app (uLoad's routes are code-shaped too).
         Ok((None, _)) if cfg.origin_url.is_some() => {
             origin::proxy(req, env, ctx, cfg, Fallback::NotFound).await
@@ -151,19 +143,29 @@ async fn counted(
     req: &Request,
     record: &RedirectRecord,
     code: &str,
-    (env, ctx, cfg): (&Env, &Context, &Config),
+    here: &Here<'_>,
     status: u16,
     location: &str,
     layer: Layer,
 ) -> Response {
+    let click = || {
+        analytics::record(
+            req,
+            &record.link_id,
+            here.query,
+            here.env,
+            here.ctx,
+            here.cfg,
+        )
+    };
     let Some(max) = record.max_clicks else {
-        analytics::record(req, &record.link_id, env, ctx, cfg);
+        click();
         return redirect_response(status, location, layer);
     };
     let cost = u64::from(req.method() == worker::Method::Get);
-    match clicks::consume(env, &record.link_id, max, cost).await {
+    match clicks::consume(here.env, &record.link_id, max, cost).await {
         Ok(v) if v.allowed => {
-            analytics::record(req, &record.link_id, env, ctx, cfg);
+            click();
             redirect_response(status, location, layer)
         }
         Ok(_) => visitor_error(req, VisitorError::Gone, code, layer.name()),
@@ -263,9 +265,9 @@ pub async fn unlock(
 /// The key that signs unlock cookies (a wrangler secret). Without it no link can be
 /// unlocked: protected links fail closed.
 fn cookie_secret(env: &Env) -> Option<Vec<u8>> {
-    match env.secret("COOKIE_SECRET").map(|s| s.to_string()) {
-        Ok(s) if s.len() >= 16 => Some(s.into_bytes()),
-        _ => {
+    match runtime::secret(env, "COOKIE_SECRET", 16) {
+        Some(s) => Some(s.into_bytes()),
+        None => {
             log::error(
                 "cookie_secret_missing",
                 json!({ "hint": "wrangler secret put COOKIE_SECRET (16+ characters)" }),
@@ -285,13 +287,23 @@ fn unlocked(req: &Request, env: &Env, link_id: &str, password_hash: &str) -> boo
     })
 }
 
-/// The decision for this visitor. Only links with targets read the User-Agent and country.
-fn decide_for(req: &Request, record: &RedirectRecord) -> Decision {
-    // The raw URL's query, without parsing the whole URL a second time (routing did once).
+/// The raw URL's query, without parsing the whole URL a second time (routing did once).
+fn raw_query(req: &Request) -> Option<String> {
     let raw = req.inner().url();
-    let query = raw
-        .split_once('?')
-        .map(|(_, q)| q.split('#').next().unwrap_or(q).to_string());
+    raw.split_once('?')
+        .map(|(_, q)| q.split('#').next().unwrap_or(q).to_string())
+}
+
+/// What the redirect path has at hand for this request, besides the request itself.
+struct Here<'a> {
+    env: &'a Env,
+    ctx: &'a Context,
+    cfg: &'a Config,
+    query: Option<&'a str>,
+}
+
+/// The decision for this visitor. Only links with targets read the User-Agent and country.
+fn decide_for(req: &Request, record: &RedirectRecord, query: Option<&str>) -> Decision {
     let (user_agent, country) = if record.targets.is_empty() {
         (None, None)
     } else {
@@ -301,7 +313,7 @@ fn decide_for(req: &Request, record: &RedirectRecord) -> Decision {
         )
     };
     let visit = Visit {
-        query: query.as_deref(),
+        query,
         user_agent: user_agent.as_deref(),
         country: country.as_deref(),
     };

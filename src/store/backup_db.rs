@@ -67,9 +67,8 @@ impl BackupDb {
         Ok(cols.into_iter().map(|c| c.name).collect())
     }
 
-    /// Writes every table and queues every restored code for a KV rewrite, all in one
-    /// transaction: a restore that fails changes nothing.
-    pub async fn restore(&self, tables: &[TableRows<'_>], now: &str) -> Result<(), StoreError> {
+    /// Writes every table in one transaction: a restore that fails changes nothing.
+    pub async fn restore(&self, tables: &[TableRows<'_>]) -> Result<(), StoreError> {
         let mut statements = Vec::new();
         for t in tables {
             let cols = t.columns.join(", ");
@@ -88,11 +87,6 @@ impl BackupDb {
                 statements.push(d1::stmt(&self.db, &sql, &[json.into()])?);
             }
         }
-        statements.push(d1::stmt(
-            &self.db,
-            "INSERT OR IGNORE INTO kv_repairs (code, created_at) SELECT code, ?1 FROM links",
-            &[now.into()],
-        )?);
         d1::batch::<Value>(&self.db, statements).await.map(|_| ())
     }
 }

@@ -16,6 +16,9 @@ use super::StoreError;
 use crate::domain::click::StoredClick;
 use crate::domain::stats::Counts;
 
+/// Clicks per INSERT statement (~0.5 KB of JSON each).
+const INSERT_CHUNK: usize = 1_000;
+
 pub struct ClicksDb {
     db: D1Database,
 }
@@ -124,7 +127,16 @@ impl ClicksDb {
     }
 
     /// Adds raw clicks as pending; ids already stored are skipped. Returns how many were new.
+    /// In chunks: each statement's one JSON parameter stays far below D1's 2 MB value limit.
     pub async fn insert(&self, clicks: &[StoredClick]) -> Result<usize, StoreError> {
+        let mut new = 0;
+        for chunk in clicks.chunks(INSERT_CHUNK) {
+            new += self.insert_chunk(chunk).await?;
+        }
+        Ok(new)
+    }
+
+    async fn insert_chunk(&self, clicks: &[StoredClick]) -> Result<usize, StoreError> {
         let rows: Vec<_> = clicks
             .iter()
             .map(|c| {
