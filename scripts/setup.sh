@@ -67,19 +67,25 @@ for bin in node_modules/.bin/wrangler node_modules/.bin/esbuild node_modules/bin
   [ -x "$bin" ] || die "missing $bin after npm ci"
 done
 
-# --- 4. Local secrets -----------------------------------------------------------------
-step "local secrets (.dev.vars)"
-random_secret() { node -e 'console.log(require("crypto").randomBytes(24).toString("base64url"))'; }
+# --- 4. Local values and secrets (.dev.vars, for wrangler dev only) -------------------
+step "local values and secrets (.dev.vars)"
+random_secret() { node -e 'console.log(require("crypto").randomBytes(32).toString("base64url"))'; }
 [ -f .dev.vars ] || : >.dev.vars
-# Adds each secret of .dev.vars.example that .dev.vars lacks, with a random value.
-for name in $(grep -o '^[A-Z_]*=' .dev.vars.example | tr -d '='); do
+# Adds each line of .dev.vars.example that .dev.vars lacks; <random> becomes a random secret.
+while IFS= read -r line; do
+  case "$line" in [A-Z]*=*) ;; *) continue ;; esac
+  name=${line%%=*}
+  value=${line#*=}
   if grep -q "^$name=" .dev.vars; then
     note "$name is set"
-  else
+  elif [ "$value" = "<random>" ]; then
     echo "$name=$(random_secret)" >>.dev.vars
     note "added a random $name to .dev.vars"
+  else
+    echo "$name=$value" >>.dev.vars
+    note "added $name=$value to .dev.vars"
   fi
-done
+done <.dev.vars.example
 
 # --- 5. Record the environment for build.sh, dev.sh, test.sh --------------------------
 {

@@ -77,9 +77,21 @@ if [ -z "${PROMETHEUS_BIN:-}" ] && ! command -v prometheus >/dev/null; then
     || die "could not install prometheus with apt-get (run as root, or set PROMETHEUS_BIN and PROMTOOL_BIN)"
 fi
 
+# The real SvelteKit app the proxy tests put behind the worker (tests/origin-app), built
+# with adapter-node from the pinned packages; skipped when the build is newer than its sources.
+build_origin_app() {
+  local app="$ROOT/tests/origin-app"
+  if [ -f "$app/build/index.js" ] && [ -z "$(find "$app/src" "$app/static" "$app"/*.js "$ROOT/package-lock.json" -newer "$app/build/index.js" -print -quit)" ]; then
+    note "SvelteKit test app: up to date"
+    return
+  fi
+  step "building the SvelteKit test app (tests/origin-app, vite build)"
+  (cd "$app" && node "$ROOT/node_modules/vite/bin/vite.js" build) >&2
+}
+
 step "3/3 integration tests: the built worker in workerd (miniflare), real local KV and D1"
 set +e
-"$ROOT/scripts/build.sh" && node --test \
+"$ROOT/scripts/build.sh" && build_origin_app && node --test \
   --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$LOGS/integration.tap" \
   tests/integration/

@@ -47,7 +47,7 @@ thread_local! {
 }
 
 fn salt_secret(env: &Env) -> Option<Vec<u8>> {
-    runtime::secret(env, SALT_SECRET, 16).map(String::into_bytes)
+    runtime::secret(env, SALT_SECRET).map(String::into_bytes)
 }
 
 /// This visitor's hash, or `None` without a salt secret.
@@ -91,7 +91,7 @@ pub fn misconfiguration(env: &Env, cfg: &Config) -> Option<String> {
     }
     if salt_secret(env).is_none() {
         problems.push(format!(
-            "secret {SALT_SECRET} is not set (16+ characters): unique visitors are not counted"
+            "secret {SALT_SECRET} is not set or shorter than 32 bytes: unique visitors are not counted"
         ));
     }
     (!problems.is_empty()).then(|| problems.join("; "))

@@ -131,7 +131,7 @@ async fn dispatch(
 /// `GET /metrics`: the Prometheus text of every isolate, behind METRICS_TOKEN (a bearer
 /// token; without the secret set, metrics are off: 404).
 async fn scrape(req: &Request, env: &Env) -> Response {
-    let Some(expected) = runtime::secret(env, "METRICS_TOKEN", 1) else {
+    let Some(expected) = runtime::secret(env, "METRICS_TOKEN") else {
         return http::problem(&ApiError::NotFound);
     };
     let header = req.headers().get("authorization").ok().flatten();

@@ -52,14 +52,14 @@ pub async fn authenticate(req: &Request, env: &Env, ctx: &Context) -> Result<Pri
         return api_key(presented, env, ctx).await;
     }
 
-    let Ok(expected) = env.secret("SERVICE_TOKEN").map(|s| s.to_string()) else {
+    let Some(expected) = runtime::secret(env, "SERVICE_TOKEN") else {
         log::error(
             "service_token_missing",
-            json!({ "hint": "wrangler secret put SERVICE_TOKEN" }),
+            json!({ "hint": "wrangler secret put SERVICE_TOKEN (32+ bytes)" }),
         );
         return Err(ApiError::Unauthorized);
     };
-    if expected.is_empty() || !token::constant_time_eq(presented.as_bytes(), expected.as_bytes()) {
+    if !token::constant_time_eq(presented.as_bytes(), expected.as_bytes()) {
         return Err(ApiError::Unauthorized);
     }
     let act_as = req

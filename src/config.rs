@@ -37,6 +37,9 @@ pub struct Config {
     pub origin_url: Option<String>,
     pub origin_timeout_ms: u64,
     pub origin_retries: u32,
+    /// Largest request body passed to the origin (ORIGIN_MAX_BODY_BYTES, default 10 MiB):
+    /// a larger one is refused with 413 before it is read, or as soon as it passes the cap.
+    pub origin_max_body_bytes: u64,
     /// Paths that certainly are not links: straight to the origin, no lookup.
     pub origin_prefixes: Vec<String>,
     pub breaker_failures: u32,
@@ -113,6 +116,7 @@ impl Config {
         // uLoad's 5 s timeout was too aggressive for its cold starts: 10 s.
         let origin_timeout_ms = num("ORIGIN_TIMEOUT_MS", 10_000).max(1);
         let origin_retries = num("ORIGIN_RETRIES", 2).min(5) as u32;
+        let origin_max_body_bytes = num("ORIGIN_MAX_BODY_BYTES", 10 * 1024 * 1024);
         let breaker_failures = num("BREAKER_FAILURES", 5).max(1) as u32;
         let breaker_cooldown_ms = num("BREAKER_COOLDOWN_SECONDS", 30) * 1000;
         let stale_ttl_s = num("STALE_TTL_SECONDS", 86_400);
@@ -182,6 +186,7 @@ impl Config {
             origin_url,
             origin_timeout_ms,
             origin_retries,
+            origin_max_body_bytes,
             origin_prefixes,
             breaker_failures,
             breaker_cooldown_ms,

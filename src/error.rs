@@ -42,6 +42,8 @@ pub enum ApiError {
         dependency: &'static str,
         retry_after: u32,
     },
+    /// A request the worker understands but does not serve (a WebSocket handshake for the app).
+    NotImplemented(&'static str),
     /// A backup that cannot be restored (damaged, truncated, unknown format or schema).
     BackupUnusable(String),
     /// A bug or an impossible state: logged with detail, answered without it.
@@ -126,6 +128,9 @@ impl ApiError {
             } => Problem::new(503, "unavailable", "Temporarily unavailable")
                 .with_detail(format!("{dependency} is unavailable; nothing was changed"))
                 .with_retry_after(*retry_after),
+            ApiError::NotImplemented(why) => {
+                Problem::new(501, "not_implemented", "Not implemented").with_detail(*why)
+            }
             ApiError::BackupUnusable(why) => {
                 Problem::new(422, "backup_unusable", "The backup cannot be restored")
                     .with_detail(format!("{why}; nothing was changed"))
@@ -215,6 +220,7 @@ mod tests {
                 503,
                 "unavailable",
             ),
+            (ApiError::NotImplemented("x"), 501, "not_implemented"),
             (ApiError::Internal("secret detail".into()), 500, "internal"),
         ];
         for (err, status, code) in cases {

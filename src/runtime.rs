@@ -33,13 +33,15 @@ pub fn config(env: &Env) -> Rc<Config> {
     })
 }
 
-/// A secret's value if it is set and at least `min_len` bytes long (shorter ones are as good
-/// as none: the caller fails closed or turns its feature off).
-pub fn secret(env: &Env, name: &str, min_len: usize) -> Option<String> {
-    env.secret(name)
-        .ok()
-        .map(|s| s.to_string())
-        .filter(|s| !s.is_empty() && s.len() >= min_len)
+/// A secret's raw value, whatever its length (for readiness to judge).
+pub fn raw_secret(env: &Env, name: &str) -> Option<String> {
+    env.secret(name).ok().map(|s| s.to_string())
+}
+
+/// A secret's value if it is set and at least `MIN_SECRET_BYTES` long (shorter ones are as
+/// good as none: the caller fails closed or turns its feature off).
+pub fn secret(env: &Env, name: &str) -> Option<String> {
+    raw_secret(env, name).filter(|s| s.len() >= crate::domain::secret::MIN_SECRET_BYTES)
 }
 
 pub fn now_ms() -> u64 {

@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { after } from "node:test";
 import { Miniflare } from "miniflare";
-import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
 import { conforms } from "./openapi.mjs";
 
 const run = promisify(execFile);
@@ -82,6 +82,23 @@ export default function (env) {
   return new D1Database(env.INNER, env.FAIL_MATCH);
 }`;
 
+// wrangler.toml's top level is production's: the tests run with local values instead.
+export const LOCAL_VARS = {
+  SHORT_BASE_URL: "http://127.0.0.1:8787",
+  ALLOWED_ORIGINS: "http://localhost:5173",
+  ORIGIN_URL: "",
+};
+
+/**
+ * The vars a test worker starts with: wrangler.toml's own, then the local values. Never a
+ * developer's .dev.vars or .env (wrangler would read them): tests give the same result on
+ * every machine, whatever the developer points their local worker at.
+ */
+export function configuredVars(configPath = join(ROOT, "wrangler.toml")) {
+  const config = unstable_readConfig({ config: configPath }, { hideWarnings: true });
+  return { ...config.vars, ...LOCAL_VARS };
+}
+
 const GENEROUS_LIMITS = Object.fromEntries(
   ["API", "CREATE", "PASSWORD", "REDIRECT"].map((s) => [`RATE_${s}_LIMIT`, "1000000"]),
 );
@@ -96,10 +113,13 @@ const GENEROUS_LIMITS = Object.fromEntries(
  * Returns { url, token, fetch(path, init), mf, stop({ keepState }) }.
  */
 export async function startWorker({ bindings = {}, state, brokenLimiter = false, brokenCounter = false, broken = [], flakyD1, overrides = {}, extraWorkers = [] } = {}) {
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"));
+  // envFiles: a file that does not exist, so that wrangler reads no .dev.vars or .env.
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"), undefined, {
+    envFiles: [join(ROOT, "tests", "no-such.env")],
+  });
   const dir = state?.dir ?? (await mkdtemp(join(tmpdir(), "uload-worker-")));
   if (!state) await cp(await migratedTemplate(), dir, { recursive: true });
-  const token = state?.token ?? randomBytes(18).toString("base64url");
+  const token = state?.token ?? randomBytes(32).toString("base64url");
   const cookieSecret = state?.cookieSecret ?? randomBytes(24).toString("hex");
   const analyticsSalt = state?.analyticsSalt ?? randomBytes(24).toString("hex");
   let logText = "";
@@ -114,7 +134,7 @@ export async function startWorker({ bindings = {}, state, brokenLimiter = false,
       { type: "CompiledWasm", include: ["**/*.wasm"] },
     ],
     // Each worker gets its own secrets, whatever the developer's .dev.vars holds.
-    bindings: { ...workerOptions.bindings, ...GENEROUS_LIMITS, SERVICE_TOKEN: token, COOKIE_SECRET: cookieSecret, ANALYTICS_SALT: analyticsSalt, METRICS_TOKEN: token, ...bindings },
+    bindings: { ...configuredVars(), ...GENEROUS_LIMITS, SERVICE_TOKEN: token, COOKIE_SECRET: cookieSecret, ANALYTICS_SALT: analyticsSalt, METRICS_TOKEN: token, ...bindings },
     durableObjects: {
       ...workerOptions.durableObjects,
       ...(brokenLimiter ? { LIMITER: { className: "RateLimiter", scriptName: "broken-objects" } } : {}),

@@ -71,6 +71,163 @@ impl Breaker {
     }
 }
 
+/// Headers that describe one connection, not the message: never forwarded, either way
+/// (RFC 9110 §7.6.1). `Connection` may name more of them.
+const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
+/// What the client may say about itself or its path: dropped, and replaced by what the
+/// worker knows (`X-Forwarded-*` from the connection Cloudflare saw). Trusting them would let
+/// a visitor pick the address the app logs and rate-limits, or the host the app builds its
+/// absolute URLs (and a cached copy) from.
+const CLIENT_CLAIMS: &[&str] = &[
+    "forwarded",
+    "x-forwarded-for",
+    "x-forwarded-host",
+    "x-forwarded-proto",
+    "x-forwarded-port",
+    "x-real-ip",
+    "true-client-ip",
+];
+
+/// The tokens of a `Connection` header, lower-cased: more headers that belong to the hop.
+pub fn connection_tokens(value: Option<&str>) -> Vec<String> {
+    value
+        .unwrap_or_default()
+        .split(',')
+        .map(|t| t.trim().to_ascii_lowercase())
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+fn is_hop_header(name: &str, named_by_connection: &[String]) -> bool {
+    HOP_BY_HOP.contains(&name)
+        || name.starts_with("proxy-")
+        || named_by_connection.iter().any(|t| t == name)
+}
+
+/// Whether a request header (lower-case name) is passed to the app. `Host` is the app's own
+/// (set by the fetch); Cloudflare's `cf-*` headers describe the visitor's hop to the edge.
+pub fn forward_request_header(name: &str, named_by_connection: &[String]) -> bool {
+    !is_hop_header(name, named_by_connection)
+        && !CLIENT_CLAIMS.contains(&name)
+        && name != "host"
+        && !name.starts_with("cf-")
+}
+
+/// Whether a response header of the app is passed to the visitor.
+pub fn forward_response_header(name: &str, named_by_connection: &[String]) -> bool {
+    !is_hop_header(name, named_by_connection)
+}
+
+/// The trusted forwarding headers the worker sets: the visitor's address as Cloudflare saw
+/// it (none when unknown), and the public host and scheme the visitor used. adapter-node
+/// reads them with `ADDRESS_HEADER=x-forwarded-for XFF_DEPTH=1`,
+/// `HOST_HEADER=x-forwarded-host`, `PROTOCOL_HEADER=x-forwarded-proto`.
+pub fn forwarding_headers<'a>(
+    client_ip: Option<&'a str>,
+    public_host: &'a str,
+    scheme: &'a str,
+) -> Vec<(&'static str, &'a str)> {
+    let mut out = Vec::with_capacity(3);
+    if let Some(ip) = client_ip.filter(|ip| !ip.is_empty()) {
+        out.push(("x-forwarded-for", ip));
+    }
+    out.push(("x-forwarded-host", public_host));
+    out.push(("x-forwarded-proto", scheme));
+    out
+}
+
+/// A WebSocket handshake: not proxied (the app has no WebSocket routes); answered 501.
+pub fn is_websocket_upgrade(upgrade: Option<&str>) -> bool {
+    upgrade.is_some_and(|u| {
+        u.split(',')
+            .any(|p| p.trim().eq_ignore_ascii_case("websocket"))
+    })
+}
+
+/// What the request's body is, judged before a byte of it is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyPlan {
+    /// GET/HEAD, or a declared length of 0: nothing to send.
+    None,
+    /// A declared length within the cap: the body streams through as it is.
+    Declared(u64),
+    /// No declared length (chunked): streamed through a counter that stops past the cap.
+    Counted,
+    /// A declared length over the cap: 413 before anything is read.
+    TooLarge,
+}
+
+pub fn body_plan(method: &str, content_length: Option<&str>, cap: u64) -> BodyPlan {
+    if matches!(method, "GET" | "HEAD") {
+        return BodyPlan::None;
+    }
+    match content_length.map(|v| v.trim().parse::<u64>()) {
+        Some(Ok(0)) => BodyPlan::None,
+        Some(Ok(n)) if n > cap => BodyPlan::TooLarge,
+        Some(Ok(n)) => BodyPlan::Declared(n),
+        // A malformed length is the runtime's to refuse; count what arrives.
+        Some(Err(_)) | None => BodyPlan::Counted,
+    }
+}
+
+/// The largest page kept as a stale copy: a copy costs a second read of the body.
+pub const STALE_MAX_BYTES: u64 = 1024 * 1024;
+
+/// What decides whether an answer of the app may be kept as the shared stale copy of a path.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct StaleFacts<'a> {
+    pub method: &'a str,
+    pub status: u16,
+    /// The request carried a cookie or credentials: the answer may be that visitor's own.
+    pub personal: bool,
+    /// The request asked for part of the page or for a conditional answer.
+    pub partial_or_conditional: bool,
+    pub set_cookie: bool,
+    pub cache_control: Option<&'a str>,
+    pub vary: Option<&'a str>,
+    pub content_type: Option<&'a str>,
+    pub content_length: Option<u64>,
+}
+
+/// Only a complete, public, shared page is kept: a 200 to a plain GET without credentials,
+/// without `Set-Cookie`, not `private`/`no-store`/`no-cache`, not varying on who asks
+/// (`Cookie`, `Authorization`, `*`), not an event stream, and small. Everything else (3xx,
+/// 206, 304, errors) is never stored, so the copy a visitor gets while the app is down is
+/// one any visitor could have been given.
+pub fn stale_storable(f: &StaleFacts) -> bool {
+    let cc = f.cache_control.unwrap_or_default().to_ascii_lowercase();
+    let vary = f.vary.unwrap_or_default().to_ascii_lowercase();
+    let personal_vary = vary
+        .split(',')
+        .map(str::trim)
+        .any(|v| matches!(v, "*" | "cookie" | "authorization"));
+    let content_type = f.content_type.unwrap_or_default().to_ascii_lowercase();
+    let small = match f.content_length {
+        Some(n) => n <= STALE_MAX_BYTES,
+        // Unknown length: only pages (SvelteKit renders them whole), never downloads.
+        None => content_type.starts_with("text/html"),
+    };
+    f.method == "GET"
+        && f.status == 200
+        && !f.personal
+        && !f.partial_or_conditional
+        && !f.set_cookie
+        && !["private", "no-store", "no-cache"]
+            .iter()
+            .any(|d| cc.contains(d))
+        && !personal_vary
+        && !content_type.starts_with("text/event-stream")
+        && small
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,5 +284,188 @@ mod tests {
         b.success();
         b.failure(0, 3, 1000);
         assert!(!b.is_open(0));
+    }
+
+    #[test]
+    fn hop_by_hop_headers_and_client_claims_are_dropped() {
+        let named = connection_tokens(Some("keep-alive, X-Drop-Me"));
+        for h in [
+            "connection",
+            "keep-alive",
+            "te",
+            "trailer",
+            "transfer-encoding",
+            "upgrade",
+            "proxy-authorization",
+            "proxy-connection",
+            "x-drop-me",
+            "host",
+            "forwarded",
+            "x-forwarded-for",
+            "x-forwarded-host",
+            "x-forwarded-proto",
+            "x-real-ip",
+            "true-client-ip",
+            "cf-connecting-ip",
+            "cf-ray",
+        ] {
+            assert!(!forward_request_header(h, &named), "{h} is dropped");
+        }
+        for h in [
+            "cookie",
+            "authorization",
+            "accept",
+            "accept-encoding",
+            "range",
+            "if-none-match",
+            "x-custom",
+        ] {
+            assert!(forward_request_header(h, &named), "{h} is passed on");
+        }
+        assert!(!forward_response_header("x-drop-me", &named));
+        assert!(!forward_response_header("transfer-encoding", &[]));
+        for h in [
+            "set-cookie",
+            "location",
+            "content-encoding",
+            "etag",
+            "vary",
+            "forwarded",
+        ] {
+            assert!(forward_response_header(h, &[]), "{h} reaches the visitor");
+        }
+    }
+
+    #[test]
+    fn the_worker_says_who_and_where() {
+        assert_eq!(
+            forwarding_headers(Some("203.0.113.9"), "ulo.ad", "https"),
+            [
+                ("x-forwarded-for", "203.0.113.9"),
+                ("x-forwarded-host", "ulo.ad"),
+                ("x-forwarded-proto", "https")
+            ]
+        );
+        assert_eq!(
+            forwarding_headers(None, "ulo.ad", "https").len(),
+            2,
+            "no address: none invented"
+        );
+        assert_eq!(forwarding_headers(Some(""), "ulo.ad", "https").len(), 2);
+    }
+
+    #[test]
+    fn websocket_handshakes_are_recognised() {
+        assert!(is_websocket_upgrade(Some("websocket")));
+        assert!(is_websocket_upgrade(Some("h2c, WebSocket")));
+        assert!(!is_websocket_upgrade(Some("h2c")) && !is_websocket_upgrade(None));
+    }
+
+    #[test]
+    fn bodies_are_judged_by_their_declared_length() {
+        assert_eq!(body_plan("GET", Some("10"), 5), BodyPlan::None);
+        assert_eq!(body_plan("HEAD", None, 5), BodyPlan::None);
+        assert_eq!(body_plan("POST", Some("0"), 5), BodyPlan::None);
+        assert_eq!(body_plan("POST", Some("5"), 5), BodyPlan::Declared(5));
+        assert_eq!(body_plan("PUT", Some("6"), 5), BodyPlan::TooLarge);
+        assert_eq!(body_plan("POST", None, 5), BodyPlan::Counted);
+        assert_eq!(body_plan("POST", Some("lots"), 5), BodyPlan::Counted);
+    }
+
+    #[test]
+    fn only_public_complete_small_pages_become_stale_copies() {
+        let page = StaleFacts {
+            method: "GET",
+            status: 200,
+            content_type: Some("text/html; charset=utf-8"),
+            ..Default::default()
+        };
+        assert!(stale_storable(&page));
+        let refused = [
+            StaleFacts {
+                method: "HEAD",
+                ..page
+            },
+            StaleFacts {
+                status: 302,
+                ..page
+            },
+            StaleFacts {
+                status: 303,
+                ..page
+            },
+            StaleFacts {
+                status: 206,
+                ..page
+            },
+            StaleFacts {
+                status: 304,
+                ..page
+            },
+            StaleFacts {
+                status: 500,
+                ..page
+            },
+            StaleFacts {
+                personal: true,
+                ..page
+            },
+            StaleFacts {
+                partial_or_conditional: true,
+                ..page
+            },
+            StaleFacts {
+                set_cookie: true,
+                ..page
+            },
+            StaleFacts {
+                cache_control: Some("Private, max-age=60"),
+                ..page
+            },
+            StaleFacts {
+                cache_control: Some("no-store"),
+                ..page
+            },
+            StaleFacts {
+                cache_control: Some("no-cache"),
+                ..page
+            },
+            StaleFacts {
+                vary: Some("Accept-Encoding, Cookie"),
+                ..page
+            },
+            StaleFacts {
+                vary: Some("*"),
+                ..page
+            },
+            StaleFacts {
+                vary: Some("authorization"),
+                ..page
+            },
+            StaleFacts {
+                content_type: Some("text/event-stream"),
+                ..page
+            },
+            StaleFacts {
+                content_type: Some("application/octet-stream"),
+                ..page
+            },
+            StaleFacts {
+                content_length: Some(STALE_MAX_BYTES + 1),
+                ..page
+            },
+        ];
+        for f in refused {
+            assert!(!stale_storable(&f), "{f:?}");
+        }
+        assert!(stale_storable(&StaleFacts {
+            vary: Some("Accept-Encoding"),
+            ..page
+        }));
+        assert!(stale_storable(&StaleFacts {
+            content_type: Some("application/json"),
+            content_length: Some(100),
+            ..page
+        }));
     }
 }

@@ -81,8 +81,17 @@ pub fn route<'a>(method: &str, path: &'a str) -> Routed<'a> {
         }
         return api(method, rest);
     }
-    if path == "/api" || path.starts_with("/api/") {
+    // The worker's API is /api/v{n}: the app's own endpoints (/api/auth/…, any other
+    // /api/… of uLoad's SvelteKit app) are the app's, reached like any page.
+    if path
+        .strip_prefix("/api/v")
+        .and_then(|rest| rest.split('/').next())
+        .is_some_and(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
+    {
         return Ok(Route::ApiNotFound);
+    }
+    if path == "/api" || path.starts_with("/api/") {
+        return Ok(Route::NotFound);
     }
     let read_only = |r: Route<'a>| match method {
         "GET" | "HEAD" => Ok(r),
@@ -362,7 +371,17 @@ mod tests {
         assert_eq!(route("GET", "/api/v1/nope"), Ok(Route::ApiNotFound));
         assert_eq!(route("GET", "/api/v1/links/a%20b"), Ok(Route::ApiNotFound));
         assert_eq!(route("GET", "/api/v1/links/a/b/c"), Ok(Route::ApiNotFound));
-        assert_eq!(route("POST", "/api"), Ok(Route::ApiNotFound));
+        assert_eq!(route("POST", "/api/v1"), Ok(Route::ApiNotFound));
+        assert_eq!(
+            route("POST", "/api"),
+            Ok(Route::NotFound),
+            "the app's, if any"
+        );
+        assert_eq!(
+            route("GET", "/api/echo"),
+            Ok(Route::NotFound),
+            "the app's own endpoint"
+        );
         assert_eq!(route("GET", "/api/v2/links"), Ok(Route::ApiNotFound));
         assert_eq!(route("GET", "/"), Ok(Route::NotFound));
         assert_eq!(route("GET", "/a/b"), Ok(Route::NotFound));

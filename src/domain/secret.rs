@@ -9,6 +9,24 @@ use sha2::{Digest, Sha256};
 use super::code;
 use super::token::constant_time_eq;
 
+/// The shortest secret the worker accepts (SERVICE_TOKEN, COOKIE_SECRET, ANALYTICS_SALT,
+/// METRICS_TOKEN): 32 bytes, a full HMAC-SHA-256 key's worth. A shorter one counts as unset
+/// (its feature fails closed or is off) and fails `/health/ready`.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// What is wrong with a secret's value, if anything. `required`: unset is a problem too.
+pub fn secret_problem(name: &str, value: Option<&str>, required: bool) -> Option<String> {
+    match value.filter(|v| !v.is_empty()) {
+        None if required => Some(format!("secret {name} is not set")),
+        None => None,
+        Some(v) if v.len() < MIN_SECRET_BYTES => Some(format!(
+            "secret {name} is shorter than {MIN_SECRET_BYTES} bytes ({} bytes)",
+            v.len()
+        )),
+        Some(_) => None,
+    }
+}
+
 pub const API_KEY_PREFIX: &str = "ul_";
 const API_KEY_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 /// 32 symbols of 62: about 190 bits, far beyond guessing; SHA-256 (no salt, no stretching)
@@ -153,5 +171,26 @@ mod tests {
         ] {
             assert_eq!(PasswordHash::parse(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn secrets_need_32_bytes() {
+        assert_eq!(secret_problem("X", Some(&"a".repeat(32)), true), None);
+        assert!(secret_problem("X", Some(&"a".repeat(31)), true)
+            .unwrap()
+            .contains("shorter than 32"));
+        assert!(
+            secret_problem("X", Some("x"), false).is_some(),
+            "set but short is a problem even when optional"
+        );
+        assert!(secret_problem("X", None, true).unwrap().contains("not set"));
+        assert!(secret_problem("X", Some(""), true)
+            .unwrap()
+            .contains("not set"));
+        assert_eq!(
+            secret_problem("X", None, false),
+            None,
+            "an optional secret may be unset"
+        );
     }
 }

@@ -3,16 +3,24 @@
 //! the last good copy of the page (stale-if-error, from the Cache API) or a maintenance page.
 //! Redirects never come here.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use std::time::Duration;
 
 use futures_util::future::{select, Either};
+use futures_util::StreamExt;
 use serde_json::json;
-use worker::{Cache, Context, Delay, Env, Fetch, Headers, Method, Request, RequestInit, Response};
+use wasm_bindgen::{JsCast, JsValue};
+use worker::js_sys::Uint8Array;
+use worker::{
+    Cache, Context, Delay, Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect,
+    Response,
+};
 
 use crate::config::Config;
 use crate::domain::origin::{self, Breaker};
 use crate::domain::pages::VisitorError;
+use crate::error::ApiError;
 use crate::handlers::bio;
 use crate::{http, log, runtime};
 
@@ -28,19 +36,6 @@ pub enum Fallback {
     /// A code that is not a link: our own 404 (the app would not have had it either).
     NotFound,
 }
-
-/// Headers that describe the connection, not the message: never forwarded (RFC 9110 §7.6.1).
-const HOP_BY_HOP: &[&str] = &[
-    "connection",
-    "keep-alive",
-    "transfer-encoding",
-    "upgrade",
-    "te",
-    "trailer",
-    "proxy-connection",
-    "host",
-];
-const MAX_BODY: usize = 10 * 1024 * 1024;
 
 /// `/p/{username}` (uLoad's bio pages).
 fn bio_username(path: &str) -> Option<&str> {
@@ -60,61 +55,63 @@ fn stale_key(url: &worker::Url) -> String {
     )
 }
 
+/// Passes a request to the app as an HTTP intermediary (RFC 9110 §3.7): redirects are not
+/// followed, bodies stream both ways, hop-by-hop headers stay on their hop, and the
+/// visitor's address, host and scheme reach the app only as the worker states them.
 pub async fn proxy(
-    mut req: Request,
+    req: Request,
     env: &Env,
     ctx: &Context,
     cfg: &Config,
     fallback: Fallback,
 ) -> Response {
     let Some(base) = cfg.origin_url.as_deref() else {
-        return http::problem(&crate::error::ApiError::NotFound);
+        return http::problem(&ApiError::NotFound);
     };
     let Ok(url) = req.url() else {
-        return http::problem(&crate::error::ApiError::NotFound);
+        return http::problem(&ApiError::NotFound);
     };
+    let header = |name: &str| req.headers().get(name).ok().flatten();
+    if origin::is_websocket_upgrade(header("upgrade").as_deref()) {
+        return http::problem(&ApiError::NotImplemented(
+            "WebSocket connections are not proxied to the app",
+        ));
+    }
+    let method = req.method();
+    let method_name = method.to_string();
+    let plan = origin::body_plan(
+        &method_name,
+        header("content-length").as_deref(),
+        cfg.origin_max_body_bytes,
+    );
+    if plan == origin::BodyPlan::TooLarge {
+        return too_large(cfg);
+    }
+    if !BREAKER.with(|b| b.borrow_mut().allow(runtime::now_ms())) {
+        return fail(&req, &url, env, cfg, fallback).await;
+    }
+
+    let headers = outbound_headers(&req, &url);
+    let personal = header("cookie").is_some() || header("authorization").is_some();
+    let partial_or_conditional = ["range", "if-none-match", "if-modified-since", "if-match"]
+        .iter()
+        .any(|h| header(h).is_some());
     let target = format!(
         "{base}{}{}",
         url.path(),
         url.query().map(|q| format!("?{q}")).unwrap_or_default()
     );
-    let method = req.method();
-    let method_name = method.to_string();
-    let now = runtime::now_ms();
-
-    if !BREAKER.with(|b| b.borrow_mut().allow(now)) {
-        return fail(&req, &url, env, cfg, fallback).await;
-    }
-
-    let headers = Headers::new();
-    for (k, v) in req.headers().entries() {
-        if !HOP_BY_HOP.contains(&k.as_str()) {
-            let _ = headers.append(&k, &v);
-        }
-    }
-    let body = if matches!(method, Method::Get | Method::Head) {
-        None
-    } else {
-        match req.bytes().await {
-            Ok(b) if b.len() <= MAX_BODY => Some(b),
-            Ok(_) => {
-                return http::problem(&crate::error::ApiError::PayloadTooLarge { max: MAX_BODY })
-            }
-            Err(e) => {
-                return http::problem(&crate::error::ApiError::InvalidJson(format!(
-                    "unreadable body: {e}"
-                )))
-            }
-        }
+    // A body is a stream read once: requests with one are never retried.
+    let (body, overflow) = match outbound_body(&req, plan, cfg.origin_max_body_bytes) {
+        Ok(b) => b,
+        Err(e) => return http::problem(&ApiError::InvalidJson(format!("unreadable body: {e}"))),
     };
-    let personal = req.headers().has("cookie").unwrap_or(false)
-        || req.headers().has("authorization").unwrap_or(false);
-
-    let attempts = if origin::is_idempotent(&method_name) {
+    let attempts = if body.is_none() && origin::is_idempotent(&method_name) {
         cfg.origin_retries + 1
     } else {
         1
     };
+    let mut body = body;
     let mut last_error = String::new();
     for attempt in 0..attempts {
         if attempt > 0 {
@@ -123,10 +120,9 @@ pub async fn proxy(
         }
         let mut init = RequestInit::new();
         init.with_method(method.clone())
-            .with_headers(clone_headers(&headers));
-        if let Some(b) = &body {
-            init.with_body(Some(worker::js_sys::Uint8Array::from(b.as_slice()).into()));
-        }
+            .with_headers(clone_headers(&headers))
+            .with_redirect(RequestRedirect::Manual)
+            .with_body(body.take());
         let Ok(outbound) = Request::new_with_init(&target, &init) else {
             break;
         };
@@ -142,19 +138,27 @@ pub async fn proxy(
                 false,
             )),
         };
+        if overflow.get() {
+            // The counted body passed the cap: the app got a cut-off upload; the visitor a 413.
+            return too_large(cfg);
+        }
         match outcome {
-            Ok(res)
-                if !origin::is_retryable_status(res.status_code()) && res.status_code() < 500 =>
-            {
+            Ok(res) if !origin::is_retryable_status(res.status_code()) => {
                 BREAKER.with(|b| b.borrow_mut().success());
-                return deliver(res, &url, ctx, cfg, &method_name, personal).await;
-            }
-            Ok(res) => {
-                last_error = format!("status {}", res.status_code());
-                if !origin::is_retryable_status(res.status_code()) {
-                    break;
+                let facts = RequestFacts {
+                    method: &method_name,
+                    personal,
+                    partial_or_conditional,
+                };
+                if res.status_code() >= 500 && method == Method::Get {
+                    // The app answered, but failed: a public copy of the page is better.
+                    if let Some(stale) = stale_copy(&url).await {
+                        return stale;
+                    }
                 }
+                return deliver(res, &url, ctx, cfg, &facts);
             }
+            Ok(res) => last_error = format!("status {}", res.status_code()),
             Err((e, retry)) => {
                 last_error = e;
                 if !retry {
@@ -177,6 +181,79 @@ pub async fn proxy(
     fail(&req, &url, env, cfg, fallback).await
 }
 
+fn too_large(cfg: &Config) -> Response {
+    http::problem(&ApiError::PayloadTooLarge {
+        max: usize::try_from(cfg.origin_max_body_bytes).unwrap_or(usize::MAX),
+    })
+}
+
+/// The request's headers minus the hop's and the client's claims about itself, plus the
+/// forwarding headers the worker vouches for.
+fn outbound_headers(req: &Request, url: &worker::Url) -> Headers {
+    let incoming = req.headers();
+    let named = origin::connection_tokens(incoming.get("connection").ok().flatten().as_deref());
+    let out = Headers::new();
+    for (name, value) in incoming.entries() {
+        if origin::forward_request_header(&name, &named) {
+            let _ = out.append(&name, &value);
+        }
+    }
+    let ip = incoming.get("cf-connecting-ip").ok().flatten();
+    let host = match (url.host_str(), url.port()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_string(),
+        (None, _) => String::new(),
+    };
+    for (name, value) in origin::forwarding_headers(ip.as_deref(), &host, url.scheme()) {
+        let _ = out.set(name, value);
+    }
+    // The runtime shows the worker its own Accept-Encoding, not the visitor's, and a range
+    // of a compressed file is not a range of the file: ranges are asked for uncompressed,
+    // as the Fetch standard does.
+    if incoming.has("range").unwrap_or(false) {
+        let _ = out.set("accept-encoding", "identity");
+    }
+    out
+}
+
+/// The body to send: the visitor's own stream when its length is declared (within the cap),
+/// or that stream behind a counter that errors it once it passes the cap. Nothing is held.
+fn outbound_body(
+    req: &Request,
+    plan: origin::BodyPlan,
+    cap: u64,
+) -> worker::Result<(Option<JsValue>, Rc<Cell<bool>>)> {
+    let overflow = Rc::new(Cell::new(false));
+    let stream = match plan {
+        origin::BodyPlan::None | origin::BodyPlan::TooLarge => None,
+        origin::BodyPlan::Declared(_) => req.inner().body().map(JsValue::from),
+        origin::BodyPlan::Counted => match req.inner().body() {
+            None => None,
+            Some(raw) => {
+                let flag = overflow.clone();
+                let mut seen: u64 = 0;
+                let counted = wasm_streams::ReadableStream::from_raw(raw)
+                    .into_stream()
+                    .map(move |chunk| {
+                        let chunk = chunk?;
+                        seen += chunk
+                            .dyn_ref::<Uint8Array>()
+                            .map_or(0, |c| u64::from(c.length()));
+                        if seen > cap {
+                            flag.set(true);
+                            return Err(JsValue::from_str("request body over the cap"));
+                        }
+                        Ok(chunk)
+                    });
+                Some(JsValue::from(
+                    wasm_streams::ReadableStream::from_stream(counted).into_raw(),
+                ))
+            }
+        },
+    };
+    Ok((stream, overflow))
+}
+
 fn clone_headers(h: &Headers) -> Headers {
     let out = Headers::new();
     for (k, v) in h.entries() {
@@ -185,37 +262,46 @@ fn clone_headers(h: &Headers) -> Headers {
     out
 }
 
-/// Passes the origin's answer on (headers copied: a fetched response's are immutable), and
-/// keeps a copy of public GET pages for when the origin is down.
-async fn deliver(
+struct RequestFacts<'a> {
+    method: &'a str,
+    personal: bool,
+    partial_or_conditional: bool,
+}
+
+/// Passes the app's answer on as it was sent: status, every header but the hop's (each
+/// `Set-Cookie` its own header), the body as a stream; keeps a copy of public pages for
+/// when the app is down.
+fn deliver(
     res: Response,
     url: &worker::Url,
     ctx: &Context,
     cfg: &Config,
-    method: &str,
-    personal: bool,
+    req: &RequestFacts,
 ) -> Response {
-    let status = res.status_code();
-    let headers = clone_headers(res.headers());
-    let _ = headers.set(http::SERVED_FROM, "origin");
-    let cache_control = headers
-        .get("cache-control")
-        .ok()
-        .flatten()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let storable = method == "GET"
-        && status == 200
-        && !personal
-        && !headers.has("set-cookie").unwrap_or(true)
-        && !cache_control.contains("private")
-        && !cache_control.contains("no-store");
-    let (_, body) = res.into_parts();
-    let mut response = Response::builder()
-        .with_status(status)
-        .with_headers(headers)
-        .body(body);
-    if storable {
+    let source: web_sys::Response = res.into();
+    let Ok(response) = pass_through(&source) else {
+        return http::problem(&ApiError::Internal(
+            "could not copy the app's answer".into(),
+        ));
+    };
+    let mut response = Response::from(response);
+    let headers = response.headers();
+    let get = |name: &str| headers.get(name).ok().flatten();
+    let cache_control = get("cache-control");
+    let vary = get("vary");
+    let content_type = get("content-type");
+    let facts = origin::StaleFacts {
+        method: req.method,
+        status: response.status_code(),
+        personal: req.personal,
+        partial_or_conditional: req.partial_or_conditional,
+        set_cookie: headers.has("set-cookie").unwrap_or(true),
+        cache_control: cache_control.as_deref(),
+        vary: vary.as_deref(),
+        content_type: content_type.as_deref(),
+        content_length: get("content-length").and_then(|v| v.trim().parse().ok()),
+    };
+    if origin::stale_storable(&facts) {
         if let Ok(mut copy) = response.cloned() {
             let _ = copy.headers_mut().set(
                 "cache-control",
@@ -232,6 +318,53 @@ async fn deliver(
     response
 }
 
+/// A new response around the app's: its status and status text, a copy of its headers
+/// (the Headers constructor keeps every `Set-Cookie` apart), minus hop-by-hop ones, and its
+/// body stream untouched (a compressed body stays compressed once).
+fn pass_through(source: &web_sys::Response) -> Result<web_sys::Response, JsValue> {
+    let headers = web_sys::Headers::new_with_headers(&source.headers())?;
+    let named = origin::connection_tokens(headers.get("connection")?.as_deref());
+    let mut drop = Vec::new();
+    for name in worker::js_sys::try_iter(&headers.keys())?
+        .into_iter()
+        .flatten()
+    {
+        let name = name?.as_string().unwrap_or_default();
+        if !origin::forward_response_header(&name, &named) {
+            drop.push(name);
+        }
+    }
+    for name in drop {
+        headers.delete(&name)?;
+    }
+    headers.set(http::SERVED_FROM, "origin")?;
+    let init = web_sys::ResponseInit::new();
+    init.set_status(source.status());
+    init.set_status_text(&source.status_text());
+    init.set_headers(&headers);
+    web_sys::Response::new_with_opt_readable_stream_and_init(source.body().as_ref(), &init)
+}
+
+/// The last public copy of this page, when one was kept.
+async fn stale_copy(url: &worker::Url) -> Option<Response> {
+    let stale = Cache::default()
+        .get(stale_key(url).as_str(), false)
+        .await
+        .ok()
+        .flatten()?;
+    let headers = clone_headers(stale.headers());
+    let _ = headers.set(http::SERVED_FROM, "stale");
+    let _ = headers.set("cache-control", "no-store");
+    let status = stale.status_code();
+    let (_, body) = stale.into_parts();
+    Some(
+        Response::builder()
+            .with_status(status)
+            .with_headers(headers)
+            .body(body),
+    )
+}
+
 async fn fail(
     req: &Request,
     url: &worker::Url,
@@ -244,6 +377,23 @@ async fn fail(
         .max(5)
         .to_string();
     let lang = http::lang(req);
+    // Bio pages survive: rendered here from D1 (current, unlike a copy) when the app cannot.
+    if let Some(username) = bio_username(url.path()) {
+        if matches!(req.method(), Method::Get | Method::Head) {
+            match bio::render(env, username, &cfg.short_base_url, lang).await {
+                Ok(Some(page)) => return page,
+                Ok(None) => return bio::not_found(lang),
+                Err(e) => log::warn("bio_fallback_failed", json!({ "cause": e.to_string() })),
+            }
+        }
+    }
+    // A public copy of the page, when the app served one before (any path: a copy exists
+    // only of a page the app answered 200).
+    if req.method() == Method::Get {
+        if let Some(stale) = stale_copy(url).await {
+            return stale;
+        }
+    }
     if fallback == Fallback::NotFound {
         return http::respond(
             404,
@@ -254,29 +404,6 @@ async fn fail(
                 (http::SERVED_FROM, "d1"),
             ],
         );
-    }
-    // Bio pages survive: rendered here from D1 (plainly) when the app cannot.
-    if let Some(username) = bio_username(url.path()) {
-        if matches!(req.method(), Method::Get | Method::Head) {
-            match bio::render(env, username, &cfg.short_base_url, lang).await {
-                Ok(Some(page)) => return page,
-                Ok(None) => return bio::not_found(lang),
-                Err(e) => log::warn("bio_fallback_failed", json!({ "cause": e.to_string() })),
-            }
-        }
-    }
-    if req.method() == Method::Get {
-        if let Ok(Some(stale)) = Cache::default().get(stale_key(url).as_str(), false).await {
-            let headers = clone_headers(stale.headers());
-            let _ = headers.set(http::SERVED_FROM, "stale");
-            let _ = headers.set("cache-control", "no-store");
-            let status = stale.status_code();
-            let (_, body) = stale.into_parts();
-            return Response::builder()
-                .with_status(status)
-                .with_headers(headers)
-                .body(body);
-        }
     }
     http::respond(
         503,

@@ -11,6 +11,7 @@ use worker::{Delay, Env, Fetch, Url};
 
 use crate::config::Config;
 use crate::domain::ratelimit::{Policy, Scope};
+use crate::domain::secret;
 use crate::store::d1;
 use crate::{http, limiter, log, runtime};
 use worker::Response;
@@ -97,9 +98,17 @@ async fn origin(cfg: &Config) -> Result<(), String> {
 
 fn config(env: &Env, cfg: &Config) -> Result<(), String> {
     let mut problems = cfg.problems.clone();
-    for secret in ["SERVICE_TOKEN", "COOKIE_SECRET"] {
-        if runtime::secret(env, secret, 1).is_none() {
-            problems.push(format!("secret {secret} is not set"));
+    // Required secrets, and the optional ones that must be long enough when set (a short
+    // METRICS_TOKEN turns metrics off; a short ANALYTICS_SALT stops unique-visitor counts).
+    for (name, required) in [
+        ("SERVICE_TOKEN", true),
+        ("COOKIE_SECRET", true),
+        ("ANALYTICS_SALT", false),
+        ("METRICS_TOKEN", false),
+    ] {
+        let value = runtime::raw_secret(env, name);
+        if let Some(problem) = secret::secret_problem(name, value.as_deref(), required) {
+            problems.push(problem);
         }
     }
     if problems.is_empty() {

@@ -265,12 +265,12 @@ pub async fn unlock(
 /// The key that signs unlock cookies (a wrangler secret). Without it no link can be
 /// unlocked: protected links fail closed.
 fn cookie_secret(env: &Env) -> Option<Vec<u8>> {
-    match runtime::secret(env, "COOKIE_SECRET", 16) {
+    match runtime::secret(env, "COOKIE_SECRET") {
         Some(s) => Some(s.into_bytes()),
         None => {
             log::error(
                 "cookie_secret_missing",
-                json!({ "hint": "wrangler secret put COOKIE_SECRET (16+ characters)" }),
+                json!({ "hint": "wrangler secret put COOKIE_SECRET (32+ bytes)" }),
             );
             None
         }

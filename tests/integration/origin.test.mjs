@@ -20,6 +20,7 @@ function fakeOrigin() {
       if (o.mode === "down") return req.socket.destroy();
       if (o.mode === "slow") return setTimeout(() => reply(200), 2000);
       if (o.mode === "500") return reply(500);
+      if (o.mode === "503") return reply(503);
       if (o.mode === "flaky") {
         const s = o.flakyNext;
         o.flakyNext = s === 502 ? 200 : 502;
@@ -153,8 +154,21 @@ describe("origin fallback", () => {
     await new Promise((r) => setTimeout(r, 1100));
   });
 
-  it("opens the circuit after repeated failures, then tries again after the cool-down", async () => {
+  it("an app's own 500 is passed on, and is not an outage", async () => {
     o.mode = "500";
+    for (let i = 0; i < 4; i++) {
+      const res = await w.fetch(`/pages/broken-${i}`);
+      assert.equal(res.status, 500);
+      assert.equal(res.headers.get("x-served-from"), "origin");
+      assert.match(await res.text(), /app GET \/pages\/broken/);
+    }
+    o.mode = "up";
+    assert.equal((await w.fetch("/pages/fine")).headers.get("x-served-from"), "origin", "the breaker stayed closed");
+  });
+
+  it("opens the circuit after repeated failures, then tries again after the cool-down", async () => {
+    // 503: the app's server is there but the app is not (its reverse proxy answers).
+    o.mode = "503";
     for (let i = 0; i < 3; i++) assert.equal((await w.fetch(`/pages/fail-${i}`)).status, 503);
     const before = o.hits.length;
     for (let i = 0; i < 5; i++) assert.equal((await w.fetch(`/pages/fast-fail-${i}`)).status, 503);
