@@ -12,6 +12,7 @@ import { after, before, describe, it } from "node:test";
 import { gunzipSync, brotliDecompressSync } from "node:zlib";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { chromium } from "playwright-core";
 import { api, startWorker } from "../harness.mjs";
 import { APP_DIR, startApp } from "../origin-app.mjs";
 
@@ -280,6 +281,45 @@ describe("the worker in front of the real SvelteKit app", () => {
     }
     const after = await w.fetch("/about");
     assert.equal(after.headers.get("x-served-from"), "origin", "an app error is not an outage: the breaker stays closed");
+  });
+
+  it("a real browser logs in, reaches the page that needs the session, and logs out, all on the worker's address", async () => {
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_BIN ?? "/usr/bin/chromium",
+      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+    try {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      const origin = new URL(w.url).origin;
+      await page.goto(`${origin}/account`);
+      assert.equal(page.url(), `${origin}/login?next=%2Faccount`, "the app's redirect, followed by the browser, on the worker's address");
+      await page.waitForLoadState("networkidle"); // the app's scripts (through the worker) have hydrated the form
+      await page.fill("input[name=username]", "alice");
+      await page.fill("input[name=password]", "wrong");
+      await Promise.all([page.waitForLoadState("load"), page.click("button[type=submit]")]);
+      assert.match(await page.textContent("#wrong"), /Wrong username or password/);
+      await page.waitForLoadState("networkidle");
+      await page.fill("input[name=username]", "alice");
+
+      await page.fill("input[name=password]", "correct horse");
+      await Promise.all([page.waitForURL(`${origin}/account`), page.click("button[type=submit]")]);
+      assert.equal(await page.textContent("#who"), "Signed in as alice");
+      const session = (await context.cookies(origin)).find((c) => c.name === "session");
+      assert.ok(session, "the session cookie was stored for the worker's host");
+      assert.equal(session.httpOnly, true);
+      assert.ok((await context.cookies(origin)).some((c) => c.name === "ui_lang"), "and the second cookie of the same answer");
+
+      // Reloading keeps the session; logging out ends it.
+      await page.goto(`${origin}/account`);
+      assert.equal(await page.textContent("#who"), "Signed in as alice");
+      await Promise.all([page.waitForURL(`${origin}/`), page.click("text=Log out")]);
+      assert.equal((await context.cookies(origin)).find((c) => c.name === "session"), undefined, "the session cookie is gone");
+      await page.goto(`${origin}/account`);
+      assert.match(page.url(), /\/login\?next=%2Faccount$/, "signed out: the page asks to log in again");
+    } finally {
+      await browser.close();
+    }
   });
 
   it("when the app's process dies: links redirect, public pages come stale, the rest gets the maintenance page; then it comes back", async () => {

@@ -7,7 +7,7 @@ const SHOWN = [
   "host", "cookie", "authorization", "connection", "keep-alive", "te", "trailer", "upgrade",
   "proxy-authorization", "proxy-connection", "x-forwarded-for", "x-forwarded-host",
   "x-forwarded-proto", "forwarded", "x-real-ip", "true-client-ip", "x-custom", "x-drop-me",
-  "accept-language", "content-length", "transfer-encoding", "cf-connecting-ip",
+  "accept-language", "content-type", "origin", "content-length", "transfer-encoding", "cf-connecting-ip",
 ];
 
 async function echo({ request, url, getClientAddress, setHeaders }) {
