@@ -20,6 +20,13 @@ now=$(date -u +%Y-%m-%dT%H:%M:%S.000Z)
   "INSERT OR IGNORE INTO links (id, domain, code, url, title, created_at, updated_at)
    VALUES ('demo00000000000', '', 'demo', 'https://example.com/', 'Demo link', '$now', '$now')" >/dev/null
 
+origin=$(grep '^ORIGIN_URL=' .dev.vars | tail -1 | cut -d= -f2-)
+if [ -n "$origin" ]; then
+  note "the app behind the worker: ORIGIN_URL=$origin (from .dev.vars): pages that are not links go there"
+else
+  note "no app behind the worker (ORIGIN_URL is empty in .dev.vars): unknown paths are a 404"
+  note "to run in front of uLoad's app, set ORIGIN_URL in .dev.vars, e.g. http://localhost:5173 (vite dev)"
+fi
 step "starting wrangler dev on http://127.0.0.1:$PORT (Ctrl-C stops it)"
 note "try: curl -i http://127.0.0.1:$PORT/demo"
 note "API token for POST /api/v1/links: SERVICE_TOKEN in .dev.vars"
