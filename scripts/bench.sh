@@ -11,4 +11,7 @@ if ! command -v wrk >/dev/null; then
 fi
 "$ROOT/scripts/build.sh"
 step "bench (each case ${BENCH_SECONDS:-8} s)"
-exec node "$ROOT/bench/run.mjs"
+node "$ROOT/bench/run.mjs"
+step "origin proxy: the SvelteKit test app direct and through the worker"
+[ -f "$ROOT/tests/origin-app/build/index.js" ] || (cd "$ROOT/tests/origin-app" && node "$ROOT/node_modules/vite/bin/vite.js" build) >&2
+exec node "$ROOT/bench/proxy.mjs"

@@ -228,6 +228,30 @@ pub fn stale_storable(f: &StaleFacts) -> bool {
         && small
 }
 
+/// When an isolate last wrote the stale copy of each page: a copy costs a second read of the
+/// body and a Cache API write, so a page is copied at most once per `every_ms` per isolate,
+/// not on every request. Bounded: past `capacity` pages it starts over (a few copies are
+/// written again, nothing is lost).
+#[derive(Debug, Default)]
+pub struct StaleWrites {
+    written: std::collections::HashMap<String, u64>,
+}
+
+impl StaleWrites {
+    pub fn due(&mut self, key: &str, now: u64, every_ms: u64, capacity: usize) -> bool {
+        if let Some(&at) = self.written.get(key) {
+            if now.saturating_sub(at) < every_ms {
+                return false;
+            }
+        }
+        if self.written.len() >= capacity && !self.written.contains_key(key) {
+            self.written.clear();
+        }
+        self.written.insert(key.to_string(), now);
+        true
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -467,5 +491,19 @@ mod tests {
             content_length: Some(100),
             ..page
         }));
+    }
+
+    #[test]
+    fn a_page_is_copied_once_per_interval() {
+        let mut w = StaleWrites::default();
+        assert!(w.due("/a", 0, 1000, 2));
+        assert!(
+            !w.due("/a", 999, 1000, 2),
+            "within the interval: no second copy"
+        );
+        assert!(w.due("/b", 999, 1000, 2), "another page is its own");
+        assert!(w.due("/a", 1000, 1000, 2), "after it: copied again");
+        assert!(w.due("/c", 1001, 1000, 2), "full: starts over");
+        assert!(w.due("/b", 1002, 1000, 2), "forgotten, so copied again");
     }
 }

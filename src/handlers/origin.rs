@@ -26,7 +26,13 @@ use crate::{http, log, runtime};
 
 thread_local! {
     static BREAKER: RefCell<Breaker> = RefCell::new(Breaker::default());
+    static STALE_WRITES: RefCell<origin::StaleWrites> = RefCell::new(origin::StaleWrites::default());
 }
+
+/// A page's stale copy is refreshed at most this often per isolate.
+const STALE_REFRESH_MS: u64 = 60_000;
+/// Pages an isolate remembers copying.
+const STALE_REMEMBERED: usize = 1_000;
 
 /// What a visitor gets when the origin cannot answer.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -301,13 +307,19 @@ fn deliver(
         content_type: content_type.as_deref(),
         content_length: get("content-length").and_then(|v| v.trim().parse().ok()),
     };
-    if origin::stale_storable(&facts) {
+    let key = stale_key(url);
+    let due = || {
+        STALE_WRITES.with(|w| {
+            w.borrow_mut()
+                .due(&key, runtime::now_ms(), STALE_REFRESH_MS, STALE_REMEMBERED)
+        })
+    };
+    if origin::stale_storable(&facts) && due() {
         if let Ok(mut copy) = response.cloned() {
             let _ = copy.headers_mut().set(
                 "cache-control",
                 &format!("public, max-age={}", cfg.stale_ttl_s),
             );
-            let key = stale_key(url);
             ctx.wait_until(async move {
                 if let Err(e) = Cache::default().put(key.as_str(), copy).await {
                     log::warn("stale_copy_failed", json!({ "cause": e.to_string() }));
