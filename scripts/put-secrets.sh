@@ -2,12 +2,12 @@
 # Sets the worker's secrets from the environment (in the deploy workflow: the GitHub
 # environment's secrets), refusing the lot if any is shorter than 32 bytes, so a weak or
 # empty secret never reaches Cloudflare.
-#   SERVICE_TOKEN=… COOKIE_SECRET=… ANALYTICS_SALT=… METRICS_TOKEN=… scripts/put-secrets.sh [production|staging]
+#   SERVICE_TOKEN=… ADMIN_TOKEN=… COOKIE_SECRET=… ANALYTICS_SALT=… METRICS_TOKEN=… scripts/put-secrets.sh [production|staging]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ENV_NAME="${1:-production}"
 WRANGLER="${WRANGLER:-node_modules/.bin/wrangler}"
-NAMES=(SERVICE_TOKEN COOKIE_SECRET ANALYTICS_SALT METRICS_TOKEN)
+NAMES=(SERVICE_TOKEN ADMIN_TOKEN COOKIE_SECRET ANALYTICS_SALT METRICS_TOKEN)
 bad=0
 for name in "${NAMES[@]}"; do
   bytes=$(printf '%s' "${!name:-}" | wc -c)

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Restores a backup into the (empty, migrated) D1 of a running worker and rebuilds its KV.
 #   scripts/restore.sh [BACKUP_ID]            the newest backup if no id is given
-# UL_URL: the worker (default http://127.0.0.1:8787); SERVICE_TOKEN: its service token
+# UL_URL: the worker (default http://127.0.0.1:8787); ADMIN_TOKEN: its admin token
 # (default: from .dev.vars). Prints the worker's report; exits non-zero on any refusal.
 . "$(dirname "$0")/lib.sh"
 URL="${UL_URL:-http://127.0.0.1:8787}"
-TOKEN="${SERVICE_TOKEN:-$(grep '^SERVICE_TOKEN=' .dev.vars 2>/dev/null | cut -d= -f2-)}"
-[ -n "$TOKEN" ] || die "set SERVICE_TOKEN (or run scripts/setup.sh for a local .dev.vars)"
+TOKEN="${ADMIN_TOKEN:-$(grep '^ADMIN_TOKEN=' .dev.vars 2>/dev/null | cut -d= -f2-)}"
+[ -n "$TOKEN" ] || die "set ADMIN_TOKEN (or run scripts/setup.sh for a local .dev.vars)"
 command -v curl >/dev/null || die "missing: curl"
 ID="${1:-}"
 if [ -z "$ID" ]; then

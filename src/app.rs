@@ -13,7 +13,9 @@ use crate::{http, metrics, runtime};
 
 pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
     let started = runtime::now_ms();
-    let method = req.method().to_string();
+    // The method as sent: workers-rs maps methods it does not know (QUERY, PROPFIND, …) to
+    // GET, which would answer them like a GET.
+    let method = req.inner().method();
     let (kind, mut response) = respond(req, &method, &env, &ctx).await;
     // Every response says which layer answered; whatever the worker answered itself (API,
     // health, errors) is "worker". The redirect and origin paths set their own.
@@ -55,6 +57,7 @@ fn count(method: &str, kind: &'static str, status: u16, served_from: &str, start
         } else if kind == "redirect" {
             let outcome = match status {
                 300..=399 => "redirect",
+                204 => "head_limited",
                 401 => "password_required",
                 404 => "not_found",
                 410 => "gone",
@@ -106,7 +109,7 @@ async fn dispatch(
         Ok(Route::Unlock { code }) => redirect::unlock(req, code, env, ctx, cfg).await,
         Ok(Route::Health) => health::live(),
         Ok(Route::Metrics) => scrape(&req, env).await,
-        Ok(Route::Ready) => ready::ready(env, cfg).await,
+        Ok(Route::Ready) => ready::ready(&req, env, cfg).await,
         Ok(Route::Api(endpoint)) => {
             let origin = req.headers().get("origin").ok().flatten();
             let (result, limit_headers) = api::handle(endpoint, req, env, ctx, cfg).await;
@@ -136,7 +139,7 @@ async fn scrape(req: &Request, env: &Env) -> Response {
     };
     let header = req.headers().get("authorization").ok().flatten();
     let given = crate::domain::token::bearer(header.as_deref()).unwrap_or("");
-    if !crate::domain::token::constant_time_eq(given.as_bytes(), expected.as_bytes()) {
+    if !crate::domain::token::secrets_match(given.as_bytes(), expected.as_bytes()) {
         return http::problem(&ApiError::Unauthorized);
     }
     match metrics::scrape(env).await {

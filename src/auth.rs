@@ -21,6 +21,8 @@ pub struct Principal {
     pub is_service: bool,
     /// The API key used, if any.
     pub key_id: Option<String>,
+    /// The operator (ADMIN_TOKEN): backups, restores, reconcile; nothing else.
+    pub is_admin: bool,
 }
 
 impl Principal {
@@ -52,6 +54,26 @@ pub async fn authenticate(req: &Request, env: &Env, ctx: &Context) -> Result<Pri
         return api_key(presented, env, ctx).await;
     }
 
+    let act_as = req.headers().get(ACT_AS_HEADER).ok().flatten();
+    // The operator's token: a secret of its own, so that a leaked dashboard token cannot
+    // restore over the database. It acts for nobody.
+    if let Some(admin) = runtime::secret(env, "ADMIN_TOKEN") {
+        if token::secrets_match(presented.as_bytes(), admin.as_bytes()) {
+            if act_as.is_some() {
+                return Err(ApiError::InvalidHeader {
+                    header: ACT_AS_HEADER,
+                    detail: "the admin token acts for nobody: leave the header out",
+                });
+            }
+            return Ok(Principal {
+                user_id: None,
+                username: None,
+                is_service: false,
+                key_id: None,
+                is_admin: true,
+            });
+        }
+    }
     let Some(expected) = runtime::secret(env, "SERVICE_TOKEN") else {
         log::error(
             "service_token_missing",
@@ -59,30 +81,35 @@ pub async fn authenticate(req: &Request, env: &Env, ctx: &Context) -> Result<Pri
         );
         return Err(ApiError::Unauthorized);
     };
-    if !token::constant_time_eq(presented.as_bytes(), expected.as_bytes()) {
+    if !token::secrets_match(presented.as_bytes(), expected.as_bytes()) {
         return Err(ApiError::Unauthorized);
     }
-    let act_as = req
-        .headers()
-        .get(ACT_AS_HEADER)
-        .ok()
-        .flatten()
-        .filter(|s| !s.trim().is_empty());
+    // Absent: the service's own namespace. Present, it must name a user: an empty value
+    // (a dashboard bug like `${user?.id ?? ''}`) must not turn into the service itself.
     let Some(user_id) = act_as else {
         return Ok(Principal {
             user_id: None,
             username: None,
             is_service: true,
             key_id: None,
+            is_admin: false,
         });
     };
+    let user_id = user_id.trim();
+    if !crate::domain::route::is_id(user_id) {
+        return Err(ApiError::InvalidHeader {
+            header: ACT_AS_HEADER,
+            detail: "must be a user id; leave the header out to act as the service",
+        });
+    }
     let db = d1::database(env)?;
-    match (KeysDb { db: &db }).user(user_id.trim()).await? {
+    match (KeysDb { db: &db }).user(user_id).await? {
         Some(user) => Ok(Principal {
             user_id: Some(user.id),
             username: Some(user.username),
             is_service: true,
             key_id: None,
+            is_admin: false,
         }),
         None => Err(ApiError::validation(
             ACT_AS_HEADER,
@@ -133,5 +160,6 @@ async fn api_key(presented: &str, env: &Env, ctx: &Context) -> Result<Principal,
         username: Some(owner.username),
         is_service: false,
         key_id: Some(owner.key_id),
+        is_admin: false,
     })
 }

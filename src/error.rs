@@ -8,6 +8,11 @@ pub enum ApiError {
     Unauthorized,
     InvalidJson(String),
     UnsupportedMediaType,
+    /// A request header that is present but unusable (an empty X-Uload-User).
+    InvalidHeader {
+        header: &'static str,
+        detail: &'static str,
+    },
     PayloadTooLarge {
         max: usize,
     },
@@ -73,6 +78,11 @@ impl ApiError {
             ApiError::UnsupportedMediaType => {
                 Problem::new(415, "unsupported_media_type", "Unsupported content type")
                     .with_detail("send Content-Type: application/json")
+            }
+            ApiError::InvalidHeader { header, detail } => {
+                Problem::new(400, "invalid_header", "Invalid request header")
+                    .with_detail(format!("{header}: {detail}"))
+                    .with_errors(vec![FieldError::new(header, *detail)])
             }
             ApiError::PayloadTooLarge { max } => {
                 Problem::new(413, "payload_too_large", "Request body too large")
@@ -181,6 +191,14 @@ mod tests {
                 "payload_too_large",
             ),
             (ApiError::Validation(vec![]), 422, "validation_failed"),
+            (
+                ApiError::InvalidHeader {
+                    header: "x",
+                    detail: "y",
+                },
+                400,
+                "invalid_header",
+            ),
             (ApiError::code_taken("a"), 409, "code_taken"),
             (
                 ApiError::PreconditionFailed {

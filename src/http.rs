@@ -27,6 +27,13 @@ pub fn respond(
         .fixed(body)
 }
 
+/// An HTML page the worker renders, with the hardening headers every such page carries.
+pub fn html(status: u16, page: String, headers: &[(&str, &str)]) -> Response {
+    let mut all: Vec<(&str, &str)> = crate::domain::pages::HARDENING_HEADERS.to_vec();
+    all.extend_from_slice(headers);
+    respond(status, "text/html; charset=utf-8", page.into_bytes(), &all)
+}
+
 /// A response without a body (redirects, 204s).
 pub fn empty(status: u16, headers: &[(&str, &str)]) -> Response {
     let h = Headers::new();

@@ -122,6 +122,7 @@ export async function startWorker({ bindings = {}, state, brokenLimiter = false,
   const token = state?.token ?? randomBytes(32).toString("base64url");
   const cookieSecret = state?.cookieSecret ?? randomBytes(24).toString("hex");
   const analyticsSalt = state?.analyticsSalt ?? randomBytes(24).toString("hex");
+  const adminToken = state?.adminToken ?? randomBytes(32).toString("base64url");
   let logText = "";
   const main = {
     ...workerOptions,
@@ -134,7 +135,7 @@ export async function startWorker({ bindings = {}, state, brokenLimiter = false,
       { type: "CompiledWasm", include: ["**/*.wasm"] },
     ],
     // Each worker gets its own secrets, whatever the developer's .dev.vars holds.
-    bindings: { ...configuredVars(), ...GENEROUS_LIMITS, SERVICE_TOKEN: token, COOKIE_SECRET: cookieSecret, ANALYTICS_SALT: analyticsSalt, METRICS_TOKEN: token, ...bindings },
+    bindings: { ...configuredVars(), ...GENEROUS_LIMITS, SERVICE_TOKEN: token, COOKIE_SECRET: cookieSecret, ANALYTICS_SALT: analyticsSalt, METRICS_TOKEN: token, ADMIN_TOKEN: adminToken, ...bindings },
     durableObjects: {
       ...workerOptions.durableObjects,
       ...(brokenLimiter ? { LIMITER: { className: "RateLimiter", scriptName: "broken-objects" } } : {}),
@@ -207,9 +208,10 @@ export async function startWorker({ bindings = {}, state, brokenLimiter = false,
   const worker = {
     mf,
     token,
+    adminToken,
     dir,
     /** What `startWorker({ state })` needs to start again on this worker's persisted state. */
-    state: { dir, token, cookieSecret, analyticsSalt },
+    state: { dir, token, cookieSecret, analyticsSalt, adminToken },
     url: "",
     /** Everything the worker printed so far. */
     logs: () => logText,
@@ -263,7 +265,10 @@ export function createLink(worker, body, { token = worker.token, headers = {} } 
  * credential (an API key, or a wrong one); `body` is JSON-encoded unless it is a string.
  * Every response is checked against openapi/openapi.json before it is returned.
  */
-export async function api(worker, method, path, { body, token = worker.token, user, headers = {} } = {}) {
+export async function api(worker, method, path, { body, token, user, headers = {} } = {}) {
+  // The operations routes take the admin token; acting for a user, the dashboard's.
+  // (null: no credentials at all.)
+  if (token === undefined) token = path.startsWith("/api/v1/admin/") && !user ? worker.adminToken : worker.token;
   const h = { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...(user ? { "x-uload-user": user } : {}) };
   if (body !== undefined) h["content-type"] = "application/json";
   const res = await worker.fetch(path, {

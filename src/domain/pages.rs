@@ -1,6 +1,22 @@
 //! What a visitor sees when a short link does not redirect: a small page in German or
 //! English (uLoad's audience), or a problem document for clients that ask for JSON.
 
+/// Sent with every HTML page the worker renders (password form, errors, maintenance, bio):
+/// no sniffing, no framing (clickjacking of the password form), nothing loaded from anywhere
+/// (the pages are self-contained: inline styles only), and no referrer carried to a link's
+/// target. No `form-action`: browsers apply it to the redirects after a form is sent too, and
+/// an unlocked password form ends on the link's target, wherever that is.
+pub const HARDENING_HEADERS: &[(&str, &str)] = &[
+    ("x-content-type-options", "nosniff"),
+    (
+        "content-security-policy",
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'",
+    ),
+    ("x-frame-options", "DENY"),
+    // Not `no-referrer`: with it browsers send `Origin: null` with the page's own form.
+    ("referrer-policy", "same-origin"),
+];
+
 use super::problem::Problem;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,6 +185,18 @@ pub fn password_form(lang: Lang, action: &str, wrong: bool) -> String {
     )
 }
 
+/// The label of a link on a bio page: its title, else its short URL without the scheme
+/// (`ulo.ad/u/alice/cv`), never its target.
+pub fn bio_label(title: Option<&str>, short_url: &str) -> String {
+    match title.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) => t.to_string(),
+        None => short_url
+            .split_once("://")
+            .map_or(short_url, |(_, rest)| rest)
+            .to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,5 +240,15 @@ mod tests {
             .contains("no longer available"));
         assert_eq!(VisitorError::Gone.problem("x").status, 410);
         assert_eq!(VisitorError::Unavailable.problem("x").retry_after, Some(30));
+    }
+
+    #[test]
+    fn bio_labels_never_show_a_target() {
+        assert_eq!(bio_label(Some(" My CV "), "https://ulo.ad/u/a/cv"), "My CV");
+        assert_eq!(bio_label(None, "https://ulo.ad/u/a/cv"), "ulo.ad/u/a/cv");
+        assert_eq!(
+            bio_label(Some("  "), "http://127.0.0.1:8787/x"),
+            "127.0.0.1:8787/x"
+        );
     }
 }

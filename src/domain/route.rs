@@ -59,6 +59,16 @@ pub enum Api<'a> {
     RestoreBackup(&'a str),
 }
 
+impl Api<'_> {
+    /// The operations routes, for the admin token only (and the only ones it may call).
+    pub fn is_admin(&self) -> bool {
+        matches!(
+            self,
+            Api::ListBackups | Api::CreateBackup | Api::RestoreBackup(_) | Api::Reconcile
+        )
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RouteError {
     MethodNotAllowed { allow: &'static str },
@@ -215,7 +225,8 @@ impl Route<'_> {
 }
 
 /// Record ids: PocketBase's 15 characters, or anything id-like up to 64 (imported data).
-fn is_id(s: &str) -> bool {
+/// The shape of an id in a path or header (users, links, tags, keys).
+pub fn is_id(s: &str) -> bool {
     (1..=64).contains(&s.len())
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')

@@ -9,6 +9,14 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// Compares a presented secret with the expected one without revealing, by timing, where
+/// they differ or how long the expected one is: both are hashed (SHA-256) and the digests,
+/// always 32 bytes, compared in constant time.
+pub fn secrets_match(presented: &[u8], expected: &[u8]) -> bool {
+    use sha2::{Digest, Sha256};
+    constant_time_eq(&Sha256::digest(presented), &Sha256::digest(expected))
+}
+
 /// Extracts the token of an `Authorization: Bearer <token>` header value.
 pub fn bearer(header: Option<&str>) -> Option<&str> {
     let value = header?.trim();
@@ -37,5 +45,16 @@ mod tests {
         assert_eq!(bearer(Some("Bearer ")), None);
         assert_eq!(bearer(Some("Bearer")), None);
         assert_eq!(bearer(None), None);
+    }
+
+    #[test]
+    fn secrets_match_by_digest() {
+        assert!(secrets_match(b"a-long-secret", b"a-long-secret"));
+        assert!(!secrets_match(b"a-long-secret", b"a-long-secreT"));
+        assert!(
+            !secrets_match(b"a", b"a-long-secret"),
+            "a prefix is not the secret"
+        );
+        assert!(!secrets_match(b"", b"x"));
     }
 }

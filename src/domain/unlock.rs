@@ -66,6 +66,39 @@ pub fn form_password(body: &[u8]) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
+/// Whose attempts a password guess counts against: the client's address, an IPv6 client
+/// by its /64 (one subscriber usually holds a whole /64, so per-address limits would give
+/// it 2^64 fresh tries).
+pub fn attempt_client(ip: &str) -> String {
+    match ip.parse::<std::net::Ipv6Addr>() {
+        Ok(v6) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Ok(v6) => v6
+            .to_ipv4_mapped()
+            .map_or_else(|| ip.to_string(), |v4| v4.to_string()),
+        Err(_) => ip.to_string(),
+    }
+}
+
+/// A password form posted from another site (its `Origin`, or the browser's
+/// `Sec-Fetch-Site`): refused, so that other sites cannot burn a visitor's attempts or try
+/// passwords with the visitor's address.
+pub fn is_cross_site(origin: Option<&str>, sec_fetch_site: Option<&str>, own_origin: &str) -> bool {
+    let fetch_site = sec_fetch_site.map(|s| s.trim().to_ascii_lowercase());
+    if fetch_site.as_deref() == Some("cross-site") {
+        return true;
+    }
+    match origin.map(str::trim) {
+        None | Some("") => false,
+        // An opaque origin (a sandboxed frame, a `no-referrer` page): only the browser's own
+        // word that the form is this site's lets it through.
+        Some("null") => !matches!(fetch_site.as_deref(), Some("same-origin")),
+        Some(o) => !o.eq_ignore_ascii_case(own_origin),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,5 +166,40 @@ mod tests {
             Some("s3crét x")
         );
         assert_eq!(form_password(b"pw=1"), None);
+    }
+
+    #[test]
+    fn ipv6_clients_count_by_their_64() {
+        assert_eq!(attempt_client("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(
+            attempt_client("2001:db8:1:2:ffff:ffff:ffff:ffff"),
+            "2001:db8:1:2::/64"
+        );
+        assert_eq!(attempt_client("203.0.113.7"), "203.0.113.7");
+        assert_eq!(attempt_client("::ffff:203.0.113.7"), "203.0.113.7");
+        assert_eq!(attempt_client("unknown"), "unknown");
+    }
+
+    #[test]
+    fn forms_from_other_sites_are_recognised() {
+        let own = "https://ulo.ad";
+        assert!(
+            !is_cross_site(None, None, own),
+            "no Origin (older clients): judged by the limits"
+        );
+        assert!(!is_cross_site(
+            Some("https://ulo.ad"),
+            Some("same-origin"),
+            own
+        ));
+        assert!(is_cross_site(Some("https://evil.example"), None, own));
+        assert!(
+            is_cross_site(Some("http://ulo.ad"), None, own),
+            "another scheme is another origin"
+        );
+        assert!(is_cross_site(None, Some("cross-site"), own));
+        assert!(is_cross_site(Some("null"), None, own));
+        assert!(is_cross_site(Some("null"), Some("same-site"), own));
+        assert!(!is_cross_site(Some("null"), Some("same-origin"), own), "the browser vouches for it");
     }
 }

@@ -1,4 +1,5 @@
-//! Operations API (service token only): list and make backups, restore one.
+//! Operations API (the admin token only, ADMIN_TOKEN): list and make backups, restore one,
+//! reconcile KV.
 
 use serde_json::{json, Value};
 
@@ -10,11 +11,11 @@ use crate::http::Reply;
 use crate::log;
 
 fn service_only(c: &Ctx) -> Result<(), ApiError> {
-    if c.who.is_service && c.who.owner().is_none() {
+    if c.who.is_admin {
         Ok(())
     } else {
         Err(ApiError::Forbidden(
-            "operations need the service token without X-Uload-User".into(),
+            "operations need the admin token (ADMIN_TOKEN), not the dashboard's".into(),
         ))
     }
 }

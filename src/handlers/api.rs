@@ -58,6 +58,14 @@ pub async fn handle(
         Ok(w) => w,
         Err(e) => return (Err(e), headers),
     };
+    if who.is_admin && !api.is_admin() {
+        return (
+            Err(ApiError::Forbidden(
+                "the admin token is for /api/v1/admin/… only".into(),
+            )),
+            headers,
+        );
+    }
     if matches!(api, Api::CreateLink | Api::BulkCreate) {
         // Link creation: per user, or per IP in the service's own namespace.
         let creator = who

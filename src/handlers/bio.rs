@@ -5,16 +5,17 @@ use serde::Deserialize;
 use worker::{Env, Response};
 
 use crate::domain::code;
-use crate::domain::pages::{escape_html, Lang, VisitorError};
+use crate::domain::pages::{self, escape_html, Lang, VisitorError};
 use crate::store::d1;
 use crate::store::keys_db::KeysDb;
 use crate::store::StoreError;
 use crate::{http, runtime};
 
+/// What the page shows of a link: its title and short URL. The target is not even read
+/// (a password-protected or limited link must never reveal it; uLoad's page shows titles).
 #[derive(Deserialize)]
 struct BioLink {
     code: String,
-    url: String,
     title: Option<String>,
 }
 
@@ -48,7 +49,7 @@ pub async fn render(
     // What the page lists: the user's active links that have not expired, newest first.
     let links: Vec<BioLink> = d1::all(
         &db,
-        "SELECT code, url, title FROM links WHERE user_id = ?1 AND is_active = 1 \
+        "SELECT code, title FROM links WHERE user_id = ?1 AND is_active = 1 \
          AND (expires_at IS NULL OR expires_at > ?2) ORDER BY created_at DESC, id DESC LIMIT 200",
         &[id.as_str().into(), runtime::now_iso().into()],
     )
@@ -63,7 +64,7 @@ pub async fn render(
         .iter()
         .map(|l| {
             let href = format!("{base}{}", code::public_path(&l.code));
-            let label = escape_html(l.title.as_deref().unwrap_or(&l.url));
+            let label = escape_html(&pages::bio_label(l.title.as_deref(), &href));
             format!("<li><a href=\"{}\">{label}</a></li>", escape_html(&href))
         })
         .collect();
@@ -74,19 +75,17 @@ pub async fn render(
          <body style=\"font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem\">\
          <h1>{name}</h1>{bio}<ul style=\"list-style:none;padding:0;line-height:2.2\">{items}</ul></body></html>"
     );
-    Ok(Some(http::respond(
+    Ok(Some(http::html(
         200,
-        "text/html; charset=utf-8",
-        page.into_bytes(),
+        page,
         &[("cache-control", "no-store"), (http::SERVED_FROM, "edge")],
     )))
 }
 
 pub fn not_found(lang: Lang) -> Response {
-    http::respond(
+    http::html(
         404,
-        "text/html; charset=utf-8",
-        VisitorError::NotFound.html(lang).into_bytes(),
+        VisitorError::NotFound.html(lang),
         &[("cache-control", "no-store"), (http::SERVED_FROM, "edge")],
     )
 }

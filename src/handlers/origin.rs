@@ -83,14 +83,24 @@ pub async fn proxy(
             "WebSocket connections are not proxied to the app",
         ));
     }
-    let method = req.method();
-    let method_name = method.to_string();
+    let method_name = req.inner().method();
+    let method = Method::from(method_name.clone());
+    if method.as_ref() != method_name {
+        // A method workers-rs cannot send (it would become a GET): not passed on.
+        return http::problem(&ApiError::NotImplemented(
+            "this request method is not passed to the app",
+        ));
+    }
     let plan = origin::body_plan(
         &method_name,
         header("content-length").as_deref(),
         cfg.origin_max_body_bytes,
     );
     if plan == origin::BodyPlan::TooLarge {
+        // Tell the runtime the body will not be read (nothing of it is held).
+        if let Some(body) = req.inner().body() {
+            let _ = body.cancel();
+        }
         return too_large(cfg);
     }
     if !BREAKER.with(|b| b.borrow_mut().allow(runtime::now_ms())) {
@@ -407,20 +417,18 @@ async fn fail(
         }
     }
     if fallback == Fallback::NotFound {
-        return http::respond(
+        return http::html(
             404,
-            "text/html; charset=utf-8",
-            VisitorError::NotFound.html(lang).into_bytes(),
+            VisitorError::NotFound.html(lang),
             &[
                 ("cache-control", "private, max-age=0"),
                 (http::SERVED_FROM, "d1"),
             ],
         );
     }
-    http::respond(
+    http::html(
         503,
-        "text/html; charset=utf-8",
-        VisitorError::Unavailable.html(lang).into_bytes(),
+        VisitorError::Unavailable.html(lang),
         &[
             ("cache-control", "no-store"),
             ("retry-after", &retry_after),

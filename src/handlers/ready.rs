@@ -105,10 +105,20 @@ fn config(env: &Env, cfg: &Config) -> Result<(), String> {
         ("COOKIE_SECRET", true),
         ("ANALYTICS_SALT", false),
         ("METRICS_TOKEN", false),
+        ("ADMIN_TOKEN", false),
     ] {
         let value = runtime::raw_secret(env, name);
         if let Some(problem) = secret::secret_problem(name, value.as_deref(), required) {
             problems.push(problem);
+        }
+    }
+    if let (Some(admin), Some(service)) = (
+        runtime::secret(env, "ADMIN_TOKEN"),
+        runtime::secret(env, "SERVICE_TOKEN"),
+    ) {
+        if admin == service {
+            problems
+                .push("ADMIN_TOKEN is the SERVICE_TOKEN: it must be a secret of its own".into());
         }
     }
     if problems.is_empty() {
@@ -118,7 +128,51 @@ fn config(env: &Env, cfg: &Config) -> Result<(), String> {
     }
 }
 
-pub async fn ready(env: &Env, cfg: &Config) -> Response {
+thread_local! {
+    /// The last public answer of this isolate: (status code, status word, when).
+    static LAST_PUBLIC: std::cell::Cell<Option<(u16, &'static str, u64)>> = const { std::cell::Cell::new(None) };
+}
+
+/// How long an isolate reuses its public answer: the probes write to KV, count links in D1
+/// and call a Durable Object and the origin, which nobody may trigger on every request.
+const PUBLIC_CACHE_MS: u64 = 5_000;
+
+/// `GET /health/ready`. Anyone gets the status alone (`ok`, `degraded`, `fail`), from a
+/// result at most 5 s old; the operator (`ADMIN_TOKEN`) or Prometheus (`METRICS_TOKEN`) gets
+/// every check with its error, probed now.
+pub async fn ready(req: &worker::Request, env: &Env, cfg: &Config) -> Response {
+    let header = req.headers().get("authorization").ok().flatten();
+    let presented = crate::domain::token::bearer(header.as_deref());
+    let detailed = presented.is_some_and(|p| {
+        ["ADMIN_TOKEN", "METRICS_TOKEN"].iter().any(|name| {
+            runtime::secret(env, name)
+                .is_some_and(|s| crate::domain::token::secrets_match(p.as_bytes(), s.as_bytes()))
+        })
+    });
+    if detailed {
+        return probe(env, cfg).await.0;
+    }
+    let now = runtime::now_ms();
+    let cached = LAST_PUBLIC
+        .with(|c| c.get())
+        .filter(|(_, _, at)| now.saturating_sub(*at) < PUBLIC_CACHE_MS);
+    let (code, status) = match cached {
+        Some((code, status, _)) => (code, status),
+        None => {
+            let (_, code, status) = probe(env, cfg).await;
+            LAST_PUBLIC.with(|c| c.set(Some((code, status, now))));
+            (code, status)
+        }
+    };
+    http::json(
+        code,
+        &json!({ "status": status, "version": env!("CARGO_PKG_VERSION") }),
+        &[("cache-control", "no-store")],
+    )
+}
+
+/// Runs every check: the detailed answer, its status code and its status word.
+async fn probe(env: &Env, cfg: &Config) -> (Response, u16, &'static str) {
     let config_check = Check {
         name: "config",
         critical: true,
@@ -144,8 +198,16 @@ pub async fn ready(env: &Env, cfg: &Config) -> Response {
     let checks = [a, b, c, d, e, analytics_check];
     let ok = checks.iter().all(|c| !c.critical || c.result.is_ok());
     let degraded = checks.iter().any(|c| c.result.is_err());
+    let status = if !ok {
+        "fail"
+    } else if degraded {
+        "degraded"
+    } else {
+        "ok"
+    };
+    let code = if ok { 200 } else { 503 };
     let mut body = json!({
-        "status": if !ok { "fail" } else if degraded { "degraded" } else { "ok" },
+        "status": status,
         "version": env!("CARGO_PKG_VERSION"),
         "checks": {},
     });
@@ -165,9 +227,9 @@ pub async fn ready(env: &Env, cfg: &Config) -> Response {
         }
         body["checks"][c.name] = v;
     }
-    http::json(
-        if ok { 200 } else { 503 },
-        &body,
-        &[("cache-control", "no-store")],
+    (
+        http::json(code, &body, &[("cache-control", "no-store")]),
+        code,
+        status,
     )
 }

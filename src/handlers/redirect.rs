@@ -68,10 +68,9 @@ fn too_many(
         http::problem(e)
     } else {
         let lang = http::lang(req);
-        http::respond(
+        http::html(
             429,
-            "text/html; charset=utf-8",
-            VisitorError::TooManyRequests.html(lang).into_bytes(),
+            VisitorError::TooManyRequests.html(lang),
             &[("cache-control", "no-store")],
         )
     };
@@ -137,7 +136,8 @@ async fn decide_and_respond(
 }
 
 /// Redirects, after taking a click from the link's counter when it has `max_clicks`. Only a
-/// GET is a click; HEAD (link previewers) only asks whether one is left. No limit: no call.
+/// GET is a click; HEAD (link previewers) only asks whether one is left, and gets 204
+/// without `Location` (or 410 when none is). No limit: no call.
 /// Every redirect hands its click to analytics, which sends it after the response.
 async fn counted(
     req: &Request,
@@ -164,6 +164,16 @@ async fn counted(
     };
     let cost = u64::from(req.method() == worker::Method::Get);
     match clicks::consume(here.env, &record.link_id, max, cost).await {
+        // HEAD only asks whether a click is left: the answer says so without the target
+        // (a one-time link must not be read by previewers any number of times).
+        Ok(v) if v.allowed && cost == 0 => http::empty(
+            204,
+            &[
+                ("cache-control", "no-store"),
+                ("x-robots-tag", "noindex"),
+                (http::SERVED_FROM, layer.name()),
+            ],
+        ),
         Ok(v) if v.allowed => {
             click();
             redirect_response(status, location, layer)
@@ -210,12 +220,28 @@ pub async fn unlock(
             return visitor_error(&req, VisitorError::Unavailable, code, "none");
         }
     };
-    let body = req.bytes().await.unwrap_or_default();
-    let password = if body.len() > MAX_FORM_BYTES {
-        None
-    } else {
-        unlock::form_password(&body)
+    // Another site's form: refused before anything is counted or hashed.
+    let own_origin = req
+        .url()
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_default();
+    let header = |name: &str| req.headers().get(name).ok().flatten();
+    if unlock::is_cross_site(
+        header("origin").as_deref(),
+        header("sec-fetch-site").as_deref(),
+        &own_origin,
+    ) {
+        return http::problem(&crate::error::ApiError::Forbidden(
+            "password forms are accepted from this site only".into(),
+        ));
+    }
+    // Read with a cap (a password is at most 200 characters): a larger or endless body is
+    // refused without being held.
+    let body = match crate::handlers::request::read_capped(&mut req, MAX_FORM_BYTES).await {
+        Ok(b) => b,
+        Err(e) => return http::problem(&e),
     };
+    let password = unlock::form_password(&body);
     let password_hash = match redirect::decide(&record, runtime::now_ms(), &Visit::default()) {
         Decision::Protected { password_hash, .. } => password_hash,
         Decision::Gone => return visitor_error(&req, VisitorError::Gone, code, layer.name()),
@@ -226,7 +252,11 @@ pub async fn unlock(
     };
     // Attempts per link and client, exact, checked before the (slow) hash: a guesser pays
     // the limit, not our CPU. An unreachable limiter fails closed.
-    let client = format!("{}|{}", record.link_id, limits::client_ip(&req));
+    let client = format!(
+        "{}|{}",
+        record.link_id,
+        unlock::attempt_client(&limits::client_ip(&req))
+    );
     let (admitted, limit_headers) = limits::enforce(env, cfg, Scope::Password, &client, true).await;
     if let Err(e) = admitted {
         return match e {
@@ -325,6 +355,7 @@ fn see_other(code: &str, set_cookie: Option<String>) -> Response {
     let mut headers = vec![
         ("location", location.as_str()),
         ("cache-control", "no-store"),
+        ("x-robots-tag", "noindex"),
     ];
     if let Some(c) = set_cookie.as_deref() {
         headers.push(("set-cookie", c));
@@ -350,7 +381,7 @@ fn password_page(req: &Request, code: &str, wrong: bool, layer: Layer) -> Respon
     }
     let lang = http::lang(req);
     let page = pages::password_form(lang, &code::public_path(code), wrong);
-    http::respond(401, "text/html; charset=utf-8", page.into_bytes(), &headers)
+    http::html(401, page, &headers)
 }
 
 async fn lookup(
@@ -413,6 +444,8 @@ fn redirect_response(status: u16, location: &str, layer: Layer) -> Response {
             ("location", location),
             ("cache-control", CACHE_CONTROL),
             (http::SERVED_FROM, layer.name()),
+            // A short link is not a page of its own: search engines index the target.
+            ("x-robots-tag", "noindex"),
         ],
     )
 }
@@ -435,10 +468,5 @@ fn visitor_error(req: &Request, kind: VisitorError, code: &str, served_from: &st
         return http::json_problem(&kind.problem(code), &headers);
     }
     let page = kind.html(http::lang(req));
-    http::respond(
-        kind.status(),
-        "text/html; charset=utf-8",
-        page.into_bytes(),
-        &headers,
-    )
+    http::html(kind.status(), page, &headers)
 }

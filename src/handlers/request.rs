@@ -22,22 +22,35 @@ pub async fn read_json(req: &mut Request, max: usize) -> Result<(Value, Vec<u8>)
     if media != "application/json" && !media.ends_with("+json") {
         return Err(ApiError::UnsupportedMediaType);
     }
-    let declared = header(req, "content-length");
-    if declared
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .is_some_and(|n| n > max)
-    {
-        return Err(ApiError::PayloadTooLarge { max });
-    }
-    let bytes = req
-        .bytes()
-        .await
-        .map_err(|e| ApiError::InvalidJson(e.to_string()))?;
-    if bytes.len() > max {
-        return Err(ApiError::PayloadTooLarge { max });
-    }
+    let bytes = read_capped(req, max).await?;
     let value = serde_json::from_slice(&bytes).map_err(|e| ApiError::InvalidJson(e.to_string()))?;
     Ok((value, bytes))
+}
+
+/// Reads a body of at most `max` bytes: refused by its declared length before a byte is read,
+/// and, when the length is not declared (chunked), as soon as what arrived passes `max`:
+/// the rest is never read, so no client can make the isolate hold more than `max`.
+pub async fn read_capped(req: &mut Request, max: usize) -> Result<Vec<u8>, ApiError> {
+    use futures_util::StreamExt;
+    let declared = header(req, "content-length").and_then(|v| v.trim().parse::<usize>().ok());
+    if declared.is_some_and(|n| n > max) {
+        return Err(ApiError::PayloadTooLarge { max });
+    }
+    if req.inner().body().is_none() {
+        return Ok(Vec::new());
+    }
+    let mut stream = req
+        .stream()
+        .map_err(|e| ApiError::InvalidJson(format!("unreadable body: {e}")))?;
+    let mut bytes = Vec::with_capacity(declared.unwrap_or(0).min(max));
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| ApiError::InvalidJson(format!("unreadable body: {e}")))?;
+        if bytes.len() + chunk.len() > max {
+            return Err(ApiError::PayloadTooLarge { max });
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
 }
 
 /// The query string as decoded pairs.

@@ -437,7 +437,7 @@ describe("retention and misconfiguration", () => {
       const row = await settled(w, l.id, 1);
       assert.equal(row.click_count, 1);
       assert.ok(w.events().some((e) => e.event === "click_queue_send_failed" && e.stored_directly === true));
-      const ready = await w.fetch("/health/ready");
+      const ready = await w.fetch("/health/ready", { headers: { authorization: `Bearer ${w.adminToken}` } });
       assert.equal(ready.status, 200, "analytics is not critical for redirects");
       const body = await ready.json();
       assert.equal(body.status, "degraded");

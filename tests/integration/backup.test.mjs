@@ -179,7 +179,7 @@ describe("backups and restore", () => {
     await wipe(w);
     const { stdout, stderr } = await promisify(execFile)(join(ROOT, "scripts", "restore.sh"), [], {
       cwd: ROOT,
-      env: { ...process.env, UL_URL: w.url.replace(/\/$/, ""), SERVICE_TOKEN: w.token },
+      env: { ...process.env, UL_URL: w.url.replace(/\/$/, ""), ADMIN_TOKEN: w.adminToken },
     });
     assert.match(stderr, /restored; KV rebuilt/);
     assert.equal(JSON.parse(stdout).kv.failed, 0);
@@ -189,7 +189,7 @@ describe("backups and restore", () => {
     await assert.rejects(
       promisify(execFile)(join(ROOT, "scripts", "restore.sh"), [], {
         cwd: ROOT,
-        env: { ...process.env, UL_URL: w.url.replace(/\/$/, ""), SERVICE_TOKEN: w.token },
+        env: { ...process.env, UL_URL: w.url.replace(/\/$/, ""), ADMIN_TOKEN: w.adminToken },
       }),
       /restore refused \(HTTP 409\)/,
     );

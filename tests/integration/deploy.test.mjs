@@ -149,12 +149,12 @@ describe("deploy", () => {
       const long = "s".repeat(32);
       const env = (values) => ({ ...process.env, ...values, WRANGLER: join(ROOT, "tests", "fixtures", "fake-wrangler.mjs"), FAKE_WRANGLER_STATE: join(dir, "account.json"), FAKE_WRANGLER_CALLS: join(dir, "calls") });
       const put = (values) => run(join(ROOT, "scripts", "put-secrets.sh"), ["staging"], { cwd: ROOT, env: env(values) });
-      await assert.rejects(put({ SERVICE_TOKEN: long, COOKIE_SECRET: long, ANALYTICS_SALT: long, METRICS_TOKEN: "x".repeat(31) }), /METRICS_TOKEN is 31 bytes/);
-      await assert.rejects(put({ SERVICE_TOKEN: long, COOKIE_SECRET: long, ANALYTICS_SALT: long, METRICS_TOKEN: "" }), /METRICS_TOKEN is 0 bytes/);
+      await assert.rejects(put({ SERVICE_TOKEN: long, ADMIN_TOKEN: long, COOKIE_SECRET: long, ANALYTICS_SALT: long, METRICS_TOKEN: "x".repeat(31) }), /METRICS_TOKEN is 31 bytes/);
+      await assert.rejects(put({ SERVICE_TOKEN: long, ADMIN_TOKEN: long, COOKIE_SECRET: long, ANALYTICS_SALT: long, METRICS_TOKEN: "" }), /METRICS_TOKEN is 0 bytes/);
       await assert.rejects(readFile(join(dir, "calls"), "utf8"), /ENOENT/, "wrangler was never called");
-      await put({ SERVICE_TOKEN: long, COOKIE_SECRET: long, ANALYTICS_SALT: long, METRICS_TOKEN: long });
+      await put({ SERVICE_TOKEN: long, ADMIN_TOKEN: long, COOKIE_SECRET: long, ANALYTICS_SALT: long, METRICS_TOKEN: long });
       const account = JSON.parse(await readFile(join(dir, "account.json"), "utf8"));
-      assert.deepEqual(account.secrets.staging, { SERVICE_TOKEN: 32, COOKIE_SECRET: 32, ANALYTICS_SALT: 32, METRICS_TOKEN: 32 });
+      assert.deepEqual(account.secrets.staging, { SERVICE_TOKEN: 32, ADMIN_TOKEN: 32, COOKIE_SECRET: 32, ANALYTICS_SALT: 32, METRICS_TOKEN: 32 });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -185,7 +185,7 @@ describe("secrets shorter than 32 bytes", () => {
   it("fail /health/ready, naming the secret", async () => {
     const w = await startWorker({ bindings: { COOKIE_SECRET: "c".repeat(31), METRICS_TOKEN: "m".repeat(8) } });
     try {
-      const res = await w.fetch("/health/ready");
+      const res = await w.fetch("/health/ready", { headers: { authorization: `Bearer ${w.adminToken}` } });
       assert.equal(res.status, 503);
       const body = await res.json();
       assert.match(body.checks.config.error, /COOKIE_SECRET is shorter than 32 bytes/);

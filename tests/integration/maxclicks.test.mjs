@@ -27,9 +27,13 @@ describe("max_clicks", () => {
     assert.equal((await w.fetch("/seven")).status, 410);
   });
 
-  it("HEAD requests (link previewers) are not clicks", async () => {
+  it("HEAD requests (link previewers) are not clicks, and never see the target", async () => {
     await link(w, { url: "https://once.example/", code: "once", max_clicks: 1 });
-    for (let i = 0; i < 3; i++) assert.equal((await w.fetch("/once", { method: "HEAD" })).status, 302);
+    for (let i = 0; i < 3; i++) {
+      const head = await w.fetch("/once", { method: "HEAD" });
+      assert.equal(head.status, 204, "a click is left, but HEAD does not spend it");
+      assert.equal(head.headers.get("location"), null, "so it does not get the target either");
+    }
     assert.equal((await w.fetch("/once")).status, 302);
     assert.equal((await w.fetch("/once")).status, 410);
     assert.equal((await w.fetch("/once", { method: "HEAD" })).status, 410);

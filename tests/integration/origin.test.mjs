@@ -120,7 +120,8 @@ describe("origin fallback", () => {
     assert.match(html, /<h1>Alice &lt;script&gt;x&lt;\/script&gt;<\/h1>/);
     assert.match(html, /Links &amp; more/);
     assert.match(html, /First &lt;b&gt;link&lt;\/b&gt;/);
-    assert.match(html, /href="http:\/\/127\.0\.0\.1:8787\/u\/alice\/second">https:\/\/a\.example\/2</);
+    assert.match(html, /href="http:\/\/127\.0\.0\.1:8787\/u\/alice\/second">127\.0\.0\.1:8787\/u\/alice\/second</, "an untitled link shows its short URL");
+    assert.ok(!html.includes("a.example"), "never a target");
     assert.ok(!html.includes("Inactive") && !html.includes("Expiring"), "only active, unexpired links");
     assert.equal((await w.fetch("/p/carol")).status, 404, "a private profile is not shown");
     assert.equal((await w.fetch("/p/nobody")).status, 404);

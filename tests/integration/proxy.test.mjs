@@ -63,7 +63,7 @@ describe("the worker in front of the real SvelteKit app", () => {
         ORIGIN_URL: app.url,
         // The app's pages, as a deployment lists uLoad's (the defaults plus this app's own):
         // straight to the app, and a maintenance page rather than "no such link" when it is down.
-        ORIGIN_PREFIXES: "/login,/logout,/register,/dashboard,/my/,/p/,/_app/,/settings,/auth/,/api/auth/,/account,/greeting,/external,/boom,/stream,/upload,/download,/files/",
+        ORIGIN_PREFIXES: "/login,/logout,/register,/dashboard,/my/,/p/,/_app/,/settings,/auth/,/api/auth/,/account,/greeting,/welcome,/external,/boom,/stream,/upload,/download,/files/",
         ORIGIN_MAX_BODY_BYTES: String(CAP),
         ORIGIN_TIMEOUT_MS: "2000",
         BREAKER_FAILURES: "2",
@@ -236,11 +236,21 @@ describe("the worker in front of the real SvelteKit app", () => {
     const completed = async () => (await (await fetch(`${app.url}/upload`)).json()).completed;
     const before = await completed();
     const big = randomBytes(CAP + MIB);
-    const declared = await raw(w.url, "/upload", { method: "POST", headers: { "content-type": "application/octet-stream", "content-length": String(big.length) }, body: big }).catch((e) => ({ error: e }));
-    if (!declared.error) {
-      assert.equal(declared.status, 413);
-      assert.equal(JSON.parse(declared.body).code, "payload_too_large");
-    }
+    // Only the headers are sent: the answer must come before any of the body.
+    const declared = await new Promise((resolve, reject) => {
+      const req = httpRequest(new URL("/upload", w.url), { method: "POST", headers: { "content-type": "application/octet-stream", "content-length": String(big.length) } }, (res) => {
+        const chunks = [];
+        res.on("data", (c) => chunks.push(c));
+        res.on("end", () => {
+          resolve({ status: res.statusCode, body: Buffer.concat(chunks) });
+          req.destroy();
+        });
+      });
+      req.on("error", reject);
+      req.flushHeaders();
+    });
+    assert.equal(declared.status, 413, "refused by its declared length, before a byte was sent");
+    assert.equal(JSON.parse(declared.body).code, "payload_too_large");
     const chunked = await w.fetch("/upload", { method: "POST", body: new Blob([big]).stream(), duplex: "half" });
     assert.equal(chunked.status, 413);
     assert.equal((await chunked.json()).code, "payload_too_large");
@@ -330,6 +340,7 @@ describe("the worker in front of the real SvelteKit app", () => {
       ["/about", {}],
       ["/", {}],
       ["/greeting", {}], // Vary: Cookie
+      ["/welcome", {}], // sets a cookie on a plain GET
       ["/external", {}], // a 302
       ["/account", { cookie }], // private, and asked with a cookie
       ["/about?evil=1", { "x-forwarded-host": "evil.example" }],
@@ -352,7 +363,7 @@ describe("the worker in front of the real SvelteKit app", () => {
     const poisoned = await w.fetch("/about?evil=1");
     assert.equal(poisoned.headers.get("x-served-from"), "stale");
     assert.doesNotMatch(await poisoned.text(), /evil\.example/, "the copy was made with the worker's own forwarding headers");
-    for (const [path, headers] of [["/greeting", {}], ["/external", {}], ["/account", { cookie }], ["/login", {}]]) {
+    for (const [path, headers] of [["/greeting", {}], ["/welcome", {}], ["/external", {}], ["/account", { cookie }], ["/login", {}]]) {
       const res = await w.fetch(path, { headers });
       assert.equal(res.status, 503, `${path}: no shared copy of it`);
       assert.equal(res.headers.get("x-served-from"), "maintenance");

@@ -1,0 +1,187 @@
+// Holes found when the worker was tried as an attacker would (issue 12), each closed and
+// checked here in the real runtime. See SECURITY.md for the threat model.
+import assert from "node:assert/strict";
+import { request as httpRequest } from "node:http";
+import { after, before, describe, it } from "node:test";
+import { api, startWorker } from "../harness.mjs";
+
+/** A raw request with any method (node's fetch normalises or refuses some). */
+function raw(base, path, method, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(new URL(path, base), { method, headers }, (res) => {
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+describe("security", () => {
+  let w;
+  const ALICE = "secalice000001";
+  before(async () => {
+    // The app behind it is down (nothing listens on port 9): pages fall back at the edge.
+    w = await startWorker({ bindings: { ORIGIN_URL: "http://127.0.0.1:9", ORIGIN_RETRIES: "0" } });
+    assert.equal((await api(w, "PUT", `/api/v1/users/${ALICE}`, { body: { username: "secalice" } })).status, 201);
+  });
+  after(() => w?.stop());
+
+  it("1. a present but empty or malformed X-Uload-User is a 400, never the service itself", async () => {
+    for (const value of ["", "   ", "../etc", "a b"]) {
+      const res = await w.fetch("/api/v1/links", { headers: { authorization: `Bearer ${w.token}`, "x-uload-user": value } });
+      assert.equal(res.status, 400, JSON.stringify(value));
+      assert.equal((await res.json()).code, "invalid_header");
+    }
+    const backup = await w.fetch("/api/v1/admin/backups", { method: "POST", headers: { authorization: `Bearer ${w.token}`, "x-uload-user": "" } });
+    assert.equal(backup.status, 400, "an empty header gets no admin rights");
+  });
+
+  it("1. operations need ADMIN_TOKEN: the dashboard's token cannot back up, restore or reconcile", async () => {
+    for (const [method, path] of [["GET", "/api/v1/admin/backups"], ["POST", "/api/v1/admin/backups"], ["POST", "/api/v1/admin/reconcile"], ["POST", "/api/v1/admin/backups/2026-01-01T00-00-00.000Z/restore"]]) {
+      const res = await api(w, method, path, { token: w.token });
+      assert.equal(res.status, 403, `${method} ${path} with the service token`);
+      assert.match((await res.json()).detail, /ADMIN_TOKEN/);
+    }
+    assert.equal((await api(w, "GET", "/api/v1/admin/backups", { token: w.adminToken })).status, 200);
+    const links = await api(w, "GET", "/api/v1/links", { token: w.adminToken });
+    assert.equal(links.status, 403, "the admin token is for operations only");
+    const actAs = await w.fetch("/api/v1/admin/backups", { headers: { authorization: `Bearer ${w.adminToken}`, "x-uload-user": ALICE } });
+    assert.equal(actAs.status, 400, "the admin token acts for nobody");
+  });
+
+  it("1. without ADMIN_TOKEN the operations routes are closed", async () => {
+    const closed = await startWorker({ bindings: { ADMIN_TOKEN: "" } });
+    try {
+      assert.equal((await api(closed, "POST", "/api/v1/admin/backups", { token: closed.token })).status, 403);
+      assert.equal((await api(closed, "POST", "/api/v1/admin/backups", { token: "" })).status, 401);
+    } finally {
+      await closed.stop();
+    }
+  });
+
+  it("4. readiness fails when ADMIN_TOKEN is the SERVICE_TOKEN", async () => {
+    const same = await startWorker({ bindings: { ADMIN_TOKEN: "x".repeat(40), SERVICE_TOKEN: "x".repeat(40) } });
+    try {
+      const res = await same.fetch("/health/ready", { headers: { authorization: `Bearer ${"x".repeat(40)}` } });
+      assert.equal(res.status, 503);
+      assert.match((await res.json()).checks.config.error, /ADMIN_TOKEN is the SERVICE_TOKEN/);
+    } finally {
+      await same.stop();
+    }
+  });
+
+  it("5. HEAD on a max_clicks link never reveals its target", async () => {
+    assert.equal((await api(w, "POST", "/api/v1/links", { body: { url: "https://one-time.example/gift", code: "secgift", max_clicks: 1 } })).status, 201);
+    for (let i = 0; i < 5; i++) {
+      const head = await w.fetch("/secgift", { method: "HEAD" });
+      assert.equal(head.status, 204);
+      assert.equal(head.headers.get("location"), null);
+    }
+    const get = await w.fetch("/secgift");
+    assert.equal(get.status, 302, "the one click is still there for a visitor");
+    assert.equal(get.headers.get("location"), "https://one-time.example/gift");
+    assert.equal((await w.fetch("/secgift", { method: "HEAD" })).status, 410);
+  });
+
+  it("6. password forms from other sites are refused before an attempt is counted; IPv6 clients count by /64", async () => {
+    assert.equal((await api(w, "POST", "/api/v1/links", { body: { url: "https://example.com/p6", code: "secpw6", password: "hunter2hunter2" } })).status, 201);
+    const post = (headers, body = "password=wrong") =>
+      w.fetch("/secpw6", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...headers }, body });
+    for (const headers of [{ origin: "https://evil.example" }, { "sec-fetch-site": "cross-site" }, { origin: "null" }]) {
+      const res = await post(headers);
+      assert.equal(res.status, 403, JSON.stringify(headers));
+      assert.equal(res.headers.get("ratelimit-remaining"), null, "no attempt was counted");
+    }
+    const own = await post({ origin: new URL(w.url).origin });
+    assert.equal(own.status, 401, "the site's own form is judged");
+    // Limits per /64: two addresses of one IPv6 subscriber share the attempts.
+    const limited = await startWorker({ bindings: { RATE_PASSWORD_LIMIT: "2" } });
+    try {
+      assert.equal((await api(limited, "POST", "/api/v1/links", { body: { url: "https://example.com/p6", code: "v6pw", password: "hunter2hunter2" } })).status, 201);
+      const from = (ip) => limited.fetch("/v6pw", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", "cf-connecting-ip": ip }, body: "password=wrong" });
+      assert.equal((await from("2001:db8:5:6::1")).status, 401);
+      assert.equal((await from("2001:db8:5:6::2")).status, 401);
+      assert.equal((await from("2001:db8:5:6:ffff::3")).status, 429, "a third address of the same /64 is over the limit");
+      assert.equal((await from("2001:db8:5:7::1")).status, 401, "another /64 has its own attempts");
+    } finally {
+      await limited.stop();
+    }
+  });
+
+  it("11. bodies are read with a cap, also when sent chunked", async () => {
+    const huge = () => new Blob([new Uint8Array(256 * 1024).fill(97)]).stream();
+    const form = await w.fetch("/secpw6", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", origin: new URL(w.url).origin }, body: huge(), duplex: "half" });
+    assert.equal(form.status, 413);
+    const json = await w.fetch("/api/v1/links", { method: "POST", headers: { authorization: `Bearer ${w.token}`, "content-type": "application/json" }, body: huge(), duplex: "half" });
+    assert.equal(json.status, 413);
+    assert.equal((await json.json()).code, "payload_too_large");
+  });
+
+  it("7. the edge bio page never shows a target, protected or not", async () => {
+    const mk = (body) => api(w, "POST", "/api/v1/links", { user: ALICE, body });
+    assert.equal((await mk({ url: "https://secret-target.example/one-time", code: "secalice/locked", password: "hunter2hunter2" })).status, 201);
+    assert.equal((await mk({ url: "https://limited-target.example/x", code: "secalice/limited", max_clicks: 1 })).status, 201);
+    assert.equal((await mk({ url: "https://plain-target.example/x", title: "My plain link" })).status, 201);
+    const res = await w.fetch("/p/secalice");
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("x-served-from"), "edge");
+    const html = await res.text();
+    assert.doesNotMatch(html, /target\.example/, "no target URL on the page");
+    assert.match(html, /u\/secalice\/locked/, "the protected link is listed by its short URL");
+    assert.match(html, />My plain link</);
+  });
+
+  it("8. every HTML page carries hardening headers; redirects say noindex", async () => {
+    assert.equal((await api(w, "POST", "/api/v1/links", { body: { url: "https://example.com/h", code: "sechard" } })).status, 201);
+    assert.equal((await api(w, "POST", "/api/v1/links", { body: { url: "https://example.com/p", code: "secpw", password: "hunter2hunter2" } })).status, 201);
+    // The 404 of an unknown code, a password form, the maintenance page, the edge bio page.
+    const pages = [await w.fetch("/nosuchcodehere"), await w.fetch("/secpw"), await w.fetch("/pricing"), await w.fetch("/p/secalice")];
+    for (const page of pages) {
+      assert.match(page.headers.get("content-type"), /text\/html/);
+      assert.equal(page.headers.get("x-content-type-options"), "nosniff");
+      assert.match(page.headers.get("content-security-policy"), /frame-ancestors 'none'/);
+      assert.match(page.headers.get("content-security-policy"), /default-src 'none'/);
+      assert.equal(page.headers.get("referrer-policy"), "same-origin", "no referrer leaves the site");
+      await page.arrayBuffer();
+    }
+    const redirect = await w.fetch("/sechard");
+    assert.equal(redirect.status, 302);
+    assert.equal(redirect.headers.get("x-robots-tag"), "noindex");
+  });
+
+  it("13. /health/ready tells the public its status only, from a result a few seconds old", async () => {
+    const broken = await startWorker({ broken: ["d1"] });
+    try {
+      const probes = () => broken.events().filter((e) => e.event === "readiness_check_failed" && e.check === "d1").length;
+      const first = await broken.fetch("/health/ready");
+      assert.equal(first.status, 503);
+      assert.deepEqual(Object.keys(await first.json()).sort(), ["status", "version"], "no checks, no errors, no configuration");
+      const again = await broken.fetch("/health/ready");
+      assert.equal(again.status, 503);
+      assert.equal((await again.json()).status, "fail");
+      await new Promise((r) => setTimeout(r, 100)); // logs reach the test through workerd's stdout
+      assert.equal(probes(), 1, "the second answer reused the first probe");
+      const detailed = await broken.fetch("/health/ready", { headers: { authorization: `Bearer ${broken.adminToken}` } });
+      const body = await detailed.json();
+      assert.equal(body.checks.d1.ok, false, "the operator sees every check");
+      assert.ok(body.checks.d1.error);
+      const wrong = await broken.fetch("/health/ready", { headers: { authorization: "Bearer not-the-token" } });
+      assert.equal((await wrong.json()).checks, undefined);
+    } finally {
+      await broken.stop();
+    }
+  });
+
+  it("15. unknown methods get 405 with Allow on the worker's routes, 501 on the app's", async () => {
+    for (const [path, allow] of [["/health", "GET, HEAD"], ["/api/v1/tags", "GET, HEAD, POST"], ["/api/v1/api-keys", "GET, HEAD, POST"], ["/sechard", "GET, HEAD"]]) {
+      const res = await raw(w.url, path, "QUERY", { authorization: `Bearer ${w.token}` });
+      assert.equal(res.status, 405, `QUERY ${path}`);
+      assert.equal(res.headers.allow, allow);
+      assert.equal(JSON.parse(res.body).code, "method_not_allowed");
+    }
+    const res = await raw(w.url, "/login", "PROPFIND");
+    assert.equal(res.status, 501, "not passed to the app as a GET");
+  });
+});
