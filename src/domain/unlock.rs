@@ -200,6 +200,9 @@ mod tests {
         assert!(is_cross_site(None, Some("cross-site"), own));
         assert!(is_cross_site(Some("null"), None, own));
         assert!(is_cross_site(Some("null"), Some("same-site"), own));
-        assert!(!is_cross_site(Some("null"), Some("same-origin"), own), "the browser vouches for it");
+        assert!(
+            !is_cross_site(Some("null"), Some("same-origin"), own),
+            "the browser vouches for it"
+        );
     }
 }
