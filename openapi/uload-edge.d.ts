@@ -1108,7 +1108,7 @@ export interface paths {
         };
         /**
          * Complete backups in R2, newest first
-         * @description Service token only, without X-Uload-User.
+         * @description The admin token (ADMIN_TOKEN) only; the service token gets 403.
          */
         get: {
             parameters: {
@@ -1141,7 +1141,7 @@ export interface paths {
         put?: never;
         /**
          * Back up D1 to R2 now
-         * @description What the daily cron does: every table from one consistent read (one D1 transaction), gzipped NDJSON per table, then a manifest with row counts, columns and SHA-256 checksums; backups older than BACKUP_RETENTION_DAYS are deleted (never the newest). Service token only.
+         * @description What the daily cron does: every table from one consistent read (one D1 transaction), gzipped NDJSON per table, then a manifest with row counts, columns and SHA-256 checksums; backups older than BACKUP_RETENTION_DAYS are deleted (never the newest). The admin token (ADMIN_TOKEN) only.
          */
         post: {
             parameters: {
@@ -1188,7 +1188,7 @@ export interface paths {
         put?: never;
         /**
          * Restore a backup into the empty D1, then rebuild KV
-         * @description Every part is read and checked first (gzip, size, SHA-256, row count, columns against this database's schema); a damaged or truncated backup is refused with 422 and nothing is written. The rows are written in one transaction. KV is then rewritten from D1, and KV records of links the backup does not have are deleted. Only into an empty database (no users, links, tags, API keys or rollups): 409 otherwise. Service token only.
+         * @description Every part is read and checked first (gzip, size, SHA-256, row count, columns against this database's schema); a damaged or truncated backup is refused with 422 and nothing is written. The rows are written in one transaction. KV is then rewritten from D1, and KV records of links the backup does not have are deleted. Only into an empty database (no users, links, tags, API keys or rollups): 409 otherwise. The admin token (ADMIN_TOKEN) only.
          */
         post: {
             parameters: {
@@ -1246,7 +1246,7 @@ export interface paths {
         put?: never;
         /**
          * Repair KV from D1 now: missing, stale and orphaned records
-         * @description Walks every link of D1 and every KV record (the daily cron does the same after the backup); rewrites missing and stale records from D1 and deletes records of links D1 does not have. Service token only.
+         * @description Walks every link of D1 and every KV record (the daily cron does the same after the backup); rewrites missing and stale records from D1 and deletes records of links D1 does not have. The admin token (ADMIN_TOKEN) only.
          */
         post: {
             parameters: {
