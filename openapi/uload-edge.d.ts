@@ -784,7 +784,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the user's API keys (never the secrets) */
+        /**
+         * List the user's API keys (never the secrets)
+         * @description Only the dashboard's service token acting for the user (X-Uload-User) manages keys: an API key gets 403 here, so a leaked key can neither mint keys nor revoke the others.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -814,7 +817,10 @@ export interface paths {
             };
         };
         put?: never;
-        /** Create an API key; the secret is in this response only */
+        /**
+         * Create an API key; the secret is in this response only
+         * @description Only the dashboard's service token acting for the user (X-Uload-User) manages keys: an API key gets 403 here, so a leaked key can neither mint keys nor revoke the others.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -871,7 +877,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke an API key */
+        /**
+         * Revoke an API key
+         * @description Service token only (an API key gets 403).
+         */
         delete: {
             parameters: {
                 query?: never;
@@ -1506,6 +1515,13 @@ export interface components {
             last_used_at: string | null;
             /** Format: date-time */
             revoked_at: string | null;
+            /** @description What the key may do: links:read (list and read links, QR codes, tags), links:write (create, change, delete links and tags), stats:read (stats and CSV). Keys never manage keys or users. */
+            scopes: ("links:read" | "links:write" | "stats:read")[];
+            /**
+             * Format: date-time
+             * @description after this the key is refused (401); null: no expiry
+             */
+            expires_at: string | null;
         };
         ApiKeyCreated: {
             id: string;
@@ -1518,14 +1534,28 @@ export interface components {
             last_used_at: string | null;
             /** Format: date-time */
             revoked_at: string | null;
-            /** @description the secret; shown only in this response */
-            key: string;
+            /** @description the secret; shown only in this response A retry with the same Idempotency-Key (Idempotency-Replayed: true) answers null here: the secret is never stored, so it cannot be shown again; revoke that key and create another if it was lost. */
+            key: string | null;
+            /** @description What the key may do: links:read (list and read links, QR codes, tags), links:write (create, change, delete links and tags), stats:read (stats and CSV). Keys never manage keys or users. */
+            scopes: ("links:read" | "links:write" | "stats:read")[];
+            /**
+             * Format: date-time
+             * @description after this the key is refused (401); null: no expiry
+             */
+            expires_at: string | null;
         };
         ApiKeyList: {
             data: components["schemas"]["ApiKey"][];
         };
         ApiKeyCreate: {
             name: string;
+            /** @description default: every scope. What the key may do: links:read (list and read links, QR codes, tags), links:write (create, change, delete links and tags), stats:read (stats and CSV). Keys never manage keys or users. */
+            scopes?: ("links:read" | "links:write" | "stats:read")[];
+            /**
+             * Format: date-time
+             * @description optional expiry, in the future
+             */
+            expires_at?: string;
         };
         User: {
             id: string;

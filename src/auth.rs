@@ -23,6 +23,8 @@ pub struct Principal {
     pub key_id: Option<String>,
     /// The operator (ADMIN_TOKEN): backups, restores, reconcile; nothing else.
     pub is_admin: bool,
+    /// An API key's scopes (None: not a key, so not limited by scopes).
+    pub key_scopes: Option<Vec<crate::domain::scope::KeyScope>>,
 }
 
 impl Principal {
@@ -71,6 +73,7 @@ pub async fn authenticate(req: &Request, env: &Env, ctx: &Context) -> Result<Pri
                 is_service: false,
                 key_id: None,
                 is_admin: true,
+                key_scopes: None,
             });
         }
     }
@@ -93,6 +96,7 @@ pub async fn authenticate(req: &Request, env: &Env, ctx: &Context) -> Result<Pri
             is_service: true,
             key_id: None,
             is_admin: false,
+            key_scopes: None,
         });
     };
     let user_id = user_id.trim();
@@ -110,6 +114,7 @@ pub async fn authenticate(req: &Request, env: &Env, ctx: &Context) -> Result<Pri
             is_service: true,
             key_id: None,
             is_admin: false,
+            key_scopes: None,
         }),
         None => Err(ApiError::validation(
             ACT_AS_HEADER,
@@ -128,6 +133,9 @@ async fn api_key(presented: &str, env: &Env, ctx: &Context) -> Result<Principal,
     let Some(owner) = owner else {
         return Err(ApiError::Unauthorized);
     };
+    if crate::domain::scope::expired(owner.expires_at.as_deref(), &runtime::now_iso()) {
+        return Err(ApiError::Unauthorized);
+    }
 
     let minute_ago = crate::domain::link::format_time(
         runtime::now_utc() - chrono::Duration::milliseconds(60_000),
@@ -161,5 +169,6 @@ async fn api_key(presented: &str, env: &Env, ctx: &Context) -> Result<Principal,
         is_service: false,
         key_id: Some(owner.key_id),
         is_admin: false,
+        key_scopes: Some(crate::domain::scope::parse_stored(&owner.scopes)),
     })
 }

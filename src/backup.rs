@@ -5,7 +5,6 @@
 use serde_json::{json, Value};
 use worker::js_sys::Uint8Array;
 use worker::wasm_bindgen::{JsCast, JsValue};
-use worker::wasm_bindgen_futures::JsFuture;
 use worker::Env;
 
 use crate::config::Config;
@@ -61,8 +60,11 @@ extern "C" {
     fn writable(this: &DecompressionStream) -> web_sys::WritableStream;
 }
 
-/// gzip or gunzip through the runtime's streams.
-async fn transform(bytes: &[u8], compress: bool) -> Result<Vec<u8>, String> {
+/// gzip, or gunzip with at most `cap` bytes of output, through the runtime's streams. The
+/// output is read chunk by chunk and given up past the cap: a gzip bomb in R2 (a few KB that
+/// inflate to gigabytes) costs at most `cap` bytes of memory.
+async fn transform(bytes: &[u8], compress: bool, cap: usize) -> Result<Vec<u8>, String> {
+    use futures_util::StreamExt;
     use web_sys::{ReadableWritablePair, Response};
     let input = Response::new_with_opt_u8_array(Some(&mut bytes.to_vec())).map_err(js_err)?;
     let body = input.body().ok_or("no body")?;
@@ -73,13 +75,21 @@ async fn transform(bytes: &[u8], compress: bool) -> Result<Vec<u8>, String> {
         let s = DecompressionStream::new("gzip").map_err(js_err)?;
         ReadableWritablePair::new(&s.readable(), &s.writable())
     };
-    let output =
-        Response::new_with_opt_readable_stream(Some(&body.pipe_through(&pair))).map_err(js_err)?;
-    let buffer = JsFuture::from(output.array_buffer().map_err(js_err)?)
-        .await
-        .map_err(js_err)?;
-    Ok(Uint8Array::new(&buffer).to_vec())
+    let mut chunks = wasm_streams::ReadableStream::from_raw(body.pipe_through(&pair)).into_stream();
+    let mut out = Vec::new();
+    while let Some(chunk) = chunks.next().await {
+        let chunk = Uint8Array::new(&chunk.map_err(js_err)?);
+        if out.len() + chunk.length() as usize > cap {
+            return Err(format!("more than {cap} bytes once decompressed"));
+        }
+        out.extend_from_slice(&chunk.to_vec());
+    }
+    Ok(out)
 }
+
+/// The most a table's NDJSON may take once decompressed (D1's own size limit per database is
+/// far above any uLoad table; this only stops a hostile part).
+const MAX_TABLE_BYTES: usize = 256 * 1024 * 1024;
 
 fn tables(cfg: &Config) -> Vec<&'static str> {
     let mut t = backup::TABLES.to_vec();
@@ -116,7 +126,7 @@ async fn write(env: &Env, cfg: &Config) -> Result<Manifest, StoreError> {
     let mut entries = Vec::new();
     for (name, rows) in names.iter().zip(data) {
         let ndjson = backup::ndjson(&rows);
-        let gz = transform(&ndjson, true)
+        let gz = transform(&ndjson, true, usize::MAX)
             .await
             .map_err(|e| StoreError::unavailable("CompressionStream", e))?;
         let key = backup::table_key(&id, name);
@@ -212,7 +222,11 @@ pub async fn restore(env: &Env, cfg: &Config, id: &str) -> Result<Restored, Rest
             .get(&entry.key)
             .await?
             .ok_or_else(|| RestoreError::Backup(BackupError::MissingPart(entry.key.clone())))?;
-        let ndjson = transform(&gz, false).await.map_err(|why| {
+        // No more than the manifest says the table holds (checked again by checksum after).
+        let cap = usize::try_from(entry.bytes)
+            .unwrap_or(MAX_TABLE_BYTES)
+            .min(MAX_TABLE_BYTES);
+        let ndjson = transform(&gz, false, cap).await.map_err(|why| {
             RestoreError::Backup(BackupError::Damaged {
                 table: entry.name.clone(),
                 why: format!("not valid gzip (truncated?): {why}"),

@@ -29,6 +29,9 @@ pub struct Config {
     pub rate_api: ratelimit::Policy,
     pub rate_create: ratelimit::Policy,
     pub rate_password: ratelimit::Policy,
+    /// Password attempts per link across all clients (RATE_PASSWORD_LINK_LIMIT, same window):
+    /// many addresses cannot share out the guessing of one link's password.
+    pub rate_password_link: ratelimit::Policy,
     pub rate_redirect: ratelimit::Policy,
     /// How many redirects an isolate admits per client before it reports them to the
     /// limiter object: the most one isolate can over-admit (RATE_REDIRECT_SYNC_EVERY).
@@ -107,6 +110,10 @@ impl Config {
         let rate_api = policy("API", 100, 900);
         let rate_create = policy("CREATE", 20, 60);
         let rate_password = policy("PASSWORD", 5, 900);
+        let rate_password_link = ratelimit::Policy {
+            limit: num("RATE_PASSWORD_LINK_LIMIT", 50).clamp(1, u64::from(u32::MAX)) as u32,
+            window_ms: rate_password.window_ms,
+        };
         // 0 turns the redirect limiter off (the exact scopes always have at least 1).
         let rate_redirect = ratelimit::Policy {
             limit: num("RATE_REDIRECT_LIMIT", 300).min(u64::from(u32::MAX)) as u32,
@@ -181,6 +188,7 @@ impl Config {
             rate_api,
             rate_create,
             rate_password,
+            rate_password_link,
             rate_redirect,
             redirect_sync_every,
             origin_url,

@@ -31,6 +31,28 @@ use worker::{
 const RETENTION_CRON: &str = "17 3 * * *";
 const BACKUP_CRON: &str = "41 2 * * *";
 
+/// Idempotency records older than their 24-hour retry window are deleted daily.
+async fn purge_idempotency(env: &Env) {
+    let before = domain::link::format_time(
+        runtime::now_utc() - chrono::Duration::milliseconds(handlers::api::IDEMPOTENCY_WINDOW_MS),
+    );
+    let result = match store::d1::database(env) {
+        Ok(db) => {
+            (store::idempotency::IdempotencyDb { db: &db })
+                .purge(&before)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(n) => log::info("idempotency_purged", serde_json::json!({ "records": n })),
+        Err(e) => log::error(
+            "idempotency_purge_failed",
+            serde_json::json!({ "cause": e.to_string() }),
+        ),
+    }
+}
+
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     console_error_panic_hook::set_once();
@@ -44,7 +66,11 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     console_error_panic_hook::set_once();
     let cfg = runtime::config(&env);
     match event.cron().as_str() {
-        RETENTION_CRON => return analytics::scheduled_prune(&env, &cfg).await,
+        RETENTION_CRON => {
+            analytics::scheduled_prune(&env, &cfg).await;
+            purge_idempotency(&env).await;
+            return;
+        }
         BACKUP_CRON => {
             backup::scheduled(&env, &cfg).await;
             // Then the full KV audit: missing, stale or orphaned records repaired from D1.

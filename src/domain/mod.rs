@@ -18,6 +18,7 @@ pub mod problem;
 pub mod ratelimit;
 pub mod redirect;
 pub mod route;
+pub mod scope;
 pub mod secret;
 pub mod slug;
 pub mod stats;

@@ -60,6 +60,36 @@ pub enum Api<'a> {
 }
 
 impl Api<'_> {
+    /// What an API key needs to call this endpoint.
+    pub fn key_needs(&self) -> crate::domain::scope::Needs {
+        use crate::domain::scope::{KeyScope::*, Needs};
+        match self {
+            Api::ListLinks | Api::GetLink(_) | Api::LinkQr(_) | Api::ListTags | Api::OpenApi => {
+                Needs::Scope(LinksRead)
+            }
+            Api::CreateLink
+            | Api::UpdateLink(_)
+            | Api::DeleteLink(_)
+            | Api::BulkCreate
+            | Api::BulkDelete
+            | Api::BulkUpdate
+            | Api::BulkTag
+            | Api::CreateTag
+            | Api::UpdateTag(_)
+            | Api::DeleteTag(_)
+            | Api::MergeTag(_) => Needs::Scope(LinksWrite),
+            Api::LinkStats(_) | Api::LinkClicksCsv(_) => Needs::Scope(StatsRead),
+            Api::ListApiKeys
+            | Api::CreateApiKey
+            | Api::RevokeApiKey(_)
+            | Api::PutUser(_)
+            | Api::ListBackups
+            | Api::CreateBackup
+            | Api::RestoreBackup(_)
+            | Api::Reconcile => Needs::ServiceOnly,
+        }
+    }
+
     /// The operations routes, for the admin token only (and the only ones it may call).
     pub fn is_admin(&self) -> bool {
         matches!(

@@ -20,7 +20,7 @@ use crate::{log, runtime};
 
 pub const OPENAPI: &str = include_str!("../../openapi/openapi.json");
 /// How long a response is kept for retries with the same Idempotency-Key.
-const IDEMPOTENCY_WINDOW_MS: i64 = 24 * 3600 * 1000;
+pub const IDEMPOTENCY_WINDOW_MS: i64 = 24 * 3600 * 1000;
 
 /// Answers an API request; also returns the rate-limit headers to send with the answer,
 /// whatever it is.
@@ -58,6 +58,18 @@ pub async fn handle(
         Ok(w) => w,
         Err(e) => return (Err(e), headers),
     };
+    if let Some(held) = &who.key_scopes {
+        let needs = api.key_needs();
+        if !crate::domain::scope::key_allows(held, needs) {
+            let why = match needs {
+                crate::domain::scope::Needs::Scope(s) => format!("this API key lacks the scope {s}"),
+                crate::domain::scope::Needs::ServiceOnly => {
+                    "API keys and users are managed by the dashboard (service token), not with an API key".into()
+                }
+            };
+            return (Err(ApiError::Forbidden(why)), headers);
+        }
+    }
     if who.is_admin && !api.is_admin() {
         return (
             Err(ApiError::Forbidden(
@@ -140,7 +152,9 @@ async fn route(
             };
             match key {
                 None => run().await,
-                Some(key) => idempotent(&c, &key, &req.path(), &raw, run).await,
+                Some(key) => {
+                    idempotent(&c, &key, &req.path(), &raw, api == CreateApiKey, run).await
+                }
             }
         }
         OpenApi => unreachable!("answered above"),
@@ -152,6 +166,7 @@ async fn idempotent<F, Fut>(
     key: &str,
     path: &str,
     raw: &[u8],
+    holds_secret: bool,
     run: F,
 ) -> Result<Reply, ApiError>
 where
@@ -194,8 +209,19 @@ where
     // retry is safe and gives the retry a chance to succeed.
     let stored = match &result {
         Ok(reply) => {
+            let mut body = match &reply.body {
+                Body::Json(v) => v.clone(),
+                _ => Value::Null,
+            };
+            // A secret is shown once: the kept answer says the key was made, without it
+            // (D1, its backups and Time Travel never hold a plaintext key).
+            if holds_secret {
+                if let Some(o) = body.as_object_mut() {
+                    o.insert("key".into(), Value::Null);
+                }
+            }
             let saved = json!({
-                "body": match &reply.body { Body::Json(v) => v.clone(), _ => Value::Null },
+                "body": body,
                 "headers": reply.headers.iter().map(|(k, v)| vec![k.to_string(), v.clone()]).collect::<Vec<_>>(),
             });
             store

@@ -4,6 +4,7 @@ use serde_json::{json, Value};
 
 use super::Ctx;
 use crate::domain::fields::{text, Reader};
+use crate::domain::scope;
 use crate::domain::secret::{self, API_KEY_DISPLAY_LEN};
 use crate::error::ApiError;
 use crate::http::Reply;
@@ -24,14 +25,24 @@ pub async fn list(c: &Ctx<'_>) -> Result<Reply, ApiError> {
     let user = user_of(c)?;
     let db = d1::database(c.env)?;
     let keys = KeysDb { db: &db }.list(user).await?;
-    Ok(Reply::json(200, &json!({ "data": keys })))
+    Ok(Reply::json(
+        200,
+        &json!({ "data": keys.iter().map(shown).collect::<Vec<_>>() }),
+    ))
+}
+
+/// A key as the API shows it: its scopes as a list.
+fn shown(key: &crate::store::keys_db::ApiKey) -> Value {
+    let mut v = serde_json::to_value(key).unwrap_or(Value::Null);
+    v["scopes"] = json!(scope::parse_stored(&key.scopes)
+        .iter()
+        .map(|s| s.name())
+        .collect::<Vec<_>>());
+    v
 }
 
 pub async fn create(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
-    let mut r = Reader::new(body, &["name"]).map_err(ApiError::Validation)?;
-    let name = text(&mut r, "name", 100);
-    let name = r.require("name", name);
-    r.finish(|| ()).map_err(ApiError::Validation)?;
+    let new = scope::parse_new_key(body, runtime::now_utc()).map_err(ApiError::Validation)?;
     let user = user_of(c)?;
     let key = loop {
         if let Some(k) = secret::api_key_from_random(&runtime::random_bytes(64)) {
@@ -44,9 +55,11 @@ pub async fn create(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
         .create(
             &id,
             user,
-            &name.unwrap_or_default(),
+            &new.name,
             &secret::sha256_hex(key.as_bytes()),
             &key[..API_KEY_DISPLAY_LEN],
+            &scope::to_stored(&new.scopes),
+            new.expires_at.as_deref(),
             &runtime::now_iso(),
         )
         .await?;
@@ -54,7 +67,7 @@ pub async fn create(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
         "api_key_created",
         json!({ "key_id": created.id, "user_id": user }),
     );
-    let mut body = serde_json::to_value(&created).unwrap_or(Value::Null);
+    let mut body = shown(&created);
     body["key"] = json!(key);
     Ok(Reply::json(201, &body).header("location", format!("/api/v1/api-keys/{}", created.id)))
 }

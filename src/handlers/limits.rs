@@ -35,7 +35,17 @@ pub async fn enforce(
     client: &str,
     fail_closed: bool,
 ) -> (Result<(), ApiError>, Headers) {
-    let policy = cfg.rate_policy(scope);
+    enforce_policy(env, scope, client, cfg.rate_policy(scope), fail_closed).await
+}
+
+/// `enforce` with a policy of the caller's (a second limit on the same scope).
+pub async fn enforce_policy(
+    env: &Env,
+    scope: Scope,
+    client: &str,
+    policy: ratelimit::Policy,
+    fail_closed: bool,
+) -> (Result<(), ApiError>, Headers) {
     match limiter::check(env, scope, client, policy, 1, false).await {
         Ok(o) => {
             let headers = ratelimit::headers(&o, policy, runtime::now_ms());

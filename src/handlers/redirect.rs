@@ -257,7 +257,25 @@ pub async fn unlock(
         record.link_id,
         unlock::attempt_client(&limits::client_ip(&req))
     );
-    let (admitted, limit_headers) = limits::enforce(env, cfg, Scope::Password, &client, true).await;
+    let (mut admitted, mut limit_headers) =
+        limits::enforce(env, cfg, Scope::Password, &client, true).await;
+    if admitted.is_ok() {
+        // And per link across every client, so that many addresses cannot share out the
+        // guessing of one password (counted only for attempts the client's own limit let by).
+        let per_link = format!("{}|all", record.link_id);
+        let (link_admitted, link_headers) = limits::enforce_policy(
+            env,
+            Scope::Password,
+            &per_link,
+            cfg.rate_password_link,
+            true,
+        )
+        .await;
+        if link_admitted.is_err() {
+            admitted = link_admitted;
+            limit_headers = link_headers;
+        }
+    }
     if let Err(e) = admitted {
         return match e {
             crate::error::ApiError::RateLimited { .. } => too_many(&req, &e, &limit_headers),

@@ -97,6 +97,16 @@ impl IdempotencyDb<'_> {
         .map(|_| ())
     }
 
+    /// Forgets every record made before `before` (their retry window has passed): run daily.
+    pub async fn purge(&self, before: &str) -> Result<usize, StoreError> {
+        d1::run(
+            self.db,
+            "DELETE FROM idempotency_keys WHERE created_at < ?1",
+            &[before.into()],
+        )
+        .await
+    }
+
     pub async fn release(&self, owner: &str, key: &str) -> Result<(), StoreError> {
         d1::run(
             self.db,

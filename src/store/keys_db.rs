@@ -14,6 +14,9 @@ pub struct ApiKey {
     pub created_at: String,
     pub last_used_at: Option<String>,
     pub revoked_at: Option<String>,
+    /// Space-separated scope names (see `domain::scope`).
+    pub scopes: String,
+    pub expires_at: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -22,6 +25,8 @@ pub struct KeyOwner {
     pub user_id: String,
     pub username: String,
     pub last_used_at: Option<String>,
+    pub scopes: String,
+    pub expires_at: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -43,7 +48,7 @@ fn de_flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
 }
 
 const KEY_SELECT: &str =
-    "SELECT id, name, prefix, created_at, last_used_at, revoked_at FROM api_keys";
+    "SELECT id, name, prefix, created_at, last_used_at, revoked_at, scopes, expires_at FROM api_keys";
 const USER_SELECT: &str =
     "SELECT id, username, display_name, bio, profile_public, created_at, updated_at FROM users";
 
@@ -56,7 +61,7 @@ impl KeysDb<'_> {
     pub async fn find_by_hash(&self, hash: &str) -> Result<Option<KeyOwner>, StoreError> {
         d1::first(
             self.db,
-            "SELECT k.id AS key_id, k.user_id, u.username, k.last_used_at FROM api_keys k \
+            "SELECT k.id AS key_id, k.user_id, u.username, k.last_used_at, k.scopes, k.expires_at FROM api_keys k \
              JOIN users u ON u.id = k.user_id WHERE k.key_hash = ?1 AND k.revoked_at IS NULL",
             &[hash.into()],
         )
@@ -74,6 +79,7 @@ impl KeysDb<'_> {
         .map(|_| ())
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub async fn create(
         &self,
         id: &str,
@@ -81,12 +87,14 @@ impl KeysDb<'_> {
         name: &str,
         hash: &str,
         prefix: &str,
+        scopes: &str,
+        expires_at: Option<&str>,
         now: &str,
     ) -> Result<ApiKey, StoreError> {
         d1::run(
             self.db,
-            "INSERT INTO api_keys (id, user_id, name, key_hash, prefix, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            &[id.into(), user_id.into(), name.into(), hash.into(), prefix.into(), now.into()],
+            "INSERT INTO api_keys (id, user_id, name, key_hash, prefix, scopes, expires_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            &[id.into(), user_id.into(), name.into(), hash.into(), prefix.into(), scopes.into(), expires_at.into(), now.into()],
         )
         .await?;
         d1::first(

@@ -1,7 +1,7 @@
 // Backups and restore in the real runtime: D1 → gzipped NDJSON in local R2 with a
 // manifest → wipe → restore into the empty D1 → KV rebuilt → every link redirects again.
 import assert from "node:assert/strict";
-import { gunzipSync } from "node:zlib";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { after, before, describe, it } from "node:test";
 import { execFile } from "node:child_process";
 import { join } from "node:path";
@@ -116,6 +116,9 @@ describe("backups and restore", () => {
       ["truncated", good.slice(0, Math.floor(good.length / 2))],
       ["a flipped byte", Uint8Array.from(good, (b, i) => (i === Math.floor(good.length / 2) ? b ^ 0xff : b))],
       ["not gzip", new TextEncoder().encode('{"id":"x"}\n')],
+      // A gzip bomb: 64 MiB of zeros in ~64 KB; the manifest says the table is far smaller,
+      // and decompression stops there instead of inflating it all into memory.
+      ["a gzip bomb", new Uint8Array(gzipSync(Buffer.alloc(64 * 1024 * 1024)))],
     ];
     for (const [what, bytes] of damaged) {
       await bucket.put(key, bytes);
@@ -124,6 +127,7 @@ describe("backups and restore", () => {
       const p = await res.json();
       assert.equal(p.code, "backup_unusable", what);
       assert.match(p.detail, /links/, `${what}: names the table (${p.detail})`);
+      if (what === "a gzip bomb") assert.match(p.detail, /more than \d+ bytes once decompressed/, "stopped at the manifest's size, not inflated whole");
       const c = await counts(w);
       assert.ok(Object.values(c).every((n) => n === 0), `${what}: nothing was written ${JSON.stringify(c)}`);
     }

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { request as httpRequest } from "node:http";
 import { after, before, describe, it } from "node:test";
-import { api, startWorker } from "../harness.mjs";
+import { api, d1, startWorker } from "../harness.mjs";
 
 /** A raw request with any method (node's fetch normalises or refuses some). */
 function raw(base, path, method, headers = {}) {
@@ -61,6 +61,52 @@ describe("security", () => {
     }
   });
 
+  it("2. API keys have scopes and an expiry, record their last use, and cannot manage keys", async () => {
+    const mkKey = async (body) => {
+      const res = await api(w, "POST", "/api/v1/api-keys", { user: ALICE, body });
+      assert.equal(res.status, 201, await res.clone().text());
+      return res.json();
+    };
+    const reader = await mkKey({ name: "reader", scopes: ["links:read"] });
+    assert.deepEqual(reader.scopes, ["links:read"]);
+    assert.equal(reader.expires_at, null);
+    const asKey = (key, method, path, body) => api(w, method, path, { token: key.key, body });
+    assert.equal((await asKey(reader, "GET", "/api/v1/links")).status, 200);
+    const denied = await asKey(reader, "POST", "/api/v1/links", { url: "https://example.com/nope" });
+    assert.equal(denied.status, 403);
+    assert.match((await denied.json()).detail, /links:write/);
+    const made = await api(w, "POST", "/api/v1/links", { user: ALICE, body: { url: "https://example.com/stats" } });
+    const link = await made.json();
+    assert.equal((await asKey(reader, "GET", `/api/v1/links/${link.id}/stats`)).status, 403, "stats need stats:read");
+
+    const full = await mkKey({ name: "full" });
+    assert.deepEqual(full.scopes, ["links:read", "links:write", "stats:read"], "every scope by default");
+    assert.equal((await asKey(full, "GET", `/api/v1/links/${link.id}/stats`)).status, 200);
+    // A leaked key can neither mint a new key nor revoke the others (and so outlive its own revocation).
+    assert.equal((await asKey(full, "POST", "/api/v1/api-keys", { name: "escape" })).status, 403);
+    assert.equal((await asKey(full, "GET", "/api/v1/api-keys")).status, 403);
+    assert.equal((await asKey(full, "DELETE", `/api/v1/api-keys/${reader.id}`)).status, 403);
+
+    // Expiry: a key past it is refused.
+    const soon = await mkKey({ name: "soon", expires_at: new Date(Date.now() + 60_000).toISOString() });
+    assert.ok(soon.expires_at);
+    assert.equal((await asKey(soon, "GET", "/api/v1/links")).status, 200);
+    await (await d1(w)).prepare("UPDATE api_keys SET expires_at = '2020-01-01T00:00:00.000Z' WHERE id = ?").bind(soon.id).run();
+    assert.equal((await asKey(soon, "GET", "/api/v1/links")).status, 401, "expired");
+    const bad = await api(w, "POST", "/api/v1/api-keys", { user: ALICE, body: { name: "x", scopes: ["admin"] } });
+    assert.equal(bad.status, 422);
+
+    // last_used_at is written after the answer.
+    let listed;
+    for (let i = 0; i < 50; i++) {
+      listed = (await (await api(w, "GET", "/api/v1/api-keys", { user: ALICE })).json()).data;
+      if (listed.find((k) => k.id === reader.id)?.last_used_at) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(listed.find((k) => k.id === reader.id).last_used_at, "the key's last use is recorded");
+    assert.deepEqual(listed.find((k) => k.id === reader.id).scopes, ["links:read"]);
+  });
+
   it("4. readiness fails when ADMIN_TOKEN is the SERVICE_TOKEN", async () => {
     const same = await startWorker({ bindings: { ADMIN_TOKEN: "x".repeat(40), SERVICE_TOKEN: "x".repeat(40) } });
     try {
@@ -108,6 +154,40 @@ describe("security", () => {
     } finally {
       await limited.stop();
     }
+    // Per link, across every client: many addresses cannot share out the guessing.
+    const perLink = await startWorker({ bindings: { RATE_PASSWORD_LINK_LIMIT: "3" } });
+    try {
+      assert.equal((await api(perLink, "POST", "/api/v1/links", { body: { url: "https://example.com/p6", code: "spread", password: "hunter2hunter2" } })).status, 201);
+      const from = (ip) => perLink.fetch("/spread", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", "cf-connecting-ip": ip }, body: "password=wrong" });
+      for (const ip of ["198.51.100.1", "198.51.100.2", "198.51.100.3"]) assert.equal((await from(ip)).status, 401);
+      assert.equal((await from("198.51.100.4")).status, 429, "a fourth address is over the link's own limit");
+    } finally {
+      await perLink.stop();
+    }
+  });
+
+  it("10. no plaintext API key is kept for idempotent retries, and old records are purged daily", async () => {
+    const headers = { "idempotency-key": "sec-key-create-1" };
+    const first = await api(w, "POST", "/api/v1/api-keys", { user: ALICE, body: { name: "ci" }, headers });
+    assert.equal(first.status, 201);
+    const created = await first.json();
+    assert.match(created.key, /^ul_/);
+    const db = await d1(w);
+    const rows = (await db.prepare("SELECT body FROM idempotency_keys").all()).results;
+    assert.ok(rows.length > 0, "the retry record exists");
+    for (const row of rows) assert.ok(!String(row.body).includes(created.key), "but it does not hold the secret");
+    const retry = await api(w, "POST", "/api/v1/api-keys", { user: ALICE, body: { name: "ci" }, headers });
+    assert.equal(retry.status, 201);
+    assert.equal(retry.headers.get("idempotency-replayed"), "true");
+    const replayed = await retry.json();
+    assert.equal(replayed.id, created.id, "the same key, not a second one");
+    assert.equal(replayed.key, null, "its secret is not shown again");
+
+    await db.prepare("INSERT INTO idempotency_keys (owner, key, fingerprint, status, body, created_at) VALUES ('', 'old-one', 'f', 201, '{}', '2020-01-01T00:00:00.000Z')").run();
+    await (await w.mf.getWorker()).scheduled({ cron: "17 3 * * *" });
+    const left = (await db.prepare("SELECT key FROM idempotency_keys").all()).results.map((r) => r.key);
+    assert.ok(!left.includes("old-one"), "a record past its 24 hours is gone");
+    assert.ok(left.includes("sec-key-create-1"), "a fresh one stays");
   });
 
   it("11. bodies are read with a cap, also when sent chunked", async () => {
