@@ -16,13 +16,15 @@ pub const PREFIX: &str = "backups/";
 /// Tables in restore order (parents before children: foreign keys hold at every step).
 /// Not backed up: idempotency keys, the KV repair queue and the visitors of the day
 /// (short-lived by design; KV is rebuilt from the links after a restore).
-pub const TABLES: [&str; 6] = [
+pub const TABLES: [&str; 8] = [
     "users",
     "links",
     "tags",
     "link_tags",
     "api_keys",
     "click_rollups",
+    "workspaces",
+    "workspace_members",
 ];
 /// Raw clicks, with BACKUP_INCLUDE_CLICKS (they are big and expire anyway).
 pub const CLICKS_TABLE: &str = "clicks";

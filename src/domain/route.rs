@@ -53,6 +53,9 @@ pub enum Api<'a> {
     CreateApiKey,
     RevokeApiKey(&'a str),
     PutUser(&'a str),
+    GetWorkspace(&'a str),
+    PutWorkspace(&'a str),
+    DeleteWorkspace(&'a str),
     ListBackups,
     CreateBackup,
     Reconcile,
@@ -83,6 +86,9 @@ impl Api<'_> {
             | Api::CreateApiKey
             | Api::RevokeApiKey(_)
             | Api::PutUser(_)
+            | Api::GetWorkspace(_)
+            | Api::PutWorkspace(_)
+            | Api::DeleteWorkspace(_)
             | Api::ListBackups
             | Api::CreateBackup
             | Api::RestoreBackup(_)
@@ -225,6 +231,15 @@ fn api<'a>(method: &str, rest: &'a str) -> Routed<'a> {
             by_method(method, "DELETE", &[("DELETE", RevokeApiKey(id))])
         }
         ["users", id] if is_id(id) => by_method(method, "PUT", &[("PUT", PutUser(id))]),
+        ["workspaces", slug] if is_id(slug) => by_method(
+            method,
+            "GET, HEAD, PUT, DELETE",
+            &[
+                ("GET", GetWorkspace(slug)),
+                ("PUT", PutWorkspace(slug)),
+                ("DELETE", DeleteWorkspace(slug)),
+            ],
+        ),
         ["admin", "backups"] => by_method(
             method,
             "GET, HEAD, POST",

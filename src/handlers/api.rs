@@ -6,7 +6,7 @@ use worker::{Context, Env, Request};
 
 use super::limits::{self, Headers};
 use super::request::{header, query_pairs, read_json};
-use super::{admin, keys, links, stats, tags, Ctx};
+use super::{admin, keys, links, stats, tags, workspaces, Ctx};
 use crate::auth;
 use crate::config::Config;
 use crate::domain::ratelimit::Scope;
@@ -132,6 +132,12 @@ async fn route(
         PutUser(id) => {
             let (body, _) = read_json(&mut req, cfg.max_body_bytes).await?;
             keys::put_user(&c, id, &body).await
+        }
+        GetWorkspace(slug) => workspaces::get(&c, slug).await,
+        DeleteWorkspace(slug) => workspaces::delete(&c, slug).await,
+        PutWorkspace(slug) => {
+            let (body, _) = read_json(&mut req, cfg.max_body_bytes).await?;
+            workspaces::put(&c, slug, &body).await
         }
         // POSTs: a retried request with the same Idempotency-Key gets the first answer.
         CreateLink | BulkCreate | BulkDelete | BulkUpdate | BulkTag | CreateTag | MergeTag(_)

@@ -123,6 +123,9 @@ pub async fn create(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
 }
 
 async fn create_one(c: &Ctx<'_>, fields: LinkFields) -> Result<Link, ApiError> {
+    if let Field::Value(slug) = &fields.workspace_id {
+        super::workspaces::check_use(c, slug).await?;
+    }
     let mut values = to_values(fields).await?;
     let db = db(c)?;
     let id = runtime::random_id();
@@ -176,6 +179,9 @@ pub async fn update(
     if_match: Option<String>,
 ) -> Result<Reply, ApiError> {
     let fields = link::parse_update(body, &rules(c)).map_err(ApiError::Validation)?;
+    if let Field::Value(slug) = &fields.workspace_id {
+        super::workspaces::check_use(c, slug).await?;
+    }
     let db = db(c)?;
     let current = db.get(id, c.who.owner()).await?.ok_or(ApiError::NotFound)?;
     if let Some(versions) = if_match

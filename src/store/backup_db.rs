@@ -50,7 +50,7 @@ impl BackupDb {
             &self.db,
             "SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM links) + \
              (SELECT count(*) FROM tags) + (SELECT count(*) FROM api_keys) + \
-             (SELECT count(*) FROM click_rollups) AS n",
+             (SELECT count(*) FROM click_rollups) + (SELECT count(*) FROM workspaces) AS n",
             &[],
         )
         .await?;

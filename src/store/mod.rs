@@ -11,6 +11,7 @@ pub mod links_db;
 pub mod r2;
 pub mod repairs;
 pub mod tags_db;
+pub mod workspaces_db;
 
 #[derive(Debug)]
 pub enum StoreError {

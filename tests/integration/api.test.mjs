@@ -50,6 +50,8 @@ describe("links: create, get, update, delete", () => {
       bindings: { SHORT_BASE_URL: "https://ulo.ad", BLOCKED_DOMAINS: "evil.example", ALLOWED_ORIGINS: "https://app.ulo.ad" },
     });
     await setupUsers(w);
+    // Alice's workspace (links go under /w/ws1/ only for its members).
+    assert.equal((await api(w, "PUT", "/api/v1/workspaces/ws1", { body: { name: "Alice's team", members: [ALICE] } })).status, 201);
   });
   after(() => w?.stop());
 

@@ -101,6 +101,7 @@ describe("workspace links and the served-from header", () => {
   after(() => w?.stop());
 
   it("serves /w/{workspace}/{code} only for links of that workspace", async () => {
+    assert.equal((await api(w, "PUT", "/api/v1/workspaces/team1", { body: { members: [] } })).status, 201);
     const res = await api(w, "POST", "/api/v1/links", { body: { url: "https://team.example/", code: "teamlink", workspace_id: "team1" } });
     assert.equal(res.status, 201);
     const hop = await w.fetch("/w/team1/teamlink");

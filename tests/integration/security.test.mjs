@@ -107,6 +107,39 @@ describe("security", () => {
     assert.deepEqual(listed.find((k) => k.id === reader.id).scopes, ["links:read"]);
   });
 
+  it("3. a link goes under /w/{slug}/ only for members of that workspace, managed by the service", async () => {
+    const BOB = "secbob00000001";
+    assert.equal((await api(w, "PUT", `/api/v1/users/${BOB}`, { body: { username: "secbob" } })).status, 201);
+    const put = await api(w, "PUT", "/api/v1/workspaces/acme", { body: { name: "ACME", members: [ALICE] } });
+    assert.equal(put.status, 201);
+    assert.deepEqual((await put.json()).members, [ALICE]);
+    const mine = await api(w, "POST", "/api/v1/links", { user: ALICE, body: { url: "https://acme.example/", code: "acmelink", workspace_id: "acme" } });
+    assert.equal(mine.status, 201, "a member may");
+    const theirs = await api(w, "POST", "/api/v1/links", { user: BOB, body: { url: "https://phish.example/", code: "acmephish", workspace_id: "acme" } });
+    assert.equal(theirs.status, 422, "another user may not put a link under /w/acme/");
+    const err = await theirs.json();
+    assert.equal(err.errors[0].field, "workspace_id");
+    const ghost = await api(w, "POST", "/api/v1/links", { user: BOB, body: { url: "https://x.example/", workspace_id: "nosuchws" } });
+    assert.equal(ghost.status, 422);
+    assert.equal((await ghost.json()).errors[0].message.replace("nosuchws", "acme"), err.errors[0].message, "the same answer: existence does not leak");
+    // Moving an own link into someone else's workspace is refused the same way.
+    const bobs = await (await api(w, "POST", "/api/v1/links", { user: BOB, body: { url: "https://bob.example/" } })).json();
+    assert.equal((await api(w, "PATCH", `/api/v1/links/${bobs.id}`, { user: BOB, body: { workspace_id: "acme" } })).status, 422);
+    assert.equal((await w.fetch("/w/acme/acmephish")).status, 404);
+    assert.equal((await w.fetch("/w/acme/acmelink")).status, 302);
+    // Only the service manages workspaces; members are known users.
+    const key = await (await api(w, "POST", "/api/v1/api-keys", { user: ALICE, body: { name: "k" } })).json();
+    assert.equal((await api(w, "PUT", "/api/v1/workspaces/acme", { token: key.key, body: { members: [ALICE, BOB] } })).status, 403);
+    assert.equal((await api(w, "PUT", "/api/v1/workspaces/acme", { body: { members: [ALICE, "nosuchuser01"] } })).status, 422);
+    // Adding Bob lets him in; removing him shuts the door again.
+    assert.equal((await api(w, "PUT", "/api/v1/workspaces/acme", { body: { name: "ACME", members: [ALICE, BOB] } })).status, 200);
+    assert.equal((await api(w, "POST", "/api/v1/links", { user: BOB, body: { url: "https://bob.example/2", workspace_id: "acme" } })).status, 201);
+    assert.equal((await api(w, "GET", "/api/v1/workspaces/acme")).status, 200);
+    assert.equal((await api(w, "DELETE", "/api/v1/workspaces/acme")).status, 204);
+    assert.equal((await api(w, "GET", "/api/v1/workspaces/acme")).status, 404);
+    assert.equal((await api(w, "POST", "/api/v1/links", { user: ALICE, body: { url: "https://acme.example/3", workspace_id: "acme" } })).status, 422, "a deleted workspace takes no new links");
+  });
+
   it("4. readiness fails when ADMIN_TOKEN is the SERVICE_TOKEN", async () => {
     const same = await startWorker({ bindings: { ADMIN_TOKEN: "x".repeat(40), SERVICE_TOKEN: "x".repeat(40) } });
     try {
