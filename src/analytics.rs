@@ -31,6 +31,9 @@ const BATCH: usize = 1_000;
 const RENEW_AFTER_MS: u64 = 5_000;
 /// Clicks an isolate holds at most while the queue does not take them.
 const OUTBOX_CAPACITY: usize = 50_000;
+/// And at most 16 MiB of them: clicks with long User-Agents and UTM values cannot take the
+/// isolate's 128 MB (50,000 of the largest would weigh ~100 MB).
+const OUTBOX_MAX_BYTES: usize = 16 * 1024 * 1024;
 
 thread_local! {
     /// Visitor hashes of this isolate; `None` inside when no salt secret is configured
@@ -43,7 +46,7 @@ thread_local! {
     /// The consumer's User-Agent classifications (most clicks share a few agents).
     static CLASSIFIER: RefCell<Classifier> = RefCell::new(Classifier::new(2_000));
     /// Clicks of this isolate on their way to the queue.
-    static OUTBOX: RefCell<Outbox<ClickEvent>> = RefCell::new(Outbox::new(RENEW_AFTER_MS, OUTBOX_CAPACITY));
+    static OUTBOX: RefCell<Outbox<ClickEvent>> = RefCell::new(Outbox::with_max_bytes(RENEW_AFTER_MS, OUTBOX_CAPACITY, OUTBOX_MAX_BYTES));
 }
 
 fn salt_secret(env: &Env) -> Option<Vec<u8>> {
@@ -130,7 +133,8 @@ pub fn record(
         utm: Utm::from_query(query),
     };
     metrics::record(|m| m.inc("clicks_recorded_total", &[], 1));
-    let flusher = OUTBOX.with(|o| o.borrow_mut().push(event, at));
+    let bytes = event.approx_bytes();
+    let flusher = OUTBOX.with(|o| o.borrow_mut().push_weighed(event, bytes, at));
     if let Some(id) = flusher {
         ctx.wait_until(flush(id, env.clone()));
     }

@@ -16,6 +16,9 @@ pub struct Config {
     /// How long an isolate remembers that a code does not exist (absorbs scans of random codes).
     pub memory_negative_ttl_ms: u64,
     pub memory_capacity: usize,
+    /// What the memory layer's records may weigh together (MEMORY_CACHE_MAX_BYTES, default
+    /// 16 MiB): 10,000 records of long targets must not take the isolate's 128 MB.
+    pub memory_max_bytes: usize,
     /// `cacheTtl` of KV reads: how long the edge location caches a KV value (min 30 s at Cloudflare).
     pub kv_cache_ttl_s: u64,
     /// Largest accepted API request body.
@@ -99,6 +102,7 @@ impl Config {
         let memory_ttl_ms = num("MEMORY_CACHE_TTL_SECONDS", 30) * 1000;
         let memory_negative_ttl_ms = num("MEMORY_NEGATIVE_TTL_SECONDS", 5) * 1000;
         let memory_capacity = num("MEMORY_CACHE_CAPACITY", 10_000) as usize;
+        let memory_max_bytes = num("MEMORY_CACHE_MAX_BYTES", 16 * 1024 * 1024) as usize;
         let kv_cache_ttl_s = num("KV_CACHE_TTL_SECONDS", 60).max(30);
         let max_body_bytes = num("MAX_BODY_BYTES", 64 * 1024) as usize;
         // uLoad's limits: API 100 per 15 min, link creation 20 per minute, password
@@ -183,6 +187,7 @@ impl Config {
             memory_ttl_ms,
             memory_negative_ttl_ms,
             memory_capacity,
+            memory_max_bytes,
             kv_cache_ttl_s,
             max_body_bytes,
             rate_api,

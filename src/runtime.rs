@@ -155,7 +155,9 @@ pub mod memory {
     fn with<R>(cfg: &Config, f: impl FnOnce(&mut TtlCache<Option<RedirectRecord>>) -> R) -> R {
         MEMORY.with(|m| {
             let mut m = m.borrow_mut();
-            f(m.get_or_insert_with(|| TtlCache::new(cfg.memory_capacity)))
+            f(m.get_or_insert_with(|| {
+                TtlCache::with_max_bytes(cfg.memory_capacity, cfg.memory_max_bytes)
+            }))
         })
     }
 
@@ -170,7 +172,10 @@ pub mod memory {
         } else {
             cfg.memory_negative_ttl_ms
         };
-        with(cfg, |c| c.insert(code, record, ttl, now_ms()));
+        let bytes = record.as_ref().map_or(0, RedirectRecord::approx_bytes);
+        with(cfg, |c| {
+            c.insert_weighed(code, record, bytes, ttl, now_ms())
+        });
     }
 
     pub fn forget(cfg: &Config, code: &str) {

@@ -8,14 +8,24 @@ use std::collections::{HashMap, VecDeque};
 
 pub struct TtlCache<V> {
     capacity: usize,
-    entries: HashMap<String, (V, u64)>,
+    /// The most bytes the entries may weigh together (what the caller says each weighs): a
+    /// few huge records cannot take the isolate's memory, whatever the entry count.
+    max_bytes: usize,
+    bytes: usize,
+    entries: HashMap<String, (V, u64, usize)>,
     order: VecDeque<String>,
 }
 
 impl<V: Clone> TtlCache<V> {
     pub fn new(capacity: usize) -> Self {
+        Self::with_max_bytes(capacity, usize::MAX)
+    }
+
+    pub fn with_max_bytes(capacity: usize, max_bytes: usize) -> Self {
         Self {
             capacity: capacity.max(1),
+            max_bytes: max_bytes.max(1),
+            bytes: 0,
             entries: HashMap::new(),
             order: VecDeque::new(),
         }
@@ -25,33 +35,54 @@ impl<V: Clone> TtlCache<V> {
     pub fn get(&self, key: &str, now_ms: u64) -> Option<V> {
         self.entries
             .get(key)
-            .filter(|(_, exp)| *exp > now_ms)
-            .map(|(v, _)| v.clone())
+            .filter(|(_, exp, _)| *exp > now_ms)
+            .map(|(v, _, _)| v.clone())
     }
 
     pub fn insert(&mut self, key: &str, value: V, ttl_ms: u64, now_ms: u64) {
-        let expires = now_ms.saturating_add(ttl_ms);
-        if self
-            .entries
-            .insert(key.to_string(), (value, expires))
-            .is_none()
-        {
-            self.order.push_back(key.to_string());
+        self.insert_weighed(key, value, 0, ttl_ms, now_ms);
+    }
+
+    /// Inserts a value that weighs `bytes` (key included by the cache); the oldest entries go
+    /// until both the count and the weight fit. A value heavier than the whole budget is not
+    /// kept at all.
+    pub fn insert_weighed(&mut self, key: &str, value: V, bytes: usize, ttl_ms: u64, now_ms: u64) {
+        let weight = bytes.saturating_add(key.len());
+        if weight > self.max_bytes {
+            self.remove(key);
+            return;
         }
-        while self.entries.len() > self.capacity {
+        let expires = now_ms.saturating_add(ttl_ms);
+        match self
+            .entries
+            .insert(key.to_string(), (value, expires, weight))
+        {
+            None => self.order.push_back(key.to_string()),
+            Some((_, _, old)) => self.bytes -= old,
+        }
+        self.bytes += weight;
+        while self.entries.len() > self.capacity || self.bytes > self.max_bytes {
             match self.order.pop_front() {
                 Some(old) => {
-                    self.entries.remove(&old);
+                    if let Some((_, _, w)) = self.entries.remove(&old) {
+                        self.bytes -= w;
+                    }
                 }
                 None => break,
             }
         }
     }
 
+    /// What the entries weigh together.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
     /// Drops a key (a link was edited or deleted). O(capacity), which is fine: writes are
     /// rare next to reads, and it keeps `order` free of stale keys.
     pub fn remove(&mut self, key: &str) {
-        if self.entries.remove(key).is_some() {
+        if let Some((_, _, w)) = self.entries.remove(key) {
+            self.bytes -= w;
             self.order.retain(|k| k != key);
         }
     }
@@ -110,5 +141,27 @@ mod tests {
         assert!(c.order.is_empty(), "order grew to {}", c.order.len());
         c.insert("x", 7, 10, 0);
         assert_eq!(c.get("x", 0), Some(7));
+    }
+
+    #[test]
+    fn a_byte_budget_bounds_the_cache_whatever_the_count() {
+        let mut c = TtlCache::with_max_bytes(1000, 100);
+        c.insert_weighed("a", 1, 39, 1_000, 0); // 40 with its key
+        c.insert_weighed("b", 2, 39, 1_000, 0);
+        assert_eq!((c.len(), c.bytes()), (2, 80));
+        c.insert_weighed("c", 3, 39, 1_000, 0);
+        assert_eq!(c.get("a", 1), None, "the oldest went to make room");
+        assert_eq!((c.len(), c.bytes()), (2, 80));
+        c.insert_weighed("b", 4, 9, 1_000, 0);
+        assert_eq!(
+            (c.get("b", 1), c.bytes()),
+            (Some(4), 50),
+            "a replaced entry is weighed anew"
+        );
+        c.insert_weighed("huge", 5, 500, 1_000, 0);
+        assert_eq!(c.get("huge", 1), None, "heavier than the budget: not kept");
+        assert_eq!(c.bytes(), 50, "and nothing else was evicted for it");
+        c.remove("c");
+        assert_eq!(c.bytes(), 10);
     }
 }

@@ -46,6 +46,24 @@ pub struct ClickEvent {
     pub utm: Utm,
 }
 
+impl ClickEvent {
+    /// About what the event takes in memory (its strings and a fixed overhead), for the
+    /// outbox's byte budget.
+    pub fn approx_bytes(&self) -> usize {
+        let opt = |s: &Option<String>| s.as_ref().map_or(0, String::len);
+        160 + self.id.len()
+            + self.link.len()
+            + opt(&self.v)
+            + self.ua.len()
+            + opt(&self.r#ref)
+            + opt(&self.country)
+            + opt(&self.city)
+            + opt(&self.utm.source)
+            + opt(&self.utm.medium)
+            + opt(&self.utm.campaign)
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Utm {
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -61,6 +61,30 @@ pub struct RedirectRecord {
     pub workspace: Option<String>,
 }
 
+impl RedirectRecord {
+    /// About what the record takes in memory: its strings plus a fixed overhead. What the
+    /// memory layer counts against its byte budget.
+    pub fn approx_bytes(&self) -> usize {
+        let opt = |s: &Option<String>| s.as_ref().map_or(0, String::len);
+        128 + self.link_id.len()
+            + self.url.len()
+            + opt(&self.expires_at)
+            + opt(&self.password_hash)
+            + opt(&self.utm.source)
+            + opt(&self.utm.medium)
+            + opt(&self.utm.campaign)
+            + opt(&self.targets.ios)
+            + opt(&self.targets.android)
+            + self
+                .targets
+                .geo
+                .iter()
+                .map(|(k, v)| k.len() + v.len() + 48)
+                .sum::<usize>()
+            + opt(&self.workspace)
+    }
+}
+
 /// Other targets by device and country (checked in this order; the link's URL otherwise).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Targets {
@@ -480,6 +504,21 @@ pub fn format_time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// Links with a password in one bulk create, at most: each costs a PBKDF2 hash.
+pub const MAX_BULK_PASSWORDS: usize = 10;
+
+/// How many items of a bulk create set a (non-empty) password.
+pub fn passwords_in(items: &[serde_json::Value]) -> usize {
+    items
+        .iter()
+        .filter(|i| {
+            i.get("password")
+                .and_then(serde_json::Value::as_str)
+                .is_some_and(|p| !p.is_empty())
+        })
+        .count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -612,5 +651,17 @@ mod tests {
         let t = parse_time("2030-05-06T07:08:09.5+02:00").unwrap();
         assert_eq!(format_time(t), "2030-05-06T05:08:09.500Z");
         assert_eq!(parse_time("2030-05-06"), None);
+    }
+
+    #[test]
+    fn passwords_of_a_bulk_request_are_counted() {
+        let items: Vec<serde_json::Value> = vec![
+            serde_json::json!({ "url": "https://a.example/", "password": "x" }),
+            serde_json::json!({ "url": "https://a.example/", "password": "" }),
+            serde_json::json!({ "url": "https://a.example/", "password": null }),
+            serde_json::json!({ "url": "https://a.example/" }),
+            serde_json::json!({ "url": "https://a.example/", "password": "y" }),
+        ];
+        assert_eq!(passwords_in(&items), 2);
     }
 }

@@ -14,7 +14,8 @@
 
 #[derive(Debug)]
 pub struct Outbox<T> {
-    items: Vec<T>,
+    /// Items, oldest first, with what each weighs.
+    items: std::collections::VecDeque<(T, usize)>,
     /// The newest flusher: its id and when it started.
     newest: Option<(u64, u64)>,
     next_id: u64,
@@ -22,6 +23,9 @@ pub struct Outbox<T> {
     /// Items kept at most; beyond that the oldest are given up (and counted), so memory
     /// stays bounded if sending stalls.
     capacity: usize,
+    /// And at most this many bytes together (what the caller says each item weighs).
+    max_bytes: usize,
+    bytes: usize,
     pub dropped: u64,
 }
 
@@ -34,23 +38,41 @@ pub enum Next<T> {
 
 impl<T> Outbox<T> {
     pub fn new(renew_after_ms: u64, capacity: usize) -> Self {
+        Self::with_max_bytes(renew_after_ms, capacity, usize::MAX)
+    }
+
+    pub fn with_max_bytes(renew_after_ms: u64, capacity: usize, max_bytes: usize) -> Self {
         Outbox {
-            items: Vec::new(),
+            items: std::collections::VecDeque::new(),
             newest: None,
             next_id: 0,
             renew_after_ms,
             capacity,
+            max_bytes,
+            bytes: 0,
             dropped: 0,
         }
     }
 
     /// Adds an item; returns the id of a flusher the caller must start, if one is needed.
     pub fn push(&mut self, item: T, now_ms: u64) -> Option<u64> {
-        if self.items.len() >= self.capacity {
-            self.items.remove(0);
-            self.dropped += 1;
+        self.push_weighed(item, 0, now_ms)
+    }
+
+    /// `push` for an item that weighs `bytes`: the oldest are given up (and counted) until
+    /// both the count and the weight fit.
+    pub fn push_weighed(&mut self, item: T, bytes: usize, now_ms: u64) -> Option<u64> {
+        self.items.push_back((item, bytes));
+        self.bytes += bytes;
+        while self.items.len() > self.capacity || self.bytes > self.max_bytes {
+            match self.items.pop_front() {
+                Some((_, w)) => {
+                    self.bytes -= w;
+                    self.dropped += 1;
+                }
+                None => break,
+            }
         }
-        self.items.push(item);
         let needed = match self.newest {
             None => true,
             Some((_, started)) => now_ms.saturating_sub(started) >= self.renew_after_ms,
@@ -77,7 +99,20 @@ impl<T> Outbox<T> {
             return Next::Stop;
         }
         let n = max.min(self.items.len());
-        Next::Send(self.items.drain(..n).collect())
+        let batch: Vec<T> = self
+            .items
+            .drain(..n)
+            .map(|(item, w)| {
+                self.bytes -= w;
+                item
+            })
+            .collect();
+        Next::Send(batch)
+    }
+
+    /// What the items weigh together.
+    pub fn bytes(&self) -> usize {
+        self.bytes
     }
 
     pub fn len(&self) -> usize {
@@ -156,5 +191,21 @@ mod tests {
         }
         assert_eq!(o.len(), 3);
         assert_eq!(o.dropped, 2);
+    }
+
+    #[test]
+    fn a_byte_budget_bounds_the_outbox_too() {
+        let mut o = Outbox::with_max_bytes(5_000, 1_000, 100);
+        let id = o.push_weighed("a", 40, 0).unwrap();
+        o.push_weighed("b", 40, 0);
+        assert_eq!((o.len(), o.bytes(), o.dropped), (2, 80, 0));
+        o.push_weighed("c", 40, 0);
+        assert_eq!(
+            (o.len(), o.bytes(), o.dropped),
+            (2, 80, 1),
+            "the oldest was given up"
+        );
+        assert_eq!(o.next(id, 100, false), Next::Send(vec!["b", "c"]));
+        assert_eq!(o.bytes(), 0);
     }
 }

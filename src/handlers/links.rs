@@ -260,6 +260,22 @@ pub async fn list(c: &Ctx<'_>, pairs: &[(String, String)]) -> Result<Reply, ApiE
 pub async fn bulk_create(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
     let mut r = Reader::new(body, &["links"]).map_err(ApiError::Validation)?;
     let items = match body.get("links") {
+        Some(Value::Array(items))
+            if !items.is_empty()
+                && items.len() <= MAX_BULK
+                && link::passwords_in(items) > link::MAX_BULK_PASSWORDS =>
+        {
+            // Each password costs a PBKDF2 hash (~100k iterations): a request of 100 would
+            // spend seconds of CPU on one call.
+            r.error(
+                "links",
+                format!(
+                    "at most {} links of one bulk request may have a password",
+                    link::MAX_BULK_PASSWORDS
+                ),
+            );
+            Vec::new()
+        }
         Some(Value::Array(items)) if !items.is_empty() && items.len() <= MAX_BULK => items.clone(),
         _ => {
             r.error(

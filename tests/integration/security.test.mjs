@@ -224,12 +224,30 @@ describe("security", () => {
   });
 
   it("11. bodies are read with a cap, also when sent chunked", async () => {
-    const huge = () => new Blob([new Uint8Array(256 * 1024).fill(97)]).stream();
-    const form = await w.fetch("/secpw6", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", origin: new URL(w.url).origin }, body: huge(), duplex: "half" });
+    // A chunked body (no Content-Length), twice the cap, written whole before the answer
+    // (so the client sees the answer, not a reset): refused once the count passes the cap.
+    const chunked = async (path, headers, bytes) => {
+      const res = await w.fetch(path, { method: "POST", headers, body: new Blob([new Uint8Array(bytes).fill(97)]).stream(), duplex: "half" });
+      return { status: res.status, text: await res.text() };
+    };
+    assert.equal((await api(w, "POST", "/api/v1/links", { body: { url: "https://example.com/p11", code: "secpw11", password: "hunter2hunter2" } })).status, 201);
+    const form = await chunked("/secpw11", { "content-type": "application/x-www-form-urlencoded", origin: new URL(w.url).origin }, 8 * 1024);
     assert.equal(form.status, 413);
-    const json = await w.fetch("/api/v1/links", { method: "POST", headers: { authorization: `Bearer ${w.token}`, "content-type": "application/json" }, body: huge(), duplex: "half" });
+    const json = await chunked("/api/v1/links", { authorization: `Bearer ${w.token}`, "content-type": "application/json" }, 128 * 1024);
     assert.equal(json.status, 413);
-    assert.equal((await json.json()).code, "payload_too_large");
+    assert.equal(JSON.parse(json.text).code, "payload_too_large");
+  });
+
+  it("12. a bulk create hashes at most 10 passwords, and changes nothing when asked for more", async () => {
+    const links = Array.from({ length: 11 }, (_, i) => ({ url: `https://bulk.example/${i}`, password: `hunter2hunter2-${i}` }));
+    const before = (await (await d1(w)).prepare("SELECT count(*) AS n FROM links").first()).n;
+    const res = await api(w, "POST", "/api/v1/links/bulk", { body: { links } });
+    assert.equal(res.status, 422);
+    assert.match((await res.json()).errors[0].message, /at most 10 links .* password/);
+    assert.equal((await (await d1(w)).prepare("SELECT count(*) AS n FROM links").first()).n, before, "nothing was created");
+    const ten = await api(w, "POST", "/api/v1/links/bulk", { body: { links: links.slice(0, 10) } });
+    assert.equal(ten.status, 200);
+    assert.equal((await ten.json()).created, 10);
   });
 
   it("7. the edge bio page never shows a target, protected or not", async () => {
