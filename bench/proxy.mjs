@@ -4,49 +4,13 @@
 // memory is sampled every 100 ms: a proxy that streams stays flat, one that buffers grows by
 // the body size times the connections in flight.
 //   node bench/proxy.mjs   (scripts/bench.sh runs it after bench/run.mjs)
-import { execFile } from "node:child_process";
-import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { promisify } from "node:util";
 import { startWorker } from "../tests/harness.mjs";
 import { startApp } from "../tests/origin-app.mjs";
+import { pidOf, rssMiB, wrk as load } from "./load.mjs";
 
-const run = promisify(execFile);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
-const scratch = mkdtempSync(join(tmpdir(), "uload-bench-proxy-"));
+const wrk = (url, connections) => load(url, { connections, timeout: "20s" });
 const log = (msg) => process.stderr.write(`bench: ${msg}\n`);
-
-async function wrk(url, connections, lua) {
-  const args = [`-t${Math.min(2, connections)}`, `-c${connections}`, `-d${SECONDS}s`, "--latency", "--timeout", "20s"];
-  if (lua) {
-    const file = join(scratch, `s${Math.random().toString(36).slice(2)}.lua`);
-    writeFileSync(file, lua);
-    args.push("-s", file);
-  }
-  const { stdout } = await run("wrk", [...args, url], { timeout: (SECONDS + 60) * 1000 });
-  const num = (re) => Number((stdout.match(re) ?? [])[1] ?? NaN);
-  const ms = (re) => {
-    const m = stdout.match(re);
-    return m ? { us: Number(m[1]) / 1000, ms: Number(m[1]), s: Number(m[1]) * 1000 }[m[2]] : NaN;
-  };
-  const transfer = stdout.match(/Transfer\/sec:\s+([\d.]+)(B|KB|MB|GB)/);
-  return {
-    rps: num(/Requests\/sec:\s+([\d.]+)/),
-    p50: ms(/50%\s+([\d.]+)(us|ms|s)/),
-    p99: ms(/99%\s+([\d.]+)(us|ms|s)/),
-    mbps: transfer ? Number(transfer[1]) * { B: 1 / 2 ** 20, KB: 1 / 1024, MB: 1, GB: 1024 }[transfer[2]] : NaN,
-    errors: num(/Non-2xx or 3xx responses: (\d+)/) || 0,
-  };
-}
-
-async function pidOf(url) {
-  const { stdout } = await run("ss", ["-ltnpH", `sport = :${new URL(url).port}`]).catch(() => ({ stdout: "" }));
-  const m = stdout.match(/pid=(\d+)/);
-  return m ? Number(m[1]) : undefined;
-}
-const rssMiB = (pid) => Number((readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/) ?? [])[1]) / 1024;
 
 /** Runs `fn` while sampling the process's RSS: { before, peak, after } in MiB. */
 async function withRss(pid, fn) {

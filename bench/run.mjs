@@ -2,68 +2,22 @@
 // `wrangler dev`, whose proxy caps throughput), next to a constant-302 JS worker (the
 // floor), loaded by wrk from a separate process on loopback. Bounded: every case runs for
 // BENCH_SECONDS (default 8) and the harness stops everything it started.
-import { execFile } from "node:child_process";
-import { readFileSync, statSync, writeFileSync, mkdtempSync } from "node:fs";
-import { tmpdir, cpus } from "node:os";
+import { readFileSync, statSync } from "node:fs";
+import { cpus } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import { createServer } from "node:http";
 import { Miniflare } from "miniflare";
 import { ROOT, api, createLink, d1, startWorker } from "../tests/harness.mjs";
+import { SECONDS, cpuSeconds, pidOf, wrk as load } from "./load.mjs";
 
-const run = promisify(execFile);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+/** Runs wrk with the harness's threads and connections; `lua` is an optional script body. */
+const wrk = (url, lua) => load(url, { lua, connections: CONNECTIONS, threads: THREADS });
+
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const THREADS = 2;
-const scratch = mkdtempSync(join(tmpdir(), "uload-bench-"));
 const log = (msg) => process.stderr.write(`bench: ${msg}\n`);
-
-/** Runs wrk; `lua` is an optional script body. Returns { rps, p50, p99, errors }. */
-async function wrk(url, lua) {
-  const args = [`-t${THREADS}`, `-c${CONNECTIONS}`, `-d${SECONDS}s`, "--latency", "--timeout", "10s"];
-  if (lua) {
-    const file = join(scratch, `s${Math.random().toString(36).slice(2)}.lua`);
-    writeFileSync(file, lua);
-    args.push("-s", file);
-  }
-  const { stdout } = await run("wrk", [...args, url], { timeout: (SECONDS + 30) * 1000 });
-  const num = (re) => Number((stdout.match(re) ?? [])[1] ?? NaN);
-  const ms = (re) => {
-    const m = stdout.match(re);
-    if (!m) return NaN;
-    const v = Number(m[1]);
-    return { us: v / 1000, ms: v, s: v * 1000 }[m[2]];
-  };
-  const non2xx = num(/Non-2xx or 3xx responses: (\d+)/) || 0;
-  const sockErr = stdout.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/);
-  return {
-    requests: num(/(\d+) requests in/),
-    rps: num(/Requests\/sec:\s+([\d.]+)/),
-    p50: ms(/50%\s+([\d.]+)(us|ms|s)/),
-    p99: ms(/99%\s+([\d.]+)(us|ms|s)/),
-    errors: non2xx + (sockErr ? sockErr.slice(1).reduce((a, b) => a + Number(b), 0) : 0),
-  };
-}
-
-/** The workerd process listening on `url`'s port (ss), or undefined. */
-async function pidOf(url) {
-  const port = new URL(url).port;
-  const { stdout } = await run("ss", ["-ltnpH", `sport = :${port}`]).catch(() => ({ stdout: "" }));
-  const m = stdout.match(/pid=(\d+)/);
-  return m ? Number(m[1]) : undefined;
-}
-
-/** CPU seconds (user + system) a process has used so far. */
-function cpuSeconds(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in 1/100 s
-  } catch {
-    return NaN;
-  }
-}
 
 /** Runs `fn` (a case) and adds the CPU its worker process spent per completed request. */
 async function withCpu(url, fn) {

@@ -8,7 +8,7 @@ use crate::domain::route::{route, Route, RouteError};
 use crate::domain::{code, cors, origin};
 use crate::error::ApiError;
 use crate::handlers::origin::{self as proxy, Fallback};
-use crate::handlers::{api, health, ready, redirect};
+use crate::handlers::{api, health, limits, ready, redirect};
 use crate::{http, metrics, runtime};
 
 pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
@@ -108,7 +108,7 @@ async fn dispatch(
         }
         Ok(Route::Unlock { code }) => redirect::unlock(req, code, env, ctx, cfg).await,
         Ok(Route::Health) => health::live(),
-        Ok(Route::Metrics) => scrape(&req, env).await,
+        Ok(Route::Metrics) => scrape(&req, env, cfg).await,
         Ok(Route::Ready) => ready::ready(&req, env, cfg).await,
         Ok(Route::Api(endpoint)) => {
             let origin = req.headers().get("origin").ok().flatten();
@@ -133,13 +133,24 @@ async fn dispatch(
 
 /// `GET /metrics`: the Prometheus text of every isolate, behind METRICS_TOKEN (a bearer
 /// token; without the secret set, metrics are off: 404).
-async fn scrape(req: &Request, env: &Env) -> Response {
+async fn scrape(req: &Request, env: &Env, cfg: &Config) -> Response {
     let Some(expected) = runtime::secret(env, "METRICS_TOKEN") else {
         return http::problem(&ApiError::NotFound);
     };
+    let failing = format!(
+        "ip:{}",
+        crate::domain::unlock::attempt_client(&limits::client_ip(req))
+    );
+    if let Err(e) = limits::check_shut_out(&failing) {
+        return http::problem(&e);
+    }
     let header = req.headers().get("authorization").ok().flatten();
     let given = crate::domain::token::bearer(header.as_deref()).unwrap_or("");
     if !crate::domain::token::secrets_match(given.as_bytes(), expected.as_bytes()) {
+        // Wrong tokens are counted: a guesser is shut out after a few.
+        if let Some(e) = limits::count_failure(env, cfg, &failing).await {
+            return http::problem(&e);
+        }
         return http::problem(&ApiError::Unauthorized);
     }
     match metrics::scrape(env).await {

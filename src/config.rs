@@ -36,6 +36,8 @@ pub struct Config {
     /// many addresses cannot share out the guessing of one link's password.
     pub rate_password_link: ratelimit::Policy,
     pub rate_redirect: ratelimit::Policy,
+    /// Failures per client and API window before it is shut out (RATE_FAILURE_LIMIT).
+    pub rate_failure_limit: u32,
     /// How many redirects an isolate admits per client before it reports them to the
     /// limiter object: the most one isolate can over-admit (RATE_REDIRECT_SYNC_EVERY).
     pub redirect_sync_every: u32,
@@ -123,6 +125,7 @@ impl Config {
             limit: num("RATE_REDIRECT_LIMIT", 300).min(u64::from(u32::MAX)) as u32,
             window_ms: num("RATE_REDIRECT_WINDOW_SECONDS", 60).max(1) * 1000,
         };
+        let rate_failure_limit = num("RATE_FAILURE_LIMIT", 20).clamp(1, u64::from(u32::MAX)) as u32;
         let redirect_sync_every = num("RATE_REDIRECT_SYNC_EVERY", 10).clamp(1, 1000) as u32;
         // uLoad's 5 s timeout was too aggressive for its cold starts: 10 s.
         let origin_timeout_ms = num("ORIGIN_TIMEOUT_MS", 10_000).max(1);
@@ -195,6 +198,7 @@ impl Config {
             rate_password,
             rate_password_link,
             rate_redirect,
+            rate_failure_limit,
             redirect_sync_every,
             origin_url,
             origin_timeout_ms,

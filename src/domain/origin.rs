@@ -313,6 +313,7 @@ mod tests {
     #[test]
     fn hop_by_hop_headers_and_client_claims_are_dropped() {
         let named = connection_tokens(Some("keep-alive, X-Drop-Me"));
+        // The list of RFC 9110 and the issue, spelled out (not the constant under test).
         for h in [
             "connection",
             "keep-alive",

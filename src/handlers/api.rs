@@ -42,7 +42,17 @@ pub async fn handle(
         );
     }
     let ip = limits::client_ip(&req);
+    // A client whose credentials kept failing is refused before they are looked up.
+    let failing = format!("ip:{}", crate::domain::unlock::attempt_client(&ip));
+    if let Err(e) = limits::check_shut_out(&failing) {
+        return (Err(e), Vec::new());
+    }
     let who = auth::authenticate(&req, env, ctx).await;
+    if matches!(who, Err(ApiError::Unauthorized)) {
+        if let Some(e) = limits::count_failure(env, cfg, &failing).await {
+            return (Err(e), Vec::new());
+        }
+    }
     // The API scope: per API key, per user for the dashboard, per IP for unauthenticated
     // requests (so guessing tokens is limited too). Creating API keys fails closed.
     let client = match &who {

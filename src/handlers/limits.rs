@@ -25,6 +25,64 @@ pub fn client_ip(req: &Request) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
+thread_local! {
+    /// Clients of this isolate whose failures passed the limit, until when (ms): refused
+    /// before any lookup. Bounded: an isolate remembers at most 10,000.
+    static SHUT_OUT: RefCell<TtlCache<()>> = RefCell::new(TtlCache::new(10_000));
+}
+
+/// Failures a client may have per window before it is shut out (wrong credentials, POSTs to
+/// codes that are no links): RATE_FAILURE_LIMIT per RATE_API_WINDOW_SECONDS.
+fn failure_policy(cfg: &Config) -> ratelimit::Policy {
+    ratelimit::Policy {
+        limit: cfg.rate_failure_limit,
+        window_ms: cfg.rate_api.window_ms,
+    }
+}
+
+/// `Err(429)` when `client` is shut out for its failures: checked before any credential or
+/// code is looked up, so repeated failures cost neither D1 nor KV.
+pub fn check_shut_out(client: &str) -> Result<(), ApiError> {
+    let now = runtime::now_ms();
+    if SHUT_OUT.with(|s| s.borrow().get(client, now).is_some()) {
+        return Err(ApiError::RateLimited {
+            scope: "failures",
+            retry_after: 60,
+            limit: 0,
+            window_s: 60,
+        });
+    }
+    Ok(())
+}
+
+/// Counts one failure of `client` (exactly, across isolates, by the limiter); past the limit
+/// the client is shut out in this isolate until the window lets it in again, and the error
+/// to answer is returned. An unreachable limiter counts nothing (failures are not a promise).
+pub async fn count_failure(env: &Env, cfg: &Config, client: &str) -> Option<ApiError> {
+    let policy = failure_policy(cfg);
+    let key = format!("fail|{client}");
+    match limiter::check(env, Scope::Api, &key, policy, 1, false).await {
+        Ok(o) if !o.allowed => {
+            let retry_ms = o.retry_after_ms.max(1000);
+            SHUT_OUT.with(|s| {
+                s.borrow_mut()
+                    .insert(client, (), retry_ms, runtime::now_ms())
+            });
+            log::warn(
+                "client_shut_out",
+                json!({ "client": crate::domain::ratelimit::limiter_name(Scope::Api, client), "retry_after_ms": retry_ms }),
+            );
+            Some(ApiError::RateLimited {
+                scope: "failures",
+                retry_after: retry_ms.div_ceil(1000) as u32,
+                limit: policy.limit,
+                window_s: policy.window_ms.div_ceil(1000),
+            })
+        }
+        _ => None,
+    }
+}
+
 /// Exact check of one request against `scope` for `client`. Returns the headers to send in
 /// every case; the error is a 429 or, when the limiter is unreachable and the scope fails
 /// closed, a 503.

@@ -202,6 +202,11 @@ pub async fn unlock(
     ctx: &Context,
     cfg: &Config,
 ) -> Response {
+    // A client whose POSTs kept hitting codes that are no links is refused before a lookup.
+    let failing = format!("ip:{}", unlock::attempt_client(&limits::client_ip(&req)));
+    if let Err(e) = limits::check_shut_out(&failing) {
+        return too_many(&req, &e, &[]);
+    }
     // The lookup comes first: if this is not a link the body belongs to the app, unread.
     let (record, layer) = match lookup(code, env, ctx, cfg).await {
         Ok((Some(record), layer)) => (record, layer),
@@ -210,7 +215,11 @@ pub async fn unlock(
             return origin::proxy(req, env, ctx, cfg, Fallback::NotFound).await;
         }
         Ok((None, layer)) => {
-            return visitor_error(&req, VisitorError::NotFound, code, layer.name())
+            // A POST to a code that is no link: counted, so scans cost D1 only so often.
+            if let Some(e) = limits::count_failure(env, cfg, &failing).await {
+                return too_many(&req, &e, &[]);
+            }
+            return visitor_error(&req, VisitorError::NotFound, code, layer.name());
         }
         Err(e) => {
             log::error(

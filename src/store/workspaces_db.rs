@@ -132,32 +132,28 @@ impl WorkspacesDb<'_> {
     }
 
     pub async fn is_member(&self, slug: &str, user_id: &str) -> Result<bool, StoreError> {
-        #[derive(Deserialize)]
-        struct One {
-            #[allow(dead_code)]
-            one: f64,
-        }
-        Ok(d1::first::<One>(
-            self.db,
+        self.any(
             "SELECT 1 AS one FROM workspace_members WHERE workspace_slug = ?1 AND user_id = ?2",
             &[slug.into(), user_id.into()],
         )
-        .await?
-        .is_some())
+        .await
     }
 
     pub async fn exists(&self, slug: &str) -> Result<bool, StoreError> {
+        self.any(
+            "SELECT 1 AS one FROM workspaces WHERE slug = ?1",
+            &[slug.into()],
+        )
+        .await
+    }
+
+    /// Whether the query (`SELECT 1 AS one …`) finds a row.
+    async fn any(&self, sql: &str, params: &[P]) -> Result<bool, StoreError> {
         #[derive(Deserialize)]
         struct One {
             #[allow(dead_code)]
             one: f64,
         }
-        Ok(d1::first::<One>(
-            self.db,
-            "SELECT 1 AS one FROM workspaces WHERE slug = ?1",
-            &[slug.into()],
-        )
-        .await?
-        .is_some())
+        Ok(d1::first::<One>(self.db, sql, params).await?.is_some())
     }
 }

@@ -305,6 +305,31 @@ describe("security", () => {
     }
   });
 
+  it("13. failing clients are shut out before their credentials or codes are looked up", async () => {
+    const gate = await startWorker({ bindings: { RATE_FAILURE_LIMIT: "3" } });
+    try {
+      const from = (ip, init = {}) => ({ ...init, headers: { ...init.headers, "cf-connecting-ip": ip } });
+      // Wrong API credentials: a made-up key is looked up three times, then no more.
+      const wrongKey = () => gate.fetch("/api/v1/links", from("198.51.100.20", { headers: { authorization: `Bearer ul_${"A".repeat(32)}` } }));
+      for (let i = 0; i < 3; i++) assert.equal((await wrongKey()).status, 401);
+      assert.equal((await wrongKey()).status, 429, "the fourth failure of the window shuts the client out");
+      const shut = await gate.fetch("/api/v1/links", from("198.51.100.20", { headers: { authorization: `Bearer ${gate.token}` } }));
+      assert.equal(shut.status, 429, "even a right token, from a client shut out for its failures");
+      assert.equal((await shut.json()).code, "rate_limited");
+      assert.equal((await gate.fetch("/api/v1/links", from("198.51.100.21", { headers: { authorization: `Bearer ${gate.token}` } }))).status, 200, "other clients are not affected");
+      assert.ok(gate.events().some((e) => e.event === "client_shut_out" && !JSON.stringify(e).includes("198.51.100.20")), "logged, without the address");
+      // Wrong metrics tokens.
+      for (let i = 0; i < 3; i++) assert.equal((await gate.fetch("/metrics", from("198.51.100.30", { headers: { authorization: "Bearer guess" } }))).status, 401);
+      assert.equal((await gate.fetch("/metrics", from("198.51.100.30", { headers: { authorization: "Bearer guess" } }))).status, 429);
+      // POSTs to codes that are no links (a scan): three lookups, then none.
+      const post = (code) => gate.fetch(`/${code}`, from("198.51.100.40", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" }, body: "password=x" }));
+      for (const code of ["scana1", "scana2", "scana3"]) assert.equal((await post(code)).status, 404);
+      assert.equal((await post("scana4")).status, 429);
+    } finally {
+      await gate.stop();
+    }
+  });
+
   it("15. unknown methods get 405 with Allow on the worker's routes, 501 on the app's", async () => {
     for (const [path, allow] of [["/health", "GET, HEAD"], ["/api/v1/tags", "GET, HEAD, POST"], ["/api/v1/api-keys", "GET, HEAD, POST"], ["/sechard", "GET, HEAD"]]) {
       const res = await raw(w.url, path, "QUERY", { authorization: `Bearer ${w.token}` });

@@ -1,0 +1,64 @@
+// What both bench scripts need: wrk runs (from a separate process, on loopback) and the
+// workerd process behind a port, found by `ss`, for its CPU and memory from /proc.
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+
+export const run = promisify(execFile);
+export const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const scratch = mkdtempSync(join(tmpdir(), "uload-bench-"));
+
+/**
+ * Runs wrk for SECONDS; `lua` is an optional script body. Returns { requests, rps, p50,
+ * p99 (ms), mbps (MiB/s), errors (non-2xx/3xx answers and socket errors) }.
+ */
+export async function wrk(url, { lua, connections = 50, threads = 2, timeout = "10s" } = {}) {
+  const args = [`-t${Math.min(threads, connections)}`, `-c${connections}`, `-d${SECONDS}s`, "--latency", "--timeout", timeout];
+  if (lua) {
+    const file = join(scratch, `s${Math.random().toString(36).slice(2)}.lua`);
+    writeFileSync(file, lua);
+    args.push("-s", file);
+  }
+  const { stdout } = await run("wrk", [...args, url], { timeout: (SECONDS + 60) * 1000 });
+  const num = (re) => Number((stdout.match(re) ?? [])[1] ?? NaN);
+  const ms = (re) => {
+    const m = stdout.match(re);
+    return m ? { us: Number(m[1]) / 1000, ms: Number(m[1]), s: Number(m[1]) * 1000 }[m[2]] : NaN;
+  };
+  const transfer = stdout.match(/Transfer\/sec:\s+([\d.]+)(B|KB|MB|GB)/);
+  const non2xx = num(/Non-2xx or 3xx responses: (\d+)/) || 0;
+  const sockErr = stdout.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/);
+  return {
+    requests: num(/(\d+) requests in/),
+    rps: num(/Requests\/sec:\s+([\d.]+)/),
+    p50: ms(/50%\s+([\d.]+)(us|ms|s)/),
+    p99: ms(/99%\s+([\d.]+)(us|ms|s)/),
+    mbps: transfer ? Number(transfer[1]) * { B: 1 / 2 ** 20, KB: 1 / 1024, MB: 1, GB: 1024 }[transfer[2]] : NaN,
+    errors: non2xx + (sockErr ? sockErr.slice(1).reduce((a, b) => a + Number(b), 0) : 0),
+  };
+}
+
+/** The process listening on `url`'s port, or undefined. */
+export async function pidOf(url) {
+  const port = new URL(url).port;
+  const { stdout } = await run("ss", ["-ltnpH", `sport = :${port}`]).catch(() => ({ stdout: "" }));
+  const m = stdout.match(/pid=(\d+)/);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** CPU seconds (user + system) a process has used so far. */
+export function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in 1/100 s
+  } catch {
+    return NaN;
+  }
+}
+
+/** Resident memory of a process, MiB. */
+export function rssMiB(pid) {
+  return Number((readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/) ?? [])[1]) / 1024;
+}
