@@ -235,6 +235,30 @@ pub async fn restore(env: &Env, cfg: &Config, id: &str) -> Result<Restored, Rest
         let rows = backup::verify_table(entry, &ndjson).map_err(RestoreError::Backup)?;
         tables.push((entry.clone(), rows));
     }
+    // Every row must be one the API could have written (a backup is input like any other).
+    let usernames: std::collections::HashMap<String, String> = tables
+        .iter()
+        .filter(|(e, _)| e.name == "users")
+        .flat_map(|(_, rows)| rows.iter())
+        .filter_map(|r| {
+            Some((
+                r.get("id")?.as_str()?.to_string(),
+                r.get("username")?.as_str()?.to_string(),
+            ))
+        })
+        .collect();
+    for (entry, rows) in &tables {
+        for (i, row) in rows.iter().enumerate() {
+            backup::validate_row(&entry.name, row, &cfg.target_policy, &usernames).map_err(
+                |why| {
+                    RestoreError::Backup(BackupError::Damaged {
+                        table: entry.name.clone(),
+                        why: format!("row {} is not one the API would write: {why}", i + 1),
+                    })
+                },
+            )?;
+        }
+    }
     // Restore order is the domain's (parents first), whatever order the manifest lists.
     tables.sort_by_key(|(e, _)| {
         backup::TABLES

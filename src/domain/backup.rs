@@ -182,6 +182,76 @@ pub fn verify_table(entry: &TableEntry, ndjson: &[u8]) -> Result<Vec<Value>, Bac
     Ok(rows)
 }
 
+/// A restored row must be one the API could have written: a backup in R2 is input like any
+/// other (whoever can write the bucket could craft a consistent one). Links: their code (a
+/// plain code, or `username/code` of their owner), their targets under the current target
+/// policy, and a password hash in the worker's own format and cost. Users: their username.
+/// API keys: a SHA-256 hex hash. `usernames`: user id → username, from the backup's users.
+pub fn validate_row(
+    table: &str,
+    row: &Value,
+    policy: &super::target::Policy,
+    usernames: &std::collections::HashMap<String, String>,
+) -> Result<(), String> {
+    let text = |k: &str| row.get(k).and_then(Value::as_str);
+    match table {
+        "links" => {
+            let code = text("code").ok_or("no code")?;
+            let owner = text("user_id")
+                .and_then(|u| usernames.get(u))
+                .map(String::as_str);
+            super::code::validate_stored(code, owner)
+                .map_err(|e| format!("code '{code}': {e:?}"))?;
+            for field in ["url", "ios_url", "android_url"] {
+                if let Some(url) = text(field) {
+                    policy
+                        .check(url)
+                        .map_err(|e| format!("{field} of '{code}': {e:?}"))?;
+                }
+            }
+            if let Some(geo) = text("geo_targets") {
+                let map: std::collections::BTreeMap<String, String> = serde_json::from_str(geo)
+                    .map_err(|_| format!("geo_targets of '{code}' is not a map"))?;
+                for url in map.values() {
+                    policy
+                        .check(url)
+                        .map_err(|e| format!("a geo target of '{code}': {e:?}"))?;
+                }
+            }
+            if let Some(phc) = text("password_hash") {
+                let ok = super::secret::PasswordHash::parse(phc).is_some_and(|h| {
+                    h.iterations == super::secret::PBKDF2_ITERATIONS
+                        && h.salt.len() >= super::secret::SALT_LEN
+                        && h.hash.len() == super::secret::HASH_LEN
+                });
+                if !ok {
+                    return Err(format!(
+                        "password_hash of '{code}' is not the worker's PBKDF2"
+                    ));
+                }
+            }
+            Ok(())
+        }
+        "users" => {
+            let name = text("username").ok_or("no username")?;
+            let valid = (3..=30).contains(&name.len())
+                && name.bytes().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-'
+                });
+            valid
+                .then_some(())
+                .ok_or_else(|| format!("username '{name}'"))
+        }
+        "api_keys" => {
+            let hash = text("key_hash").unwrap_or_default();
+            (hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+                .then_some(())
+                .ok_or_else(|| "key_hash is not a SHA-256".into())
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Backups that retention deletes: older than `keep_days`, but never the newest one.
 pub fn expired(ids: &[String], now: DateTime<Utc>, keep_days: i64) -> Vec<String> {
     let newest = ids.iter().filter_map(|i| parse_backup_id(i)).max();
@@ -292,5 +362,73 @@ mod tests {
         // Only old ones: the newest stays.
         let old = vec![id(20), id(30)];
         assert_eq!(expired(&old, now, 7), vec![id(30)]);
+    }
+
+    #[test]
+    fn restored_rows_follow_the_api_rules() {
+        let policy = crate::domain::target::Policy::new(
+            &["ulo.ad".to_string()],
+            &["evil.example".to_string()],
+        );
+        let users: std::collections::HashMap<String, String> =
+            [("u1".to_string(), "alice".to_string())]
+                .into_iter()
+                .collect();
+        let link = |code: &str, url: &str| serde_json::json!({ "code": code, "url": url, "user_id": "u1" });
+        assert_eq!(
+            validate_row(
+                "links",
+                &link("spring", "https://example.com/"),
+                &policy,
+                &users
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            validate_row(
+                "links",
+                &link("alice/resume", "https://example.com/"),
+                &policy,
+                &users
+            ),
+            Ok(())
+        );
+        for bad in [
+            link("../x", "https://example.com/"),
+            link("bob/resume", "https://example.com/"),
+            link("login", "https://example.com/"),
+            link("ok1", "javascript:alert(1)"),
+            link("ok2", "https://ulo.ad/loop"),
+            link("ok3", "https://evil.example/"),
+        ] {
+            assert!(
+                validate_row("links", &bad, &policy, &users).is_err(),
+                "{bad}"
+            );
+        }
+        let weak = serde_json::json!({ "code": "pwd1", "url": "https://example.com/", "password_hash": "$pbkdf2-sha256$i=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g" });
+        assert!(validate_row("links", &weak, &policy, &users)
+            .unwrap_err()
+            .contains("PBKDF2"));
+        let plain = serde_json::json!({ "code": "pwd1", "url": "https://example.com/", "password_hash": "hunter2" });
+        assert!(validate_row("links", &plain, &policy, &users).is_err());
+        assert!(validate_row(
+            "users",
+            &serde_json::json!({ "username": "Jürgen" }),
+            &policy,
+            &users
+        )
+        .is_err());
+        assert!(validate_row(
+            "api_keys",
+            &serde_json::json!({ "key_hash": "ul_plaintext" }),
+            &policy,
+            &users
+        )
+        .is_err());
+        assert_eq!(
+            validate_row("tags", &serde_json::json!({}), &policy, &users),
+            Ok(())
+        );
     }
 }

@@ -141,6 +141,48 @@ describe("backups and restore", () => {
     assert.deepEqual(await linkRows(), expected, "every link row as it was, counts included");
   });
 
+  it("a consistent backup with rows the API would never write is refused, and changes nothing", async () => {
+    // Whoever can write the bucket can craft a backup whose checksums agree: its rows are
+    // checked with the API's own rules (targets, codes, password hashes) before any is written.
+    const { createHash } = await import("node:crypto");
+    const bucket = await r2(w);
+    const manifestKey = `backups/${backupId}/manifest.json`;
+    const goodManifest = await (await bucket.get(manifestKey)).text();
+    const key = `backups/${backupId}/links.ndjson.gz`;
+    const good = new Uint8Array(await (await bucket.get(key)).arrayBuffer());
+    const rows = gunzipSync(good).toString().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+    const before = await counts(w);
+    for (const [what, change, expected] of [
+      ["a javascript: target", (r) => (r.url = "javascript:alert(document.cookie)"), /url of/],
+      ["a weak password hash", (r) => (r.password_hash = "$pbkdf2-sha256$i=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g"), /PBKDF2/],
+      ["a reserved code", (r) => (r.code = "login"), /code 'login'/],
+    ]) {
+      const crafted = rows.map((r, i) => {
+        const copy = { ...r };
+        if (i === 0) change(copy);
+        return copy;
+      });
+      const ndjson = Buffer.from(crafted.map((r) => JSON.stringify(r)).join("\n") + "\n");
+      const manifest = JSON.parse(goodManifest);
+      const entry = manifest.tables.find((t) => t.name === "links");
+      entry.sha256 = createHash("sha256").update(ndjson).digest("hex");
+      entry.bytes = ndjson.length;
+      const gz = new Uint8Array(gzipSync(ndjson));
+      entry.gzip_bytes = gz.length;
+      await bucket.put(key, gz);
+      await bucket.put(manifestKey, JSON.stringify(manifest));
+      const res = await api(w, "POST", `/api/v1/admin/backups/${backupId}/restore`);
+      assert.equal(res.status, 422, what);
+      const p = await res.json();
+      assert.equal(p.code, "backup_unusable", what);
+      assert.match(p.detail, /row 1 is not one the API would write/, what);
+      assert.match(p.detail, expected, `${what}: ${p.detail}`);
+      assert.deepEqual(await counts(w), before, `${what}: nothing changed`);
+    }
+    await bucket.put(key, good);
+    await bucket.put(manifestKey, goodManifest);
+  });
+
   it("after a wipe, restore brings back every row and every redirect, and KV is rebuilt", async () => {
     await wipe(w);
     for (const l of links.slice(0, 3)) assert.equal((await w.fetch(`/${l.code}`)).status, 404, "wiped");
