@@ -35,6 +35,10 @@ pub struct Config {
     /// Password attempts per link across all clients (RATE_PASSWORD_LINK_LIMIT, same window):
     /// many addresses cannot share out the guessing of one link's password.
     pub rate_password_link: ratelimit::Policy,
+    /// A second, day-long tier per link and client (RATE_PASSWORD_DAILY_LIMIT per 24 h): the
+    /// back-off grows from the window's minutes to the rest of the day for a persistent
+    /// guesser.
+    pub rate_password_daily: ratelimit::Policy,
     pub rate_redirect: ratelimit::Policy,
     /// Failures per client and API window before it is shut out (RATE_FAILURE_LIMIT).
     pub rate_failure_limit: u32,
@@ -116,6 +120,10 @@ impl Config {
         let rate_api = policy("API", 100, 900);
         let rate_create = policy("CREATE", 20, 60);
         let rate_password = policy("PASSWORD", 5, 900);
+        let rate_password_daily = ratelimit::Policy {
+            limit: num("RATE_PASSWORD_DAILY_LIMIT", 20).clamp(1, u64::from(u32::MAX)) as u32,
+            window_ms: 86_400_000,
+        };
         let rate_password_link = ratelimit::Policy {
             limit: num("RATE_PASSWORD_LINK_LIMIT", 50).clamp(1, u64::from(u32::MAX)) as u32,
             window_ms: rate_password.window_ms,
@@ -197,6 +205,7 @@ impl Config {
             rate_create,
             rate_password,
             rate_password_link,
+            rate_password_daily,
             rate_redirect,
             rate_failure_limit,
             redirect_sync_every,

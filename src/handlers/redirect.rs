@@ -269,6 +269,22 @@ pub async fn unlock(
     let (mut admitted, mut limit_headers) =
         limits::enforce(env, cfg, Scope::Password, &client, true).await;
     if admitted.is_ok() {
+        // Then the day-long tier of the same client: after the short window's few tries, a
+        // guesser who keeps coming back waits for the rest of the day.
+        let (daily, daily_headers) = limits::enforce_policy(
+            env,
+            Scope::Password,
+            &format!("{client}|day"),
+            cfg.rate_password_daily,
+            true,
+        )
+        .await;
+        if daily.is_err() {
+            admitted = daily;
+            limit_headers = daily_headers;
+        }
+    }
+    if admitted.is_ok() {
         // And per link across every client, so that many addresses cannot share out the
         // guessing of one password (counted only for attempts the client's own limit let by).
         let per_link = format!("{}|all", record.link_id);

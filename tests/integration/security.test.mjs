@@ -197,6 +197,18 @@ describe("security", () => {
     } finally {
       await perLink.stop();
     }
+    // The back-off grows: past the day's tier, the wait is hours, not the window's minutes.
+    const daily = await startWorker({ bindings: { RATE_PASSWORD_DAILY_LIMIT: "3" } });
+    try {
+      assert.equal((await api(daily, "POST", "/api/v1/links", { body: { url: "https://example.com/p6", code: "daily", password: "hunter2hunter2" } })).status, 201);
+      const attempt = () => daily.fetch("/daily", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" }, body: "password=wrong" });
+      for (let i = 0; i < 3; i++) assert.equal((await attempt()).status, 401);
+      const over = await attempt();
+      assert.equal(over.status, 429);
+      assert.ok(Number(over.headers.get("retry-after")) > 3600, `wait ${over.headers.get("retry-after")} s`);
+    } finally {
+      await daily.stop();
+    }
   });
 
   it("10. no plaintext API key is kept for idempotent retries, and old records are purged daily", async () => {
