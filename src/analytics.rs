@@ -11,7 +11,7 @@ use worker::wasm_bindgen::JsValue;
 use worker::{Context, Env, MessageBatch, Method, QueueContentType, RawMessageBuilder, Request};
 
 use crate::config::Config;
-use crate::domain::click::{self, ClickEvent, ClickIds, StoredClick, Utm, VisitorHasher};
+use crate::domain::click::{self, ClickEvent, ClickIds, StoredClick, Utm};
 use crate::domain::outbox::{Next, Outbox};
 use crate::domain::useragent::Classifier;
 use crate::handlers::limits;
@@ -36,9 +36,8 @@ const OUTBOX_CAPACITY: usize = 50_000;
 const OUTBOX_MAX_BYTES: usize = 16 * 1024 * 1024;
 
 thread_local! {
-    /// Visitor hashes of this isolate; `None` inside when no salt secret is configured
-    /// (read once per isolate: secrets change only with a deployment).
-    static HASHER: RefCell<Option<Option<VisitorHasher>>> = const { RefCell::new(None) };
+    /// The day salts this isolate fetched (today's, and yesterday's around midnight).
+    static SALTS: RefCell<Vec<(String, [u8; 32])>> = const { RefCell::new(Vec::new()) };
     static CLICK_IDS: RefCell<Option<ClickIds>> = const { RefCell::new(None) };
     /// Whether this isolate already said that analytics is misconfigured (once is loud
     /// enough per isolate; /health/ready says it on every call).
@@ -53,14 +52,49 @@ fn salt_secret(env: &Env) -> Option<Vec<u8>> {
     runtime::secret(env, SALT_SECRET).map(String::into_bytes)
 }
 
-/// This visitor's hash, or `None` without a salt secret.
-fn visitor(env: &Env, at_ms: u64, ip: &str, ua: &str) -> Option<String> {
-    HASHER.with(|h| {
-        h.borrow_mut()
-            .get_or_insert_with(|| salt_secret(env).map(VisitorHasher::new))
-            .as_mut()
-            .map(|hasher| hasher.hash(at_ms, ip, ua))
-    })
+/// The random salt of `day`, from this isolate's memory or the day's object. `None` when the
+/// day is over or the object cannot be reached (the click is then counted, not as a unique
+/// visitor).
+async fn day_salt(env: &Env, day: &str) -> Option<[u8; 32]> {
+    if let Some(salt) = SALTS.with(|s| s.borrow().iter().find(|(d, _)| d == day).map(|(_, s)| *s)) {
+        return Some(salt);
+    }
+    match crate::salts::of_day(env, day).await {
+        Ok(Some(salt)) => {
+            SALTS.with(|s| {
+                let mut s = s.borrow_mut();
+                // Two days at most: the one ending and the one beginning.
+                s.push((day.to_string(), salt));
+                s.sort_by(|a, b| b.0.cmp(&a.0));
+                s.truncate(2);
+            });
+            Some(salt)
+        }
+        Ok(None) => None,
+        Err(e) => {
+            warn_once("daily_salt_unreachable", e.to_string());
+            None
+        }
+    }
+}
+
+/// Replaces each event's transient address by its visitor hash (per link, with its day's
+/// salt), before the events leave the isolate.
+async fn hash_visitors(env: &Env, batch: &mut [ClickEvent]) {
+    let Some(secret) = salt_secret(env) else {
+        for e in batch.iter_mut() {
+            e.ip = None;
+        }
+        return;
+    };
+    for e in batch.iter_mut() {
+        let Some(ip) = e.ip.take() else {
+            continue;
+        };
+        if let Some(salt) = day_salt(env, &click::utc_day(e.at)).await {
+            e.v = Some(click::visitor_hash(&salt, &secret, &e.link, &ip, &e.ua));
+        }
+    }
 }
 
 fn next_click_id() -> String {
@@ -92,6 +126,12 @@ pub fn misconfiguration(env: &Env, cfg: &Config) -> Option<String> {
             "queue binding {QUEUE_BINDING} is missing: no click is recorded ({e})"
         ));
     }
+    if env.durable_object(crate::salts::BINDING).is_err() {
+        problems.push(format!(
+            "Durable Object binding {} is missing: unique visitors are not counted",
+            crate::salts::BINDING
+        ));
+    }
     if salt_secret(env).is_none() {
         problems.push(format!(
             "secret {SALT_SECRET} is not set or shorter than 32 bytes: unique visitors are not counted"
@@ -119,18 +159,19 @@ pub fn record(
     let ua = header("user-agent").unwrap_or_default();
     let ua = click::truncate(&ua, click::MAX_USER_AGENT).to_string();
     let at = runtime::now_ms();
-    let visitor = visitor(env, at, &limits::client_ip(req), &ua);
     let cf = req.cf();
     let event = ClickEvent {
         id: next_click_id(),
         link: link_id.to_string(),
         at,
-        v: visitor,
+        // Hashed by the flusher, with the day's salt, before it leaves the isolate.
+        v: None,
         ua,
         r#ref: click::referer_host(header("referer").as_deref()),
         country: cf.as_ref().and_then(|c| c.country()),
         city: cf.as_ref().and_then(|c| c.city()),
         utm: Utm::from_query(query),
+        ip: Some(limits::client_ip(req)),
     };
     metrics::record(|m| m.inc("clicks_recorded_total", &[], 1));
     let bytes = event.approx_bytes();
@@ -151,10 +192,11 @@ async fn flush(id: u64, env: Env) {
             worker::Delay::from(GATHER).await;
         }
         let next = OUTBOX.with(|o| o.borrow_mut().next(id, BATCH, sent));
-        let Next::Send(batch) = next else {
+        let Next::Send(mut batch) = next else {
             break;
         };
         sent = true;
+        hash_visitors(&env, &mut batch).await;
         deliver(queue.as_ref(), &env, batch).await;
     }
     let dropped = OUTBOX.with(|o| std::mem::take(&mut o.borrow_mut().dropped));

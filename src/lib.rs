@@ -20,6 +20,7 @@ mod log;
 pub mod metrics;
 mod objects;
 pub mod runtime;
+pub mod salts;
 mod store;
 
 use worker::{

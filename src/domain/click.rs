@@ -3,7 +3,6 @@
 //! address never leaves the request: only a salted hash of it does, and the salt changes
 //! every UTC day, so a visitor can be counted once per day and never followed across days.
 
-use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -44,6 +43,11 @@ pub struct ClickEvent {
     /// utm_* parameters of the request, in `UTM_KEYS` order.
     #[serde(default, skip_serializing_if = "Utm::is_empty")]
     pub utm: Utm,
+    /// The visitor's address, only while the event waits in its isolate's memory for its
+    /// hash (the day's salt is fetched off the response path): never serialized, so it never
+    /// reaches the queue, D1 or the logs.
+    #[serde(skip)]
+    pub ip: Option<String>,
 }
 
 impl ClickEvent {
@@ -52,6 +56,7 @@ impl ClickEvent {
     pub fn approx_bytes(&self) -> usize {
         let opt = |s: &Option<String>| s.as_ref().map_or(0, String::len);
         160 + self.id.len()
+            + opt(&self.ip)
             + self.link.len()
             + opt(&self.v)
             + self.ua.len()
@@ -138,61 +143,64 @@ pub fn utc_day(at_ms: u64) -> String {
         .to_string()
 }
 
-/// The salt of one UTC day: HMAC-SHA256(secret, day). It cannot be recomputed without the
-/// secret, and it is different every day, so hashes of different days cannot be joined.
-fn day_salt(secret: &[u8], day: &str) -> [u8; 32] {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes keys of any length");
-    mac.update(b"uload-visitor-salt:");
-    mac.update(day.as_bytes());
-    mac.finalize().into_bytes().into()
+/// When the salt of `day` (YYYY-MM-DD) is destroyed: an hour after the day ends (clicks of
+/// its last seconds may still be on their way). `None` for a malformed day.
+pub fn salt_end_ms(day: &str) -> Option<u64> {
+    let start = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
+        .ok()?
+        .and_hms_opt(0, 0, 0)?
+        .and_utc()
+        .timestamp_millis();
+    u64::try_from(start)
+        .ok()
+        .map(|s| s + 86_400_000 + 3_600_000)
+}
+
+/// A day salt from its hex form (64 hex digits).
+pub fn parse_salt(hex: &str) -> Option<[u8; 32]> {
+    if hex.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
-/// Visitor hashes of one isolate: the day's salt is derived once per UTC day, not per click.
-pub struct VisitorHasher {
-    secret: Vec<u8>,
-    /// Days since the epoch of `salt`.
-    day: Option<u64>,
-    salt: [u8; 32],
-}
-
-impl VisitorHasher {
-    pub fn new(secret: Vec<u8>) -> Self {
-        VisitorHasher {
-            secret,
-            day: None,
-            salt: [0; 32],
-        }
-    }
-
-    /// SHA-256 of (day salt, IP, User-Agent), hex, the first 128 bits: enough to tell
-    /// visitors apart, and no way back to the address.
-    pub fn hash(&mut self, at_ms: u64, ip: &str, user_agent: &str) -> String {
-        let day = at_ms / 86_400_000;
-        if self.day != Some(day) {
-            self.salt = day_salt(&self.secret, &utc_day(at_ms));
-            self.day = Some(day);
-        }
-        let mut h = Sha256::new();
-        h.update(self.salt);
+/// A visitor's hash for one link on one day: SHA-256 of (the day's random salt, the secret,
+/// the link, IP, User-Agent), hex, the first 128 bits. Per link, so one link's visitors
+/// cannot be matched with another's; per day, by a salt drawn at random and destroyed when
+/// the day is over, so nobody (not even who holds the secret) can compute it again later;
+/// and the secret too, so the salt's storage alone is not enough either.
+pub fn visitor_hash(
+    day_salt: &[u8; 32],
+    secret: &[u8],
+    link_id: &str,
+    ip: &str,
+    user_agent: &str,
+) -> String {
+    let mut h = Sha256::new();
+    h.update(day_salt);
+    for part in [
+        secret,
+        link_id.as_bytes(),
+        ip.as_bytes(),
+        user_agent.as_bytes(),
+    ] {
         h.update([0]);
-        h.update(ip.as_bytes());
-        h.update([0]);
-        h.update(user_agent.as_bytes());
-        let digest = h.finalize();
-        let mut out = String::with_capacity(32);
-        for b in &digest[..16] {
-            out.push(HEX[usize::from(b >> 4)] as char);
-            out.push(HEX[usize::from(b & 15)] as char);
-        }
-        out
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part);
     }
-}
-
-/// One visitor hash (see `VisitorHasher`).
-pub fn visitor_hash(secret: &[u8], at_ms: u64, ip: &str, user_agent: &str) -> String {
-    VisitorHasher::new(secret.to_vec()).hash(at_ms, ip, user_agent)
+    let digest = h.finalize();
+    let mut out = String::with_capacity(32);
+    for b in &digest[..16] {
+        out.push(HEX[usize::from(b >> 4)] as char);
+        out.push(HEX[usize::from(b & 15)] as char);
+    }
+    out
 }
 
 /// Click ids of one isolate: a random prefix drawn once (16 characters of 36, ~82 bits, so
@@ -356,38 +364,52 @@ mod tests {
     const T: u64 = 1_764_028_800_000; // 2025-11-25T00:00:00Z
 
     #[test]
-    fn visitor_hash_is_stable_within_a_day_and_changes_across_days() {
+    fn visitor_hashes_are_per_link_per_salt_and_keep_no_trace_of_the_address() {
         let ua = "Mozilla/5.0";
-        let a = visitor_hash(b"secret", T + 1_000, "203.0.113.7", ua);
-        let b = visitor_hash(b"secret", T + 86_399_000, "203.0.113.7", ua);
-        let next_day = visitor_hash(b"secret", T + 86_400_000, "203.0.113.7", ua);
-        let other_ip = visitor_hash(b"secret", T + 1_000, "203.0.113.8", ua);
-        let other_secret = visitor_hash(b"other", T + 1_000, "203.0.113.7", ua);
-        assert_eq!(a, b);
-        assert_ne!(a, next_day);
-        assert_ne!(a, other_ip);
-        assert_ne!(a, other_secret);
+        let salt = [7u8; 32];
+        let a = visitor_hash(&salt, b"secret", "link1", "203.0.113.7", ua);
+        assert_eq!(
+            a,
+            visitor_hash(&salt, b"secret", "link1", "203.0.113.7", ua),
+            "stable within the day"
+        );
+        assert_ne!(
+            a,
+            visitor_hash(&[8u8; 32], b"secret", "link1", "203.0.113.7", ua),
+            "another day's salt"
+        );
+        assert_ne!(
+            a,
+            visitor_hash(&salt, b"secret", "link2", "203.0.113.7", ua),
+            "another link"
+        );
+        assert_ne!(
+            a,
+            visitor_hash(&salt, b"secret", "link1", "203.0.113.8", ua),
+            "another visitor"
+        );
+        assert_ne!(
+            a,
+            visitor_hash(&salt, b"other", "link1", "203.0.113.7", ua),
+            "another secret"
+        );
         assert_eq!(a.len(), 32);
-        assert!(!a.contains("203"), "no trace of the address");
-        // Not a plain hash of the address either.
-        let plain: String = Sha256::digest(b"203.0.113.7")[..16]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        assert_ne!(a, plain);
+        assert!(!a.contains("203"));
+        // Parts are length-prefixed: moving a byte from one part to the next changes the hash.
+        assert_ne!(
+            visitor_hash(&salt, b"s", "ab", "c", ua),
+            visitor_hash(&salt, b"s", "a", "bc", ua)
+        );
     }
 
     #[test]
-    fn the_hasher_renews_its_salt_at_midnight_utc() {
-        let mut h = VisitorHasher::new(b"secret".to_vec());
-        let ua = "Mozilla/5.0";
-        assert_eq!(
-            h.hash(T + 5, "1.2.3.4", ua),
-            visitor_hash(b"secret", T + 5, "1.2.3.4", ua)
-        );
-        let next = h.hash(T + 86_400_000, "1.2.3.4", ua);
-        assert_eq!(next, visitor_hash(b"secret", T + 86_400_000, "1.2.3.4", ua));
-        assert_ne!(next, h.hash(T + 1, "1.2.3.4", ua));
+    fn day_salts_end_an_hour_after_their_day_and_parse_from_hex() {
+        assert_eq!(salt_end_ms("2025-11-25"), Some(T + 86_400_000 + 3_600_000));
+        assert_eq!(salt_end_ms("yesterday"), None);
+        let hex = "00ff".repeat(16);
+        assert_eq!(parse_salt(&hex).map(|s| (s[0], s[1])), Some((0, 255)));
+        assert_eq!(parse_salt("abc"), None);
+        assert_eq!(parse_salt(&"zz".repeat(32)), None);
     }
 
     #[test]
@@ -440,6 +462,7 @@ mod tests {
             country: None,
             city: None,
             utm: Utm::default(),
+            ip: None,
         }
     }
 
@@ -483,9 +506,20 @@ mod tests {
             country: Some("de".into()),
             city: Some("Berlin".into()),
             utm: Utm::default(),
+            ip: None,
         };
         let json = serde_json::to_string(&e).unwrap();
         assert!(!json.contains("utm"), "empty utm is not sent: {json}");
+        let with_ip = ClickEvent {
+            ip: Some("203.0.113.7".into()),
+            ..e.clone()
+        };
+        assert!(
+            !serde_json::to_string(&with_ip)
+                .unwrap()
+                .contains("203.0.113.7"),
+            "the address never leaves the isolate"
+        );
         let back: ClickEvent = serde_json::from_str(&json).unwrap();
         assert_eq!(back, e);
         let s = StoredClick::from_event(back).unwrap();

@@ -71,7 +71,9 @@ const COUNT_PENDING: &[&str] = &[
                   max(CASE WHEN is_bot = 0 THEN clicked_at END) AS last
              FROM clicks WHERE pending = 1 GROUP BY link_id) AS p
      WHERE links.id = p.link_id",
-    "UPDATE clicks SET pending = 0 WHERE pending = 1",
+    // Counted: the raw click keeps no visitor hash (only the day's visitors table does, until
+    // the daily prune).
+    "UPDATE clicks SET pending = 0, visitor_hash = NULL WHERE pending = 1",
 ];
 
 #[derive(Deserialize)]

@@ -152,8 +152,11 @@ describe("click analytics: every redirect is one click", () => {
       assert.ok(!dump.includes(ip), `${ip} is not in D1`);
       assert.ok(!w.logs().includes(ip), `${ip} is not in the logs`);
     }
-    const hashes = await db.prepare("SELECT count(DISTINCT visitor_hash) AS n FROM clicks WHERE link_id = ?").bind(l.id).first();
+    // One hash per visitor, kept only in the day's visitors table; counted raw clicks keep none.
+    const hashes = await db.prepare("SELECT count(DISTINCT visitor_hash) AS n FROM click_visitors WHERE link_id = ?").bind(l.id).first();
     assert.equal(hashes.n, ips.length, "one hash per visitor");
+    const kept = await db.prepare("SELECT count(*) AS n FROM clicks WHERE link_id = ? AND visitor_hash IS NOT NULL").bind(l.id).first();
+    assert.equal(kept.n, 0, "no raw click keeps a visitor hash once it is counted");
     const stats = await (await api(w, "GET", `/api/v1/links/${l.id}/stats`)).json();
     assert.equal(stats.totals.clicks, 9);
     assert.equal(stats.totals.unique_visitors, ips.length);

@@ -51,7 +51,7 @@ describe("deploy", () => {
       const gzip = Number(m[2]);
       console.log(`# ${env ?? "production"}: ${m[1]} KiB, ${gzip} KiB gzipped (budget ${BUDGET_KIB})`);
       assert.ok(gzip <= BUDGET_KIB, `${gzip} KiB gzipped is over the budget`);
-      for (const binding of ["LINKS_KV", "DB", "LIMITER", "CLICKS", "METRICS", "CLICK_EVENTS", "BACKUPS"]) {
+      for (const binding of ["LINKS_KV", "DB", "LIMITER", "CLICKS", "METRICS", "SALTS", "CLICK_EVENTS", "BACKUPS"]) {
         assert.match(out, new RegExp(`env\\.${binding} `), `${binding} is bound`);
       }
       if (env) assert.match(out, /uload-clicks-staging/, "staging has its own queue");

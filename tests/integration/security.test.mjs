@@ -211,6 +211,50 @@ describe("security", () => {
     }
   });
 
+  it("9. visitor hashes: per link, from a random salt of the day that no secret can recompute, kept only for the day", async () => {
+    // The same visitor on two links of one worker, and on the same link of another worker
+    // that holds the very same secrets.
+    const twin = await startWorker({ bindings: { ANALYTICS_SALT: "s".repeat(40) } });
+    const first = await startWorker({ bindings: { ANALYTICS_SALT: "s".repeat(40) } });
+    try {
+      const visit = async (worker, code) => {
+        const made = await api(worker, "POST", "/api/v1/links", { body: { url: `https://example.com/${code}`, code } });
+        const l = await made.json();
+        assert.equal((await worker.fetch(`/${code}`, { headers: { "user-agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0", "cf-connecting-ip": "203.0.113.99" } })).status, 302);
+        return l.id;
+      };
+      const hashOf = async (worker, linkId) => {
+        const db = await d1(worker);
+        for (let i = 0; i < 100; i++) {
+          const row = await db.prepare("SELECT visitor_hash FROM click_visitors WHERE link_id = ?").bind(linkId).first();
+          if (row) return row.visitor_hash;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        throw new Error("the click was not counted");
+      };
+      const a1 = await visit(first, "vh1");
+      const a2 = await visit(first, "vh2");
+      const b1 = await visit(twin, "vh1");
+      const [h1, h2, hTwin] = [await hashOf(first, a1), await hashOf(first, a2), await hashOf(twin, b1)];
+      assert.match(h1, /^[0-9a-f]{32}$/);
+      assert.notEqual(h1, h2, "per link: one link's visitors cannot be matched with another's");
+      assert.notEqual(h1, hTwin, "the day's salt is random, not derived from the secret: holding ANALYTICS_SALT is not enough");
+      // The day's salt object refuses a day that is over: no salt is ever drawn again for it,
+      // so a past day's hash cannot be recomputed.
+      const ns = await first.mf.getDurableObjectNamespace("SALTS");
+      const past = await ns.get(ns.idFromName("salt:2020-01-01")).fetch("https://object/call", { method: "POST", body: JSON.stringify({ day: "2020-01-01" }) });
+      assert.deepEqual(await past.json(), { salt: null });
+      const today = new Date().toISOString().slice(0, 10);
+      const now = await ns.get(ns.idFromName(`salt:${today}`)).fetch("https://object/call", { method: "POST", body: JSON.stringify({ day: today }) });
+      assert.match((await now.json()).salt, /^[0-9a-f]{64}$/, "today's exists while the day lasts");
+      const raw = await (await d1(first)).prepare("SELECT count(*) AS n FROM clicks WHERE visitor_hash IS NOT NULL").first();
+      assert.equal(raw.n, 0, "counted raw clicks keep no hash (nor does the CSV)");
+    } finally {
+      await first.stop();
+      await twin.stop();
+    }
+  });
+
   it("10. no plaintext API key is kept for idempotent retries, and old records are purged daily", async () => {
     const headers = { "idempotency-key": "sec-key-create-1" };
     const first = await api(w, "POST", "/api/v1/api-keys", { user: ALICE, body: { name: "ci" }, headers });
