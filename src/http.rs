@@ -108,9 +108,27 @@ pub struct Reply {
     pub headers: Vec<(&'static str, String)>,
 }
 
+/// A body made while it is sent (a CSV export of many thousand rows): never held whole. Taken
+/// once, when the reply becomes a response.
+/// The chunks of a streamed body; an error cuts the body short.
+pub type Chunks = futures_util::stream::LocalBoxStream<'static, Result<Vec<u8>, String>>;
+
+#[derive(Clone)]
+pub struct Streamed(pub std::rc::Rc<std::cell::RefCell<Option<Chunks>>>);
+
+impl std::fmt::Debug for Streamed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Streamed")
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum Body {
     Empty,
+    Stream {
+        content_type: &'static str,
+        body: Streamed,
+    },
     Json(serde_json::Value),
     Raw {
         content_type: &'static str,
@@ -119,6 +137,15 @@ pub enum Body {
 }
 
 impl Reply {
+    /// A reply whose body is made while it is sent.
+    pub fn streamed(content_type: &'static str, body: Streamed, cache_control: &str) -> Self {
+        Reply {
+            status: 200,
+            body: Body::Stream { content_type, body },
+            headers: vec![("cache-control", cache_control.to_string())],
+        }
+    }
+
     pub fn json<T: Serialize>(status: u16, value: &T) -> Self {
         let body = serde_json::to_value(value).unwrap_or(serde_json::Value::Null);
         Reply {
@@ -168,6 +195,22 @@ impl Reply {
                 content_type,
                 bytes,
             } => respond(self.status, content_type, bytes, &headers),
+            Body::Stream { content_type, body } => {
+                use futures_util::TryStreamExt;
+                let Some(stream) = body.0.borrow_mut().take() else {
+                    return problem(&ApiError::Internal("a streamed body was sent twice".into()));
+                };
+                let h = Headers::new();
+                let _ = h.set("content-type", content_type);
+                for (k, v) in &headers {
+                    let _ = h.set(k, v);
+                }
+                Response::builder()
+                    .with_status(self.status)
+                    .with_headers(h)
+                    .from_stream(stream.map_err(worker::Error::RustError))
+                    .unwrap_or_else(|e| problem(&ApiError::Internal(e.to_string())))
+            }
         }
     }
 }

@@ -125,6 +125,39 @@ const CSV_HEADER: [&str; 15] = [
 
 /// Raw clicks as CSV, oldest first, at most `limit` rows; a `Link: <…>; rel="next"` header
 /// continues where this one stopped.
+/// Where an export stands while it is sent.
+struct ExportPage {
+    db: ClicksDb,
+    link_id: String,
+    from: String,
+    to: String,
+    include_bots: bool,
+    after: Option<(String, String)>,
+    remaining: u32,
+    started: bool,
+}
+
+fn csv_row(r: &crate::store::clicks_db::ClickRow) -> String {
+    let o = |v: &Option<String>| v.clone().unwrap_or_default();
+    stats::csv_line(&[
+        &r.clicked_at,
+        &r.id,
+        &o(&r.visitor_hash),
+        if r.is_bot != 0.0 { "true" } else { "false" },
+        &r.browser,
+        &r.os,
+        &r.device_type,
+        &o(&r.referer_host),
+        &o(&r.country),
+        &o(&r.city),
+        &o(&r.utm_source),
+        &o(&r.utm_medium),
+        &o(&r.utm_campaign),
+        &o(&r.utm_term),
+        &o(&r.utm_content),
+    ])
+}
+
 pub async fn export(c: &Ctx<'_>, id: &str, pairs: &[(String, String)]) -> Result<Reply, ApiError> {
     /// Rows read from D1 per query (D1 answers are kept well under its size limits).
     const PAGE: u32 = 2_000;
@@ -133,55 +166,81 @@ pub async fn export(c: &Ctx<'_>, id: &str, pairs: &[(String, String)]) -> Result
     let link = owned_link(c, id).await?;
     let db = ClicksDb::from_env(c.env)?;
     let (from, to) = (stats::iso(q.from), stats::iso(q.to));
-    let mut out = stats::csv_line(&CSV_HEADER);
-    let mut after = q.after.clone();
-    let mut written = 0u32;
-    let mut more = false;
-    while written < q.limit {
-        let want = PAGE.min(q.limit - written);
-        // One row more than wanted tells whether another page follows.
-        let rows = db
+    // Where the next page starts is known first (for the Link header); then the rows are
+    // read page by page while they are sent, so no export is ever held whole.
+    let next_after = db
+        .export_next_after(
+            &link.id,
+            &from,
+            &to,
+            q.include_bots,
+            q.after.as_ref(),
+            q.limit,
+        )
+        .await?;
+    let page = ExportPage {
+        db,
+        link_id: link.id.clone(),
+        from,
+        to,
+        include_bots: q.include_bots,
+        after: q.after.clone(),
+        remaining: q.limit,
+        started: false,
+    };
+    let rows = futures_util::stream::unfold(page, |mut p| async move {
+        if !p.started {
+            p.started = true;
+            return Some((Ok(stats::csv_line(&CSV_HEADER).into_bytes()), p));
+        }
+        if p.remaining == 0 {
+            return None;
+        }
+        let want = PAGE.min(p.remaining);
+        match p
+            .db
             .export(
-                &link.id,
-                &from,
-                &to,
-                q.include_bots,
-                after.as_ref(),
-                want + 1,
+                &p.link_id,
+                &p.from,
+                &p.to,
+                p.include_bots,
+                p.after.as_ref(),
+                want,
             )
-            .await?;
-        let full = rows.len() > want as usize;
-        for r in rows.iter().take(want as usize) {
-            let o = |v: &Option<String>| v.clone().unwrap_or_default();
-            out.push_str(&stats::csv_line(&[
-                &r.clicked_at,
-                &r.id,
-                &o(&r.visitor_hash),
-                if r.is_bot != 0.0 { "true" } else { "false" },
-                &r.browser,
-                &r.os,
-                &r.device_type,
-                &o(&r.referer_host),
-                &o(&r.country),
-                &o(&r.city),
-                &o(&r.utm_source),
-                &o(&r.utm_medium),
-                &o(&r.utm_campaign),
-                &o(&r.utm_term),
-                &o(&r.utm_content),
-            ]));
-            written += 1;
-            after = Some((r.clicked_at.clone(), r.id.clone()));
+            .await
+        {
+            Ok(rows) if rows.is_empty() => None,
+            Ok(rows) => {
+                p.remaining = if rows.len() < want as usize {
+                    0
+                } else {
+                    p.remaining - want
+                };
+                let mut chunk = String::new();
+                for r in &rows {
+                    chunk.push_str(&csv_row(r));
+                }
+                p.after = rows.last().map(|r| (r.clicked_at.clone(), r.id.clone()));
+                Some((Ok(chunk.into_bytes()), p))
+            }
+            Err(e) => {
+                crate::log::error(
+                    "csv_export_failed",
+                    serde_json::json!({ "cause": e.to_string() }),
+                );
+                p.remaining = 0;
+                Some((Err(e.to_string()), p))
+            }
         }
-        more = full;
-        if !full {
-            break;
-        }
-    }
-    let mut reply = Reply::raw("text/csv; charset=utf-8", out.into_bytes(), "no-store").header(
+    });
+    let body = crate::http::Streamed(std::rc::Rc::new(std::cell::RefCell::new(Some(
+        futures_util::StreamExt::boxed_local(rows),
+    ))));
+    let mut reply = Reply::streamed("text/csv; charset=utf-8", body, "no-store").header(
         "content-disposition",
         format!("attachment; filename=\"clicks-{}.csv\"", link.id),
     );
+    let (more, after) = (next_after.is_some(), next_after);
     if let (true, Some((at, id))) = (more, after) {
         let mut next: Vec<(String, String)> = pairs
             .iter()

@@ -291,6 +291,44 @@ impl ClicksDb {
         .await
     }
 
+    /// The key of the `limit`-th click after `after`, when at least one more follows: where
+    /// the next page of an export starts (known before the first row is sent).
+    pub async fn export_next_after(
+        &self,
+        link_id: &str,
+        from: &str,
+        to: &str,
+        include_bots: bool,
+        after: Option<&(String, String)>,
+        limit: u32,
+    ) -> Result<Option<(String, String)>, StoreError> {
+        #[derive(serde::Deserialize)]
+        struct Key {
+            clicked_at: String,
+            id: String,
+        }
+        let (after_at, after_id) = after.map_or((P::Null, P::Null), |(a, i)| (a.into(), i.into()));
+        let keys: Vec<Key> = d1::all(
+            &self.db,
+            "SELECT clicked_at, id FROM clicks
+              WHERE link_id = ?1 AND clicked_at >= ?2 AND clicked_at < ?3
+                AND (?4 OR is_bot = 0)
+                AND (?5 IS NULL OR (clicked_at, id) > (?5, ?6))
+              ORDER BY clicked_at, id LIMIT 2 OFFSET ?7",
+            &[
+                link_id.into(),
+                from.into(),
+                to.into(),
+                include_bots.into(),
+                after_at,
+                after_id,
+                i64::from(limit.saturating_sub(1)).into(),
+            ],
+        )
+        .await?;
+        Ok((keys.len() == 2).then(|| (keys[0].clicked_at.clone(), keys[0].id.clone())))
+    }
+
     /// Deletes up to `chunk` counted raw clicks older than `before`; returns how many.
     pub async fn prune_clicks(&self, before: &str, chunk: u32) -> Result<usize, StoreError> {
         d1::run(

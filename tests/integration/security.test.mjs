@@ -306,6 +306,22 @@ describe("security", () => {
     assert.equal((await ten.json()).created, 10);
   });
 
+  it("12. the CSV export streams its rows page by page instead of building one string", async () => {
+    const made = await (await api(w, "POST", "/api/v1/links", { body: { url: "https://example.com/csv", code: "seccsv" } })).json();
+    // 2,100 raw clicks (more than one page of 2,000), written as the consumer would.
+    const db = await d1(w);
+    const day = new Date().toISOString().slice(0, 10);
+    await db.prepare(`INSERT INTO clicks (id, link_id, clicked_at, is_bot, browser, os, device_type, pending)
+      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2100)
+      SELECT 'csv' || printf('%05d', i), ?1, ?2 || 'T00:00:' || printf('%02d', i % 60) || '.' || printf('%03d', i % 1000) || 'Z', 0, 'Chrome', 'Linux', 'desktop', 0 FROM n`).bind(made.id, day).run();
+    const res = await api(w, "GET", `/api/v1/links/${made.id}/clicks.csv?limit=2050&from=${day}T00:00:00Z`);
+    assert.equal(res.status, 200, await res.clone().text().then((t) => t.slice(0, 300)));
+    assert.equal(res.headers.get("content-length"), null, "sent as a stream, not one sized body");
+    const lines = (await res.text()).trim().split("\n");
+    assert.equal(lines.length, 2051, "the header and every row of two pages");
+    assert.match(res.headers.get("link") ?? "", /rel="next"/, "more follow: the next page is linked");
+  });
+
   it("7. the edge bio page never shows a target, protected or not", async () => {
     const mk = (body) => api(w, "POST", "/api/v1/links", { user: ALICE, body });
     assert.equal((await mk({ url: "https://secret-target.example/one-time", code: "secalice/locked", password: "hunter2hunter2" })).status, 201);
