@@ -7,7 +7,7 @@
 //! as the worker does), raw IP addresses (uLoad stored them in `ip_hash`; clicks keep no
 //! visitor hash instead), and records that break the worker's rules (reported, skipped).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use serde_json::{Map, Value};
@@ -278,6 +278,15 @@ fn list(r: &Record, names: &[&str]) -> Vec<String> {
     }
 }
 
+/// Whether a stored hash is one the worker itself would write (format, cost, sizes).
+pub fn is_worker_hash(phc: &str) -> bool {
+    secret::PasswordHash::parse(phc).is_some_and(|h| {
+        h.iterations == secret::PBKDF2_ITERATIONS
+            && h.salt.len() >= secret::SALT_LEN
+            && h.hash.len() == secret::HASH_LEN
+    })
+}
+
 /// Derives a password hash the worker verifies: PBKDF2-HMAC-SHA256, the worker's
 /// iterations and salt length, as a PHC string.
 pub fn hash_password(password: &str) -> String {
@@ -319,7 +328,24 @@ impl Plan {
 pub const TABLES: [&str; 5] = ["users", "links", "tags", "link_tags", "clicks"];
 
 /// Maps every record; `progress` is called every 1,000 records.
-pub fn plan(c: &Collections, now: &str, mut progress: impl FnMut(usize, usize)) -> Plan {
+/// `plan_with` under uLoad's own short domain and no blocked domains.
+pub fn plan(c: &Collections, now: &str, progress: impl FnMut(usize, usize)) -> Plan {
+    plan_with(
+        c,
+        now,
+        &target::Policy::new(&["ulo.ad".to_string()], &[]),
+        progress,
+    )
+}
+
+/// Maps the collections to rows with the worker's rules; `policy` is the target policy of
+/// the worker they go to (its short domains and blocked domains, as configured there).
+pub fn plan_with(
+    c: &Collections,
+    now: &str,
+    policy: &target::Policy,
+    mut progress: impl FnMut(usize, usize),
+) -> Plan {
     let mut p = Plan::default();
     let total = c.total();
     let mut done = 0;
@@ -329,7 +355,6 @@ pub fn plan(c: &Collections, now: &str, mut progress: impl FnMut(usize, usize)) 
             progress(*p, total);
         }
     };
-    let policy = target::Policy::new(&["ulo.ad".to_string()], &[]);
 
     // Users: id, username (unique), name, bio.
     let mut usernames: BTreeMap<String, String> = BTreeMap::new();
@@ -373,7 +398,8 @@ pub fn plan(c: &Collections, now: &str, mut progress: impl FnMut(usize, usize)) 
     }
 
     // Tags: per owner, slug unique per owner.
-    let mut tag_ids = HashSet::new();
+    // Each tag's owner: a link only gets tags of its own owner.
+    let mut tag_ids: HashMap<String, Option<String>> = HashMap::new();
     let mut tag_slugs = HashSet::new();
     for r in &c.tags {
         tick(&mut done);
@@ -404,7 +430,7 @@ pub fn plan(c: &Collections, now: &str, mut progress: impl FnMut(usize, usize)) 
             )));
             continue;
         }
-        tag_ids.insert(id.clone());
+        tag_ids.insert(id.clone(), owner.clone());
         let mut row = BTreeMap::new();
         row.insert("id", Value::from(id));
         row.insert("user_id", owner.map_or(Value::Null, Value::from));
@@ -480,9 +506,25 @@ pub fn plan(c: &Collections, now: &str, mut progress: impl FnMut(usize, usize)) 
             }
         };
         link_ids.insert(id.clone());
+        // A stored hash is kept only in the worker's own format and cost (a weaker one would
+        // make the password cheap to guess); a plaintext password is hashed exactly as stored.
+        let mut imported_inactive = false;
         let password_hash = match text(r, &["password_hash"]) {
-            Some(h) if secret::PasswordHash::parse(&h).is_some() => Some(h),
-            _ => text(r, &["password"])
+            Some(h) if is_worker_hash(&h) => Some(h),
+            Some(_) => match text(r, &["password"]).filter(|p| !p.is_empty()) {
+                Some(p) => Some(hash_password(&p)),
+                None => {
+                    // Protected, but not verifiable here: kept, switched off, never open.
+                    imported_inactive = true;
+                    p.skipped.push(Skip {
+                        collection: "links",
+                        id: id.clone(),
+                        reason: "its password hash is not the worker's PBKDF2 (format or cost): imported inactive, its owner sets a new password".into(),
+                    });
+                    None
+                }
+            },
+            None => text(r, &["password"])
                 .filter(|p| !p.is_empty())
                 .map(|p| hash_password(&p)),
         };
@@ -504,7 +546,9 @@ pub fn plan(c: &Collections, now: &str, mut progress: impl FnMut(usize, usize)) 
         );
         row.insert(
             "is_active",
-            Value::from(i64::from(flag(r, &["is_active", "active"], true))),
+            Value::from(i64::from(
+                flag(r, &["is_active", "active"], true) && !imported_inactive,
+            )),
         );
         row.insert(
             "password_hash",
@@ -538,7 +582,7 @@ pub fn plan(c: &Collections, now: &str, mut progress: impl FnMut(usize, usize)) 
         for utm in ["utm_source", "utm_medium", "utm_campaign"] {
             row.insert(utm, text(r, &[utm]).map_or(Value::Null, Value::from));
         }
-        row.insert("user_id", owner.map_or(Value::Null, Value::from));
+        row.insert("user_id", owner.clone().map_or(Value::Null, Value::from));
         row.insert(
             "workspace_id",
             text(r, &["workspace_id", "workspace"]).map_or(Value::Null, Value::from),
@@ -548,7 +592,18 @@ pub fn plan(c: &Collections, now: &str, mut progress: impl FnMut(usize, usize)) 
         row.insert("updated_at", Value::from(updated));
         p.push("links", row);
         for tag in list(r, &["tags"]) {
-            if tag_ids.contains(&tag) {
+            let owned = tag_ids
+                .get(&tag)
+                .is_some_and(|tag_owner| *tag_owner == owner);
+            if tag_ids.contains_key(&tag) && !owned {
+                p.skipped.push(Skip {
+                    collection: "links",
+                    id: id.clone(),
+                    reason: format!("tag {tag} belongs to another user: not assigned"),
+                });
+                continue;
+            }
+            if owned {
                 let mut lt = BTreeMap::new();
                 lt.insert("link_id", Value::from(id.clone()));
                 lt.insert("tag_id", Value::from(tag));
@@ -835,5 +890,107 @@ mod tests {
             Some("2024-01-02T03:04:05.000Z".into())
         );
         assert_eq!(iso_time("yesterday"), None);
+    }
+
+    fn two_users() -> Collections {
+        Collections {
+            users: vec![
+                rec(json!({ "id": "user00000000001", "username": "alice" })),
+                rec(json!({ "id": "user00000000002", "username": "bobby" })),
+            ],
+            tags: vec![
+                rec(
+                    json!({ "id": "tag000000000001", "name": "Alice's", "user": "user00000000001" }),
+                ),
+                rec(json!({ "id": "tag000000000002", "name": "Bob's", "user": "user00000000002" })),
+            ],
+            links: Vec::new(),
+            clicks: Vec::new(),
+        }
+    }
+
+    fn link_row<'a>(p: &'a Plan, id: &str) -> &'a BTreeMap<&'static str, Value> {
+        p.rows["links"]
+            .iter()
+            .find(|r| r["id"] == id)
+            .expect("imported")
+    }
+
+    #[test]
+    fn foreign_or_weak_password_hashes_never_open_a_link() {
+        let mut c = two_users();
+        let worker = hash_password("hunter2");
+        let weak = "$pbkdf2-sha256$i=1000$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g";
+        c.links = vec![
+            rec(
+                json!({ "id": "link00000000001", "short_code": "kept1", "original_url": "https://example.com/a", "password_hash": worker }),
+            ),
+            rec(
+                json!({ "id": "link00000000002", "short_code": "weak1", "original_url": "https://example.com/b", "password_hash": weak, "is_active": true }),
+            ),
+            rec(
+                json!({ "id": "link00000000003", "short_code": "bcrypt", "original_url": "https://example.com/c", "password_hash": "$2b$10$abcdefghijklmnopqrstuv", "is_active": true }),
+            ),
+        ];
+        let p = plan(&c, "2026-11-25T00:00:00.000Z", |_, _| {});
+        assert_eq!(
+            link_row(&p, "link00000000001")["password_hash"],
+            Value::from(worker.clone())
+        );
+        for id in ["link00000000002", "link00000000003"] {
+            let row = link_row(&p, id);
+            assert_eq!(
+                row["is_active"],
+                Value::from(0),
+                "{id}: kept, but switched off"
+            );
+            assert_eq!(row["password_hash"], Value::Null);
+            assert!(p
+                .skipped
+                .iter()
+                .any(|s| s.id == id && s.reason.contains("not the worker's PBKDF2")));
+        }
+    }
+
+    #[test]
+    fn links_only_get_their_owners_tags() {
+        let mut c = two_users();
+        c.links = vec![rec(
+            json!({ "id": "link00000000001", "short_code": "alicelink", "original_url": "https://example.com/a", "user": "user00000000001", "tags": "[\"tag000000000001\",\"tag000000000002\"]" }),
+        )];
+        let p = plan(&c, "2026-11-25T00:00:00.000Z", |_, _| {});
+        let assigned: Vec<&Value> = p.rows["link_tags"].iter().map(|r| &r["tag_id"]).collect();
+        assert_eq!(assigned, [&Value::from("tag000000000001")]);
+        assert!(p
+            .skipped
+            .iter()
+            .any(|s| s.reason.contains("tag000000000002 belongs to another user")));
+    }
+
+    #[test]
+    fn targets_are_checked_against_the_workers_own_domains() {
+        let mut c = two_users();
+        c.links = vec![
+            rec(
+                json!({ "id": "link00000000001", "short_code": "loop1", "original_url": "https://sho.rt/x" }),
+            ),
+            rec(
+                json!({ "id": "link00000000002", "short_code": "bad1", "original_url": "https://sub.blocked.example/x" }),
+            ),
+            rec(
+                json!({ "id": "link00000000003", "short_code": "fine1", "original_url": "https://ulo.ad.example.com/x" }),
+            ),
+        ];
+        let policy = target::Policy::new(&["sho.rt".to_string()], &["blocked.example".to_string()]);
+        let p = plan_with(&c, "2026-11-25T00:00:00.000Z", &policy, |_, _| {});
+        assert_eq!(p.count("links"), 1);
+        assert!(
+            p.skipped.iter().any(|s| s.id == "link00000000001"),
+            "a loop to the configured short domain"
+        );
+        assert!(
+            p.skipped.iter().any(|s| s.id == "link00000000002"),
+            "a blocked domain, subdomains included"
+        );
     }
 }

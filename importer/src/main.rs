@@ -12,9 +12,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use serde_json::json;
-use uload_import::{plan, read_csv_dir, read_json_dir, read_sqlite, sql, TABLES};
+use uload_import::{plan_with, read_csv_dir, read_json_dir, read_sqlite, sql, TABLES};
 
-const USAGE: &str = "usage: uload-import (--sqlite FILE | --json DIR | --csv DIR) [--out FILE] [--dry-run] [--skipped FILE]";
+const USAGE: &str = "usage: uload-import (--sqlite FILE | --json DIR | --csv DIR) [--out FILE] [--dry-run] [--skipped FILE] [--short-domains ulo.ad,…] [--blocked-domains a.example,…]\n  --short-domains / --blocked-domains: the worker's SHORT_BASE_URL host and SHORT_DOMAINS, and its BLOCKED_DOMAINS (targets on them are refused, as the API refuses them); default: ulo.ad, none";
 
 fn main() -> ExitCode {
     match run(std::env::args().skip(1).collect()) {
@@ -31,6 +31,14 @@ fn run(args: Vec<String>) -> Result<(), String> {
     let mut out: Option<PathBuf> = None;
     let mut skipped_file: Option<PathBuf> = None;
     let mut dry_run = false;
+    let mut short_domains = vec!["ulo.ad".to_string()];
+    let mut blocked_domains: Vec<String> = Vec::new();
+    let list = |v: String| -> Vec<String> {
+        v.split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
     let mut it = args.into_iter();
     while let Some(a) = it.next() {
         let mut value = || {
@@ -42,6 +50,8 @@ fn run(args: Vec<String>) -> Result<(), String> {
             "--out" => out = Some(PathBuf::from(value()?)),
             "--skipped" => skipped_file = Some(PathBuf::from(value()?)),
             "--dry-run" => dry_run = true,
+            "--short-domains" => short_domains = list(value()?),
+            "--blocked-domains" => blocked_domains = list(value()?),
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(());
@@ -64,7 +74,8 @@ fn run(args: Vec<String>) -> Result<(), String> {
         collections.clicks.len()
     );
     let now = uload_edge::domain::stats::iso(std::time::SystemTime::now().into());
-    let plan = plan(&collections, &now, |done, total| {
+    let policy = uload_edge::domain::target::Policy::new(&short_domains, &blocked_domains);
+    let plan = plan_with(&collections, &now, &policy, |done, total| {
         eprintln!("uload-import: mapped {done} of {total} records");
     });
     let counts: serde_json::Map<String, serde_json::Value> = TABLES

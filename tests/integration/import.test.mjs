@@ -89,8 +89,9 @@ describe("PocketBase import", () => {
   it("a dry run reports what it would do and writes nothing", async () => {
     const { stdout, stderr } = await importer(["--sqlite", db, "--dry-run"]);
     const report = JSON.parse(stdout);
-    assert.deepEqual(report.insert, { users: 1, links: 40, tags: 1, link_tags: 8, clicks: 7 });
-    assert.equal(report.skipped, 1 + BAD_LINKS.length + 1);
+    // Alice's tag on four links without an owner is not assigned (tags are per user), and said.
+    assert.deepEqual(report.insert, { users: 1, links: 40, tags: 1, link_tags: 4, clicks: 7 });
+    assert.equal(report.skipped, 1 + BAD_LINKS.length + 1 + 4);
     assert.match(stderr, /reading .*data\.db/);
     assert.match(stderr, /dry run, nothing written/);
   });
@@ -108,6 +109,7 @@ describe("PocketBase import", () => {
     assert.match(reasons.pblinkbad000002, /target URL/);
     assert.match(reasons.pblinkbad000003, /taken/);
     assert.match(reasons.pblinkbad000004, /owner/);
+    assert.ok(skipped.some((s) => s.id === "pblink000000000" && /belongs to another user/.test(s.reason)), "a tag of another user is not given to a link");
     assert.match(reasons.pbuser000000002, /username/);
     assert.match(reasons.pbclickbad00001, /link/);
 
