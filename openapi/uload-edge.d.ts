@@ -11,27 +11,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The worker runs */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Health"];
-                    };
-                };
-            };
-        };
+        /** Liveness: 200 while the worker runs */
+        get: operations["getHealth"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1325,6 +1306,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness of KV, D1, Durable Objects, the origin and the configuration
+         * @description Anyone gets the status alone (ok, degraded or fail) from a result at most 5 s old per isolate, so nobody can make the worker probe its dependencies on every request. With the operator's ADMIN_TOKEN or Prometheus' METRICS_TOKEN as a bearer token, every check with its latency and error, probed now. 503 when a critical check fails (KV, D1, Durable Objects, configuration such as a secret under 32 bytes); a failing origin or analytics makes it degraded, still 200.
+         */
+        get: operations["getReadiness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1704,6 +1705,28 @@ export interface components {
             /** @description every member, replacing the list; each must be a user (PUT /api/v1/users/{id}) */
             members: string[];
         };
+        /** @description What anyone gets: the status alone, from a result at most 5 s old per isolate. */
+        ReadyPublic: {
+            /** @enum {string} */
+            status: "ok" | "degraded" | "fail";
+            version: string;
+        };
+        ReadyCheck: {
+            ok: boolean;
+            critical: boolean;
+            latency_ms: number;
+            error?: string;
+        };
+        /** @description With Authorization: Bearer <ADMIN_TOKEN> or <METRICS_TOKEN>: every check, probed now. */
+        ReadyDetailed: {
+            /** @enum {string} */
+            status: "ok" | "degraded" | "fail";
+            version: string;
+            /** @description kv, d1, durable_objects, origin (not critical), config, analytics (not critical) */
+            checks: {
+                [key: string]: components["schemas"]["ReadyCheck"];
+            };
+        };
     };
     responses: {
         /** @description Malformed request: a body that is not JSON (invalid_json), or an unusable header such as an empty X-Uload-User (invalid_header) */
@@ -1838,6 +1861,31 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    getHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Alive */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        status: "ok";
+                        version: string;
+                    };
+                };
+            };
+            405: components["responses"]["MethodNotAllowed"];
+        };
+    };
     getWorkspace: {
         parameters: {
             query?: never;
@@ -1937,6 +1985,36 @@ export interface operations {
             405: components["responses"]["MethodNotAllowed"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
+        };
+    };
+    getReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ready (ok or degraded) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadyDetailed"] | components["schemas"]["ReadyPublic"];
+                };
+            };
+            405: components["responses"]["MethodNotAllowed"];
+            /** @description Not ready: a critical check failed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadyDetailed"] | components["schemas"]["ReadyPublic"];
+                };
+            };
         };
     };
 }

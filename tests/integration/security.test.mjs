@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { request as httpRequest } from "node:http";
 import { after, before, describe, it } from "node:test";
 import { api, d1, startWorker } from "../harness.mjs";
+import { conforms } from "../openapi.mjs";
 
 /** A raw request with any method (node's fetch normalises or refuses some). */
 function raw(base, path, method, headers = {}) {
@@ -370,6 +371,9 @@ describe("security", () => {
       const body = await detailed.json();
       assert.equal(body.checks.d1.ok, false, "the operator sees every check");
       assert.ok(body.checks.d1.error);
+      // Both shapes are the OpenAPI document's.
+      await conforms(await broken.fetch("/health/ready"), "GET", "/health/ready");
+      await conforms(await broken.fetch("/health/ready", { headers: { authorization: `Bearer ${broken.adminToken}` } }), "GET", "/health/ready");
       const wrong = await broken.fetch("/health/ready", { headers: { authorization: "Bearer not-the-token" } });
       assert.equal((await wrong.json()).checks, undefined);
     } finally {
