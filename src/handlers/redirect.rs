@@ -266,39 +266,26 @@ pub async fn unlock(
         record.link_id,
         unlock::attempt_client(&limits::client_ip(&req))
     );
-    let (mut admitted, mut limit_headers) =
-        limits::enforce(env, cfg, Scope::Password, &client, true).await;
-    if admitted.is_ok() {
-        // Then the day-long tier of the same client: after the short window's few tries, a
-        // guesser who keeps coming back waits for the rest of the day.
-        let (daily, daily_headers) = limits::enforce_policy(
-            env,
-            Scope::Password,
-            &format!("{client}|day"),
-            cfg.rate_password_daily,
-            true,
-        )
-        .await;
-        if daily.is_err() {
-            admitted = daily;
-            limit_headers = daily_headers;
+    // Three tiers, each counted only for attempts the one before let by: this client in the
+    // window; this client over the day (a guesser who keeps coming back waits for the rest of
+    // the day); and the link across every client (many addresses cannot share out the
+    // guessing of one password).
+    let tiers = [
+        (client.clone(), cfg.rate_password),
+        (format!("{client}|day"), cfg.rate_password_daily),
+        (format!("{}|all", record.link_id), cfg.rate_password_link),
+    ];
+    let mut admitted = Ok(());
+    let mut limit_headers = Vec::new();
+    for (key, policy) in tiers {
+        let (tier, headers) =
+            limits::enforce_policy(env, Scope::Password, &key, policy, true).await;
+        if limit_headers.is_empty() || tier.is_err() {
+            limit_headers = headers;
         }
-    }
-    if admitted.is_ok() {
-        // And per link across every client, so that many addresses cannot share out the
-        // guessing of one password (counted only for attempts the client's own limit let by).
-        let per_link = format!("{}|all", record.link_id);
-        let (link_admitted, link_headers) = limits::enforce_policy(
-            env,
-            Scope::Password,
-            &per_link,
-            cfg.rate_password_link,
-            true,
-        )
-        .await;
-        if link_admitted.is_err() {
-            admitted = link_admitted;
-            limit_headers = link_headers;
+        if tier.is_err() {
+            admitted = tier;
+            break;
         }
     }
     if let Err(e) = admitted {

@@ -19,6 +19,14 @@ use crate::domain::stats::Counts;
 /// Clicks per INSERT statement (~0.5 KB of JSON each).
 const INSERT_CHUNK: usize = 1_000;
 
+/// The clicks of one export, in export order: link ?1, from ?2 to ?3, bots with ?4, after
+/// the (clicked_at, id) key ?5, ?6.
+const EXPORT_RANGE: &str = "FROM clicks
+              WHERE link_id = ?1 AND clicked_at >= ?2 AND clicked_at < ?3
+                AND (?4 OR is_bot = 0)
+                AND (?5 IS NULL OR (clicked_at, id) > (?5, ?6))
+              ORDER BY clicked_at, id";
+
 pub struct ClicksDb {
     db: D1Database,
 }
@@ -271,13 +279,11 @@ impl ClicksDb {
         let (after_at, after_id) = after.map_or((P::Null, P::Null), |(a, i)| (a.into(), i.into()));
         d1::all(
             &self.db,
-            "SELECT id, clicked_at, visitor_hash, browser, os, device_type, is_bot, referer_host,
-                    country, city, utm_source, utm_medium, utm_campaign, utm_term, utm_content
-               FROM clicks
-              WHERE link_id = ?1 AND clicked_at >= ?2 AND clicked_at < ?3
-                AND (?4 OR is_bot = 0)
-                AND (?5 IS NULL OR (clicked_at, id) > (?5, ?6))
-              ORDER BY clicked_at, id LIMIT ?7",
+            &format!(
+                "SELECT id, clicked_at, visitor_hash, browser, os, device_type, is_bot, referer_host,
+                        country, city, utm_source, utm_medium, utm_campaign, utm_term, utm_content
+                   {EXPORT_RANGE} LIMIT ?7"
+            ),
             &[
                 link_id.into(),
                 from.into(),
@@ -310,11 +316,7 @@ impl ClicksDb {
         let (after_at, after_id) = after.map_or((P::Null, P::Null), |(a, i)| (a.into(), i.into()));
         let keys: Vec<Key> = d1::all(
             &self.db,
-            "SELECT clicked_at, id FROM clicks
-              WHERE link_id = ?1 AND clicked_at >= ?2 AND clicked_at < ?3
-                AND (?4 OR is_bot = 0)
-                AND (?5 IS NULL OR (clicked_at, id) > (?5, ?6))
-              ORDER BY clicked_at, id LIMIT 2 OFFSET ?7",
+            &format!("SELECT clicked_at, id {EXPORT_RANGE} LIMIT 2 OFFSET ?7"),
             &[
                 link_id.into(),
                 from.into(),
