@@ -1236,11 +1236,14 @@ export interface paths {
         put?: never;
         /**
          * Repair KV from D1 now: missing, stale and orphaned records
-         * @description Walks every link of D1 and every KV record (the daily cron does the same after the backup); rewrites missing and stale records from D1 and deletes records of links D1 does not have. The admin token (ADMIN_TOKEN) only.
+         * @description Walks every link of D1 and every KV record (the daily cron does the same after the backup); rewrites missing and stale records from D1 and deletes records of links D1 does not have. The admin token (ADMIN_TOKEN) only. Without delete_orphans=true, it deletes at most 10 orphans, or up to 100 that are at most 1% of KV: an emptied or shrunken D1 makes every record look orphaned, and deleting them would stop every redirect.
          */
         post: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description true: delete every orphaned KV record, however many (the audit never deletes in bulk on its own) */
+                    delete_orphans?: "true" | "false";
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -1265,6 +1268,8 @@ export interface paths {
                             fixed: number;
                             /** @description left for the next run */
                             failed: number;
+                            /** @description orphans left in KV: more than the audit deletes unasked (over 10 and over 1% of the records, or over 100); ask with delete_orphans=true once D1 is known to be right */
+                            orphans_kept: number;
                         };
                     };
                 };
@@ -1272,6 +1277,7 @@ export interface paths {
                 401: components["responses"]["Unauthorized"];
                 403: components["responses"]["Forbidden"];
                 405: components["responses"]["MethodNotAllowed"];
+                422: components["responses"]["Unprocessable"];
                 429: components["responses"]["TooManyRequests"];
                 503: components["responses"]["Unavailable"];
             };

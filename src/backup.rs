@@ -289,7 +289,7 @@ pub async fn restore(env: &Env, cfg: &Config, id: &str) -> Result<Restored, Rest
         .collect();
     db.restore(&rows).await?;
     // KV from the restored D1: every link written, records of links the backup lacks deleted.
-    let audit = publish::audit(env, cfg.kv_cache_ttl_s).await?;
+    let audit = publish::audit(env, cfg.kv_cache_ttl_s, false).await?;
     let (kv_written, kv_failed) = (audit.fixed, audit.failed);
     log::info(
         "backup_restored",

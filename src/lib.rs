@@ -75,7 +75,7 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         BACKUP_CRON => {
             backup::scheduled(&env, &cfg).await;
             // Then the full KV audit: missing, stale or orphaned records repaired from D1.
-            if let Err(e) = handlers::publish::audit(&env, cfg.kv_cache_ttl_s).await {
+            if let Err(e) = handlers::publish::audit(&env, cfg.kv_cache_ttl_s, false).await {
                 log::error(
                     "kv_audit_failed",
                     serde_json::json!({ "cause": e.to_string() }),

@@ -79,11 +79,27 @@ pub async fn restore(c: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
 
 /// Repairs KV from D1 now (missing, stale and orphaned records) and reports what it fixed.
 /// Also counts clicks that wait to be counted (imported ones, or a batch that died).
-pub async fn reconcile(c: &Ctx<'_>) -> Result<Reply, ApiError> {
+/// `?delete_orphans=true`: delete every orphaned KV record, however many (the audit alone
+/// never deletes in bulk).
+pub async fn reconcile(c: &Ctx<'_>, pairs: &[(String, String)]) -> Result<Reply, ApiError> {
     service_only(c)?;
+    let delete_all = match pairs
+        .iter()
+        .find(|(k, _)| k == "delete_orphans")
+        .map(|(_, v)| v.as_str())
+    {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => {
+            return Err(ApiError::validation(
+                "delete_orphans",
+                "delete_orphans must be true or false",
+            ))
+        }
+    };
     crate::store::clicks_db::ClicksDb::from_env(c.env)?
         .count_pending()
         .await?;
-    let report = crate::handlers::publish::audit(c.env, c.cfg.kv_cache_ttl_s).await?;
+    let report = crate::handlers::publish::audit(c.env, c.cfg.kv_cache_ttl_s, delete_all).await?;
     Ok(Reply::json(200, &report))
 }

@@ -124,7 +124,7 @@ async fn route(
         LinkStats(id) => stats::stats(&c, id, &query_pairs(&req)).await,
         ListBackups => admin::list(&c).await,
         CreateBackup => admin::create(&c).await,
-        Reconcile => admin::reconcile(&c).await,
+        Reconcile => admin::reconcile(&c, &query_pairs(&req)).await,
         RestoreBackup(id) => admin::restore(&c, id).await,
         LinkClicksCsv(id) => stats::export(&c, id, &query_pairs(&req)).await,
         ListTags => tags::list(&c).await,

@@ -137,15 +137,19 @@ pub struct Audit {
     /// Records rewritten or deleted.
     pub fixed: usize,
     pub failed: usize,
+    /// Orphans left in KV because deleting them all was not asked for (more than the audit
+    /// deletes on its own: see `domain::audit`).
+    pub orphans_kept: usize,
 }
 
 /// The full reconcile (daily, and `POST /api/v1/admin/reconcile`): walks every link of D1
 /// and every record of KV, and repairs what differs (missing, stale, orphaned) from D1.
-pub async fn audit(env: &Env, kv_ttl: u64) -> Result<Audit, StoreError> {
+pub async fn audit(env: &Env, kv_ttl: u64, delete_all_orphans: bool) -> Result<Audit, StoreError> {
     const PAGE: u32 = 500;
     let kv = RedirectKv::from_env(env, kv_ttl)?;
     let links = crate::store::links_db::LinksDb::from_env(env)?;
     let mut kv_codes: std::collections::HashSet<String> = kv.codes().await?.into_iter().collect();
+    let kv_records = kv_codes.len();
     let mut report = Audit::default();
     let mut fix: Vec<Change> = Vec::new();
     let mut after = String::new();
@@ -176,7 +180,22 @@ pub async fn audit(env: &Env, kv_ttl: u64) -> Result<Audit, StoreError> {
         }
     }
     report.orphaned = kv_codes.len();
-    fix.extend(kv_codes.into_iter().map(|code| (code, None)));
+    if delete_all_orphans || crate::domain::audit::may_delete_orphans(report.orphaned, kv_records) {
+        fix.extend(kv_codes.into_iter().map(|code| (code, None)));
+    } else {
+        // An emptied or shrunken D1 looks like "everything is orphaned": keep every redirect
+        // and ask a person.
+        report.orphans_kept = report.orphaned;
+        crate::metrics::record(|m| m.inc("kv_audit_deletions_refused_total", &[], 1));
+        log::error(
+            "kv_audit_bulk_delete_refused",
+            json!({
+                "orphaned": report.orphaned,
+                "kv_records": kv_records,
+                "hint": "check D1; if these links are really gone: POST /api/v1/admin/reconcile?delete_orphans=true",
+            }),
+        );
+    }
     for (code, record) in &fix {
         match apply(env, kv_ttl, code, record).await {
             Ok(()) => report.fixed += 1,
