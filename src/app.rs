@@ -137,10 +137,7 @@ async fn scrape(req: &Request, env: &Env, cfg: &Config) -> Response {
     let Some(expected) = runtime::secret(env, "METRICS_TOKEN") else {
         return http::problem(&ApiError::NotFound);
     };
-    let failing = format!(
-        "ip:{}",
-        crate::domain::unlock::attempt_client(&limits::client_ip(req))
-    );
+    let failing = limits::failure_key(req);
     if let Err(e) = limits::check_shut_out(&failing) {
         return http::problem(&e);
     }

@@ -43,7 +43,7 @@ pub async fn handle(
     }
     let ip = limits::client_ip(&req);
     // A client whose credentials kept failing is refused before they are looked up.
-    let failing = format!("ip:{}", crate::domain::unlock::attempt_client(&ip));
+    let failing = limits::failure_key(&req);
     if let Err(e) = limits::check_shut_out(&failing) {
         return (Err(e), Vec::new());
     }

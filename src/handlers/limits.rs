@@ -31,6 +31,16 @@ thread_local! {
     static SHUT_OUT: RefCell<TtlCache<()>> = RefCell::new(TtlCache::new(10_000));
 }
 
+/// Who a limit on failures or guesses counts: the client's address, an IPv6 client by its /64.
+pub fn client_key(req: &Request) -> String {
+    crate::domain::unlock::attempt_client(&client_ip(req))
+}
+
+/// The key of a client's failures (see `check_shut_out` and `count_failure`).
+pub fn failure_key(req: &Request) -> String {
+    format!("ip:{}", client_key(req))
+}
+
 /// Failures a client may have per window before it is shut out (wrong credentials, POSTs to
 /// codes that are no links): RATE_FAILURE_LIMIT per RATE_API_WINDOW_SECONDS.
 fn failure_policy(cfg: &Config) -> ratelimit::Policy {

@@ -203,7 +203,7 @@ pub async fn unlock(
     cfg: &Config,
 ) -> Response {
     // A client whose POSTs kept hitting codes that are no links is refused before a lookup.
-    let failing = format!("ip:{}", unlock::attempt_client(&limits::client_ip(&req)));
+    let failing = limits::failure_key(&req);
     if let Err(e) = limits::check_shut_out(&failing) {
         return too_many(&req, &e, &[]);
     }
@@ -261,11 +261,7 @@ pub async fn unlock(
     };
     // Attempts per link and client, exact, checked before the (slow) hash: a guesser pays
     // the limit, not our CPU. An unreachable limiter fails closed.
-    let client = format!(
-        "{}|{}",
-        record.link_id,
-        unlock::attempt_client(&limits::client_ip(&req))
-    );
+    let client = format!("{}|{}", record.link_id, limits::client_key(&req));
     // Three tiers, each counted only for attempts the one before let by: this client in the
     // window; this client over the day (a guesser who keeps coming back waits for the rest of
     // the day); and the link across every client (many addresses cannot share out the

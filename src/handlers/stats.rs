@@ -9,7 +9,7 @@ use crate::domain::stats::{self, Counts};
 use crate::error::ApiError;
 use crate::http::Reply;
 use crate::runtime;
-use crate::store::clicks_db::ClicksDb;
+use crate::store::clicks_db::{ClicksDb, ExportRange};
 use crate::store::links_db::LinksDb;
 
 /// The breakdowns: rollup dimension → the name in the API.
@@ -128,11 +128,8 @@ const CSV_HEADER: [&str; 15] = [
 /// Where an export stands while it is sent.
 struct ExportPage {
     db: ClicksDb,
-    link_id: String,
-    from: String,
-    to: String,
-    include_bots: bool,
-    after: Option<(String, String)>,
+    /// Its `after` moves on with every page sent.
+    range: ExportRange,
     remaining: u32,
     started: bool,
 }
@@ -165,26 +162,19 @@ pub async fn export(c: &Ctx<'_>, id: &str, pairs: &[(String, String)]) -> Result
         .map_err(ApiError::Validation)?;
     let link = owned_link(c, id).await?;
     let db = ClicksDb::from_env(c.env)?;
-    let (from, to) = (stats::iso(q.from), stats::iso(q.to));
-    // Where the next page starts is known first (for the Link header); then the rows are
-    // read page by page while they are sent, so no export is ever held whole.
-    let next_after = db
-        .export_next_after(
-            &link.id,
-            &from,
-            &to,
-            q.include_bots,
-            q.after.as_ref(),
-            q.limit,
-        )
-        .await?;
-    let page = ExportPage {
-        db,
+    let range = ExportRange {
         link_id: link.id.clone(),
-        from,
-        to,
+        from: stats::iso(q.from),
+        to: stats::iso(q.to),
         include_bots: q.include_bots,
         after: q.after.clone(),
+    };
+    // Where the next page starts is known first (for the Link header); then the rows are
+    // read page by page while they are sent, so no export is ever held whole.
+    let next_after = db.export_next_after(&range, q.limit).await?;
+    let page = ExportPage {
+        db,
+        range,
         remaining: q.limit,
         started: false,
     };
@@ -197,18 +187,7 @@ pub async fn export(c: &Ctx<'_>, id: &str, pairs: &[(String, String)]) -> Result
             return None;
         }
         let want = PAGE.min(p.remaining);
-        match p
-            .db
-            .export(
-                &p.link_id,
-                &p.from,
-                &p.to,
-                p.include_bots,
-                p.after.as_ref(),
-                want,
-            )
-            .await
-        {
+        match p.db.export(&p.range, want).await {
             Ok(rows) if rows.is_empty() => None,
             Ok(rows) => {
                 p.remaining = if rows.len() < want as usize {
@@ -220,7 +199,7 @@ pub async fn export(c: &Ctx<'_>, id: &str, pairs: &[(String, String)]) -> Result
                 for r in &rows {
                     chunk.push_str(&csv_row(r));
                 }
-                p.after = rows.last().map(|r| (r.clicked_at.clone(), r.id.clone()));
+                p.range.after = rows.last().map(|r| (r.clicked_at.clone(), r.id.clone()));
                 Some((Ok(chunk.into_bytes()), p))
             }
             Err(e) => {

@@ -27,6 +27,36 @@ const EXPORT_RANGE: &str = "FROM clicks
                 AND (?5 IS NULL OR (clicked_at, id) > (?5, ?6))
               ORDER BY clicked_at, id";
 
+/// The clicks one export reads: a link's in `[from, to)` (ISO times), bots or not, after a
+/// `(clicked_at, id)` key (the cursor).
+#[derive(Debug, Clone)]
+pub struct ExportRange {
+    pub link_id: String,
+    pub from: String,
+    pub to: String,
+    pub include_bots: bool,
+    pub after: Option<(String, String)>,
+}
+
+impl ExportRange {
+    /// ?1 to ?6 of `EXPORT_RANGE`, then `last` as ?7.
+    fn params(&self, last: i64) -> Vec<P> {
+        let (after_at, after_id) = self
+            .after
+            .as_ref()
+            .map_or((P::Null, P::Null), |(a, i)| (a.into(), i.into()));
+        vec![
+            self.link_id.as_str().into(),
+            self.from.as_str().into(),
+            self.to.as_str().into(),
+            self.include_bots.into(),
+            after_at,
+            after_id,
+            last.into(),
+        ]
+    }
+}
+
 pub struct ClicksDb {
     db: D1Database,
 }
@@ -266,17 +296,12 @@ impl ClicksDb {
             .collect())
     }
 
-    /// Raw clicks of a link in `[from, to)` (ISO times), oldest first, after a cursor.
+    /// Up to `limit` raw clicks of `range`, oldest first.
     pub async fn export(
         &self,
-        link_id: &str,
-        from: &str,
-        to: &str,
-        include_bots: bool,
-        after: Option<&(String, String)>,
+        range: &ExportRange,
         limit: u32,
     ) -> Result<Vec<ClickRow>, StoreError> {
-        let (after_at, after_id) = after.map_or((P::Null, P::Null), |(a, i)| (a.into(), i.into()));
         d1::all(
             &self.db,
             &format!(
@@ -284,28 +309,16 @@ impl ClicksDb {
                         country, city, utm_source, utm_medium, utm_campaign, utm_term, utm_content
                    {EXPORT_RANGE} LIMIT ?7"
             ),
-            &[
-                link_id.into(),
-                from.into(),
-                to.into(),
-                include_bots.into(),
-                after_at,
-                after_id,
-                i64::from(limit).into(),
-            ],
+            &range.params(i64::from(limit)),
         )
         .await
     }
 
-    /// The key of the `limit`-th click after `after`, when at least one more follows: where
-    /// the next page of an export starts (known before the first row is sent).
+    /// The key of the `limit`-th click of `range`, when at least one more follows: where the
+    /// next page of an export starts (known before the first row is sent).
     pub async fn export_next_after(
         &self,
-        link_id: &str,
-        from: &str,
-        to: &str,
-        include_bots: bool,
-        after: Option<&(String, String)>,
+        range: &ExportRange,
         limit: u32,
     ) -> Result<Option<(String, String)>, StoreError> {
         #[derive(serde::Deserialize)]
@@ -313,19 +326,10 @@ impl ClicksDb {
             clicked_at: String,
             id: String,
         }
-        let (after_at, after_id) = after.map_or((P::Null, P::Null), |(a, i)| (a.into(), i.into()));
         let keys: Vec<Key> = d1::all(
             &self.db,
             &format!("SELECT clicked_at, id {EXPORT_RANGE} LIMIT 2 OFFSET ?7"),
-            &[
-                link_id.into(),
-                from.into(),
-                to.into(),
-                include_bots.into(),
-                after_at,
-                after_id,
-                i64::from(limit.saturating_sub(1)).into(),
-            ],
+            &range.params(i64::from(limit.saturating_sub(1))),
         )
         .await?;
         Ok((keys.len() == 2).then(|| (keys[0].clicked_at.clone(), keys[0].id.clone())))
