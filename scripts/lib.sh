@@ -18,4 +18,8 @@ load_env() {
   [ -f "$ENV_FILE" ] || die "toolchain not set up: run scripts/setup.sh (missing $ENV_FILE)"
   # shellcheck disable=SC1090
   . "$ENV_FILE"
+  # This checkout's own npm tools: the tool cache is shared by every clone, so paths into one
+  # clone's node_modules never go into it (a deleted clone would break the others' builds).
+  export ESBUILD_BIN="$ROOT/node_modules/.bin/esbuild"
+  export WASM_OPT_BIN="$ROOT/node_modules/binaryen/bin/wasm-opt"
 }

@@ -94,8 +94,6 @@ done <.dev.vars.example
   echo "export WASM_BINDGEN_BIN=\"$TOOLS/wasm-bindgen-cli-$WASM_BINDGEN_VERSION/bin/wasm-bindgen\""
   echo "export WASM_BINDGEN_TEST_RUNNER=\"$TOOLS/wasm-bindgen-cli-$WASM_BINDGEN_VERSION/bin/wasm-bindgen-test-runner\""
   echo "export WORKER_BUILD_BIN=\"$TOOLS/worker-build-$WORKER_BUILD_VERSION/bin/worker-build\""
-  echo "export ESBUILD_BIN=\"$ROOT/node_modules/.bin/esbuild\""
-  echo "export WASM_OPT_BIN=\"$ROOT/node_modules/binaryen/bin/wasm-opt\""
   echo "export WRANGLER_SEND_METRICS=false"
 } >"$ENV_FILE.tmp"
 mv "$ENV_FILE.tmp" "$ENV_FILE"
