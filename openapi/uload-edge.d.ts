@@ -905,7 +905,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Create or replace a user's profile (service token only) */
+        /**
+         * Create or replace a user's profile (service token only)
+         * @description A rename keeps the user's links where they are (/u/{old}/…): the old name stays theirs while links live under it, and is held for them for USERNAME_HOLD_DAYS (default 180) after that; taking such a name answers 409 username_held, a name another user has now 409 username_taken.
+         */
         put: {
             parameters: {
                 query?: never;
@@ -953,7 +956,37 @@ export interface paths {
             };
         };
         post?: never;
-        delete?: never;
+        /**
+         * Delete a user and everything of theirs (service token only)
+         * @description Links (they stop redirecting at once: 404), their clicks, statistics and visitor hashes, tags, API keys and workspace memberships are deleted; the username is held for USERNAME_HOLD_DAYS so nobody takes over its /u/ paths or bio page.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deleted */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                405: components["responses"]["MethodNotAllowed"];
+                429: components["responses"]["TooManyRequests"];
+                503: components["responses"]["Unavailable"];
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -1097,7 +1130,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Complete backups in R2, newest first
+         * Complete backups in R2, newest first, each judged fit to restore or not
          * @description The admin token (ADMIN_TOKEN) only; the service token gets 403.
          */
         get: {
@@ -1116,7 +1149,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            data: components["schemas"]["BackupSummary"][];
+                            data: components["schemas"]["BackupListed"][];
                         };
                     };
                 };
@@ -1131,7 +1164,7 @@ export interface paths {
         put?: never;
         /**
          * Back up D1 to R2 now
-         * @description What the daily cron does: every table from one consistent read (one D1 transaction), gzipped NDJSON per table, then a manifest with row counts, columns and SHA-256 checksums; backups older than BACKUP_RETENTION_DAYS are deleted (never the newest). The admin token (ADMIN_TOKEN) only.
+         * @description What the daily cron does: every table from one consistent read (one D1 transaction), gzipped NDJSON per table, then a manifest with row counts, columns and SHA-256 checksums; backups older than BACKUP_RETENTION_DAYS are deleted (never the newest, nor the newest backup fit to restore). The admin token (ADMIN_TOKEN) only. Refused with 503 restore_mode while restore mode is on.
          */
         post: {
             parameters: {
@@ -1325,6 +1358,90 @@ export interface paths {
          */
         get: operations["getReadiness"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/restore-mode": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Restore mode: whether API writes and crons wait for a restore
+         * @description The admin token (ADMIN_TOKEN) only.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Restore mode */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RestoreMode"];
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                405: components["responses"]["MethodNotAllowed"];
+                429: components["responses"]["TooManyRequests"];
+                503: components["responses"]["Unavailable"];
+            };
+        };
+        /**
+         * Turn restore mode on (pending), off, or leave it to the database (auto)
+         * @description off: an empty database that is meant to be empty (writes allowed although a backup with links exists). A successful restore forgets the setting. The admin token only.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {unknown} */
+                        mode: "pending" | "off" | "auto";
+                    };
+                };
+            };
+            responses: {
+                /** @description Restore mode */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RestoreMode"];
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                405: components["responses"]["MethodNotAllowed"];
+                413: components["responses"]["PayloadTooLarge"];
+                415: components["responses"]["UnsupportedMediaType"];
+                422: components["responses"]["Unprocessable"];
+                429: components["responses"]["TooManyRequests"];
+                503: components["responses"]["Unavailable"];
+            };
+        };
         post?: never;
         delete?: never;
         options?: never;
@@ -1694,6 +1811,8 @@ export interface components {
                 gzip_bytes: number;
                 sha256: string;
             }[];
+            /** @description how many links it holds */
+            links: number;
         };
         Workspace: {
             /** @description the path segment of /w/{slug}/{code}; links name it in workspace_id */
@@ -1732,6 +1851,39 @@ export interface components {
             checks: {
                 [key: string]: components["schemas"]["ReadyCheck"];
             };
+        };
+        BackupListed: {
+            /** @description The backup's UTC time, e.g. 2026-11-25T02-41-00.123Z */
+            id: string;
+            /** Format: date-time */
+            created_at: string;
+            tables: {
+                name: string;
+                rows: number;
+                /** @description NDJSON, uncompressed */
+                bytes: number;
+                gzip_bytes: number;
+                sha256: string;
+            }[];
+            /** @description how many links it holds */
+            links: number;
+            /** @description why it is not restored unless named: empty (no links), or shrunken (under half the links of the last good backup before it, which held 20 or more) */
+            suspect: string | null;
+            /** @description the backup scripts/restore.sh takes when no id is given: the newest that is not suspect */
+            default: boolean;
+        };
+        RestoreMode: {
+            /**
+             * @description pending or running: API writes answer 503 restore_mode and the crons skip
+             * @enum {unknown}
+             */
+            mode: "off" | "pending" | "running";
+            reason: string | null;
+            /**
+             * @description what is recorded: auto = decided by the database (pending while D1 holds no user or link and a backup with links exists)
+             * @enum {unknown}
+             */
+            set: "auto" | "pending" | "off" | "running";
         };
     };
     responses: {
@@ -1825,7 +1977,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description A dependency (D1) is down; nothing changed; see Retry-After */
+        /** @description A dependency (D1) is down, or restore mode is on (code restore_mode: a restore is pending or running); nothing changed; see Retry-After */
         Unavailable: {
             headers: {
                 [name: string]: unknown;

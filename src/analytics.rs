@@ -277,6 +277,11 @@ async fn store(env: &Env, events: Vec<ClickEvent>) -> Result<(usize, usize), Sto
     }
     let db = ClicksDb::from_env(env)?;
     let new = db.insert(&clicks).await?;
+    // While a restore is pending, clicks wait raw and uncounted: counting would write
+    // rollups into the database that must stay empty for the restore (which counts them).
+    if crate::restore_mode::state(env).await?.1.is_on() {
+        return Ok((new, dropped));
+    }
     // Also with no new rows: a batch that died after its insert left pending rows.
     db.count_pending().await?;
     Ok((new, dropped))

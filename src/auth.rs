@@ -9,6 +9,7 @@ use crate::domain::token;
 use crate::error::ApiError;
 use crate::store::d1;
 use crate::store::keys_db::KeysDb;
+use crate::store::users_db::UsersDb;
 use crate::{log, runtime};
 
 pub const ACT_AS_HEADER: &str = "x-uload-user";
@@ -107,7 +108,7 @@ pub async fn authenticate(req: &Request, env: &Env, ctx: &Context) -> Result<Pri
         });
     }
     let db = d1::database(env)?;
-    match (KeysDb { db: &db }).user(user_id).await? {
+    match (UsersDb { db: &db }).user(user_id).await? {
         Some(user) => Ok(Principal {
             user_id: Some(user.id),
             username: Some(user.username),

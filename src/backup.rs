@@ -9,6 +9,7 @@ use worker::Env;
 
 use crate::config::Config;
 use crate::domain::backup::{self, BackupError, Manifest, TableEntry};
+use crate::domain::restore::{self, Flag};
 use crate::store::backup_db::{BackupDb, TableRows};
 use crate::store::r2::Backups;
 use crate::store::StoreError;
@@ -141,15 +142,17 @@ async fn write(env: &Env, cfg: &Config) -> Result<Manifest, StoreError> {
         });
         r2.put(&key, gz).await?;
     }
+    let links = entries.iter().find(|t| t.name == "links").map(|t| t.rows);
     let manifest = Manifest {
         format: backup::FORMAT,
         id: id.clone(),
         created_at: runtime::now_iso(),
+        links,
         tables: entries,
     };
     let bytes = serde_json::to_vec(&manifest).unwrap_or_default();
     r2.put(&backup::manifest_key(&id), bytes).await?;
-    let pruned = prune(&r2, cfg).await?;
+    let pruned = prune(env, &r2, cfg).await?;
     log::info(
         "backup_written",
         json!({
@@ -163,13 +166,37 @@ async fn write(env: &Env, cfg: &Config) -> Result<Manifest, StoreError> {
     Ok(manifest)
 }
 
-async fn prune(r2: &Backups, cfg: &Config) -> Result<Vec<String>, StoreError> {
+async fn prune(env: &Env, r2: &Backups, cfg: &Config) -> Result<Vec<String>, StoreError> {
     let ids = r2.folders(backup::PREFIX).await?;
-    let old = backup::expired(&ids, runtime::now_utc(), cfg.backup_retention_days);
+    // The newest backup fit to restore stays, however old (see `domain::restore::judge`).
+    let backups = list(env).await?;
+    let judged = judge(&backups);
+    let good = judged
+        .iter()
+        .find(|(_, s)| s.is_none())
+        .map(|(m, _)| m.id.clone());
+    let old = backup::expired(
+        &ids,
+        runtime::now_utc(),
+        cfg.backup_retention_days,
+        good.as_deref(),
+    );
     for id in &old {
         r2.delete_all(&format!("{}{id}/", backup::PREFIX)).await?;
     }
     Ok(old)
+}
+
+/// How many links a backup holds.
+pub fn links_of(m: &Manifest) -> u64 {
+    m.links.unwrap_or_else(|| m.rows("links"))
+}
+
+/// Backups (newest first) with what is suspect about each: empty or shrunken ones are never
+/// restored unless named, nor kept as "the last good backup".
+pub fn judge(backups: &[Manifest]) -> Vec<(&Manifest, Option<restore::Suspect>)> {
+    let links: Vec<u64> = backups.iter().map(links_of).collect();
+    backups.iter().zip(restore::judge(&links)).collect()
 }
 
 /// The cron's entry: a backup, logged loudly when it fails (the plan wants 100%).
@@ -287,7 +314,20 @@ pub async fn restore(env: &Env, cfg: &Config, id: &str) -> Result<Restored, Rest
             rows,
         })
         .collect();
-    db.restore(&rows).await?;
+    // Restore mode says "running" while the rows go in; whatever happens, the flag that
+    // was there before comes back on failure, and none is left on success (the database
+    // has its data again, so it decides for itself).
+    let (before, _) = crate::restore_mode::state(env).await?;
+    crate::restore_mode::set(env, Some(Flag::Running { since_ms: 0 })).await?;
+    if let Err(e) = db.restore(&rows).await {
+        let _ = crate::restore_mode::set(env, before).await;
+        return Err(e.into());
+    }
+    crate::restore_mode::set(env, None).await?;
+    // Clicks that arrived while restore mode was on were stored raw, not counted.
+    crate::store::clicks_db::ClicksDb::from_env(env)?
+        .count_pending()
+        .await?;
     // KV from the restored D1: every link written, records of links the backup lacks deleted.
     let audit = publish::audit(env, cfg.kv_cache_ttl_s, false).await?;
     let (kv_written, kv_failed) = (audit.fixed, audit.failed);

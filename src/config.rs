@@ -67,6 +67,9 @@ pub struct Config {
     pub backup_retention_days: i64,
     /// Raw clicks in backups too (BACKUP_INCLUDE_CLICKS, default false).
     pub backup_include_clicks: bool,
+    /// Days a username given up (renamed, deleted) stays reserved for its previous owner
+    /// (USERNAME_HOLD_DAYS, default 180).
+    pub username_hold_days: i64,
     /// Vars that were set but could not be parsed (their defaults were used instead).
     pub problems: Vec<String>,
 }
@@ -144,6 +147,7 @@ impl Config {
         let stale_ttl_s = num("STALE_TTL_SECONDS", 86_400);
         let click_retention_days = num("CLICK_RETENTION_DAYS", 90).clamp(1, 36_500) as i64;
         let backup_retention_days = num("BACKUP_RETENTION_DAYS", 7).clamp(1, 3650) as i64;
+        let username_hold_days = num("USERNAME_HOLD_DAYS", 180).clamp(0, 36_500) as i64;
         let mut flag = |name: &str, default: bool| match get(name).as_deref().map(str::trim) {
             None | Some("") => default,
             Some("true") | Some("1") | Some("on") => true,
@@ -221,6 +225,7 @@ impl Config {
             click_retention_days,
             backup_retention_days,
             backup_include_clicks,
+            username_hold_days,
             problems,
         }
     }

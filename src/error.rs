@@ -47,6 +47,8 @@ pub enum ApiError {
         dependency: &'static str,
         retry_after: u32,
     },
+    /// Restore mode is on (a restore is pending or running): writes wait for it.
+    RestoreMode(&'static str),
     /// A request the worker understands but does not serve (a WebSocket handshake for the app).
     NotImplemented(&'static str),
     /// A backup that cannot be restored (damaged, truncated, unknown format or schema).
@@ -138,6 +140,9 @@ impl ApiError {
             } => Problem::new(503, "unavailable", "Temporarily unavailable")
                 .with_detail(format!("{dependency} is unavailable; nothing was changed"))
                 .with_retry_after(*retry_after),
+            ApiError::RestoreMode(why) => Problem::new(503, "restore_mode", "Paused for a restore")
+                .with_detail(format!("{why}; nothing was changed"))
+                .with_retry_after(60),
             ApiError::NotImplemented(why) => {
                 Problem::new(501, "not_implemented", "Not implemented").with_detail(*why)
             }
@@ -239,6 +244,7 @@ mod tests {
                 "unavailable",
             ),
             (ApiError::NotImplemented("x"), 501, "not_implemented"),
+            (ApiError::RestoreMode("x"), 503, "restore_mode"),
             (ApiError::Internal("secret detail".into()), 500, "internal"),
         ];
         for (err, status, code) in cases {

@@ -19,6 +19,7 @@ pub mod limiter;
 mod log;
 pub mod metrics;
 mod objects;
+mod restore_mode;
 pub mod runtime;
 pub mod salts;
 mod store;
@@ -66,7 +67,18 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
 async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     console_error_panic_hook::set_once();
     let cfg = runtime::config(&env);
-    match event.cron().as_str() {
+    let cron = event.cron();
+    let job = match cron.as_str() {
+        RETENTION_CRON => "retention",
+        BACKUP_CRON => "backup",
+        _ => "kv_reconcile",
+    };
+    // While a restore is pending or running, no backup of the waiting database, no audit
+    // of KV against it, no retention: every job waits for the restore.
+    if !restore_mode::cron_may_run(&env, job).await {
+        return;
+    }
+    match cron.as_str() {
         RETENTION_CRON => {
             analytics::scheduled_prune(&env, &cfg).await;
             purge_idempotency(&env).await;

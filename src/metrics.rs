@@ -29,6 +29,23 @@ pub const HELP: &[(&str, &str, &str)] = &[
     ("clicks_stored_total", "counter", "Clicks the consumer stored (new; redelivered ones are not counted again)"),
     ("backups_total", "counter", "Backups of D1 to R2, by outcome"),
     ("backup_last_success_timestamp_seconds", "gauge", "Unix time of the last complete backup"),
+    ("kv_audit_deletions_refused_total", "counter", "KV audits that found more orphaned records than they delete unasked (an emptied D1?)"),
+    ("crons_skipped_total", "counter", "Cron jobs skipped because restore mode is on, by task"),
+];
+
+/// Series exported from the first scrape with their zero value, before anything happened:
+/// an alert on `increase()` misses the first event of a series that appears with it.
+/// (The backup timestamp is not among them: "never" is not 1970; `absent()` covers it.)
+const FROM_START: &[(&str, &[(&str, &str)])] = &[
+    ("backups_total", &[("outcome", "ok")]),
+    ("backups_total", &[("outcome", "failed")]),
+    ("clicks_dropped_total", &[]),
+    ("click_batches_total", &[("outcome", "stored")]),
+    ("click_batches_total", &[("outcome", "retried")]),
+    ("kv_audit_deletions_refused_total", &[]),
+    ("crons_skipped_total", &[("task", "backup")]),
+    ("crons_skipped_total", &[("task", "retention")]),
+    ("crons_skipped_total", &[("task", "kv_reconcile")]),
 ];
 
 thread_local! {
@@ -77,8 +94,11 @@ pub async fn flush_now(env: &Env) {
 /// Every isolate's counts, summed by the object.
 pub async fn scrape(env: &Env) -> std::result::Result<String, crate::store::StoreError> {
     flush_now(env).await;
-    let total: Snapshot =
+    let mut total: Snapshot =
         objects::call(env, BINDING, OBJECT, "metrics object", &Snapshot::default()).await?;
+    for (name, labels) in FROM_START {
+        total.inc(name, labels, 0);
+    }
     Ok(total.render(HELP))
 }
 

@@ -279,6 +279,19 @@ export async function api(worker, method, path, { body, token, user, headers = {
   return conforms(res, method, path);
 }
 
+/**
+ * The worker deployed again on a new, empty (migrated) D1 with the same KV, R2 and Durable
+ * Objects: what an operator does after losing the database. `options`: as startWorker's.
+ */
+export async function redeployOnEmptyD1(worker, options = {}) {
+  const state = worker.state;
+  await worker.stop({ keepState: true });
+  const d1Dir = join(state.dir, "v3", "d1");
+  await rm(d1Dir, { recursive: true, force: true });
+  await cp(join(await migratedTemplate(), "v3", "d1"), d1Dir, { recursive: true });
+  return startWorker({ ...options, state });
+}
+
 /** Runs SQL against the worker's local D1 (the test's view of the source of truth). */
 export async function d1(worker) {
   // With test wiring in front of D1, the test reads the real database behind it.

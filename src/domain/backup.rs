@@ -34,7 +34,21 @@ pub struct Manifest {
     pub format: u32,
     pub id: String,
     pub created_at: String,
+    /// How many links it holds (also in `tables`; said up front for people and scripts).
+    /// Backups written before this field existed read it from `tables`.
+    #[serde(default)]
+    pub links: Option<u64>,
     pub tables: Vec<TableEntry>,
+}
+
+impl Manifest {
+    /// Rows of `table` in this backup (0 when the table is not in it).
+    pub fn rows(&self, table: &str) -> u64 {
+        self.tables
+            .iter()
+            .find(|t| t.name == table)
+            .map_or(0, |t| t.rows)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -252,11 +266,19 @@ pub fn validate_row(
     }
 }
 
-/// Backups that retention deletes: older than `keep_days`, but never the newest one.
-pub fn expired(ids: &[String], now: DateTime<Utc>, keep_days: i64) -> Vec<String> {
+/// Backups that retention deletes: older than `keep_days`, but never the newest one, nor
+/// `also_keep` (the newest backup fit to restore: an emptied database backed up for weeks
+/// must not push the last good backup out).
+pub fn expired(
+    ids: &[String],
+    now: DateTime<Utc>,
+    keep_days: i64,
+    also_keep: Option<&str>,
+) -> Vec<String> {
     let newest = ids.iter().filter_map(|i| parse_backup_id(i)).max();
     let cutoff = now - chrono::Duration::days(keep_days);
     ids.iter()
+        .filter(|id| Some(id.as_str()) != also_keep)
         .filter(|id| parse_backup_id(id).is_some_and(|t| t < cutoff && Some(t) != newest))
         .cloned()
         .collect()
@@ -329,6 +351,7 @@ mod tests {
             format: FORMAT,
             id: "x".into(),
             created_at: "t".into(),
+            links: Some(1),
             tables: vec![entry(&[json!({ "id": "a" })])],
         };
         let bytes = serde_json::to_vec(&m).unwrap();
@@ -358,10 +381,12 @@ mod tests {
             .with_timezone(&Utc);
         let id = |days: i64| backup_id(now - chrono::Duration::days(days));
         let ids = vec![id(1), id(6), id(8), id(30), "not-a-backup".to_string()];
-        assert_eq!(expired(&ids, now, 7), vec![id(8), id(30)]);
+        assert_eq!(expired(&ids, now, 7, None), vec![id(8), id(30)]);
         // Only old ones: the newest stays.
         let old = vec![id(20), id(30)];
-        assert_eq!(expired(&old, now, 7), vec![id(30)]);
+        assert_eq!(expired(&old, now, 7, None), vec![id(30)]);
+        // The last good backup stays, however old.
+        assert_eq!(expired(&ids, now, 7, Some(&id(30))), vec![id(8)]);
     }
 
     #[test]

@@ -53,6 +53,7 @@ pub enum Api<'a> {
     CreateApiKey,
     RevokeApiKey(&'a str),
     PutUser(&'a str),
+    DeleteUser(&'a str),
     GetWorkspace(&'a str),
     PutWorkspace(&'a str),
     DeleteWorkspace(&'a str),
@@ -60,6 +61,8 @@ pub enum Api<'a> {
     CreateBackup,
     Reconcile,
     RestoreBackup(&'a str),
+    GetRestoreMode,
+    PutRestoreMode,
 }
 
 impl Api<'_> {
@@ -86,21 +89,53 @@ impl Api<'_> {
             | Api::CreateApiKey
             | Api::RevokeApiKey(_)
             | Api::PutUser(_)
+            | Api::DeleteUser(_)
             | Api::GetWorkspace(_)
             | Api::PutWorkspace(_)
             | Api::DeleteWorkspace(_)
             | Api::ListBackups
             | Api::CreateBackup
             | Api::RestoreBackup(_)
+            | Api::GetRestoreMode
+            | Api::PutRestoreMode
             | Api::Reconcile => Needs::ServiceOnly,
         }
+    }
+
+    /// Whether it changes the dashboard's data (refused while restore mode is on).
+    pub fn is_write(&self) -> bool {
+        matches!(
+            self,
+            Api::CreateLink
+                | Api::BulkCreate
+                | Api::BulkDelete
+                | Api::BulkUpdate
+                | Api::BulkTag
+                | Api::UpdateLink(_)
+                | Api::DeleteLink(_)
+                | Api::CreateTag
+                | Api::UpdateTag(_)
+                | Api::DeleteTag(_)
+                | Api::MergeTag(_)
+                | Api::CreateApiKey
+                | Api::RevokeApiKey(_)
+                | Api::PutUser(_)
+                | Api::DeleteUser(_)
+                | Api::PutWorkspace(_)
+                | Api::DeleteWorkspace(_)
+        )
     }
 
     /// The operations routes, for the admin token only (and the only ones it may call).
     pub fn is_admin(&self) -> bool {
         matches!(
             self,
-            Api::ListBackups | Api::CreateBackup | Api::RestoreBackup(_) | Api::Reconcile
+            Api::ListBackups
+                | Api::CreateBackup
+                | Api::RestoreBackup(_)
+                | Api::Reconcile
+                | Api::GetRestoreMode
+                | Api::PutRestoreMode
         )
     }
 }
@@ -230,7 +265,11 @@ fn api<'a>(method: &str, rest: &'a str) -> Routed<'a> {
         ["api-keys", id] if is_id(id) => {
             by_method(method, "DELETE", &[("DELETE", RevokeApiKey(id))])
         }
-        ["users", id] if is_id(id) => by_method(method, "PUT", &[("PUT", PutUser(id))]),
+        ["users", id] if is_id(id) => by_method(
+            method,
+            "PUT, DELETE",
+            &[("PUT", PutUser(id)), ("DELETE", DeleteUser(id))],
+        ),
         ["workspaces", slug] if is_id(slug) => by_method(
             method,
             "GET, HEAD, PUT, DELETE",
@@ -246,6 +285,11 @@ fn api<'a>(method: &str, rest: &'a str) -> Routed<'a> {
             &[("GET", ListBackups), ("POST", CreateBackup)],
         ),
         ["admin", "reconcile"] => by_method(method, "POST", &[("POST", Reconcile)]),
+        ["admin", "restore-mode"] => by_method(
+            method,
+            "GET, HEAD, PUT",
+            &[("GET", GetRestoreMode), ("PUT", PutRestoreMode)],
+        ),
         ["admin", "backups", id, "restore"] if is_backup_id(id) => {
             by_method(method, "POST", &[("POST", RestoreBackup(id))])
         }
@@ -366,6 +410,16 @@ mod tests {
             route("PUT", "/api/v1/users/u1"),
             Ok(Route::Api(Api::PutUser("u1")))
         );
+        assert_eq!(
+            route("DELETE", "/api/v1/users/u1"),
+            Ok(Route::Api(Api::DeleteUser("u1")))
+        );
+        assert_eq!(
+            route("PUT", "/api/v1/admin/restore-mode"),
+            Ok(Route::Api(Api::PutRestoreMode))
+        );
+        assert!(Api::PutRestoreMode.is_admin() && !Api::PutRestoreMode.is_write());
+        assert!(Api::DeleteUser("u1").is_write() && !Api::ListLinks.is_write());
         assert_eq!(route("OPTIONS", "/api/v1/links"), Ok(Route::Preflight));
         assert_eq!(route("GET", "/abc"), Ok(Route::Redirect { code: "abc" }));
         assert_eq!(route("HEAD", "/abc/"), Ok(Route::Redirect { code: "abc" }));

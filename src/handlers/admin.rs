@@ -6,9 +6,12 @@ use serde_json::{json, Value};
 use super::Ctx;
 use crate::backup::{self, RestoreError};
 use crate::domain::backup::Manifest;
+use crate::domain::fields::Reader;
+use crate::domain::restore::Flag;
 use crate::error::ApiError;
 use crate::http::Reply;
 use crate::log;
+use crate::restore_mode;
 
 fn service_only(c: &Ctx) -> Result<(), ApiError> {
     if c.who.is_admin {
@@ -24,23 +27,78 @@ fn summary(m: &Manifest) -> Value {
     json!({
         "id": m.id,
         "created_at": m.created_at,
+        "links": backup::links_of(m),
         "tables": m.tables.iter().map(|t| json!({
             "name": t.name, "rows": t.rows, "bytes": t.bytes, "gzip_bytes": t.gzip_bytes, "sha256": t.sha256,
         })).collect::<Vec<_>>(),
     })
 }
 
+/// Backups, newest first; each says whether it is fit to restore (`suspect`: empty or
+/// shrunken) and which one a restore without an id takes (`default`).
 pub async fn list(c: &Ctx<'_>) -> Result<Reply, ApiError> {
     service_only(c)?;
     let backups = backup::list(c.env).await?;
+    let judged = backup::judge(&backups);
+    let chosen = judged.iter().position(|(_, s)| s.is_none());
+    let data: Vec<Value> = judged
+        .iter()
+        .enumerate()
+        .map(|(i, (m, suspect))| {
+            let mut v = summary(m);
+            v["links"] = json!(backup::links_of(m));
+            v["suspect"] = json!(suspect.map(|s| s.describe()));
+            v["default"] = json!(Some(i) == chosen);
+            v
+        })
+        .collect();
+    Ok(Reply::json(200, &json!({ "data": data })))
+}
+
+/// Restore mode now: `mode` (off, pending, running), why, and the recorded flag.
+pub async fn restore_mode(c: &Ctx<'_>) -> Result<Reply, ApiError> {
+    service_only(c)?;
+    let (flag, mode) = restore_mode::state(c.env).await?;
     Ok(Reply::json(
         200,
-        &json!({ "data": backups.iter().map(summary).collect::<Vec<_>>() }),
+        &json!({
+            "mode": mode.as_str(),
+            "reason": (mode.is_on()).then(|| mode.reason()),
+            "set": flag.map(|f| f.as_str()).unwrap_or("auto"),
+        }),
     ))
+}
+
+/// `{"mode": "pending" | "off" | "auto"}`: restore mode on, off (an empty database that is
+/// meant to be empty), or decided by the database (on while it is empty and a backup with
+/// links exists).
+pub async fn set_restore_mode(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
+    service_only(c)?;
+    let mut r = Reader::new(body, &["mode"]).map_err(ApiError::Validation)?;
+    let mode = r.string("mode");
+    let mode = r.require("mode", mode);
+    let flag = match mode.as_deref() {
+        Some("pending") => Some(Flag::Pending),
+        Some("off") => Some(Flag::Off),
+        Some("auto") | None => None,
+        Some(_) => {
+            r.error("mode", "mode must be pending, off or auto");
+            None
+        }
+    };
+    r.finish(|| ()).map_err(ApiError::Validation)?;
+    restore_mode::set(c.env, flag).await?;
+    log::warn(
+        "restore_mode_set",
+        json!({ "set": flag.map(|f| f.as_str()).unwrap_or("auto") }),
+    );
+    restore_mode(c).await
 }
 
 pub async fn create(c: &Ctx<'_>) -> Result<Reply, ApiError> {
     service_only(c)?;
+    // A backup of the database that waits for its restore is what must never happen.
+    restore_mode::guard_write(c.env).await?;
     let manifest = backup::run(c.env, c.cfg).await?;
     Ok(Reply::json(201, &summary(&manifest)))
 }
@@ -83,6 +141,7 @@ pub async fn restore(c: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
 /// never deletes in bulk).
 pub async fn reconcile(c: &Ctx<'_>, pairs: &[(String, String)]) -> Result<Reply, ApiError> {
     service_only(c)?;
+    restore_mode::guard_write(c.env).await?;
     let delete_all = match pairs
         .iter()
         .find(|(k, _)| k == "delete_orphans")

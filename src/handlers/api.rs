@@ -6,7 +6,7 @@ use worker::{Context, Env, Request};
 
 use super::limits::{self, Headers};
 use super::request::{header, query_pairs, read_json};
-use super::{admin, keys, links, stats, tags, workspaces, Ctx};
+use super::{admin, keys, links, stats, tags, users, workspaces, Ctx};
 use crate::auth;
 use crate::config::Config;
 use crate::domain::ratelimit::Scope;
@@ -103,6 +103,12 @@ pub async fn handle(
             return (Err(e), headers);
         }
     }
+    // Nothing may land in a database that waits for its restore (see `restore_mode`).
+    if api.is_write() {
+        if let Err(e) = crate::restore_mode::guard_write(env).await {
+            return (Err(e), headers);
+        }
+    }
     (route(api, req, env, ctx, cfg, &who).await, headers)
 }
 
@@ -141,7 +147,13 @@ async fn route(
         }
         PutUser(id) => {
             let (body, _) = read_json(&mut req, cfg.max_body_bytes).await?;
-            keys::put_user(&c, id, &body).await
+            users::put(&c, id, &body).await
+        }
+        DeleteUser(id) => users::delete(&c, id).await,
+        GetRestoreMode => admin::restore_mode(&c).await,
+        PutRestoreMode => {
+            let (body, _) = read_json(&mut req, cfg.max_body_bytes).await?;
+            admin::set_restore_mode(&c, &body).await
         }
         GetWorkspace(slug) => workspaces::get(&c, slug).await,
         DeleteWorkspace(slug) => workspaces::delete(&c, slug).await,

@@ -7,7 +7,7 @@ use worker::{Env, Response};
 use crate::domain::code;
 use crate::domain::pages::{self, escape_html, Lang, VisitorError};
 use crate::store::d1;
-use crate::store::keys_db::KeysDb;
+use crate::store::users_db::UsersDb;
 use crate::store::StoreError;
 use crate::{http, runtime};
 
@@ -40,7 +40,7 @@ pub async fn render(
     else {
         return Ok(None);
     };
-    let Some(user) = (KeysDb { db: &db }).user(&id).await? else {
+    let Some(user) = (UsersDb { db: &db }).user(&id).await? else {
         return Ok(None);
     };
     if !user.profile_public {

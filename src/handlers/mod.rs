@@ -12,6 +12,7 @@ pub mod redirect;
 pub mod request;
 pub mod stats;
 pub mod tags;
+pub mod users;
 pub mod workspaces;
 
 use worker::{Context, Env};

@@ -1,4 +1,4 @@
-//! API keys and users in D1.
+//! API keys in D1 (and the shape of a user, shared with `users_db`).
 
 use serde::{Deserialize, Serialize};
 use worker::D1Database;
@@ -49,8 +49,6 @@ fn de_flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
 
 const KEY_SELECT: &str =
     "SELECT id, name, prefix, created_at, last_used_at, revoked_at, scopes, expires_at FROM api_keys";
-const USER_SELECT: &str =
-    "SELECT id, username, display_name, bio, profile_public, created_at, updated_at FROM users";
 
 pub struct KeysDb<'a> {
     pub db: &'a D1Database,
@@ -124,41 +122,5 @@ impl KeysDb<'_> {
         )
         .await?;
         Ok(n > 0)
-    }
-
-    pub async fn user(&self, id: &str) -> Result<Option<User>, StoreError> {
-        d1::first(
-            self.db,
-            &format!("{USER_SELECT} WHERE id = ?1"),
-            &[id.into()],
-        )
-        .await
-    }
-
-    /// Creates or replaces a user's profile; `Err(Conflict)` when the username is taken.
-    pub async fn put_user(
-        &self,
-        id: &str,
-        username: &str,
-        display_name: Option<&str>,
-        bio: Option<&str>,
-        profile_public: bool,
-        now: &str,
-    ) -> Result<(User, bool), StoreError> {
-        let existed = self.user(id).await?.is_some();
-        d1::run(
-            self.db,
-            "INSERT INTO users (id, username, display_name, bio, profile_public, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) \
-             ON CONFLICT (id) DO UPDATE SET username = excluded.username, display_name = excluded.display_name, \
-             bio = excluded.bio, profile_public = excluded.profile_public, updated_at = excluded.updated_at",
-            &[id.into(), username.into(), display_name.into(), bio.into(), profile_public.into(), now.into()],
-        )
-        .await?;
-        let user = self
-            .user(id)
-            .await?
-            .ok_or_else(|| StoreError::Corrupt("user vanished after upsert".into()))?;
-        Ok((user, !existed))
     }
 }

@@ -8,9 +8,11 @@ pub mod idempotency;
 pub mod keys_db;
 pub mod kv;
 pub mod links_db;
+pub mod operations_db;
 pub mod r2;
 pub mod repairs;
 pub mod tags_db;
+pub mod users_db;
 pub mod workspaces_db;
 
 #[derive(Debug)]

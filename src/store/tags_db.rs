@@ -115,30 +115,47 @@ impl TagsDb<'_> {
             Some(c) => (1i64, P::from(c)),
             None => (0, P::Null),
         };
-        let changed = d1::run(
+        let renamed = !matches!(name, P::Null);
+        let params = [
+            id.into(),
+            owner.into(),
+            name,
+            slug,
+            set_color.into(),
+            color,
+            now.into(),
+        ];
+        let mut statements = Vec::new();
+        if renamed {
+            // A link shows its tags' names: renaming one changes every link that has it.
+            statements.push(d1::stmt(
+                self.db,
+                &bump_links_of("?1", "?2", "?7"),
+                &params,
+            )?);
+        }
+        statements.push(d1::stmt(
             self.db,
             "UPDATE tags SET name = ifnull(?3, name), slug = ifnull(?4, slug), \
              color = CASE WHEN ?5 = 1 THEN ?6 ELSE color END, updated_at = ?7 \
-             WHERE id = ?1 AND user_id IS ?2",
-            &[
-                id.into(),
-                owner.into(),
-                name,
-                slug,
-                set_color.into(),
-                color,
-                now.into(),
-            ],
-        )
-        .await?;
-        if changed == 0 {
+             WHERE id = ?1 AND user_id IS ?2 RETURNING id",
+            &params,
+        )?);
+        let results = d1::batch::<Value>(self.db, statements).await?;
+        if results.last().is_none_or(|rows| rows.is_empty()) {
             return Ok(None);
         }
         self.get(id, owner).await
     }
 
     pub async fn delete(&self, id: &str, owner: Option<&str>) -> Result<bool, StoreError> {
+        let now = crate::runtime::now_iso();
         let statements = vec![
+            d1::stmt(
+                self.db,
+                &bump_links_of("?1", "?2", "?3"),
+                &[id.into(), owner.into(), now.as_str().into()],
+            )?,
             d1::stmt(
                 self.db,
                 "DELETE FROM link_tags WHERE tag_id = (SELECT id FROM tags WHERE id = ?1 AND user_id IS ?2)",
@@ -161,6 +178,15 @@ impl TagsDb<'_> {
         let both = "(SELECT count(*) FROM tags WHERE id IN (?1, ?2) AND user_id IS ?3) = 2";
         let params: Vec<P> = vec![from.into(), into.into(), owner.into(), now.into()];
         let statements = vec![
+            // Every link of `from` shows another tag afterwards.
+            d1::stmt(
+                self.db,
+                &format!(
+                    "{} AND {both}",
+                    bump_links_of("?1", "?3", "?4")
+                ),
+                &params,
+            )?,
             d1::stmt(
                 self.db,
                 &format!("INSERT OR IGNORE INTO link_tags (link_id, tag_id) SELECT link_id, ?2 FROM link_tags WHERE tag_id = ?1 AND {both}"),
@@ -172,4 +198,14 @@ impl TagsDb<'_> {
         ];
         d1::batch::<Value>(self.db, statements).await.map(|_| ())
     }
+}
+
+/// SQL that bumps the version (and `updated_at`) of every link tagged with the tag given by
+/// the parameters `tag` (id) and `owner`: what the link shows changed, so its ETag must.
+fn bump_links_of(tag: &str, owner: &str, now: &str) -> String {
+    format!(
+        "UPDATE links SET version = version + 1, updated_at = {now} \
+         WHERE id IN (SELECT link_id FROM link_tags WHERE tag_id = \
+         (SELECT id FROM tags WHERE id = {tag} AND user_id IS {owner}))"
+    )
 }

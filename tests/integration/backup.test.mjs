@@ -224,7 +224,7 @@ describe("backups and restore", () => {
 
   it("scripts/restore.sh, the documented command, restores the newest backup", async () => {
     await wipe(w);
-    const { stdout, stderr } = await promisify(execFile)(join(ROOT, "scripts", "restore.sh"), [], {
+    const { stdout, stderr } = await promisify(execFile)(join(ROOT, "scripts", "restore.sh"), ["--yes"], {
       cwd: ROOT,
       env: { ...process.env, UL_URL: w.url.replace(/\/$/, ""), ADMIN_TOKEN: w.adminToken },
     });
@@ -234,7 +234,7 @@ describe("backups and restore", () => {
     assert.equal((await w.fetch(`/${links[5].code}`)).status, 302);
     // Refused restores exit non-zero.
     await assert.rejects(
-      promisify(execFile)(join(ROOT, "scripts", "restore.sh"), [], {
+      promisify(execFile)(join(ROOT, "scripts", "restore.sh"), ["--yes"], {
         cwd: ROOT,
         env: { ...process.env, UL_URL: w.url.replace(/\/$/, ""), ADMIN_TOKEN: w.adminToken },
       }),

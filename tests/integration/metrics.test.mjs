@@ -95,6 +95,39 @@ describe("metrics", () => {
     }
   });
 
+  it("every alert passes its promtool rule tests, the never-happened cases included", async () => {
+    const { stdout } = await run(PROMTOOL, ["test", "rules", "prometheus-alerts.test.yml"], { cwd: join(ROOT, "ops") });
+    assert.match(stdout, /SUCCESS/);
+  });
+
+  it("exports what the alerts watch from the first scrape, at zero, before anything happened", async () => {
+    const fresh = await startWorker();
+    try {
+      const res = await fresh.fetch("/metrics", { headers: { authorization: `Bearer ${fresh.token}` } });
+      assert.equal(res.status, 200);
+      const text = await res.text();
+      for (const series of [
+        'backups_total{outcome="ok"}',
+        'backups_total{outcome="failed"}',
+        "clicks_dropped_total",
+        'click_batches_total{outcome="retried"}',
+        "kv_audit_deletions_refused_total",
+        'crons_skipped_total{task="backup"}',
+      ]) {
+        assert.ok(text.split("\n").includes(`${series} 0`), `${series} 0 in the first scrape`);
+      }
+      // "Never" is not 1970: the timestamp is absent until the first backup (absent() alerts).
+      assert.ok(!text.includes("backup_last_success_timestamp_seconds "), "no backup timestamp before a backup");
+      // Every counter a rule takes increase() of is there before its first event.
+      const rules = await readFile(join(ROOT, "ops", "prometheus-alerts.yml"), "utf8");
+      const watched = [...rules.matchAll(/increase\((\w+)/g)].map((m) => m[1]);
+      assert.ok(watched.length >= 4);
+      for (const name of watched) assert.match(text, new RegExp(`^${name}(\\{[^}]*\\})? 0$`, "m"), `${name} exported at 0`);
+    } finally {
+      await fresh.stop();
+    }
+  });
+
   it("queue and backup figures reach the same scrape", async () => {
     assert.equal((await api(w, "POST", "/api/v1/admin/backups")).status, 201);
     const deadline = Date.now() + 30_000;

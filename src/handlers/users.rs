@@ -1,0 +1,119 @@
+//! Users, synchronised by the dashboard's server (service token only): profiles, renames
+//! under the username rules of `domain::username`, and deletion with everything of theirs.
+
+use serde_json::{json, Value};
+
+use super::publish::{self, Change};
+use super::Ctx;
+use crate::domain::fields::{text, Reader};
+use crate::domain::username;
+use crate::error::ApiError;
+use crate::http::Reply;
+use crate::store::d1;
+use crate::store::repairs::Repairs;
+use crate::store::users_db::{Profile, UsersDb};
+use crate::store::StoreError;
+use crate::{log, runtime};
+
+/// KV records deleted while the request runs; the rest go through the repair queue (the
+/// reconcile job deletes 500 a minute), within the runtime's subrequest limit.
+const KV_NOW: usize = 500;
+
+fn service_only(c: &Ctx) -> Result<(), ApiError> {
+    if c.who.is_service {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "users are managed by the dashboard (service token only)".into(),
+        ))
+    }
+}
+
+/// Creates or replaces a user's public profile. Only the dashboard's server (service token)
+/// may: users are managed there, this is a copy for the edge.
+pub async fn put(c: &Ctx<'_>, id: &str, body: &Value) -> Result<Reply, ApiError> {
+    service_only(c)?;
+    let mut r = Reader::new(body, &["username", "display_name", "bio", "profile_public"])
+        .map_err(ApiError::Validation)?;
+    let name = r.string("username");
+    let name = r.require("username", name);
+    if let Some(u) = &name {
+        if !username::is_valid(u) {
+            r.error(
+                "username",
+                "username must be 3 to 30 characters of a-z, 0-9, '_' and '-'",
+            );
+        }
+    }
+    let display_name = text(&mut r, "display_name", 100).into_option();
+    let bio = text(&mut r, "bio", 500).into_option();
+    let public = r.bool("profile_public").into_option().unwrap_or(true);
+    r.finish(|| ()).map_err(ApiError::Validation)?;
+    let name = name.unwrap_or_default();
+    let db = d1::database(c.env)?;
+    let users = UsersDb { db: &db };
+    let (hold, others_links) = users.claims_on(id, &name).await?;
+    let hold = hold.and_then(|(holder, released)| {
+        let at = chrono::DateTime::parse_from_rfc3339(&released).ok()?;
+        Some((holder, at.with_timezone(&chrono::Utc)))
+    });
+    if let Err(refusal) = username::may_take(
+        id,
+        hold.as_ref().map(|(h, at)| (h.as_str(), *at)),
+        others_links,
+        runtime::now_utc(),
+        c.cfg.username_hold_days,
+    ) {
+        return Err(ApiError::Conflict {
+            code: "username_held",
+            field: "username",
+            detail: refusal.detail(&name),
+        });
+    }
+    let profile = Profile {
+        username: &name,
+        display_name: display_name.as_deref(),
+        bio: bio.as_deref(),
+        public,
+    };
+    match users.put(id, &profile, &runtime::now_iso()).await {
+        Ok((user, created)) => Ok(Reply::json(if created { 201 } else { 200 }, &user)),
+        Err(StoreError::Conflict(_)) => Err(ApiError::Conflict {
+            code: "username_taken",
+            field: "username",
+            detail: format!("the username '{name}' belongs to another user"),
+        }),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Deletes a user and everything of theirs (links, their clicks and statistics, tags, API
+/// keys, memberships); their links stop redirecting at once (KV records deleted) and their
+/// username is held for them. 204, or 404 when there is no such user.
+pub async fn delete(c: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
+    service_only(c)?;
+    let db = d1::database(c.env)?;
+    let users = UsersDb { db: &db };
+    if users.user(id).await?.is_none() {
+        return Err(ApiError::NotFound);
+    }
+    let codes = users.link_codes(id).await?;
+    // Queued before D1 changes: should this isolate die after the delete, the reconcile
+    // job still finds every code (and deletes its record, since D1 no longer has it).
+    let now = runtime::now_iso();
+    (Repairs { db: &db }).add(&codes, &now).await?;
+    if !users.delete(id, &now).await? {
+        return Err(ApiError::NotFound);
+    }
+    let gone: Vec<Change> = codes
+        .iter()
+        .take(KV_NOW)
+        .map(|c| (c.clone(), None))
+        .collect();
+    publish::publish(c.env, c.ctx, c.cfg, gone).await;
+    log::info(
+        "user_deleted",
+        json!({ "links": codes.len(), "kv_later": codes.len().saturating_sub(KV_NOW) }),
+    );
+    Ok(Reply::no_content())
+}

@@ -1,0 +1,98 @@
+//! Restore mode, read from D1 (and R2 when D1 is empty): while it is on, API writes answer
+//! 503 and the crons skip, so nothing lands in the empty database that waits for its
+//! restore, and no backup of it is taken. The rules are `domain::restore`.
+
+use std::cell::RefCell;
+
+use serde_json::json;
+use worker::Env;
+
+use crate::domain::restore::{self, Flag, Mode};
+use crate::error::ApiError;
+use crate::store::d1;
+use crate::store::operations_db::OperationsDb;
+use crate::store::StoreError;
+use crate::{backup, log, runtime};
+
+/// Whether some backup holds links is read from R2 only while D1 is empty, and kept this
+/// long per isolate (R2 lists every backup's manifest).
+const BACKUPS_KNOWN_MS: u64 = 30_000;
+
+thread_local! {
+    static BACKUP_HAS_LINKS: RefCell<Option<(bool, u64)>> = const { RefCell::new(None) };
+}
+
+async fn backup_has_links(env: &Env) -> Result<bool, StoreError> {
+    let now = runtime::now_ms();
+    if let Some((known, at)) = BACKUP_HAS_LINKS.with(|b| *b.borrow()) {
+        if now.saturating_sub(at) < BACKUPS_KNOWN_MS {
+            return Ok(known);
+        }
+    }
+    let any = backup::list(env)
+        .await?
+        .iter()
+        .any(|m| backup::links_of(m) > 0);
+    BACKUP_HAS_LINKS.with(|b| *b.borrow_mut() = Some((any, now)));
+    Ok(any)
+}
+
+/// The recorded flag and the mode it gives.
+pub async fn state(env: &Env) -> Result<(Option<Flag>, Mode), StoreError> {
+    let db = d1::database(env)?;
+    let (flag, has_data) = OperationsDb { db: &db }.restore_state().await?;
+    let backups = if flag.is_none() && !has_data {
+        backup_has_links(env).await?
+    } else {
+        false
+    };
+    Ok((
+        flag,
+        restore::mode(flag, has_data, backups, runtime::now_ms()),
+    ))
+}
+
+/// Refuses a write while restore mode is on (503 with Retry-After: nothing was changed).
+pub async fn guard_write(env: &Env) -> Result<(), ApiError> {
+    let (_, mode) = state(env).await?;
+    if mode.is_on() {
+        return Err(ApiError::RestoreMode(mode.reason()));
+    }
+    Ok(())
+}
+
+/// Whether a cron job may run now; a skipped job is logged with the reason. When D1 cannot
+/// be read the job runs (and reports its own failure).
+pub async fn cron_may_run(env: &Env, job: &str) -> bool {
+    match state(env).await {
+        Ok((_, mode)) if mode.is_on() => {
+            crate::metrics::record(|m| m.inc("crons_skipped_total", &[("task", job)], 1));
+            crate::metrics::flush_now(env).await;
+            log::warn(
+                "cron_skipped",
+                json!({ "job": job, "restore_mode": mode.as_str(), "reason": mode.reason() }),
+            );
+            false
+        }
+        Ok(_) => true,
+        Err(e) => {
+            log::warn(
+                "restore_mode_unknown",
+                json!({ "job": job, "cause": e.to_string() }),
+            );
+            true
+        }
+    }
+}
+
+/// Records a flag (`None`: forget it, the database decides again).
+pub async fn set(env: &Env, flag: Option<Flag>) -> Result<(), StoreError> {
+    let db = d1::database(env)?;
+    let ops = OperationsDb { db: &db };
+    // A new decision: the next check reads R2 again.
+    BACKUP_HAS_LINKS.with(|b| *b.borrow_mut() = None);
+    match flag {
+        Some(f) => ops.set_restore(f, &runtime::now_iso()).await,
+        None => ops.clear_restore().await,
+    }
+}
