@@ -1269,7 +1269,7 @@ export interface paths {
         put?: never;
         /**
          * Repair KV from D1 now: missing, stale and orphaned records
-         * @description Walks every link of D1 and every KV record (the daily cron does the same after the backup); rewrites missing and stale records from D1 and deletes records of links D1 does not have. The admin token (ADMIN_TOKEN) only. Without delete_orphans=true, it deletes at most 10 orphans, or up to 100 that are at most 1% of KV: an emptied or shrunken D1 makes every record look orphaned, and deleting them would stop every redirect.
+         * @description Walks every link of D1 and every KV record (the daily cron does the same after the backup); rewrites missing and stale records from D1 and deletes records of links D1 does not have. The admin token (ADMIN_TOKEN) only. Without delete_orphans=true, it deletes at most 10 orphans, or up to 100 that are at most 1% of KV: an emptied or shrunken D1 makes every record look orphaned, and deleting them would stop every redirect. Also counts clicks waiting to be counted (imported ones) and seeds the max_clicks counters of imported links.
          */
         post: {
             parameters: {
@@ -1303,6 +1303,8 @@ export interface paths {
                             failed: number;
                             /** @description orphans left in KV: more than the audit deletes unasked (over 10 and over 1% of the records, or over 100); ask with delete_orphans=true once D1 is known to be right */
                             orphans_kept: number;
+                            /** @description click counters of imported links seeded with what uLoad had counted against their max_clicks (links.limit_seed, written by uload-import) */
+                            limits_seeded: number;
                         };
                     };
                 };

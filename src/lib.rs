@@ -93,6 +93,15 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
                     serde_json::json!({ "cause": e.to_string() }),
                 );
             }
+            // And the counters of imported limited links that still wait for their seed.
+            match clicks::seed_imported(&env).await {
+                Ok(0) => {}
+                Ok(n) => log::info("limits_seeded", serde_json::json!({ "links": n })),
+                Err(e) => log::error(
+                    "limit_seeding_failed",
+                    serde_json::json!({ "cause": e.to_string() }),
+                ),
+            }
             return;
         }
         _ => {}

@@ -5,14 +5,15 @@
 //!   uload-import --csv exports/ --out import.sql --skipped skipped.jsonl
 //!
 //! Then: `wrangler d1 execute DB --remote --file import.sql` and
-//! `POST /api/v1/admin/reconcile` (publishes the links to KV, counts imported clicks).
-//! Progress and the report go to stderr; the SQL to `--out` (or stdout).
+//! `POST /api/v1/admin/reconcile` (publishes the links to KV, counts imported clicks, seeds
+//! the max_clicks counters). Progress goes to stderr; the report (JSON) to stdout with
+//! `--dry-run`, else to stderr; the SQL to `--out` (or stdout).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use serde_json::json;
-use uload_import::{plan_with, read_csv_dir, read_json_dir, read_sqlite, sql, TABLES};
+use uload_import::{plan_with, read_csv_dir, read_json_dir, read_sqlite, report, sql};
 
 const USAGE: &str = "usage: uload-import (--sqlite FILE | --json DIR | --csv DIR) [--out FILE] [--dry-run] [--skipped FILE] [--short-domains ulo.ad,…] [--blocked-domains a.example,…]\n  --short-domains / --blocked-domains: the worker's SHORT_BASE_URL host and SHORT_DOMAINS, and its BLOCKED_DOMAINS (targets on them are refused, as the API refuses them); default: ulo.ad, none";
 
@@ -66,41 +67,47 @@ fn run(args: Vec<String>) -> Result<(), String> {
         "--json" => read_json_dir(&path),
         _ => read_csv_dir(&path),
     }?;
-    eprintln!(
-        "uload-import: {} users, {} links, {} tags, {} clicks",
-        collections.users.len(),
-        collections.links.len(),
-        collections.tags.len(),
-        collections.clicks.len()
-    );
+    let read: Vec<String> = uload_import::read::READ
+        .iter()
+        .map(|c| format!("{} {c}", collections.get(c).len()))
+        .collect();
+    eprintln!("uload-import: read {}", read.join(", "));
     let now = uload_edge::domain::stats::iso(std::time::SystemTime::now().into());
     let policy = uload_edge::domain::target::Policy::new(&short_domains, &blocked_domains);
     let plan = plan_with(&collections, &now, &policy, |done, total| {
         eprintln!("uload-import: mapped {done} of {total} records");
     });
-    let counts: serde_json::Map<String, serde_json::Value> = TABLES
-        .iter()
-        .map(|t| (t.to_string(), json!(plan.count(t))))
-        .collect();
     let skipped: Vec<serde_json::Value> = plan
         .skipped
         .iter()
-        .map(|s| json!({ "collection": s.collection, "id": s.id, "reason": s.reason }))
+        .map(|s| json!({ "collection": s.collection, "id": s.id, "reason": s.reason, "kind": "skipped" }))
+        .collect();
+    let notes: Vec<serde_json::Value> = plan
+        .notes
+        .iter()
+        .map(|s| json!({ "collection": s.collection, "id": s.id, "reason": s.reason, "kind": "note" }))
         .collect();
     for s in &skipped {
-        eprintln!("uload-import: skipped {}", s);
+        eprintln!("uload-import: skipped {s}");
+    }
+    for n in &notes {
+        eprintln!("uload-import: note {n}");
     }
     if let Some(f) = &skipped_file {
-        let lines: String = skipped.iter().map(|s| format!("{s}\n")).collect();
+        let lines: String = skipped
+            .iter()
+            .chain(&notes)
+            .map(|s| format!("{s}\n"))
+            .collect();
         std::fs::write(f, lines).map_err(|e| format!("{}: {e}", f.display()))?;
     }
-    let report = json!({ "dry_run": dry_run, "insert": counts, "skipped": skipped.len() });
+    let report = report(&collections, &plan, dry_run);
     if dry_run {
         println!("{report}");
         eprintln!("uload-import: dry run, nothing written");
         return Ok(());
     }
-    let text = sql(&plan);
+    let text = sql(&plan, &now);
     match &out {
         Some(f) => std::fs::write(f, &text).map_err(|e| format!("{}: {e}", f.display()))?,
         None => print!("{text}"),

@@ -248,10 +248,8 @@ pub fn validate_row(
         }
         "users" => {
             let name = text("username").ok_or("no username")?;
-            let valid = (3..=30).contains(&name.len())
-                && name.bytes().all(|b| {
-                    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-'
-                });
+            let valid = super::username::is_valid(name)
+                || text("id").is_some_and(|id| name == super::username::unset(id));
             valid
                 .then_some(())
                 .ok_or_else(|| format!("username '{name}'"))

@@ -139,7 +139,8 @@ pub fn validate_stored(code: &str, username: Option<&str>) -> Result<(), CodeErr
     match code.split_once('/') {
         None => validate_custom(code),
         Some((prefix, rest)) => {
-            if username != Some(prefix) {
+            // Only a real username makes a /u/ path (not `~{id}`, the name of no name).
+            if username != Some(prefix) || !super::username::is_valid(prefix) {
                 return Err(CodeError::ForeignPrefix(prefix.to_string()));
             }
             // Under a user's prefix nothing can shadow a route, so no reserved words apply.
@@ -258,6 +259,11 @@ mod tests {
             Err(CodeError::InvalidCharacter('/'))
         );
         assert_eq!(validate_stored("promo", Some("alice")), Ok(()));
+        // A user without a username (`~{id}`) gets no /u/ path.
+        assert_eq!(
+            validate_stored("~u1/promo", Some("~u1")),
+            Err(CodeError::ForeignPrefix("~u1".into()))
+        );
     }
 
     #[test]

@@ -16,6 +16,13 @@ pub fn is_valid(u: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
 }
 
+/// The username of a user who has none (users imported from uLoad who never chose one):
+/// `~{id}`, which no path reaches (`~` is no code character), no one can choose (it is not
+/// valid), and no user shares (ids are unique).
+pub fn unset(id: &str) -> String {
+    format!("~{id}")
+}
+
 /// What stands between a user and a name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
@@ -106,7 +113,15 @@ mod tests {
         for ok in ["abc", "a-b_c9", &"x".repeat(30)] {
             assert!(is_valid(ok), "{ok}");
         }
-        for bad in ["ab", "Alice", "jürgen", "a b", "a/b", &"x".repeat(31)] {
+        for bad in [
+            "ab",
+            "Alice",
+            "jürgen",
+            "a b",
+            "a/b",
+            &"x".repeat(31),
+            &unset("abc123"),
+        ] {
             assert!(!is_valid(bad), "{bad}");
         }
     }

@@ -7,6 +7,7 @@ pub mod d1;
 pub mod idempotency;
 pub mod keys_db;
 pub mod kv;
+pub mod limit_seeds;
 pub mod links_db;
 pub mod operations_db;
 pub mod r2;

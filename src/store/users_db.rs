@@ -74,7 +74,7 @@ impl UsersDb<'_> {
             d1::stmt(
                 self.db,
                 "INSERT INTO username_holds (username, user_id, released_at) \
-                 SELECT username, id, ?3 FROM users WHERE id = ?1 AND username != ?2 \
+                 SELECT username, id, ?3 FROM users WHERE id = ?1 AND username != ?2 AND username NOT LIKE '~%' \
                  ON CONFLICT (username) DO UPDATE SET user_id = excluded.user_id, released_at = excluded.released_at",
                 &[id.into(), p.username.into(), now.into()],
             )?,
@@ -130,7 +130,7 @@ impl UsersDb<'_> {
         let mut statements = vec![d1::stmt(
             self.db,
             "INSERT INTO username_holds (username, user_id, released_at) \
-             SELECT username, id, ?2 FROM users WHERE id = ?1 \
+             SELECT username, id, ?2 FROM users WHERE id = ?1 AND username NOT LIKE '~%' \
              ON CONFLICT (username) DO UPDATE SET user_id = excluded.user_id, released_at = excluded.released_at",
             &[id.into(), now.into()],
         )?];
