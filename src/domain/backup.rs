@@ -16,7 +16,7 @@ pub const PREFIX: &str = "backups/";
 /// Tables in restore order (parents before children: foreign keys hold at every step).
 /// Not backed up: idempotency keys, the KV repair queue and the visitors of the day
 /// (short-lived by design; KV is rebuilt from the links after a restore).
-pub const TABLES: [&str; 8] = [
+pub const TABLES: [&str; 9] = [
     "users",
     "links",
     "tags",
@@ -25,6 +25,9 @@ pub const TABLES: [&str; 8] = [
     "click_rollups",
     "workspaces",
     "workspace_members",
+    // What the PocketBase import has inserted: after a restore, running the import again
+    // must not bring back what was deleted since.
+    "import_ledger",
 ];
 /// Raw clicks, with BACKUP_INCLUDE_CLICKS (they are big and expire anyway).
 pub const CLICKS_TABLE: &str = "clicks";

@@ -25,7 +25,7 @@ describe("KV reconcile", () => {
 
     const res = await api(w, "POST", "/api/v1/admin/reconcile");
     assert.equal(res.status, 200);
-    assert.deepEqual(await res.json(), { checked: 5, missing: 1, stale: 1, orphaned: 1, fixed: 3, failed: 0, orphans_kept: 0 });
+    assert.deepEqual(await res.json(), { checked: 5, missing: 1, stale: 1, orphaned: 1, fixed: 3, failed: 0, orphans_kept: 0, limits_seeded: 0 });
     assert.equal((await w.fetch("/rc2")).headers.get("location"), "https://example.com/rc2");
     assert.equal((await w.fetch("/rc1")).headers.get("x-served-from"), "kv");
     assert.equal((await w.fetch("/gone")).status, 404);
@@ -33,7 +33,7 @@ describe("KV reconcile", () => {
     assert.ok(w.events().some((e) => e.event === "kv_audited" && e.orphaned === 1));
 
     const again = await (await api(w, "POST", "/api/v1/admin/reconcile")).json();
-    assert.deepEqual(again, { checked: 5, missing: 0, stale: 0, orphaned: 0, fixed: 0, failed: 0, orphans_kept: 0 });
+    assert.deepEqual(again, { checked: 5, missing: 0, stale: 0, orphaned: 0, fixed: 0, failed: 0, orphans_kept: 0, limits_seeded: 0 });
   });
 
   it("never deletes in bulk on its own: an emptied D1 keeps every redirect until an admin asks", async () => {
