@@ -30,6 +30,8 @@ pub fn respond(
 /// An HTML page the worker renders, with the hardening headers every such page carries.
 pub fn html(status: u16, page: String, headers: &[(&str, &str)]) -> Response {
     let mut all: Vec<(&str, &str)> = crate::domain::pages::HARDENING_HEADERS.to_vec();
+    // Every page is in the visitor's language (a caller's own Vary replaces this one).
+    all.push(("vary", "Accept-Language"));
     all.extend_from_slice(headers);
     respond(status, "text/html; charset=utf-8", page.into_bytes(), &all)
 }

@@ -18,6 +18,11 @@ thread_local! {
     static MEMORY: RefCell<Option<TtlCache<Option<RedirectRecord>>>> = const { RefCell::new(None) };
 }
 
+/// The config this isolate has read, if it has (every request reads it first).
+pub fn loaded_config() -> Option<Rc<Config>> {
+    CONFIG.with(|c| c.borrow().clone())
+}
+
 /// Config is read once per isolate: vars cannot change without a new deployment.
 pub fn config(env: &Env) -> Rc<Config> {
     CONFIG.with(|c| {

@@ -68,7 +68,7 @@ export async function startApp({ env = {} } = {}) {
   };
   app.stop = async () => {
     const child = app.child;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((r) => child.once("exit", r));
     child.kill("SIGKILL");
     await exited;

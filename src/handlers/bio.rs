@@ -1,11 +1,11 @@
 //! The link-in-bio page `/p/{username}`, rendered at the edge from D1 when the origin
-//! (which normally renders it) is down: plain, but with the user's active links.
+//! (which normally renders it) is down: the user's name, bio and active links.
 
 use serde::Deserialize;
 use worker::{Env, Response};
 
 use crate::domain::code;
-use crate::domain::pages::{self, escape_html, Lang, VisitorError};
+use crate::domain::pages::{self, Chrome, VisitorError};
 use crate::store::d1;
 use crate::store::users_db::UsersDb;
 use crate::store::StoreError;
@@ -24,7 +24,7 @@ pub async fn render(
     env: &Env,
     username: &str,
     base: &str,
-    lang: Lang,
+    chrome: Chrome,
 ) -> Result<Option<Response>, StoreError> {
     let db = d1::database(env)?;
     #[derive(Deserialize)]
@@ -54,27 +54,16 @@ pub async fn render(
         &[id.as_str().into(), runtime::now_iso().into()],
     )
     .await?;
-    let name = escape_html(user.display_name.as_deref().unwrap_or(&user.username));
-    let bio = user
-        .bio
-        .as_deref()
-        .map(|b| format!("<p>{}</p>", escape_html(b)))
-        .unwrap_or_default();
-    let items: String = links
+    let links: Vec<(String, String)> = links
         .iter()
         .map(|l| {
             let href = format!("{base}{}", code::public_path(&l.code));
-            let label = escape_html(&pages::bio_label(l.title.as_deref(), &href));
-            format!("<li><a href=\"{}\">{label}</a></li>", escape_html(&href))
+            let label = pages::bio_label(l.title.as_deref(), &href);
+            (href, label)
         })
         .collect();
-    let lang_code = if lang == Lang::De { "de" } else { "en" };
-    let page = format!(
-        "<!doctype html><html lang=\"{lang_code}\"><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width\"><title>{name}</title>\
-         <body style=\"font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem\">\
-         <h1>{name}</h1>{bio}<ul style=\"list-style:none;padding:0;line-height:2.2\">{items}</ul></body></html>"
-    );
+    let name = user.display_name.as_deref().unwrap_or(&user.username);
+    let page = pages::bio_page(chrome, name, user.bio.as_deref(), &links);
     Ok(Some(http::html(
         200,
         page,
@@ -82,10 +71,10 @@ pub async fn render(
     )))
 }
 
-pub fn not_found(lang: Lang) -> Response {
+pub fn not_found(chrome: Chrome) -> Response {
     http::html(
         404,
-        VisitorError::NotFound.html(lang),
+        VisitorError::NotFound.html(chrome, None),
         &[("cache-control", "no-store"), (http::SERVED_FROM, "edge")],
     )
 }

@@ -19,7 +19,7 @@ use worker::{
 
 use crate::config::Config;
 use crate::domain::origin::{self, Breaker};
-use crate::domain::pages::VisitorError;
+use crate::domain::pages::{Chrome, Retry, VisitorError};
 use crate::error::ApiError;
 use crate::handlers::bio;
 use crate::{http, log, runtime};
@@ -44,6 +44,21 @@ pub enum Fallback {
 }
 
 /// `/p/{username}` (uLoad's bio pages).
+/// Whether uLoad's app is configured and, as far as this isolate knows, answering (its
+/// circuit breaker is closed): then the worker's pages link to its home page.
+pub fn app_reachable() -> bool {
+    runtime::loaded_config().is_some_and(|c| c.origin_url.is_some())
+        && !BREAKER.with(|b| b.borrow().is_open(runtime::now_ms()))
+}
+
+/// What every visitor page needs from the request: its language, and whether to link home.
+pub fn chrome(req: &Request) -> Chrome {
+    Chrome {
+        lang: http::lang(req),
+        home: app_reachable(),
+    }
+}
+
 fn bio_username(path: &str) -> Option<&str> {
     let name = path.strip_prefix("/p/")?.trim_end_matches('/');
     (!name.is_empty()
@@ -394,17 +409,21 @@ async fn fail(
     cfg: &Config,
     fallback: Fallback,
 ) -> Response {
-    let retry_after = BREAKER
+    let retry_s = BREAKER
         .with(|b| b.borrow().retry_after_s(runtime::now_ms()))
-        .max(5)
-        .to_string();
-    let lang = http::lang(req);
+        .max(5);
+    let retry_after = retry_s.to_string();
+    // The app is failing: no link to it.
+    let chrome = Chrome {
+        lang: http::lang(req),
+        home: false,
+    };
     // Bio pages survive: rendered here from D1 (current, unlike a copy) when the app cannot.
     if let Some(username) = bio_username(url.path()) {
         if matches!(req.method(), Method::Get | Method::Head) {
-            match bio::render(env, username, &cfg.short_base_url, lang).await {
+            match bio::render(env, username, &cfg.short_base_url, chrome).await {
                 Ok(Some(page)) => return page,
-                Ok(None) => return bio::not_found(lang),
+                Ok(None) => return bio::not_found(chrome),
                 Err(e) => log::warn("bio_fallback_failed", json!({ "cause": e.to_string() })),
             }
         }
@@ -419,7 +438,7 @@ async fn fail(
     if fallback == Fallback::NotFound {
         return http::html(
             404,
-            VisitorError::NotFound.html(lang),
+            VisitorError::NotFound.html(chrome, None),
             &[
                 ("cache-control", "private, max-age=0"),
                 (http::SERVED_FROM, "d1"),
@@ -428,7 +447,13 @@ async fn fail(
     }
     http::html(
         503,
-        VisitorError::Unavailable.html(lang),
+        VisitorError::Unavailable.html(
+            chrome,
+            Some(Retry {
+                after_s: retry_s,
+                now_ms: runtime::now_ms(),
+            }),
+        ),
         &[
             ("cache-control", "no-store"),
             ("retry-after", &retry_after),

@@ -8,7 +8,7 @@ use worker::{Context, Env, Request, Response};
 use crate::config::Config;
 use crate::domain::code;
 use crate::domain::link::RedirectRecord;
-use crate::domain::pages::{self, VisitorError};
+use crate::domain::pages::{self, Retry, VisitorError};
 use crate::domain::ratelimit::Scope;
 use crate::domain::redirect::{self, Decision, Visit, CACHE_CONTROL};
 use crate::domain::unlock;
@@ -67,10 +67,17 @@ fn too_many(
     let mut response = if http::wants_json(accept.as_deref()) {
         http::problem(e)
     } else {
-        let lang = http::lang(req);
+        let after_s = match e {
+            crate::error::ApiError::RateLimited { retry_after, .. } => u64::from(*retry_after),
+            _ => 60,
+        };
+        let retry = Retry {
+            after_s,
+            now_ms: runtime::now_ms(),
+        };
         http::html(
             429,
-            VisitorError::TooManyRequests.html(lang),
+            VisitorError::TooManyRequests.html(origin::chrome(req), Some(retry)),
             &[("cache-control", "no-store")],
         )
     };
@@ -405,8 +412,7 @@ fn password_page(req: &Request, code: &str, wrong: bool, layer: Layer) -> Respon
             ));
         return http::json_problem(&p, &headers);
     }
-    let lang = http::lang(req);
-    let page = pages::password_form(lang, &code::public_path(code), wrong);
+    let page = pages::password_form(origin::chrome(req), &code::public_path(code), wrong);
     http::html(401, page, &headers)
 }
 
@@ -493,6 +499,10 @@ fn visitor_error(req: &Request, kind: VisitorError, code: &str, served_from: &st
     if http::wants_json(header("accept").as_deref()) {
         return http::json_problem(&kind.problem(code), &headers);
     }
-    let page = kind.html(http::lang(req));
+    let retry = retry.then(|| Retry {
+        after_s: 30,
+        now_ms: runtime::now_ms(),
+    });
+    let page = kind.html(origin::chrome(req), retry);
     http::html(kind.status(), page, &headers)
 }

@@ -110,10 +110,13 @@ describe("link creation and redirect", () => {
   });
 
   it("answers 404 for an unknown code: a page for browsers, a problem document for JSON clients", async () => {
+    // German unless English is preferred (ulo.ad is German).
     const page = await w.fetch("/nosuchcode", { headers: { accept: "text/html" } });
     assert.equal(page.status, 404);
     assert.match(page.headers.get("content-type"), /^text\/html/);
-    assert.match(await page.text(), /not found/i);
+    assert.match(await page.text(), /lang="de".*Link nicht gefunden/s);
+    const english = await w.fetch("/nosuchcode", { headers: { accept: "text/html", "accept-language": "en-GB,en;q=0.9" } });
+    assert.match(await english.text(), /lang="en".*Link not found/s);
     assert.equal(page.headers.get("x-served-from"), "d1");
 
     const german = await w.fetch("/nosuchcode", { headers: { accept: "text/html", "accept-language": "de-DE,de;q=0.9,en;q=0.8" } });

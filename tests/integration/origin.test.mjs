@@ -93,7 +93,7 @@ describe("origin fallback", () => {
     assert.equal(never.status, 503);
     assert.equal(never.headers.get("x-served-from"), "maintenance");
     assert.ok(Number(never.headers.get("retry-after")) > 0);
-    assert.match(await never.text(), /Vorübergehend nicht verfügbar/);
+    assert.match(await never.text(), /Gleich wieder da.*<time datetime="[^"]+">\d\d:\d\d Uhr UTC<\/time>/s);
     const link = await w.fetch("/golink");
     assert.equal(link.status, 302);
     const unknown = await w.fetch("/stillnotalink");

@@ -1,0 +1,205 @@
+// The pages a visitor sees from the worker, in a real browser (Debian's Chromium through
+// playwright-core): password form (and after a wrong password), 404, 410, 429, the
+// maintenance page and the bio page rendered at the edge, each at 375 px and at desktop
+// width, in German and English, light and dark, checked with axe-core (no violations),
+// for horizontal overflow, layout shift and focus; screenshots and page weights are kept
+// in target/pages/ (ULOAD_DOCS_SCREENSHOTS=1 also writes the README's to docs/pages/).
+import assert from "node:assert/strict";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { chromium } from "playwright-core";
+import { ROOT, api, startWorker } from "../harness.mjs";
+import { startApp } from "../origin-app.mjs";
+
+const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
+const AXE = await readFile(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+const OUT = join(ROOT, "target", "pages");
+const DOCS = join(ROOT, "docs", "pages");
+const WIDTHS = [375, 1280];
+const LANGS = { de: "de-DE", en: "en-US" };
+const weights = {};
+
+/** Opens `path` (or runs `go(page)`) in every width × language × colour scheme and checks it. */
+async function checkPage(browser, name, url, { status, go, expect } = {}) {
+  for (const [lang, locale] of Object.entries(LANGS)) {
+    for (const width of WIDTHS) {
+      for (const scheme of ["light", "dark"]) {
+        const context = await browser.newContext({
+          locale,
+          colorScheme: scheme,
+          viewport: { width, height: 800 },
+          // axe-core is injected into pages whose CSP allows no script at all.
+          bypassCSP: true,
+        });
+        try {
+          const page = await context.newPage();
+          const res = go ? await go(page, url) : await page.goto(url);
+          if (status) assert.equal(res.status(), status, `${name} ${lang}`);
+          const headers = res.headers();
+          assert.match(headers.vary ?? "", /Accept-Language/i, `${name}: Vary names Accept-Language`);
+          assert.equal(await page.getAttribute("html", "lang"), lang, `${name}: lang`);
+          const body = await res.body();
+          weights[name] = Math.max(weights[name] ?? 0, body.length);
+          // No horizontal scrolling on a phone, nothing loaded from elsewhere.
+          const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+          assert.ok(overflow <= 0, `${name} ${lang} ${width}px: ${overflow}px wider than the screen`);
+          const shift = await page.evaluate(
+            () =>
+              new Promise((resolve) => {
+                let total = 0;
+                new PerformanceObserver((list) => list.getEntries().forEach((e) => (total += e.value))).observe({ type: "layout-shift", buffered: true });
+                setTimeout(() => resolve(total), 100);
+              }),
+          );
+          assert.equal(shift, 0, `${name}: no layout shift`);
+          await page.evaluate(AXE);
+          const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
+          const violations = result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
+          assert.deepEqual(violations, [], `${name} ${lang} ${width}px ${scheme}: axe-core`);
+          if (expect) await expect(page, lang);
+          await mkdir(OUT, { recursive: true });
+          const shot = `${name}-${lang}-${width}-${scheme}.png`;
+          await page.screenshot({ path: join(OUT, shot), fullPage: true });
+          if (process.env.ULOAD_DOCS_SCREENSHOTS && scheme === "light" && ((lang === "de" && width === 375) || (lang === "en" && width === 1280))) {
+            await mkdir(DOCS, { recursive: true });
+            await page.screenshot({ path: join(DOCS, shot), fullPage: false });
+          }
+        } finally {
+          await context.close();
+        }
+      }
+    }
+  }
+}
+
+const text = (page, selector) => page.textContent(selector).then((t) => t.trim());
+
+describe("visitor pages in Chromium: designed, responsive, accessible, German and English", () => {
+  let app;
+  let w;
+  let limited;
+  let browser;
+  before(async () => {
+    // uLoad's real app behind the worker: the pages link home only while it answers.
+    app = await startApp();
+    w = await startWorker({ bindings: { ORIGIN_URL: app.url, BREAKER_FAILURES: "1", BREAKER_COOLDOWN_SECONDS: "300", ORIGIN_RETRIES: "0" } });
+    limited = await startWorker({ bindings: { RATE_REDIRECT_LIMIT: "1", RATE_REDIRECT_SYNC_EVERY: "1" } });
+    assert.equal((await api(w, "PUT", "/api/v1/users/pagesuser01", { body: { username: "lena", display_name: "Lena Müller", bio: "Fotografin aus Köln · Reisen & Kaffee" } })).status, 201);
+    const as = { user: "pagesuser01" };
+    for (const body of [
+      { url: "https://example.com/portfolio", title: "Mein Portfolio" },
+      { url: "https://example.com/shop", title: "Prints kaufen" },
+      { url: "https://example.com/blog", code: "lena/reiseblog" },
+      { url: "https://example.com/insta", title: "Instagram" },
+    ]) {
+      assert.equal((await api(w, "POST", "/api/v1/links", { body, ...as })).status, 201);
+    }
+    assert.equal((await api(w, "POST", "/api/v1/links", { body: { url: "https://example.com/vault", code: "tresor", password: "sesam öffne dich" } })).status, 201);
+    assert.equal((await api(w, "POST", "/api/v1/links", { body: { url: "https://example.com/off", code: "abgelaufen", is_active: false } })).status, 201);
+    assert.equal((await api(limited, "POST", "/api/v1/links", { body: { url: "https://example.com/x", code: "beliebt" } })).status, 201);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await w?.stop();
+    await limited?.stop();
+    await app?.stop();
+    if (Object.keys(weights).length) {
+      await mkdir(OUT, { recursive: true });
+      await writeFile(join(OUT, "weights.json"), JSON.stringify(weights, null, 2) + "\n");
+      console.log(`# page weights (bytes of HTML, inline CSS included): ${JSON.stringify(weights)}`);
+    }
+  });
+
+  it("the password form: labelled, focused, and clear after a wrong password", async () => {
+    const url = new URL("/tresor", w.url).href;
+    await checkPage(browser, "password", url, {
+      status: 401,
+      async expect(page, lang) {
+        assert.equal(await page.evaluate(() => document.activeElement?.id), "password", "autofocus");
+        assert.equal(await text(page, "label[for=password]"), lang === "de" ? "Passwort" : "Password");
+        assert.equal(await page.getAttribute("a.logo", "href"), "/", "the app answers: the wordmark links home");
+        // The focus is visible on the button.
+        await page.keyboard.press("Tab");
+        const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+        assert.notEqual(outline, "none");
+      },
+    });
+    await checkPage(browser, "password-wrong", url, {
+      async go(page, target) {
+        await page.goto(target);
+        await page.fill("#password", "falsch");
+        const [res] = await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+        return res;
+      },
+      async expect(page, lang) {
+        assert.match(await text(page, "[role=alert]"), lang === "de" ? /Falsches Passwort/ : /Wrong password/);
+        assert.equal(await page.getAttribute("#password", "aria-invalid"), "true");
+        assert.ok(await page.isVisible("[role=alert]"));
+      },
+    });
+  });
+
+  it("410", async () => {
+    await checkPage(browser, "gone", new URL("/abgelaufen", w.url).href, {
+      status: 410,
+      async expect(page, lang) {
+        assert.equal(await text(page, "h1"), lang === "de" ? "Link nicht mehr verfügbar" : "Link no longer available");
+        assert.equal(await page.getAttribute("a.logo", "href"), "/", "the app answers: the wordmark links home");
+      },
+    });
+  });
+
+  it("429", async () => {
+    const url = new URL("/beliebt", limited.url).href;
+    assert.equal((await limited.fetch("/beliebt")).status, 302);
+    await checkPage(browser, "too-many", url, {
+      status: 429,
+      async expect(page, lang) {
+        assert.equal(await text(page, "h1"), lang === "de" ? "Zu viele Anfragen" : "Too many requests");
+        assert.match(await text(page, "main"), lang === "de" ? /Versuche es in etwa/ : /try again in about/);
+        assert.equal(await page.$("a.logo"), null, "no app configured: no link home");
+      },
+    });
+  });
+
+  it("while the app is down: the maintenance page says when to come back, the bio page comes from the edge", async () => {
+    await app.stop();
+    await checkPage(browser, "maintenance", new URL("/blog/neuigkeiten", w.url).href, {
+      status: 503,
+      async expect(page, lang) {
+        assert.equal(await text(page, "h1"), lang === "de" ? "Gleich wieder da" : "Back in a moment");
+        const when = await page.getAttribute("time", "datetime");
+        assert.ok(Date.parse(when) > Date.now(), "the time to come back is ahead");
+        assert.match(await text(page, "time"), lang === "de" ? /^\d\d:\d\d Uhr UTC$/ : /^\d\d:\d\d UTC$/);
+        assert.equal(await page.$("a.logo"), null, "the app is down: no link to it");
+      },
+    });
+    // While the app is up, an unknown code is the app's to answer; now it is the worker's.
+    await checkPage(browser, "not-found", new URL("/gibtesnicht", w.url).href, {
+      status: 404,
+      async expect(page, lang) {
+        assert.equal(await text(page, "h1"), lang === "de" ? "Link nicht gefunden" : "Link not found");
+      },
+    });
+    await checkPage(browser, "bio", new URL("/p/lena", w.url).href, {
+      status: 200,
+      async expect(page) {
+        assert.equal(await text(page, "h1"), "Lena Müller");
+        const links = await page.$$eval(".links a", (as) => as.map((a) => [a.textContent, a.getAttribute("href")]));
+        assert.equal(links.length, 4);
+        assert.ok(links.some(([label]) => label === "Mein Portfolio"));
+        assert.ok(links.every(([, href]) => !href.includes("example.com")), "short links only, never a target");
+        // A link-in-bio page on a phone: full-width buttons of a comfortable size.
+        const box = await page.$eval(".links a", (a) => a.getBoundingClientRect().toJSON());
+        assert.ok(box.height >= 44, `touch target ${box.height}px`);
+      },
+    });
+    for (const [name, size] of Object.entries(weights)) assert.ok(size < 8 * 1024, `${name}: ${size} bytes, a few KB`);
+  });
+});
