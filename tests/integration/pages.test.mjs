@@ -2,13 +2,17 @@
 // playwright-core): password form (and after a wrong password), 404, 410, 429, the
 // maintenance page and the bio page rendered at the edge, each at 375 px and at desktop
 // width, in German and English, light and dark, checked with axe-core (no violations),
-// for horizontal overflow, layout shift and focus; screenshots and page weights are kept
-// in target/pages/ (ULOAD_DOCS_SCREENSHOTS=1 also writes the README's to docs/pages/).
+// for horizontal overflow, layout shift and focus, and scored by Lighthouse's accessibility
+// category (pinned 12.8.2, which runs on this Node; offline against the local worker);
+// screenshots and page weights are kept in target/pages/ (ULOAD_DOCS_SCREENSHOTS=1 also
+// writes the README's to docs/pages/).
 import assert from "node:assert/strict";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import * as chromeLauncher from "chrome-launcher";
+import lighthouse from "lighthouse";
 import { chromium } from "playwright-core";
 import { ROOT, api, startWorker } from "../harness.mjs";
 import { startApp } from "../origin-app.mjs";
@@ -20,12 +24,38 @@ const DOCS = join(ROOT, "docs", "pages");
 const WIDTHS = [375, 1280];
 const LANGS = { de: "de-DE", en: "en-US" };
 const weights = {};
+const scores = {};
+let lighthouseChrome;
+
+/** Lighthouse's accessibility score of `url` on a phone, in German. */
+async function accessibilityScore(name, url) {
+  lighthouseChrome ??= await chromeLauncher.launch({ chromePath: CHROMIUM, chromeFlags: ["--headless=new", "--no-sandbox", "--disable-gpu"] });
+  const result = await lighthouse(
+    url,
+    { port: lighthouseChrome.port, onlyCategories: ["accessibility"], output: "json", logLevel: "error" },
+    {
+      extends: "lighthouse:default",
+      settings: {
+        // The pages under test answer 401, 404, 410, 429 and 503 by design.
+        ignoreStatusCode: true,
+        extraHeaders: { "Accept-Language": "de-DE" },
+        formFactor: "mobile",
+        screenEmulation: { mobile: true, width: 375, height: 800, deviceScaleFactor: 2 },
+      },
+    },
+  );
+  const score = Math.round(result.lhr.categories.accessibility.score * 100);
+  scores[name] = score;
+  const failed = Object.values(result.lhr.audits).filter((a) => a.score === 0).map((a) => a.id);
+  assert.ok(score >= 95, `${name}: Lighthouse accessibility ${score} (failed: ${failed.join(", ")})`);
+}
 
 /** Opens `path` (or runs `go(page)`) in every width × language × colour scheme and checks it. */
 async function checkPage(browser, name, url, { status, go, expect } = {}) {
   for (const [lang, locale] of Object.entries(LANGS)) {
     for (const width of WIDTHS) {
-      for (const scheme of ["light", "dark"]) {
+      // Dark at phone width only: the colours are what changes, not the layout.
+      for (const scheme of width === 375 ? ["light", "dark"] : ["light"]) {
         const context = await browser.newContext({
           locale,
           colorScheme: scheme,
@@ -106,6 +136,7 @@ describe("visitor pages in Chromium: designed, responsive, accessible, German an
   });
   after(async () => {
     await browser?.close();
+    await lighthouseChrome?.kill();
     await w?.stop();
     await limited?.stop();
     await app?.stop();
@@ -113,6 +144,7 @@ describe("visitor pages in Chromium: designed, responsive, accessible, German an
       await mkdir(OUT, { recursive: true });
       await writeFile(join(OUT, "weights.json"), JSON.stringify(weights, null, 2) + "\n");
       console.log(`# page weights (bytes of HTML, inline CSS included): ${JSON.stringify(weights)}`);
+      console.log(`# Lighthouse accessibility: ${JSON.stringify(scores)}`);
     }
   });
 
@@ -130,6 +162,7 @@ describe("visitor pages in Chromium: designed, responsive, accessible, German an
         assert.notEqual(outline, "none");
       },
     });
+    await accessibilityScore("password", url);
     await checkPage(browser, "password-wrong", url, {
       async go(page, target) {
         await page.goto(target);
@@ -153,6 +186,7 @@ describe("visitor pages in Chromium: designed, responsive, accessible, German an
         assert.equal(await page.getAttribute("a.logo", "href"), "/", "the app answers: the wordmark links home");
       },
     });
+    await accessibilityScore("gone", new URL("/abgelaufen", w.url).href);
   });
 
   it("429", async () => {
@@ -166,6 +200,7 @@ describe("visitor pages in Chromium: designed, responsive, accessible, German an
         assert.equal(await page.$("a.logo"), null, "no app configured: no link home");
       },
     });
+    await accessibilityScore("too-many", url);
   });
 
   it("while the app is down: the maintenance page says when to come back, the bio page comes from the edge", async () => {
@@ -200,6 +235,9 @@ describe("visitor pages in Chromium: designed, responsive, accessible, German an
         assert.ok(box.height >= 44, `touch target ${box.height}px`);
       },
     });
+    await accessibilityScore("maintenance", new URL("/blog/neuigkeiten", w.url).href);
+    await accessibilityScore("not-found", new URL("/gibtesnicht", w.url).href);
+    await accessibilityScore("bio", new URL("/p/lena", w.url).href);
     for (const [name, size] of Object.entries(weights)) assert.ok(size < 8 * 1024, `${name}: ${size} bytes, a few KB`);
   });
 });
