@@ -27,3 +27,17 @@ pub struct Ctx<'a> {
     pub cfg: &'a Config,
     pub who: &'a Principal,
 }
+
+impl Ctx<'_> {
+    /// For resources the dashboard's server manages (users, workspaces): the service token
+    /// only, never an API key nor the admin token. `what`: the resources, for the message.
+    pub fn require_service(&self, what: &str) -> Result<(), crate::error::ApiError> {
+        if self.who.is_service {
+            Ok(())
+        } else {
+            Err(crate::error::ApiError::Forbidden(format!(
+                "{what} are managed by the dashboard (service token only)"
+            )))
+        }
+    }
+}

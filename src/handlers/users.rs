@@ -19,20 +19,10 @@ use crate::{log, runtime};
 /// reconcile job deletes 500 a minute), within the runtime's subrequest limit.
 const KV_NOW: usize = 500;
 
-fn service_only(c: &Ctx) -> Result<(), ApiError> {
-    if c.who.is_service {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(
-            "users are managed by the dashboard (service token only)".into(),
-        ))
-    }
-}
-
 /// Creates or replaces a user's public profile. Only the dashboard's server (service token)
 /// may: users are managed there, this is a copy for the edge.
 pub async fn put(c: &Ctx<'_>, id: &str, body: &Value) -> Result<Reply, ApiError> {
-    service_only(c)?;
+    c.require_service("users")?;
     let mut r = Reader::new(body, &["username", "display_name", "bio", "profile_public"])
         .map_err(ApiError::Validation)?;
     let name = r.string("username");
@@ -91,7 +81,7 @@ pub async fn put(c: &Ctx<'_>, id: &str, body: &Value) -> Result<Reply, ApiError>
 /// keys, memberships); their links stop redirecting at once (KV records deleted) and their
 /// username is held for them. 204, or 404 when there is no such user.
 pub async fn delete(c: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
-    service_only(c)?;
+    c.require_service("users")?;
     let db = d1::database(c.env)?;
     let users = UsersDb { db: &db };
     if users.user(id).await?.is_none() {

@@ -15,18 +15,8 @@ use crate::{log, runtime};
 /// Members of one workspace, at most.
 const MAX_MEMBERS: usize = 1000;
 
-fn service_only(c: &Ctx) -> Result<(), ApiError> {
-    if c.who.is_service {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(
-            "workspaces are managed by the dashboard (service token only)".into(),
-        ))
-    }
-}
-
 pub async fn get(c: &Ctx<'_>, slug: &str) -> Result<Reply, ApiError> {
-    service_only(c)?;
+    c.require_service("workspaces")?;
     let db = d1::database(c.env)?;
     let ws = (WorkspacesDb { db: &db })
         .get(slug)
@@ -37,7 +27,7 @@ pub async fn get(c: &Ctx<'_>, slug: &str) -> Result<Reply, ApiError> {
 
 /// `{name?, members: [user ids]}`: creates the workspace or replaces its name and members.
 pub async fn put(c: &Ctx<'_>, slug: &str, body: &Value) -> Result<Reply, ApiError> {
-    service_only(c)?;
+    c.require_service("workspaces")?;
     let mut r = Reader::new(body, &["name", "members"]).map_err(ApiError::Validation)?;
     let name = text(&mut r, "name", 100).into_option();
     let members = match r.strings("members") {
@@ -89,7 +79,7 @@ pub async fn put(c: &Ctx<'_>, slug: &str, body: &Value) -> Result<Reply, ApiErro
 }
 
 pub async fn delete(c: &Ctx<'_>, slug: &str) -> Result<Reply, ApiError> {
-    service_only(c)?;
+    c.require_service("workspaces")?;
     let db = d1::database(c.env)?;
     if (WorkspacesDb { db: &db }).delete(slug).await? {
         log::info(
