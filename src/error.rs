@@ -51,6 +51,12 @@ pub enum ApiError {
     RestoreMode(&'static str),
     /// A request the worker understands but does not serve (a WebSocket handshake for the app).
     NotImplemented(&'static str),
+    /// A link target an abuse rule refuses (`domain::abuse`): the rule is named.
+    TargetRefused {
+        field: String,
+        rule: &'static str,
+        detail: String,
+    },
     /// A backup that cannot be restored (damaged, truncated, unknown format or schema).
     BackupUnusable(String),
     /// A bug or an impossible state: logged with detail, answered without it.
@@ -146,6 +152,13 @@ impl ApiError {
             ApiError::NotImplemented(why) => {
                 Problem::new(501, "not_implemented", "Not implemented").with_detail(*why)
             }
+            ApiError::TargetRefused {
+                field,
+                rule,
+                detail,
+            } => Problem::new(422, "target_refused", "The target is not allowed")
+                .with_detail(format!("{rule}: {detail}"))
+                .with_errors(vec![FieldError::new(field, format!("{rule}: {detail}"))]),
             ApiError::BackupUnusable(why) => {
                 Problem::new(422, "backup_unusable", "The backup cannot be restored")
                     .with_detail(format!("{why}; nothing was changed"))
@@ -245,6 +258,15 @@ mod tests {
             ),
             (ApiError::NotImplemented("x"), 501, "not_implemented"),
             (ApiError::RestoreMode("x"), 503, "restore_mode"),
+            (
+                ApiError::TargetRefused {
+                    field: "url".into(),
+                    rule: "url_shortener",
+                    detail: "x".into(),
+                },
+                422,
+                "target_refused",
+            ),
             (ApiError::Internal("secret detail".into()), 500, "internal"),
         ];
         for (err, status, code) in cases {

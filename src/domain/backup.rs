@@ -16,7 +16,7 @@ pub const PREFIX: &str = "backups/";
 /// Tables in restore order (parents before children: foreign keys hold at every step).
 /// Not backed up: idempotency keys, the KV repair queue and the visitors of the day
 /// (short-lived by design; KV is rebuilt from the links after a restore).
-pub const TABLES: [&str; 9] = [
+pub const TABLES: [&str; 11] = [
     "users",
     "links",
     "tags",
@@ -28,6 +28,9 @@ pub const TABLES: [&str; 9] = [
     // What the PocketBase import has inserted: after a restore, running the import again
     // must not bring back what was deleted since.
     "import_ledger",
+    // Abuse handling: what is denied, and who did what (both must survive a restore).
+    "abuse_denylist",
+    "admin_audit",
 ];
 /// Raw clicks, with BACKUP_INCLUDE_CLICKS (they are big and expire anyway).
 pub const CLICKS_TABLE: &str = "clicks";

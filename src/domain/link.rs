@@ -59,6 +59,9 @@ pub struct RedirectRecord {
     /// The link's workspace, for `/w/{workspace}/{code}`.
     #[serde(default, rename = "ws", skip_serializing_if = "Option::is_none")]
     pub workspace: Option<String>,
+    /// Disabled for abuse by an admin: answers 451, whatever else the link is.
+    #[serde(default, rename = "bl", skip_serializing_if = "std::ops::Not::not")]
+    pub blocked: bool,
 }
 
 impl RedirectRecord {
@@ -170,6 +173,14 @@ pub struct Link {
     /// Never serialised: the API says only `has_password`.
     #[serde(skip)]
     pub password_hash: Option<String>,
+    /// Disabled for abuse: why and when (its owner sees this; visitors get a 451 page).
+    pub blocked: Option<Blocked>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Blocked {
+    pub reason: String,
+    pub at: String,
 }
 
 impl Link {
@@ -194,6 +205,7 @@ impl Link {
                 geo: self.geo.clone(),
             },
             workspace: self.workspace_id.clone(),
+            blocked: self.blocked.is_some(),
         }
     }
 

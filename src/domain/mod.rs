@@ -1,6 +1,7 @@
 //! The pure core: no `worker` types, no I/O. Everything here is unit-tested natively
 //! with `cargo test`, so the rules of the service can be checked in milliseconds.
 
+pub mod abuse;
 pub mod audit;
 pub mod backup;
 pub mod cache;

@@ -129,6 +129,8 @@ pub fn layout(chrome: Chrome, title: &str, content: &str) -> String {
 pub enum VisitorError {
     NotFound,
     Gone,
+    /// Disabled for abuse (451): distinct from inactive and expired.
+    Blocked,
     Unavailable,
     TooManyRequests,
 }
@@ -179,6 +181,7 @@ impl VisitorError {
         match self {
             VisitorError::NotFound => 404,
             VisitorError::Gone => 410,
+            VisitorError::Blocked => 451,
             VisitorError::Unavailable => 503,
             VisitorError::TooManyRequests => 429,
         }
@@ -201,6 +204,14 @@ impl VisitorError {
             (VisitorError::Gone, Lang::De) => (
                 "Link nicht mehr verfügbar",
                 "Dieser Kurzlink wurde deaktiviert, ist abgelaufen oder hat sein Limit an Aufrufen erreicht.",
+            ),
+            (VisitorError::Blocked, Lang::En) => (
+                "Link disabled",
+                "uLoad disabled this short link because it was reported for abuse (for example phishing or malware). Do not enter passwords or personal data on the page it led to.",
+            ),
+            (VisitorError::Blocked, Lang::De) => (
+                "Link gesperrt",
+                "uLoad hat diesen Kurzlink gesperrt, weil er als missbräuchlich gemeldet wurde (etwa Phishing oder Schadsoftware). Gib auf der Seite, zu der er führte, keine Passwörter oder persönlichen Daten ein.",
             ),
             (VisitorError::Unavailable, Lang::En) => (
                 "Back in a moment",
@@ -241,6 +252,8 @@ impl VisitorError {
                 .with_detail(format!("no link has the code '{code}'")),
             VisitorError::Gone => Problem::new(410, "link_gone", title)
                 .with_detail(format!("the link '{code}' was deactivated or has expired")),
+            VisitorError::Blocked => Problem::new(451, "link_blocked", title)
+                .with_detail(format!("the link '{code}' was disabled for abuse")),
             VisitorError::Unavailable => {
                 Problem::new(503, "unavailable", "Temporarily unavailable").with_retry_after(30)
             }

@@ -17,6 +17,8 @@ pub enum Decision {
     },
     /// The link exists but no longer redirects (deactivated or expired): 410.
     Gone,
+    /// Disabled for abuse by an admin: 451, before anything else about the link.
+    Blocked,
     /// The redirect needs the link's password first (or a valid unlock cookie).
     Protected {
         status: u16,
@@ -112,6 +114,9 @@ pub fn choose_target<'r>(record: &'r RedirectRecord, visit: &Visit) -> &'r str {
 }
 
 pub fn decide(record: &RedirectRecord, now_ms: u64, visit: &Visit) -> Decision {
+    if record.blocked {
+        return Decision::Blocked;
+    }
     if !record.active {
         return Decision::Gone;
     }
@@ -162,7 +167,21 @@ mod tests {
             max_clicks: None,
             targets: Default::default(),
             workspace: None,
+            blocked: false,
         }
+    }
+
+    #[test]
+    fn a_blocked_link_is_blocked_before_anything_else() {
+        let mut r = record(302);
+        r.blocked = true;
+        r.active = false;
+        r.password_hash = Some("h".into());
+        assert_eq!(decide(&r, NOW, &Visit::default()), Decision::Blocked);
+        // The KV record says so in two bytes, and only when it is so.
+        let json = serde_json::to_string(&r).unwrap();
+        assert!(json.contains("\"bl\":true"));
+        assert!(!serde_json::to_string(&record(302)).unwrap().contains("bl"));
     }
 
     const NOW: u64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z

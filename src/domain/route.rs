@@ -63,6 +63,12 @@ pub enum Api<'a> {
     RestoreBackup(&'a str),
     GetRestoreMode,
     PutRestoreMode,
+    ListDenylist,
+    AddDenylist,
+    RemoveDenylist,
+    BlockLink(&'a str),
+    UnblockLink(&'a str),
+    AuditLog,
 }
 
 impl Api<'_> {
@@ -98,6 +104,12 @@ impl Api<'_> {
             | Api::RestoreBackup(_)
             | Api::GetRestoreMode
             | Api::PutRestoreMode
+            | Api::ListDenylist
+            | Api::AddDenylist
+            | Api::RemoveDenylist
+            | Api::BlockLink(_)
+            | Api::UnblockLink(_)
+            | Api::AuditLog
             | Api::Reconcile => Needs::ServiceOnly,
         }
     }
@@ -136,6 +148,12 @@ impl Api<'_> {
                 | Api::Reconcile
                 | Api::GetRestoreMode
                 | Api::PutRestoreMode
+                | Api::ListDenylist
+                | Api::AddDenylist
+                | Api::RemoveDenylist
+                | Api::BlockLink(_)
+                | Api::UnblockLink(_)
+                | Api::AuditLog
         )
     }
 }
@@ -285,6 +303,21 @@ fn api<'a>(method: &str, rest: &'a str) -> Routed<'a> {
             &[("GET", ListBackups), ("POST", CreateBackup)],
         ),
         ["admin", "reconcile"] => by_method(method, "POST", &[("POST", Reconcile)]),
+        ["admin", "denylist"] => by_method(
+            method,
+            "GET, HEAD, POST, DELETE",
+            &[
+                ("GET", ListDenylist),
+                ("POST", AddDenylist),
+                ("DELETE", RemoveDenylist),
+            ],
+        ),
+        ["admin", "links", id, "block"] if is_id(id) => by_method(
+            method,
+            "POST, DELETE",
+            &[("POST", BlockLink(id)), ("DELETE", UnblockLink(id))],
+        ),
+        ["admin", "audit"] => by_method(method, "GET, HEAD", &[("GET", AuditLog)]),
         ["admin", "restore-mode"] => by_method(
             method,
             "GET, HEAD, PUT",
@@ -419,6 +452,11 @@ mod tests {
             Ok(Route::Api(Api::PutRestoreMode))
         );
         assert!(Api::PutRestoreMode.is_admin() && !Api::PutRestoreMode.is_write());
+        assert_eq!(
+            route("DELETE", "/api/v1/admin/links/l1/block"),
+            Ok(Route::Api(Api::UnblockLink("l1")))
+        );
+        assert!(Api::AddDenylist.is_admin() && Api::AuditLog.is_admin());
         assert!(Api::DeleteUser("u1").is_write() && !Api::ListLinks.is_write());
         assert_eq!(route("OPTIONS", "/api/v1/links"), Ok(Route::Preflight));
         assert_eq!(route("GET", "/abc"), Ok(Route::Redirect { code: "abc" }));

@@ -6,7 +6,7 @@ use worker::{Context, Env, Request};
 
 use super::limits::{self, Headers};
 use super::request::{header, query_pairs, read_json};
-use super::{admin, keys, links, stats, tags, users, workspaces, Ctx};
+use super::{abuse, admin, keys, links, stats, tags, users, workspaces, Ctx};
 use crate::auth;
 use crate::config::Config;
 use crate::domain::ratelimit::Scope;
@@ -151,6 +151,18 @@ async fn route(
         }
         DeleteUser(id) => users::delete(&c, id).await,
         GetRestoreMode => admin::restore_mode(&c).await,
+        ListDenylist => abuse::list_denylist(&c).await,
+        AddDenylist => {
+            let (body, _) = read_json(&mut req, cfg.max_body_bytes).await?;
+            abuse::add_denylist(&c, &body).await
+        }
+        RemoveDenylist => abuse::remove_denylist(&c, &query_pairs(&req)).await,
+        BlockLink(id) => {
+            let (body, _) = read_json(&mut req, cfg.max_body_bytes).await?;
+            abuse::block(&c, id, Some(&body)).await
+        }
+        UnblockLink(id) => abuse::block(&c, id, None).await,
+        AuditLog => abuse::audit_log(&c, &query_pairs(&req)).await,
         PutRestoreMode => {
             let (body, _) = read_json(&mut req, cfg.max_body_bytes).await?;
             admin::set_restore_mode(&c, &body).await

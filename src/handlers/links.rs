@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 
 use super::publish::{publish, Change};
 use super::Ctx;
+use crate::domain::abuse::Flag;
 use crate::domain::fields::{Field, Reader};
 use crate::domain::link::{self, Link, LinkFields, Rules};
 use crate::domain::{listing, precondition, target};
@@ -29,15 +30,19 @@ struct LinkView<'a> {
     warnings: Vec<&'static str>,
 }
 
-fn view(c: &Ctx, link: &Link, with_warnings: bool) -> Value {
+/// `flags`: what the abuse checks flagged in this write (`None`: a read, no warnings).
+fn view(c: &Ctx, link: &Link, flags: Option<&[Flag]>) -> Value {
     let v = LinkView {
         link,
         short_url: short_url(c, &link.code),
         url_display: target::display(&link.url),
-        warnings: if with_warnings {
-            link.warnings()
-        } else {
-            Vec::new()
+        warnings: match flags {
+            Some(flags) => {
+                let mut w = link.warnings();
+                w.extend(flags.iter().map(|f| f.warning()));
+                w
+            }
+            None => Vec::new(),
         },
     };
     serde_json::to_value(v).unwrap_or(Value::Null)
@@ -51,8 +56,8 @@ pub fn short_url(c: &Ctx, code: &str) -> String {
     )
 }
 
-fn link_reply(c: &Ctx, status: u16, link: &Link) -> Reply {
-    let mut r = Reply::json(status, &view(c, link, true)).header("etag", link.etag());
+fn link_reply(c: &Ctx, status: u16, link: &Link, flags: &[Flag]) -> Reply {
+    let mut r = Reply::json(status, &view(c, link, Some(flags))).header("etag", link.etag());
     if status == 201 {
         r = r.header("location", format!("/api/v1/links/{}", link.id));
     }
@@ -118,14 +123,39 @@ async fn to_values(f: LinkFields) -> Result<LinkValues, ApiError> {
 
 pub async fn create(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
     let fields = link::parse_create(body, &rules(c)).map_err(ApiError::Validation)?;
-    let link = create_one(c, fields).await?;
-    Ok(link_reply(c, 201, &link))
+    let (link, flags) = create_one(c, fields).await?;
+    Ok(link_reply(c, 201, &link, &flags))
 }
 
-async fn create_one(c: &Ctx<'_>, fields: LinkFields) -> Result<Link, ApiError> {
+/// Every target a write sets, by field (for the abuse checks).
+fn targets(f: &LinkFields) -> Vec<(String, &str)> {
+    let mut out = Vec::new();
+    for (name, field) in [
+        ("url", &f.url),
+        ("ios_url", &f.ios_url),
+        ("android_url", &f.android_url),
+    ] {
+        if let Field::Value(u) = field {
+            out.push((name.to_string(), u.as_str()));
+        }
+    }
+    if let Field::Value(geo) = &f.geo {
+        out.extend(geo.iter().map(|(k, u)| (format!("geo.{k}"), u.as_str())));
+    }
+    out
+}
+
+async fn screen(c: &Ctx<'_>, f: &LinkFields) -> Result<Vec<Flag>, ApiError> {
+    let t = targets(f);
+    let refs: Vec<(&str, &str)> = t.iter().map(|(k, u)| (k.as_str(), *u)).collect();
+    super::abuse::screen(c, &refs).await
+}
+
+async fn create_one(c: &Ctx<'_>, fields: LinkFields) -> Result<(Link, Vec<Flag>), ApiError> {
     if let Field::Value(slug) = &fields.workspace_id {
         super::workspaces::check_use(c, slug).await?;
     }
+    let flags = screen(c, &fields).await?;
     let mut values = to_values(fields).await?;
     let db = db(c)?;
     let id = runtime::random_id();
@@ -161,7 +191,7 @@ async fn create_one(c: &Ctx<'_>, fields: LinkFields) -> Result<Link, ApiError> {
         "link_created",
         json!({ "link_id": link.id, "code": link.code }),
     );
-    Ok(link)
+    Ok((link, flags))
 }
 
 pub async fn get(c: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
@@ -169,7 +199,7 @@ pub async fn get(c: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
         .get(id, c.who.owner())
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok(Reply::json(200, &view(c, &link, false)).header("etag", link.etag()))
+    Ok(Reply::json(200, &view(c, &link, None)).header("etag", link.etag()))
 }
 
 pub async fn update(
@@ -182,6 +212,7 @@ pub async fn update(
     if let Field::Value(slug) = &fields.workspace_id {
         super::workspaces::check_use(c, slug).await?;
     }
+    let flags = screen(c, &fields).await?;
     let db = db(c)?;
     let current = db.get(id, c.who.owner()).await?.ok_or(ApiError::NotFound)?;
     if let Some(versions) = if_match
@@ -217,7 +248,7 @@ pub async fn update(
         "link_updated",
         json!({ "link_id": link.id, "version": link.version }),
     );
-    Ok(link_reply(c, 200, &link))
+    Ok(link_reply(c, 200, &link, &flags))
 }
 
 pub async fn delete(c: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
@@ -249,7 +280,7 @@ pub async fn list(c: &Ctx<'_>, pairs: &[(String, String)]) -> Result<Reply, ApiE
         ),
         _ => None,
     };
-    let data: Vec<Value> = rows.iter().map(|l| view(c, l, false)).collect();
+    let data: Vec<Value> = rows.iter().map(|l| view(c, l, None)).collect();
     Ok(Reply::json(
         200,
         &json!({ "data": data, "next_cursor": next_cursor }),
@@ -294,9 +325,9 @@ pub async fn bulk_create(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
             Ok(fields) => create_one(c, fields).await,
         };
         results.push(match outcome {
-            Ok(link) => {
+            Ok((link, flags)) => {
                 created += 1;
-                json!({ "index": index, "status": 201, "link": view(c, &link, true) })
+                json!({ "index": index, "status": 201, "link": view(c, &link, Some(&flags)) })
             }
             Err(e @ ApiError::Unavailable { .. }) => return Err(e),
             Err(e) => {

@@ -1,3 +1,4 @@
+pub mod abuse;
 pub mod admin;
 pub mod api;
 pub mod bio;

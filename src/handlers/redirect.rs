@@ -114,6 +114,7 @@ async fn decide_and_respond(
                     counted(&req, &record, code, &here, status, &location, layer).await
                 }
                 Decision::Gone => visitor_error(&req, VisitorError::Gone, code, layer.name()),
+                Decision::Blocked => visitor_error(&req, VisitorError::Blocked, code, layer.name()),
                 Decision::Protected {
                     status,
                     location,
@@ -261,6 +262,7 @@ pub async fn unlock(
     let password_hash = match redirect::decide(&record, runtime::now_ms(), &Visit::default()) {
         Decision::Protected { password_hash, .. } => password_hash,
         Decision::Gone => return visitor_error(&req, VisitorError::Gone, code, layer.name()),
+        Decision::Blocked => return visitor_error(&req, VisitorError::Blocked, code, layer.name()),
         Decision::Redirect { .. } => return see_other(code, None),
     };
     let Some(secret) = cookie_secret(env) else {
@@ -486,7 +488,12 @@ fn redirect_response(status: u16, location: &str, layer: Layer) -> Response {
 /// Errors are not cached for long: a missing link may be created a moment later.
 fn visitor_error(req: &Request, kind: VisitorError, code: &str, served_from: &str) -> Response {
     let retry = kind == VisitorError::Unavailable;
-    let cache = if retry { "no-store" } else { CACHE_CONTROL };
+    // A disabled link is never cached: an undo must show at once.
+    let cache = if retry || kind == VisitorError::Blocked {
+        "no-store"
+    } else {
+        CACHE_CONTROL
+    };
     let mut headers = vec![
         ("cache-control", cache),
         (http::SERVED_FROM, served_from),

@@ -8,7 +8,7 @@ use worker::{D1Database, D1PreparedStatement, Env};
 
 use super::d1::{self, P};
 use super::StoreError;
-use crate::domain::link::{Link, RedirectRecord, Targets, Utm};
+use crate::domain::link::{self, Link, RedirectRecord, Targets, Utm};
 use crate::domain::listing::{self, ListQuery, Sort, StatusFilter};
 
 /// The default short domain. Codes are unique per domain; a column now means adding
@@ -19,7 +19,7 @@ const LINK_SELECT: &str = "SELECT l.id, l.code, l.url, l.title, l.description, l
     l.password_hash IS NOT NULL AS has_password, l.max_clicks, l.expires_at, l.click_count, l.bot_click_count, \
     l.last_clicked_at, l.utm_source, l.utm_medium, l.utm_campaign, l.user_id, l.workspace_id, \
     l.redirect_status, l.forward_query, l.created_at, l.updated_at, l.version, l.password_hash, \
-    l.ios_url, l.android_url, l.geo_targets, \
+    l.ios_url, l.android_url, l.geo_targets, l.blocked_reason, l.blocked_at, \
     (SELECT json_group_array(t.name) FROM link_tags lt JOIN tags t ON t.id = lt.tag_id \
      WHERE lt.link_id = l.id) AS tags \
     FROM links l";
@@ -53,6 +53,10 @@ struct LinkRow {
     ios_url: Option<String>,
     android_url: Option<String>,
     geo_targets: Option<String>,
+    #[serde(default)]
+    blocked_reason: Option<String>,
+    #[serde(default)]
+    blocked_at: Option<String>,
     tags: Option<String>,
 }
 
@@ -91,6 +95,10 @@ impl From<LinkRow> for Link {
             updated_at: r.updated_at,
             version: d1::uint(r.version),
             password_hash: r.password_hash,
+            blocked: r.blocked_reason.map(|reason| link::Blocked {
+                reason,
+                at: r.blocked_at.unwrap_or_default(),
+            }),
         }
     }
 }
@@ -124,12 +132,14 @@ struct RedirectRow {
     android_url: Option<String>,
     geo_targets: Option<String>,
     workspace_id: Option<String>,
+    #[serde(default)]
+    blocked_reason: Option<String>,
 }
 
 const REDIRECT_SELECT: &str =
     "SELECT id, code, url, redirect_status, is_active, expires_at, password_hash, \
     forward_query, utm_source, utm_medium, utm_campaign, max_clicks, ios_url, android_url, \
-    geo_targets, workspace_id FROM links";
+    geo_targets, workspace_id, blocked_reason FROM links";
 
 impl RedirectRow {
     fn into_record(self) -> RedirectRecord {
@@ -153,6 +163,7 @@ impl RedirectRow {
                 geo: geo(self.geo_targets),
             },
             workspace: self.workspace_id,
+            blocked: self.blocked_reason.is_some(),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Thin adapters over Cloudflare's storage bindings. They translate between domain types
 //! and the bindings, and turn binding failures into `StoreError`; no rules live here.
 
+pub mod abuse_db;
 pub mod backup_db;
 pub mod clicks_db;
 pub mod d1;

@@ -9,7 +9,7 @@ import { promisify } from "node:util";
 import { ROOT, api, d1, kv, r2, startWorker } from "../harness.mjs";
 
 const CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
-const TABLES = ["users", "links", "tags", "link_tags", "api_keys", "click_rollups", "workspaces", "workspace_members", "import_ledger"];
+const TABLES = ["users", "links", "tags", "link_tags", "api_keys", "click_rollups", "workspaces", "workspace_members", "import_ledger", "abuse_denylist", "admin_audit"];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function ok(res, status) {

@@ -1,0 +1,173 @@
+//! The abuse denylist and the admin audit log in D1 (migrations/0010_abuse.sql).
+
+use serde::{Deserialize, Serialize};
+use worker::D1Database;
+
+use super::d1;
+use super::StoreError;
+use crate::domain::abuse::Denylist;
+
+pub struct AbuseDb<'a> {
+    pub db: &'a D1Database,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DenyEntry {
+    pub kind: String,
+    pub value: String,
+    pub reason: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: String,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub reason: Option<String>,
+}
+
+impl AbuseDb<'_> {
+    pub async fn entries(&self) -> Result<Vec<DenyEntry>, StoreError> {
+        d1::all(
+            self.db,
+            "SELECT kind, value, reason, created_at FROM abuse_denylist ORDER BY kind, value",
+            &[],
+        )
+        .await
+    }
+
+    pub async fn denylist(&self) -> Result<Denylist, StoreError> {
+        let mut list = Denylist::default();
+        for e in self.entries().await? {
+            match e.kind.as_str() {
+                "domain" => list.domains.push(e.value),
+                _ => list.terms.push(e.value),
+            }
+        }
+        Ok(list)
+    }
+
+    /// Adds an entry (replacing its reason if it exists) and records the action.
+    pub async fn deny(
+        &self,
+        kind: &str,
+        value: &str,
+        reason: Option<&str>,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let statements = vec![
+            d1::stmt(
+                self.db,
+                "INSERT INTO abuse_denylist (kind, value, reason, created_at) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT (kind, value) DO UPDATE SET reason = excluded.reason",
+                &[kind.into(), value.into(), reason.into(), audit.at.as_str().into()],
+            )?,
+            self.audit_stmt(audit)?,
+        ];
+        d1::batch::<serde_json::Value>(self.db, statements)
+            .await
+            .map(|_| ())
+    }
+
+    /// `false`: no such entry.
+    pub async fn allow(
+        &self,
+        kind: &str,
+        value: &str,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        let statements = vec![
+            d1::stmt(
+                self.db,
+                "DELETE FROM abuse_denylist WHERE kind = ?1 AND value = ?2 RETURNING value",
+                &[kind.into(), value.into()],
+            )?,
+            self.audit_stmt(audit)?,
+        ];
+        let results = d1::batch::<serde_json::Value>(self.db, statements).await?;
+        Ok(results.first().is_some_and(|rows| !rows.is_empty()))
+    }
+
+    pub fn audit_stmt(&self, a: &AuditEntry) -> Result<worker::D1PreparedStatement, StoreError> {
+        d1::stmt(
+            self.db,
+            "INSERT INTO admin_audit (id, at, actor, action, target, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            &[
+                a.id.as_str().into(),
+                a.at.as_str().into(),
+                a.actor.as_str().into(),
+                a.action.as_str().into(),
+                a.target.as_str().into(),
+                a.reason.as_deref().into(),
+            ],
+        )
+    }
+
+    /// The newest `limit` audit entries, newest first.
+    pub async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
+        d1::all(
+            self.db,
+            "SELECT id, at, actor, action, target, reason FROM admin_audit ORDER BY at DESC, id DESC LIMIT ?1",
+            &[i64::from(limit).into()],
+        )
+        .await
+    }
+
+    /// Blocks (reason) links that are not blocked, or unblocks (None) blocked ones, by id,
+    /// with the given audit entries; returns the (id, code) of the links changed. A link
+    /// already blocked keeps its reason (a domain ban never takes over a block by hand).
+    pub async fn set_blocked(
+        &self,
+        ids: &[String],
+        reason: Option<&str>,
+        now: &str,
+        audits: &[AuditEntry],
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        #[derive(Deserialize)]
+        struct Row {
+            id: String,
+            code: String,
+        }
+        let json = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+        let mut statements = vec![d1::stmt(
+            self.db,
+            "UPDATE links SET blocked_reason = ?2, blocked_at = CASE WHEN ?2 IS NULL THEN NULL ELSE ?3 END, \
+             version = version + 1, updated_at = ?3 \
+             WHERE id IN (SELECT value FROM json_each(?1)) \
+             AND ((?2 IS NULL) = (blocked_reason IS NOT NULL)) RETURNING id, code",
+            &[json.into(), reason.into(), now.into()],
+        )?];
+        for a in audits {
+            statements.push(self.audit_stmt(a)?);
+        }
+        let mut results = d1::batch::<Row>(self.db, statements).await?;
+        let changed = if results.is_empty() {
+            Vec::new()
+        } else {
+            results.swap_remove(0)
+        };
+        Ok(changed.into_iter().map(|r| (r.id, r.code)).collect())
+    }
+
+    /// Ids and targets of every link whose URL mentions `domain` (the caller checks hosts).
+    pub async fn links_mentioning(
+        &self,
+        domain: &str,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        #[derive(Deserialize)]
+        struct Row {
+            id: String,
+            url: String,
+        }
+        let rows: Vec<Row> = d1::all(
+            self.db,
+            "SELECT id, url FROM links WHERE instr(lower(url), ?1) > 0",
+            &[domain.into()],
+        )
+        .await?;
+        Ok(rows.into_iter().map(|r| (r.id, r.url)).collect())
+    }
+}
