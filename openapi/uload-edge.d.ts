@@ -1738,6 +1738,110 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open abuse reports, newest first
+         * @description The admin token only. Reports come from POST /abuse/report (public); a report is closed when an admin blocks or releases its link.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    link_id?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Reports */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["AbuseReport"][];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                405: components["responses"]["MethodNotAllowed"];
+                422: components["responses"]["Unprocessable"];
+                429: components["responses"]["TooManyRequests"];
+                503: components["responses"]["Unavailable"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/links/{id}/hold": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Release a link held for review (the reports were unfounded); its open reports are closed
+         * @description The admin token only; recorded in the audit log.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Released */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @constant */
+                            held: false;
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                405: components["responses"]["MethodNotAllowed"];
+                429: components["responses"]["TooManyRequests"];
+                503: components["responses"]["Unavailable"];
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1808,6 +1912,11 @@ export interface components {
                 /** Format: date-time */
                 at: string;
             };
+            /**
+             * Format: date-time
+             * @description Held for review since then, after independent abuse reports (visitors see a warning with a continue link); null otherwise
+             */
+            held_at: string | null;
         };
         LinkCreate: {
             /** @description http(s) target; normalised (WHATWG), IDNs stored as punycode */
@@ -2197,6 +2306,17 @@ export interface components {
             action: string;
             target: string;
             reason: string | null;
+        };
+        AbuseReport: {
+            id: string;
+            link_id: string;
+            code: string;
+            /** @enum {unknown} */
+            reason: "phishing" | "malware" | "spam" | "illegal" | "other";
+            details: string | null;
+            contact: string | null;
+            /** Format: date-time */
+            created_at: string;
         };
     };
     responses: {

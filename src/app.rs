@@ -8,7 +8,7 @@ use crate::domain::route::{route, Route, RouteError};
 use crate::domain::{code, cors, origin};
 use crate::error::ApiError;
 use crate::handlers::origin::{self as proxy, Fallback};
-use crate::handlers::{api, health, limits, ready, redirect};
+use crate::handlers::{api, health, limits, ready, redirect, report};
 use crate::{http, metrics, runtime};
 
 pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
@@ -108,6 +108,8 @@ async fn dispatch(
         }
         Ok(Route::Unlock { code }) => redirect::unlock(req, code, env, ctx, cfg).await,
         Ok(Route::Health) => health::live(),
+        Ok(Route::AbuseReport) => report::serve(req, env, ctx, cfg).await,
+        Ok(Route::SecurityTxt) => report::security_txt(cfg),
         Ok(Route::Metrics) => scrape(&req, env, cfg).await,
         Ok(Route::Ready) => ready::ready(&req, env, cfg).await,
         Ok(Route::Api(endpoint)) => {

@@ -32,6 +32,14 @@ pub struct Config {
     pub rate_api: ratelimit::Policy,
     pub rate_create: ratelimit::Policy,
     pub rate_password: ratelimit::Policy,
+    /// Abuse reports per client network (RATE_REPORT_LIMIT / _WINDOW_SECONDS, 10 an hour).
+    pub rate_report: ratelimit::Policy,
+    /// Reports from this many different networks within `abuse_hold_window_ms` hold a link
+    /// for review (ABUSE_HOLD_REPORTS, default 3; 0 never holds).
+    pub abuse_hold_reports: u32,
+    pub abuse_hold_window_ms: u64,
+    /// Where abuse and security reports go (SECURITY_CONTACT, for /.well-known/security.txt).
+    pub security_contact: String,
     /// Password attempts per link across all clients (RATE_PASSWORD_LINK_LIMIT, same window):
     /// many addresses cannot share out the guessing of one link's password.
     pub rate_password_link: ratelimit::Policy,
@@ -81,6 +89,7 @@ impl Config {
             Scope::Create => self.rate_create,
             Scope::Password => self.rate_password,
             Scope::Redirect => self.rate_redirect,
+            Scope::Report => self.rate_report,
         }
     }
 }
@@ -123,6 +132,14 @@ impl Config {
         let rate_api = policy("API", 100, 900);
         let rate_create = policy("CREATE", 20, 60);
         let rate_password = policy("PASSWORD", 5, 900);
+        let rate_report = policy("REPORT", 10, 3600);
+        let abuse_hold_reports = num("ABUSE_HOLD_REPORTS", 3).min(1000) as u32;
+        let abuse_hold_window_ms =
+            num("ABUSE_HOLD_WINDOW_HOURS", 24).clamp(1, 24 * 365) * 3_600_000;
+        let security_contact = get("SECURITY_CONTACT")
+            .map(|s| s.trim().to_string())
+            .filter(|s| s.starts_with("mailto:") || s.starts_with("https://"))
+            .unwrap_or_else(|| "mailto:abuse@ulo.ad".to_string());
         let rate_password_daily = ratelimit::Policy {
             limit: num("RATE_PASSWORD_DAILY_LIMIT", 20).clamp(1, u64::from(u32::MAX)) as u32,
             window_ms: 86_400_000,
@@ -208,6 +225,10 @@ impl Config {
             rate_api,
             rate_create,
             rate_password,
+            rate_report,
+            abuse_hold_reports,
+            abuse_hold_window_ms,
+            security_contact,
             rate_password_link,
             rate_password_daily,
             rate_redirect,

@@ -31,6 +31,13 @@ pub const HELP: &[(&str, &str, &str)] = &[
     ("backup_last_success_timestamp_seconds", "gauge", "Unix time of the last complete backup"),
     ("kv_audit_deletions_refused_total", "counter", "KV audits that found more orphaned records than they delete unasked (an emptied D1?)"),
     ("crons_skipped_total", "counter", "Cron jobs skipped because restore mode is on, by task"),
+    ("links_refused_total", "counter", "Link writes refused by an abuse rule, by rule"),
+    ("links_flagged_total", "counter", "Link writes flagged by an abuse rule (allowed, with a warning), by rule"),
+    ("links_disabled_total", "counter", "Links disabled for abuse, by whom (admin, domain_ban)"),
+    ("links_held_total", "counter", "Links held for review after independent abuse reports"),
+    ("abuse_reports_total", "counter", "Abuse reports received, by reason and outcome (new, duplicate)"),
+    ("abuse_reports_actioned_total", "counter", "Links whose open reports an admin decided on (blocked or released)"),
+    ("abuse_report_wait_seconds_total", "counter", "Seconds the oldest open report of each decided link waited (divide by abuse_reports_actioned_total)"),
 ];
 
 /// Series exported from the first scrape with their zero value, before anything happened:

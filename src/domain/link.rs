@@ -62,6 +62,9 @@ pub struct RedirectRecord {
     /// Disabled for abuse by an admin: answers 451, whatever else the link is.
     #[serde(default, rename = "bl", skip_serializing_if = "std::ops::Not::not")]
     pub blocked: bool,
+    /// Held for review after abuse reports: visitors see a warning with a continue link.
+    #[serde(default, rename = "hd", skip_serializing_if = "std::ops::Not::not")]
+    pub held: bool,
 }
 
 impl RedirectRecord {
@@ -175,6 +178,8 @@ pub struct Link {
     pub password_hash: Option<String>,
     /// Disabled for abuse: why and when (its owner sees this; visitors get a 451 page).
     pub blocked: Option<Blocked>,
+    /// Held for review since then, after independent abuse reports (visitors are warned).
+    pub held_at: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -206,6 +211,7 @@ impl Link {
             },
             workspace: self.workspace_id.clone(),
             blocked: self.blocked.is_some(),
+            held: self.held_at.is_some(),
         }
     }
 

@@ -19,6 +19,7 @@ pub mod precondition;
 pub mod problem;
 pub mod ratelimit;
 pub mod redirect;
+pub mod report;
 pub mod restore;
 pub mod route;
 pub mod scope;

@@ -16,6 +16,8 @@ pub enum Scope {
     Create,
     Password,
     Redirect,
+    /// Abuse reports (`POST /abuse/report`), per client network.
+    Report,
 }
 
 impl Scope {
@@ -25,6 +27,7 @@ impl Scope {
             Scope::Create => "create",
             Scope::Password => "password",
             Scope::Redirect => "redirect",
+            Scope::Report => "report",
         }
     }
 }

@@ -19,6 +19,9 @@ pub enum Decision {
     Gone,
     /// Disabled for abuse by an admin: 451, before anything else about the link.
     Blocked,
+    /// Held for review after abuse reports, and the visitor has not chosen to continue:
+    /// a warning page whose continue link goes to `continue_to` (a path and query).
+    Held,
     /// The redirect needs the link's password first (or a valid unlock cookie).
     Protected {
         status: u16,
@@ -80,6 +83,29 @@ pub struct Visit<'a> {
     pub user_agent: Option<&'a str>,
     /// ISO 3166-1 alpha-2, from `request.cf.country`.
     pub country: Option<&'a str>,
+    /// The visitor chose to continue past a warning (`uload-continue=1` in the query).
+    pub confirmed: bool,
+}
+
+/// The query parameter of a warning page's continue link (never passed on to the target).
+pub const CONTINUE_PARAM: &str = "uload-continue";
+
+/// Whether the query carries the continue marker, and the query without it.
+pub fn split_continue(query: Option<&str>) -> (bool, Option<String>) {
+    let Some(q) = query else {
+        return (false, None);
+    };
+    let marker = format!("{CONTINUE_PARAM}=1");
+    let mut confirmed = false;
+    let rest: Vec<&str> = q
+        .split('&')
+        .filter(|p| {
+            let is = *p == marker;
+            confirmed |= is;
+            !is && !p.is_empty()
+        })
+        .collect();
+    (confirmed, (!rest.is_empty()).then(|| rest.join("&")))
 }
 
 /// iOS and Android by the tokens their browsers and in-app webviews always send. (Full
@@ -128,6 +154,9 @@ pub fn decide(record: &RedirectRecord, now_ms: u64, visit: &Visit) -> Decision {
             return Decision::Gone;
         }
     }
+    if record.held && !visit.confirmed {
+        return Decision::Held;
+    }
     // A record with an unexpected status (a bad import, a newer writer) still redirects.
     let status = if STATUSES.contains(&record.status) {
         record.status
@@ -168,6 +197,7 @@ mod tests {
             targets: Default::default(),
             workspace: None,
             blocked: false,
+            held: false,
         }
     }
 
@@ -182,6 +212,33 @@ mod tests {
         let json = serde_json::to_string(&r).unwrap();
         assert!(json.contains("\"bl\":true"));
         assert!(!serde_json::to_string(&record(302)).unwrap().contains("bl"));
+    }
+
+    #[test]
+    fn a_held_link_warns_until_the_visitor_continues() {
+        let mut r = record(302);
+        r.held = true;
+        assert_eq!(decide(&r, NOW, &Visit::default()), Decision::Held);
+        let (confirmed, rest) = split_continue(Some("a=1&uload-continue=1&b=2"));
+        assert!(confirmed);
+        assert_eq!(rest.as_deref(), Some("a=1&b=2"));
+        let visit = Visit {
+            query: rest.as_deref(),
+            confirmed,
+            ..Visit::default()
+        };
+        assert_eq!(
+            decide(&r, NOW, &visit),
+            Decision::Redirect {
+                status: 302,
+                location: "https://a.de/?a=1&b=2".into()
+            }
+        );
+        assert_eq!(split_continue(Some("uload-continue=1")), (true, None));
+        assert_eq!(
+            split_continue(Some("uload-continue=2")),
+            (false, Some("uload-continue=2".into()))
+        );
     }
 
     const NOW: u64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
@@ -290,6 +347,7 @@ mod tests {
             query: None,
             user_agent: Some(ua),
             country,
+            confirmed: false,
         };
         assert_eq!(
             choose_target(&r, &visit(iphone, Some("DE"))),

@@ -25,6 +25,10 @@ pub enum Route<'a> {
     Preflight,
     /// Under /api/ but no such resource.
     ApiNotFound,
+    /// `/abuse/report`: the public abuse report form (GET) and its submission (POST).
+    AbuseReport,
+    /// `/.well-known/security.txt` (RFC 9116).
+    SecurityTxt,
     /// Not an API path and not shaped like a code.
     NotFound,
 }
@@ -68,6 +72,8 @@ pub enum Api<'a> {
     RemoveDenylist,
     BlockLink(&'a str),
     UnblockLink(&'a str),
+    ReleaseLink(&'a str),
+    ListReports,
     AuditLog,
 }
 
@@ -109,6 +115,8 @@ impl Api<'_> {
             | Api::RemoveDenylist
             | Api::BlockLink(_)
             | Api::UnblockLink(_)
+            | Api::ReleaseLink(_)
+            | Api::ListReports
             | Api::AuditLog
             | Api::Reconcile => Needs::ServiceOnly,
         }
@@ -153,6 +161,8 @@ impl Api<'_> {
                 | Api::RemoveDenylist
                 | Api::BlockLink(_)
                 | Api::UnblockLink(_)
+                | Api::ReleaseLink(_)
+                | Api::ListReports
                 | Api::AuditLog
         )
     }
@@ -219,6 +229,13 @@ pub fn route<'a>(method: &str, path: &'a str) -> Routed<'a> {
         };
     }
     match path {
+        "/abuse/report" => match method {
+            "GET" | "HEAD" | "POST" => Ok(Route::AbuseReport),
+            _ => Err(RouteError::MethodNotAllowed {
+                allow: "GET, HEAD, POST",
+            }),
+        },
+        "/.well-known/security.txt" => read_only(Route::SecurityTxt),
         "/health" => read_only(Route::Health),
         "/health/ready" => read_only(Route::Ready),
         "/metrics" => read_only(Route::Metrics),
@@ -317,6 +334,10 @@ fn api<'a>(method: &str, rest: &'a str) -> Routed<'a> {
             "POST, DELETE",
             &[("POST", BlockLink(id)), ("DELETE", UnblockLink(id))],
         ),
+        ["admin", "links", id, "hold"] if is_id(id) => {
+            by_method(method, "DELETE", &[("DELETE", ReleaseLink(id))])
+        }
+        ["admin", "reports"] => by_method(method, "GET, HEAD", &[("GET", ListReports)]),
         ["admin", "audit"] => by_method(method, "GET, HEAD", &[("GET", AuditLog)]),
         ["admin", "restore-mode"] => by_method(
             method,
@@ -342,6 +363,8 @@ impl Route<'_> {
             Route::Api(_) => "api",
             Route::Preflight => "preflight",
             Route::ApiNotFound | Route::NotFound => "not_found",
+            Route::AbuseReport => "abuse_report",
+            Route::SecurityTxt => "security_txt",
         }
     }
 }
@@ -457,6 +480,17 @@ mod tests {
             Ok(Route::Api(Api::UnblockLink("l1")))
         );
         assert!(Api::AddDenylist.is_admin() && Api::AuditLog.is_admin());
+        assert_eq!(route("POST", "/abuse/report"), Ok(Route::AbuseReport));
+        assert_eq!(
+            route("PUT", "/abuse/report"),
+            Err(RouteError::MethodNotAllowed {
+                allow: "GET, HEAD, POST"
+            })
+        );
+        assert_eq!(
+            route("GET", "/.well-known/security.txt"),
+            Ok(Route::SecurityTxt)
+        );
         assert!(Api::DeleteUser("u1").is_write() && !Api::ListLinks.is_write());
         assert_eq!(route("OPTIONS", "/api/v1/links"), Ok(Route::Preflight));
         assert_eq!(route("GET", "/abc"), Ok(Route::Redirect { code: "abc" }));

@@ -311,6 +311,10 @@ pub async fn block(c: &Ctx<'_>, id: &str, body: Option<&Value>) -> Result<Reply,
             &[entry],
         )
         .await?;
+    if why.is_some() {
+        // A decision on the link: its open reports are handled, its hold ends.
+        closed(&store, id, None).await?;
+    }
     republish(c, &changed).await?;
     if why.is_some() {
         metrics::record(|m| {
@@ -326,6 +330,54 @@ pub async fn block(c: &Ctx<'_>, id: &str, body: Option<&Value>) -> Result<Reply,
         200,
         &json!({ "id": id, "blocked": why.map(|r| json!({ "reason": r })) }),
     ))
+}
+
+/// Closes a link's open reports (and its hold), counting how long the oldest waited.
+async fn closed(store: &AbuseDb<'_>, id: &str, audit: Option<&AuditEntry>) -> Result<(), ApiError> {
+    let now = runtime::now_utc();
+    let oldest = store
+        .release(id, &crate::domain::link::format_time(now), audit)
+        .await?;
+    if let Some(t) = oldest.and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok()) {
+        let waited = (now.timestamp() - t.timestamp()).max(0) as u64;
+        metrics::record(|m| {
+            m.inc("abuse_reports_actioned_total", &[], 1);
+            m.inc("abuse_report_wait_seconds_total", &[], waited);
+        });
+    }
+    Ok(())
+}
+
+/// Ends a link's hold for review (the reports were unfounded): visitors are redirected
+/// again at once, its open reports are closed.
+pub async fn release(c: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
+    admin_only(c)?;
+    let db = d1::database(c.env)?;
+    let store = AbuseDb { db: &db };
+    let Some(code) = d1::first::<Value>(&db, "SELECT code FROM links WHERE id = ?1", &[id.into()])
+        .await?
+        .and_then(|v| v["code"].as_str().map(str::to_string))
+    else {
+        return Err(ApiError::NotFound);
+    };
+    closed(&store, id, Some(&audit("release_link", id, None))).await?;
+    republish(c, &[(id.to_string(), code)]).await?;
+    Ok(Reply::json(200, &json!({ "id": id, "held": false })))
+}
+
+/// Open abuse reports, newest first (`?link_id=` for one link's).
+pub async fn reports(c: &Ctx<'_>, pairs: &[(String, String)]) -> Result<Reply, ApiError> {
+    admin_only(c)?;
+    let link = pairs
+        .iter()
+        .find(|(k, _)| k == "link_id")
+        .map(|(_, v)| v.as_str());
+    if link.is_some_and(|l| !crate::domain::route::is_id(l)) {
+        return Err(ApiError::validation("link_id", "not a link id"));
+    }
+    let db = d1::database(c.env)?;
+    let data = AbuseDb { db: &db }.open_reports(link).await?;
+    Ok(Reply::json(200, &json!({ "data": data })))
 }
 
 /// The newest admin actions (`?limit=`, 1 to 500, default 100).

@@ -163,6 +163,8 @@ async fn route(
         }
         UnblockLink(id) => abuse::block(&c, id, None).await,
         AuditLog => abuse::audit_log(&c, &query_pairs(&req)).await,
+        ReleaseLink(id) => abuse::release(&c, id).await,
+        ListReports => abuse::reports(&c, &query_pairs(&req)).await,
         PutRestoreMode => {
             let (body, _) = read_json(&mut req, cfg.max_body_bytes).await?;
             admin::set_restore_mode(&c, &body).await

@@ -10,6 +10,7 @@ pub mod origin;
 pub mod publish;
 pub mod ready;
 pub mod redirect;
+pub mod report;
 pub mod request;
 pub mod stats;
 pub mod tags;

@@ -115,6 +115,7 @@ async fn decide_and_respond(
                 }
                 Decision::Gone => visitor_error(&req, VisitorError::Gone, code, layer.name()),
                 Decision::Blocked => visitor_error(&req, VisitorError::Blocked, code, layer.name()),
+                Decision::Held => held_page(&req, code, here.query),
                 Decision::Protected {
                     status,
                     location,
@@ -259,10 +260,18 @@ pub async fn unlock(
         Err(e) => return http::problem(&e),
     };
     let password = unlock::form_password(&body);
-    let password_hash = match redirect::decide(&record, runtime::now_ms(), &Visit::default()) {
+    // Whoever posts the form came past a held link's warning already.
+    let past_warning = Visit {
+        confirmed: true,
+        ..Visit::default()
+    };
+    let password_hash = match redirect::decide(&record, runtime::now_ms(), &past_warning) {
         Decision::Protected { password_hash, .. } => password_hash,
         Decision::Gone => return visitor_error(&req, VisitorError::Gone, code, layer.name()),
         Decision::Blocked => return visitor_error(&req, VisitorError::Blocked, code, layer.name()),
+        Decision::Held => {
+            return visitor_error(&req, VisitorError::Unavailable, code, layer.name())
+        }
         Decision::Redirect { .. } => return see_other(code, None),
     };
     let Some(secret) = cookie_secret(env) else {
@@ -377,12 +386,42 @@ fn decide_for(req: &Request, record: &RedirectRecord, query: Option<&str>) -> De
             req.cf().and_then(|cf| cf.country()),
         )
     };
+    let (confirmed, query) = redirect::split_continue(query);
     let visit = Visit {
-        query,
+        query: query.as_deref(),
         user_agent: user_agent.as_deref(),
         country: country.as_deref(),
+        confirmed,
     };
     redirect::decide(record, runtime::now_ms(), &visit)
+}
+
+/// The warning of a link held for review: what was reported, and a link to continue (the
+/// same URL with the continue marker). Never cached, never indexed.
+fn held_page(req: &Request, code: &str, query: Option<&str>) -> Response {
+    let path = code::public_path(code);
+    let continue_to = match query.filter(|q| !q.is_empty()) {
+        Some(q) => format!("{path}?{q}&{}=1", redirect::CONTINUE_PARAM),
+        None => format!("{path}?{}=1", redirect::CONTINUE_PARAM),
+    };
+    let headers = [
+        ("cache-control", "no-store"),
+        ("x-robots-tag", "noindex"),
+        (http::SERVED_FROM, "edge"),
+    ];
+    let accept = req.headers().get("accept").ok().flatten();
+    if http::wants_json(accept.as_deref()) {
+        let p = crate::domain::problem::Problem::new(409, "link_held", "Link held for review")
+            .with_detail(format!(
+            "this link was reported and is held for review; GET {continue_to} to continue anyway"
+        ));
+        return http::json_problem(&p, &headers);
+    }
+    http::html(
+        200,
+        pages::held_page(origin::chrome(req), &continue_to),
+        &headers,
+    )
 }
 
 fn see_other(code: &str, set_cookie: Option<String>) -> Response {

@@ -171,3 +171,150 @@ impl AbuseDb<'_> {
         Ok(rows.into_iter().map(|r| (r.id, r.url)).collect())
     }
 }
+
+/// A stored abuse report (as the admin API lists it).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReportEntry {
+    pub id: String,
+    pub link_id: String,
+    pub code: String,
+    pub reason: String,
+    pub details: Option<String>,
+    pub contact: Option<String>,
+    pub created_at: String,
+}
+
+impl AbuseDb<'_> {
+    /// The link a code names: (id, held, blocked).
+    pub async fn link_by_code(
+        &self,
+        code: &str,
+    ) -> Result<Option<(String, bool, bool)>, StoreError> {
+        #[derive(Deserialize)]
+        struct Row {
+            id: String,
+            held: f64,
+            blocked: f64,
+        }
+        let row: Option<Row> = d1::first(
+            self.db,
+            "SELECT id, held_at IS NOT NULL AS held, blocked_reason IS NOT NULL AS blocked FROM links \
+             WHERE domain = '' AND code = ?1",
+            &[code.into()],
+        )
+        .await?;
+        Ok(row.map(|r| (r.id, r.held != 0.0, r.blocked != 0.0)))
+    }
+
+    /// Stores a report unless this reporter already reported this link; then counts the
+    /// distinct reporters of the link's open reports since `since`. (new?, reporters)
+    pub async fn add_report(
+        &self,
+        e: &ReportEntry,
+        reporter: &str,
+        since: &str,
+    ) -> Result<(bool, u32), StoreError> {
+        #[derive(Deserialize)]
+        struct Count {
+            n: f64,
+        }
+        let statements = vec![
+            d1::stmt(
+                self.db,
+                "INSERT INTO abuse_reports (id, link_id, code, reason, details, contact, reporter, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (link_id, reporter) DO NOTHING RETURNING id",
+                &[
+                    e.id.as_str().into(),
+                    e.link_id.as_str().into(),
+                    e.code.as_str().into(),
+                    e.reason.as_str().into(),
+                    e.details.as_deref().into(),
+                    e.contact.as_deref().into(),
+                    reporter.into(),
+                    e.created_at.as_str().into(),
+                ],
+            )?,
+            d1::stmt(
+                self.db,
+                "SELECT count(DISTINCT reporter) AS n FROM abuse_reports \
+                 WHERE link_id = ?1 AND handled_at IS NULL AND created_at >= ?2",
+                &[e.link_id.as_str().into(), since.into()],
+            )?,
+        ];
+        let results = d1::batch::<serde_json::Value>(self.db, statements).await?;
+        let new = results.first().is_some_and(|r| !r.is_empty());
+        let n = results
+            .get(1)
+            .and_then(|r| r.first())
+            .and_then(|v| serde_json::from_value::<Count>(v.clone()).ok())
+            .map_or(0, |c| c.n as u32);
+        Ok((new, n))
+    }
+
+    /// Holds a link for review (only if it is neither held nor blocked): `true` if it was.
+    pub async fn hold(&self, link_id: &str, now: &str) -> Result<bool, StoreError> {
+        let n = d1::run(
+            self.db,
+            "UPDATE links SET held_at = ?2, version = version + 1, updated_at = ?2 \
+             WHERE id = ?1 AND held_at IS NULL AND blocked_reason IS NULL",
+            &[link_id.into(), now.into()],
+        )
+        .await?;
+        Ok(n > 0)
+    }
+
+    /// Ends a hold and closes the link's open reports (the admin decided); returns the
+    /// time of the oldest open report, for the time-to-action metric.
+    pub async fn release(
+        &self,
+        link_id: &str,
+        now: &str,
+        audit: Option<&AuditEntry>,
+    ) -> Result<Option<String>, StoreError> {
+        #[derive(Deserialize)]
+        struct Oldest {
+            oldest: Option<String>,
+        }
+        let mut statements = vec![
+            d1::stmt(
+                self.db,
+                "SELECT min(created_at) AS oldest FROM abuse_reports WHERE link_id = ?1 AND handled_at IS NULL",
+                &[link_id.into()],
+            )?,
+            d1::stmt(
+                self.db,
+                "UPDATE abuse_reports SET handled_at = ?2 WHERE link_id = ?1 AND handled_at IS NULL",
+                &[link_id.into(), now.into()],
+            )?,
+            d1::stmt(
+                self.db,
+                "UPDATE links SET held_at = NULL, version = version + 1, updated_at = ?2 \
+                 WHERE id = ?1 AND held_at IS NOT NULL",
+                &[link_id.into(), now.into()],
+            )?,
+        ];
+        if let Some(a) = audit {
+            statements.push(self.audit_stmt(a)?);
+        }
+        let results = d1::batch::<serde_json::Value>(self.db, statements).await?;
+        Ok(results
+            .first()
+            .and_then(|r| r.first())
+            .and_then(|v| serde_json::from_value::<Oldest>(v.clone()).ok())
+            .and_then(|o| o.oldest))
+    }
+
+    /// Open reports, newest first (of one link, or all).
+    pub async fn open_reports(
+        &self,
+        link_id: Option<&str>,
+    ) -> Result<Vec<ReportEntry>, StoreError> {
+        d1::all(
+            self.db,
+            "SELECT id, link_id, code, reason, details, contact, created_at FROM abuse_reports \
+             WHERE handled_at IS NULL AND (?1 IS NULL OR link_id = ?1) ORDER BY created_at DESC, id DESC LIMIT 500",
+            &[link_id.into()],
+        )
+        .await
+    }
+}

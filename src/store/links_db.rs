@@ -19,7 +19,7 @@ const LINK_SELECT: &str = "SELECT l.id, l.code, l.url, l.title, l.description, l
     l.password_hash IS NOT NULL AS has_password, l.max_clicks, l.expires_at, l.click_count, l.bot_click_count, \
     l.last_clicked_at, l.utm_source, l.utm_medium, l.utm_campaign, l.user_id, l.workspace_id, \
     l.redirect_status, l.forward_query, l.created_at, l.updated_at, l.version, l.password_hash, \
-    l.ios_url, l.android_url, l.geo_targets, l.blocked_reason, l.blocked_at, \
+    l.ios_url, l.android_url, l.geo_targets, l.blocked_reason, l.blocked_at, l.held_at, \
     (SELECT json_group_array(t.name) FROM link_tags lt JOIN tags t ON t.id = lt.tag_id \
      WHERE lt.link_id = l.id) AS tags \
     FROM links l";
@@ -57,6 +57,8 @@ struct LinkRow {
     blocked_reason: Option<String>,
     #[serde(default)]
     blocked_at: Option<String>,
+    #[serde(default)]
+    held_at: Option<String>,
     tags: Option<String>,
 }
 
@@ -99,6 +101,7 @@ impl From<LinkRow> for Link {
                 reason,
                 at: r.blocked_at.unwrap_or_default(),
             }),
+            held_at: r.held_at,
         }
     }
 }
@@ -134,12 +137,14 @@ struct RedirectRow {
     workspace_id: Option<String>,
     #[serde(default)]
     blocked_reason: Option<String>,
+    #[serde(default)]
+    held_at: Option<String>,
 }
 
 const REDIRECT_SELECT: &str =
     "SELECT id, code, url, redirect_status, is_active, expires_at, password_hash, \
     forward_query, utm_source, utm_medium, utm_campaign, max_clicks, ios_url, android_url, \
-    geo_targets, workspace_id, blocked_reason FROM links";
+    geo_targets, workspace_id, blocked_reason, held_at FROM links";
 
 impl RedirectRow {
     fn into_record(self) -> RedirectRecord {
@@ -164,6 +169,7 @@ impl RedirectRow {
             },
             workspace: self.workspace_id,
             blocked: self.blocked_reason.is_some(),
+            held: self.held_at.is_some(),
         }
     }
 }

@@ -1,7 +1,9 @@
 // Abuse handling in the real runtime: targets refused at creation and edit (denied
 // domains with their subdomains, denied terms, other URL shorteners), flagged ones
 // (IP literals, look-alike hosts), an admin disabling a link (451 at once, its owner sees
-// why) and undoing it, a domain ban reaching every existing link and undone, the audit log.
+// why) and undoing it, a domain ban reaching every existing link and undone, public
+// reports (deduplicated per reporting network, rate-limited) holding a link for review
+// after enough of them (a warning with a continue link), release, security.txt, the audit log.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { api, kv, startWorker } from "../harness.mjs";
@@ -123,11 +125,89 @@ describe("abuse handling", () => {
     await ok(await api(w, "POST", "/api/v1/links", { body: { url: "https://malware.example/new" }, ...as }), 201);
   });
 
+  it("public reports: deduplicated, and enough independent ones hold the link for review", async () => {
+    const link = await ok(await api(w, "POST", "/api/v1/links", { body: { url: "https://suspicious.example/login?x=1", code: "suspicious" }, ...as }), 201);
+    const report = (ip, body) =>
+      w.fetch("/abuse/report", { method: "POST", headers: { "content-type": "application/json", accept: "application/json", "cf-connecting-ip": ip }, body: JSON.stringify(body) });
+    const body = { link: `${w.url.replace(/\/$/, "")}/suspicious`, reason: "phishing", details: "asks for my bank password", contact: "me@example.org" };
+    // Bad input changes nothing.
+    await problem(await report("198.51.100.1", { ...body, reason: "dislike" }), 422, "validation_failed");
+    await problem(await report("198.51.100.1", { ...body, link: "https://bit.ly/suspicious" }), 422, "validation_failed");
+    await problem(await report("198.51.100.1", { ...body, link: "no-such-code" }), 404, "link_not_found");
+    const notJson = await w.fetch("/abuse/report", { method: "POST", headers: { "content-type": "application/json", "cf-connecting-ip": "198.51.100.1" }, body: "[1" });
+    assert.equal(notJson.status, 400);
+    // The same reporter twice: one report (the answer does not say so).
+    for (let i = 0; i < 2; i++) assert.equal((await report("198.51.100.1", body)).status, 202);
+    // A second network: two reporters, the threshold (3) is not reached.
+    assert.equal((await report("2001:db8:1:2::5", body)).status, 202);
+    assert.equal((await report("2001:db8:1:2::6", body)).status, 202, "the same /64: the same reporter");
+    assert.equal((await w.fetch("/suspicious")).status, 302);
+    let open = await ok(await api(w, "GET", `/api/v1/admin/reports?link_id=${link.id}`), 200);
+    assert.equal(open.data.length, 2);
+    assert.deepEqual(Object.keys(open.data[0]).sort(), ["code", "contact", "created_at", "details", "id", "link_id", "reason"], "no reporter hash, no address");
+    // The third network: held for review at once.
+    assert.equal((await report("203.0.113.44", { ...body, reason: "malware" })).status, 202);
+    const warning = await w.fetch("/suspicious?y=2", { headers: { "accept-language": "en" } });
+    assert.equal(warning.status, 200);
+    assert.equal(warning.headers.get("cache-control"), "no-store");
+    const html = await warning.text();
+    assert.match(html, /Warning: reported link/);
+    const next = html.match(/href="([^"]+)" rel="nofollow">Continue anyway/)[1].replaceAll("&amp;", "&");
+    assert.equal(next, "/suspicious?y=2&uload-continue=1");
+    const onward = await w.fetch(next);
+    assert.equal(onward.status, 302);
+    assert.equal(onward.headers.get("location"), "https://suspicious.example/login?x=1&y=2", "the marker is not passed on");
+    const asJson = await w.fetch("/suspicious", { headers: { accept: "application/json" } });
+    assert.equal(asJson.status, 409);
+    assert.equal((await asJson.json()).code, "link_held");
+    assert.equal(JSON.parse(await (await kv(w)).get("link:suspicious")).hd, true);
+    const owner = await ok(await api(w, "GET", `/api/v1/links/${link.id}`, as), 200);
+    assert.ok(Date.parse(owner.held_at) > 0, "its owner sees the hold");
+    // The admin releases it: redirects again, reports closed.
+    await problem(await api(w, "DELETE", "/api/v1/admin/links/nosuchlink/hold"), 404, "not_found");
+    await ok(await api(w, "DELETE", `/api/v1/admin/links/${link.id}/hold`), 200);
+    assert.equal((await w.fetch("/suspicious")).status, 302);
+    open = await ok(await api(w, "GET", `/api/v1/admin/reports?link_id=${link.id}`), 200);
+    assert.equal(open.data.length, 0);
+    const scrape = await (await w.fetch("/metrics", { headers: { authorization: `Bearer ${w.token}` } })).text();
+    assert.match(scrape, /^links_held_total 1$/m);
+    assert.match(scrape, /^abuse_reports_total\{reason="phishing",outcome="duplicate"\} 2$/m);
+    assert.match(scrape, /^abuse_reports_actioned_total 1$/m);
+  });
+
+  it("the report form: same-site only, rate-limited, linked from the 404 page; security.txt says where reports go", async () => {
+    const own = w.url.replace(/\/$/, "");
+    const form = await w.fetch("/abuse/report?link=reported", { headers: { "accept-language": "de" } });
+    assert.equal(form.status, 200);
+    assert.match(await form.text(), /<input id="link" name="link" required maxlength="2048" value="reported"/);
+    const post = (origin, ip) =>
+      w.fetch("/abuse/report", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", origin, "cf-connecting-ip": ip }, body: "link=reported&reason=spam&details=&contact=" });
+    assert.equal((await post("https://evil.example", "192.0.2.50")).status, 403, "another site's form");
+    const thanks = await post(own, "192.0.2.50");
+    assert.equal(thanks.status, 200);
+    assert.match(await thanks.text(), /Danke für deine Meldung/);
+    const bad = await w.fetch("/abuse/report", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", origin: own, "cf-connecting-ip": "192.0.2.51" }, body: "link=&reason=spam" });
+    assert.equal(bad.status, 422);
+    assert.match(await bad.text(), /aria-describedby="link-error"/);
+    // Ten reports an hour per network (RATE_REPORT_LIMIT), then 429.
+    const statuses = [];
+    for (let i = 0; i < 11; i++) statuses.push((await post(own, "192.0.2.60")).status);
+    assert.deepEqual(statuses, [...Array(10).fill(200), 429]);
+    const notFound = await w.fetch("/no-such-link-here", { headers: { "accept-language": "en" } });
+    assert.match(await notFound.text(), /<a href="\/abuse\/report">Report a link for abuse<\/a>/);
+    const txt = await w.fetch("/.well-known/security.txt");
+    assert.equal(txt.status, 200);
+    const text = await txt.text();
+    assert.match(text, /^Contact: mailto:abuse@ulo\.ad$/m);
+    assert.match(text, /^Contact: .*\/abuse\/report$/m);
+    assert.ok(Date.parse(text.match(/^Expires: (.+)$/m)[1]) > Date.now());
+  });
+
   it("every admin action is in the audit log", async () => {
     await problem(await api(w, "GET", "/api/v1/admin/audit?limit=0"), 422, "validation_failed");
     const log = await ok(await api(w, "GET", "/api/v1/admin/audit?limit=50"), 200);
     const actions = log.data.map((e) => `${e.action} ${e.reason ?? ""}`.trim());
-    for (const expected of ["deny_domain phishing kit", "deny_term scam wave", "block_link phishing page (report #12)", "unblock_link", "deny_domain malware host", "allow_domain", "block_link reported separately"]) {
+    for (const expected of ["deny_domain phishing kit", "deny_term scam wave", "block_link phishing page (report #12)", "unblock_link", "deny_domain malware host", "allow_domain", "block_link reported separately", "release_link"]) {
       assert.ok(actions.includes(expected), `${expected} in ${JSON.stringify(actions)}`);
     }
     assert.ok(log.data.every((e) => e.actor === "admin" && Date.parse(e.at) > 0));

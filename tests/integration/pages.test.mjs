@@ -189,6 +189,50 @@ describe("visitor pages in Chromium: designed, responsive, accessible, German an
     await accessibilityScore("gone", new URL("/abgelaufen", w.url).href);
   });
 
+  it("the abuse pages: disabled (451), held with a warning, the report form and its thanks", async () => {
+    const made = async (code) => (await api(w, "POST", "/api/v1/links", { body: { url: `https://example.com/${code}`, code } })).json();
+    const blocked = await made("gesperrt");
+    assert.equal((await api(w, "POST", `/api/v1/admin/links/${blocked.id}/block`, { body: { reason: "phishing" } })).status, 200);
+    await checkPage(browser, "blocked", new URL("/gesperrt", w.url).href, {
+      status: 451,
+      async expect(page, lang) {
+        assert.equal(await text(page, "h1"), lang === "de" ? "Link gesperrt" : "Link disabled");
+      },
+    });
+    await made("verdaechtig");
+    for (const ip of ["198.51.100.10", "198.51.100.11", "198.51.100.12"]) {
+      const res = await w.fetch("/abuse/report", { method: "POST", headers: { "content-type": "application/json", "cf-connecting-ip": ip }, body: JSON.stringify({ link: "verdaechtig", reason: "phishing" }) });
+      assert.equal(res.status, 202);
+    }
+    await checkPage(browser, "held", new URL("/verdaechtig", w.url).href, {
+      status: 200,
+      async expect(page, lang) {
+        assert.equal(await text(page, "a.button"), lang === "de" ? "Trotzdem fortfahren" : "Continue anyway");
+      },
+    });
+    await checkPage(browser, "report", new URL("/abuse/report?link=verdaechtig", w.url).href, {
+      status: 200,
+      async expect(page, lang) {
+        assert.equal(await page.inputValue("#link"), "verdaechtig");
+        assert.equal(await text(page, "label[for=reason]"), lang === "de" ? "Grund" : "Reason");
+      },
+    });
+    await checkPage(browser, "report-sent", new URL("/abuse/report", w.url).href, {
+      async go(page, target) {
+        await page.goto(target);
+        await page.fill("#link", "gesperrt");
+        await page.selectOption("#reason", "spam");
+        const [res] = await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+        return res;
+      },
+      async expect(page, lang) {
+        assert.equal(await text(page, "h1"), lang === "de" ? "Danke für deine Meldung" : "Thank you for your report");
+      },
+    });
+    await accessibilityScore("report", new URL("/abuse/report", w.url).href);
+    await accessibilityScore("held", new URL("/verdaechtig", w.url).href);
+  });
+
   it("429", async () => {
     const url = new URL("/beliebt", limited.url).href;
     assert.equal((await limited.fetch("/beliebt")).status, 302);
