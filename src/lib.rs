@@ -86,6 +86,14 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         }
         BACKUP_CRON => {
             backup::scheduled(&env, &cfg).await;
+            // Links the denylist refuses since it changed are held for review; the audit
+            // below publishes the holds to KV.
+            if let Err(e) = handlers::abuse::recheck(&env).await {
+                log::error(
+                    "abuse_recheck_failed",
+                    serde_json::json!({ "cause": e.to_string() }),
+                );
+            }
             // Then the full KV audit: missing, stale or orphaned records repaired from D1.
             if let Err(e) = handlers::publish::audit(&env, cfg.kv_cache_ttl_s, false).await {
                 log::error(

@@ -22,6 +22,8 @@ pub enum Refusal {
     DeniedDomain(String),
     DeniedTerm(String),
     Shortener(String),
+    /// A reputation provider knows the target as bad (its category).
+    Reputation(String),
 }
 
 impl Refusal {
@@ -31,6 +33,7 @@ impl Refusal {
             Refusal::DeniedDomain(_) => "denied_domain",
             Refusal::DeniedTerm(_) => "denied_term",
             Refusal::Shortener(_) => "url_shortener",
+            Refusal::Reputation(_) => "reputation",
         }
     }
 
@@ -43,6 +46,9 @@ impl Refusal {
             Refusal::Shortener(d) => format!(
                 "{d} is a URL shortener: link to the final address instead (no redirect chains)"
             ),
+            Refusal::Reputation(category) => {
+                format!("the target is known as {category} by a reputation service")
+            }
         }
     }
 }
@@ -70,6 +76,23 @@ impl Flag {
             Flag::IpLiteral => "the target's host is an IP address: visitors cannot see whose site it is",
             Flag::Lookalike => "the target's host mixes alphabets (e.g. Latin and Cyrillic): it may imitate another site",
         }
+    }
+}
+
+/// A reputation service (Safe Browsing, a phishing feed, …) asked about a target at
+/// creation: off by default (`NoReputation`); a provider plugs in by implementing this.
+/// It answers from what it holds (a synced list): the rules stay pure and fast here.
+pub trait Reputation {
+    /// `Some(category)` when the target is known bad.
+    fn lookup(&self, target: &str) -> Option<String>;
+}
+
+/// No reputation provider: every target passes this step.
+pub struct NoReputation;
+
+impl Reputation for NoReputation {
+    fn lookup(&self, _target: &str) -> Option<String> {
+        None
     }
 }
 
@@ -121,6 +144,19 @@ fn mixes_scripts(label: &str) -> bool {
         }
     }
     false
+}
+
+/// `check`, then the reputation provider.
+pub fn check_with(
+    target: &str,
+    denylist: &Denylist,
+    reputation: &dyn Reputation,
+) -> Result<Vec<Flag>, Refusal> {
+    let flags = check(target, denylist)?;
+    match reputation.lookup(target) {
+        Some(category) => Err(Refusal::Reputation(category)),
+        None => Ok(flags),
+    }
 }
 
 /// Checks a normalised target against the rules: `Err` refuses it, `Ok` lists its flags.
@@ -285,6 +321,26 @@ mod tests {
         assert_eq!(check(&format!("https://{ok}/"), &d), Ok(vec![]));
         let ru = idna::domain_to_ascii("пример.рф").unwrap();
         assert_eq!(check(&format!("https://{ru}/"), &d), Ok(vec![]));
+    }
+
+    #[test]
+    fn a_reputation_provider_plugs_in() {
+        struct Feed;
+        impl Reputation for Feed {
+            fn lookup(&self, target: &str) -> Option<String> {
+                target.contains("known-bad").then(|| "phishing".to_string())
+            }
+        }
+        let d = Denylist::default();
+        assert_eq!(
+            check_with("https://known-bad.example/", &d, &Feed),
+            Err(Refusal::Reputation("phishing".into()))
+        );
+        assert_eq!(check_with("https://fine.example/", &d, &Feed), Ok(vec![]));
+        assert_eq!(
+            check_with("https://known-bad.example/", &d, &NoReputation),
+            Ok(vec![])
+        );
     }
 
     #[test]

@@ -152,6 +152,45 @@ impl AbuseDb<'_> {
         Ok(changed.into_iter().map(|r| (r.id, r.code)).collect())
     }
 
+    /// Active links, neither held nor blocked, last changed before `before`, any of whose
+    /// targets mentions `needle`: (id, every target URL). The caller checks precisely.
+    pub async fn unchecked_mentioning(
+        &self,
+        needle: &str,
+        before: &str,
+    ) -> Result<Vec<(String, Vec<String>)>, StoreError> {
+        #[derive(Deserialize)]
+        struct Row {
+            id: String,
+            url: String,
+            ios_url: Option<String>,
+            android_url: Option<String>,
+            geo_targets: Option<String>,
+        }
+        let rows: Vec<Row> = d1::all(
+            self.db,
+            "SELECT id, url, ios_url, android_url, geo_targets FROM links \
+             WHERE is_active = 1 AND blocked_reason IS NULL AND held_at IS NULL AND updated_at < ?2 \
+             AND instr(lower(url || ' ' || ifnull(ios_url, '') || ' ' || ifnull(android_url, '') || ' ' || ifnull(geo_targets, '')), ?1) > 0",
+            &[needle.into(), before.into()],
+        )
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let mut urls = vec![r.url];
+                urls.extend(r.ios_url);
+                urls.extend(r.android_url);
+                let geo: std::collections::BTreeMap<String, String> = r
+                    .geo_targets
+                    .and_then(|g| serde_json::from_str(&g).ok())
+                    .unwrap_or_default();
+                urls.extend(geo.into_values());
+                (r.id, urls)
+            })
+            .collect())
+    }
+
     /// Ids and targets of every link whose URL mentions `domain` (the caller checks hosts).
     pub async fn links_mentioning(
         &self,

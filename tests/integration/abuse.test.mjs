@@ -203,6 +203,23 @@ describe("abuse handling", () => {
     assert.ok(Date.parse(text.match(/^Expires: (.+)$/m)[1]) > Date.now());
   });
 
+  it("the daily re-check holds links the denylist refuses since it changed (never disables them)", async () => {
+    const early = await ok(await api(w, "POST", "/api/v1/links", { body: { url: "https://fine.example/", code: "made-early", geo: { AT: "https://later-bad.example/at" } }, ...as }), 201);
+    await ok(await api(w, "POST", "/api/v1/admin/denylist", { body: { kind: "domain", value: "later-bad.example", reason: "now known bad" } }), 201);
+    assert.equal((await w.fetch("/made-early")).status, 302, "the denial alone changes no existing link");
+    await (await w.mf.getWorker()).scheduled({ cron: "41 2 * * *" });
+    const held = await w.fetch("/made-early", { headers: { "accept-language": "en" } });
+    assert.equal(held.status, 200);
+    assert.match(await held.text(), /Warning: reported link/);
+    assert.ok(w.events().some((e) => e.event === "abuse_recheck_held" && e.links === 1));
+    assert.ok((await ok(await api(w, "GET", `/api/v1/links/${early.id}`, as), 200)).held_at);
+    await ok(await api(w, "DELETE", `/api/v1/admin/links/${early.id}/hold`), 200);
+    assert.equal((await w.fetch("/made-early")).status, 302);
+    // Released by a person: the next re-check leaves it alone.
+    await (await w.mf.getWorker()).scheduled({ cron: "41 2 * * *" });
+    assert.equal((await w.fetch("/made-early")).status, 302);
+  });
+
   it("every admin action is in the audit log", async () => {
     await problem(await api(w, "GET", "/api/v1/admin/audit?limit=0"), 422, "validation_failed");
     const log = await ok(await api(w, "GET", "/api/v1/admin/audit?limit=50"), 200);
