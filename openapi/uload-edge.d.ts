@@ -1842,6 +1842,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/abuse/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report a short link for abuse (public, rate-limited per network)
+         * @description Also accepts the HTML form (application/x-www-form-urlencoded, from this site only). One report per link and reporting network is kept; reports from ABUSE_HOLD_REPORTS networks within ABUSE_HOLD_WINDOW_HOURS hold the link for review. The answer is the same for a repeated report.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description the short URL, its path or its code */
+                        link: string;
+                        /** @enum {unknown} */
+                        reason: "phishing" | "malware" | "spam" | "illegal" | "other";
+                        details?: string;
+                        contact?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Received */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @constant */
+                            status: "received";
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                405: components["responses"]["MethodNotAllowed"];
+                413: components["responses"]["PayloadTooLarge"];
+                422: components["responses"]["Unprocessable"];
+                429: components["responses"]["TooManyRequests"];
+                503: components["responses"]["Unavailable"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
