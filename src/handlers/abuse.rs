@@ -73,16 +73,6 @@ pub async fn screen(c: &Ctx<'_>, targets: &[(&str, &str)]) -> Result<Vec<Flag>, 
     Ok(flags)
 }
 
-fn admin_only(c: &Ctx) -> Result<(), ApiError> {
-    if c.who.is_admin {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(
-            "abuse handling needs the admin token (ADMIN_TOKEN)".into(),
-        ))
-    }
-}
-
 fn audit(action: &str, target: &str, reason: Option<&str>) -> AuditEntry {
     AuditEntry {
         id: runtime::random_id(),
@@ -124,7 +114,7 @@ fn ban_reason(domain: &str) -> String {
 }
 
 pub async fn list_denylist(c: &Ctx<'_>) -> Result<Reply, ApiError> {
-    admin_only(c)?;
+    c.require_admin("abuse handling routes")?;
     let db = d1::database(c.env)?;
     let entries = AbuseDb { db: &db }.entries().await?;
     Ok(Reply::json(200, &json!({ "data": entries })))
@@ -134,7 +124,7 @@ pub async fn list_denylist(c: &Ctx<'_>) -> Result<Reply, ApiError> {
 /// `disable_existing` (domains only), every link to the domain or a subdomain is disabled
 /// for abuse at once.
 pub async fn add_denylist(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
-    admin_only(c)?;
+    c.require_admin("abuse handling routes")?;
     let mut r = Reader::new(body, &["kind", "value", "reason", "disable_existing"])
         .map_err(ApiError::Validation)?;
     let kind = r.string("kind");
@@ -221,7 +211,7 @@ pub async fn add_denylist(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> 
 /// `?kind=domain&value=evil.example[&enable_existing=true]`: the entry goes; with
 /// `enable_existing`, links its ban disabled are enabled again (not those disabled by hand).
 pub async fn remove_denylist(c: &Ctx<'_>, pairs: &[(String, String)]) -> Result<Reply, ApiError> {
-    admin_only(c)?;
+    c.require_admin("abuse handling routes")?;
     let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let kind = get("kind").unwrap_or_default();
     if kind != "domain" && kind != "term" {
@@ -279,7 +269,7 @@ async fn blocked_by_ban(db: &worker::D1Database, reason: &str) -> Result<Vec<Str
 /// `POST` (with `{"reason"}`): disables a link for abuse; `DELETE`: enables it again. Its
 /// visitors get a 451 page at once (KV record rewritten); its owner sees the reason.
 pub async fn block(c: &Ctx<'_>, id: &str, body: Option<&Value>) -> Result<Reply, ApiError> {
-    admin_only(c)?;
+    c.require_admin("abuse handling routes")?;
     let why = match body {
         Some(body) => {
             let mut r = Reader::new(body, &["reason"]).map_err(ApiError::Validation)?;
@@ -390,7 +380,7 @@ async fn closed(store: &AbuseDb<'_>, id: &str, audit: Option<&AuditEntry>) -> Re
 /// Ends a link's hold for review (the reports were unfounded): visitors are redirected
 /// again at once, its open reports are closed.
 pub async fn release(c: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
-    admin_only(c)?;
+    c.require_admin("abuse handling routes")?;
     let db = d1::database(c.env)?;
     let store = AbuseDb { db: &db };
     let Some(code) = d1::first::<Value>(&db, "SELECT code FROM links WHERE id = ?1", &[id.into()])
@@ -406,7 +396,7 @@ pub async fn release(c: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
 
 /// Open abuse reports, newest first (`?link_id=` for one link's).
 pub async fn reports(c: &Ctx<'_>, pairs: &[(String, String)]) -> Result<Reply, ApiError> {
-    admin_only(c)?;
+    c.require_admin("abuse handling routes")?;
     let link = pairs
         .iter()
         .find(|(k, _)| k == "link_id")
@@ -421,7 +411,7 @@ pub async fn reports(c: &Ctx<'_>, pairs: &[(String, String)]) -> Result<Reply, A
 
 /// The newest admin actions (`?limit=`, 1 to 500, default 100).
 pub async fn audit_log(c: &Ctx<'_>, pairs: &[(String, String)]) -> Result<Reply, ApiError> {
-    admin_only(c)?;
+    c.require_admin("abuse handling routes")?;
     let limit = match pairs
         .iter()
         .find(|(k, _)| k == "limit")

@@ -13,16 +13,6 @@ use crate::http::Reply;
 use crate::log;
 use crate::restore_mode;
 
-fn service_only(c: &Ctx) -> Result<(), ApiError> {
-    if c.who.is_admin {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(
-            "operations need the admin token (ADMIN_TOKEN), not the dashboard's".into(),
-        ))
-    }
-}
-
 fn summary(m: &Manifest) -> Value {
     json!({
         "id": m.id,
@@ -37,7 +27,7 @@ fn summary(m: &Manifest) -> Value {
 /// Backups, newest first; each says whether it is fit to restore (`suspect`: empty or
 /// shrunken) and which one a restore without an id takes (`default`).
 pub async fn list(c: &Ctx<'_>) -> Result<Reply, ApiError> {
-    service_only(c)?;
+    c.require_admin("operations")?;
     let backups = backup::list(c.env).await?;
     let judged = backup::judge(&backups);
     let chosen = judged.iter().position(|(_, s)| s.is_none());
@@ -57,7 +47,7 @@ pub async fn list(c: &Ctx<'_>) -> Result<Reply, ApiError> {
 
 /// Restore mode now: `mode` (off, pending, running), why, and the recorded flag.
 pub async fn restore_mode(c: &Ctx<'_>) -> Result<Reply, ApiError> {
-    service_only(c)?;
+    c.require_admin("operations")?;
     let (flag, mode) = restore_mode::state(c.env).await?;
     Ok(Reply::json(
         200,
@@ -73,7 +63,7 @@ pub async fn restore_mode(c: &Ctx<'_>) -> Result<Reply, ApiError> {
 /// meant to be empty), or decided by the database (on while it is empty and a backup with
 /// links exists).
 pub async fn set_restore_mode(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
-    service_only(c)?;
+    c.require_admin("operations")?;
     let mut r = Reader::new(body, &["mode"]).map_err(ApiError::Validation)?;
     let mode = r.string("mode");
     let mode = r.require("mode", mode);
@@ -96,7 +86,7 @@ pub async fn set_restore_mode(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiErr
 }
 
 pub async fn create(c: &Ctx<'_>) -> Result<Reply, ApiError> {
-    service_only(c)?;
+    c.require_admin("operations")?;
     // A backup of the database that waits for its restore is what must never happen.
     restore_mode::guard_write(c.env).await?;
     let manifest = backup::run(c.env, c.cfg).await?;
@@ -104,7 +94,7 @@ pub async fn create(c: &Ctx<'_>) -> Result<Reply, ApiError> {
 }
 
 pub async fn restore(c: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
-    service_only(c)?;
+    c.require_admin("operations")?;
     match backup::restore(c.env, c.cfg, id).await {
         Ok(r) => Ok(Reply::json(
             200,
@@ -140,7 +130,7 @@ pub async fn restore(c: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
 /// `?delete_orphans=true`: delete every orphaned KV record, however many (the audit alone
 /// never deletes in bulk).
 pub async fn reconcile(c: &Ctx<'_>, pairs: &[(String, String)]) -> Result<Reply, ApiError> {
-    service_only(c)?;
+    c.require_admin("operations")?;
     restore_mode::guard_write(c.env).await?;
     let delete_all = match pairs
         .iter()

@@ -31,6 +31,18 @@ pub struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// For operations and abuse handling: the admin token only (ADMIN_TOKEN), never the
+    /// dashboard's. `what`: the kind of route, for the message.
+    pub fn require_admin(&self, what: &str) -> Result<(), crate::error::ApiError> {
+        if self.who.is_admin {
+            Ok(())
+        } else {
+            Err(crate::error::ApiError::Forbidden(format!(
+                "{what} need the admin token (ADMIN_TOKEN), not the dashboard's"
+            )))
+        }
+    }
+
     /// For resources the dashboard's server manages (users, workspaces): the service token
     /// only, never an API key nor the admin token. `what`: the resources, for the message.
     pub fn require_service(&self, what: &str) -> Result<(), crate::error::ApiError> {

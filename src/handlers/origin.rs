@@ -43,7 +43,6 @@ pub enum Fallback {
     NotFound,
 }
 
-/// `/p/{username}` (uLoad's bio pages).
 /// Whether uLoad's app is configured and, as far as this isolate knows, answering (its
 /// circuit breaker is closed): then the worker's pages link to its home page.
 pub fn app_reachable() -> bool {
@@ -59,6 +58,7 @@ pub fn chrome(req: &Request) -> Chrome {
     }
 }
 
+/// `/p/{username}` (uLoad's bio pages).
 fn bio_username(path: &str) -> Option<&str> {
     let name = path.strip_prefix("/p/")?.trim_end_matches('/');
     (!name.is_empty()
@@ -169,8 +169,20 @@ pub async fn proxy(
                 false,
             )),
         };
+        // The counted body passed the cap: the app got a cut-off upload; the visitor a 413.
+        // An app that fails on the cut-off upload can answer before the count that passed
+        // the cap is seen here (workerd pumps the body apart from this task): a 5xx to a
+        // counted upload waits briefly for the pump to say.
+        let app_failed = matches!(&outcome, Ok(res) if res.status_code() >= 500);
+        if plan == origin::BodyPlan::Counted && app_failed {
+            for _ in 0..10 {
+                if overflow.get() {
+                    break;
+                }
+                Delay::from(Duration::from_millis(10)).await;
+            }
+        }
         if overflow.get() {
-            // The counted body passed the cap: the app got a cut-off upload; the visitor a 413.
             return too_large(cfg);
         }
         match outcome {
