@@ -18,8 +18,14 @@ use crate::{backup, log, runtime};
 /// long per isolate (R2 lists every backup's manifest).
 const BACKUPS_KNOWN_MS: u64 = 30_000;
 
+/// A write trusts an "off" answer this long per isolate: every API write asking D1 first
+/// cost a third of link-creation throughput (BENCHMARKS.md). An operator's switch reaches
+/// other isolates within this; the isolate that makes it forgets at once.
+const OFF_KNOWN_MS: u64 = 2_000;
+
 thread_local! {
     static BACKUP_HAS_LINKS: RefCell<Option<(bool, u64)>> = const { RefCell::new(None) };
+    static OFF_SINCE: RefCell<Option<u64>> = const { RefCell::new(None) };
 }
 
 async fn backup_has_links(env: &Env) -> Result<bool, StoreError> {
@@ -54,10 +60,19 @@ pub async fn state(env: &Env) -> Result<(Option<Flag>, Mode), StoreError> {
 
 /// Refuses a write while restore mode is on (503 with Retry-After: nothing was changed).
 pub async fn guard_write(env: &Env) -> Result<(), ApiError> {
+    let now = runtime::now_ms();
+    if OFF_SINCE.with(|o| {
+        o.borrow()
+            .is_some_and(|at| now.saturating_sub(at) < OFF_KNOWN_MS)
+    }) {
+        return Ok(());
+    }
     let (_, mode) = state(env).await?;
     if mode.is_on() {
+        OFF_SINCE.with(|o| *o.borrow_mut() = None);
         return Err(ApiError::RestoreMode(mode.reason()));
     }
+    OFF_SINCE.with(|o| *o.borrow_mut() = Some(now));
     Ok(())
 }
 
@@ -89,8 +104,9 @@ pub async fn cron_may_run(env: &Env, job: &str) -> bool {
 pub async fn set(env: &Env, flag: Option<Flag>) -> Result<(), StoreError> {
     let db = d1::database(env)?;
     let ops = OperationsDb { db: &db };
-    // A new decision: the next check reads R2 again.
+    // A new decision: the next check reads D1 and R2 again.
     BACKUP_HAS_LINKS.with(|b| *b.borrow_mut() = None);
+    OFF_SINCE.with(|o| *o.borrow_mut() = None);
     match flag {
         Some(f) => ops.set_restore(f, &runtime::now_iso()).await,
         None => ops.clear_restore().await,
