@@ -1,6 +1,6 @@
 -- Click analytics. Redirects send one event per click to a queue; its consumer writes them
 -- here in batches. No IP address is ever stored: `visitor_hash` is a salted SHA-256 of
--- IP + User-Agent whose salt changes every UTC day (see src/domain/click.rs).
+-- IP + User-Agent whose salt changes every UTC day (see crates/core/src/click.rs).
 
 -- Bots (crawlers, link previewers, uptime checkers) are counted apart from people.
 ALTER TABLE links ADD COLUMN bot_click_count INTEGER NOT NULL DEFAULT 0;

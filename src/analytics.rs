@@ -1,7 +1,7 @@
 //! Click analytics, the moving parts: the producer (a redirect hands its click to the
 //! queue after the response is on its way), the queue consumer (batches into D1, exactly
-//! once), and retention (the daily cron). The rules live in `domain::click`,
-//! `domain::useragent` and `store::clicks_db`; the stats API in `handlers::stats`.
+//! once), and retention (the daily cron). The rules live in `uload_core::click`,
+//! `uload_core::useragent` and `store::clicks_db`; the stats API in `handlers::stats`.
 
 use std::cell::RefCell;
 use std::time::Duration;
@@ -11,13 +11,13 @@ use worker::wasm_bindgen::JsValue;
 use worker::{Context, Env, MessageBatch, Method, QueueContentType, RawMessageBuilder, Request};
 
 use crate::config::Config;
-use crate::domain::click::{self, ClickEvent, ClickIds, StoredClick, Utm};
-use crate::domain::outbox::{Next, Outbox};
-use crate::domain::useragent::Classifier;
 use crate::handlers::limits;
 use crate::store::clicks_db::ClicksDb;
 use crate::store::StoreError;
 use crate::{log, metrics, runtime};
+use uload_core::click::{self, ClickEvent, ClickIds, StoredClick, Utm};
+use uload_core::outbox::{Next, Outbox};
+use uload_core::useragent::Classifier;
 
 pub const QUEUE_BINDING: &str = "CLICK_EVENTS";
 pub const SALT_SECRET: &str = "ANALYTICS_SALT";
@@ -158,7 +158,7 @@ pub fn record(
     let header = |name: &str| req.headers().get(name).ok().flatten();
     let ua = header("user-agent").unwrap_or_default();
     let ua = click::truncate(&ua, click::MAX_USER_AGENT).to_string();
-    let at = runtime::now_ms();
+    let at = crate::clock::now_ms();
     let cf = req.cf();
     let event = ClickEvent {
         id: next_click_id(),
@@ -182,7 +182,7 @@ pub fn record(
 }
 
 /// A flusher: waits a moment for clicks to gather, then sends what the outbox holds until
-/// the outbox says stop (see `domain::outbox` for why nothing is left behind).
+/// the outbox says stop (see `uload_core::outbox` for why nothing is left behind).
 async fn flush(id: u64, env: Env) {
     let queue = env.queue(QUEUE_BINDING);
     let mut sent = false;
@@ -354,8 +354,8 @@ pub async fn prune(env: &Env, cfg: &Config) -> Result<(usize, usize), StoreError
     const CHUNK: u32 = 5_000;
     const MAX_CHUNKS: usize = 200;
     let db = ClicksDb::from_env(env)?;
-    let now = runtime::now_utc();
-    let cutoff = crate::domain::stats::iso(now - chrono::Duration::days(cfg.click_retention_days));
+    let now = crate::clock::now_utc();
+    let cutoff = uload_core::time::format(now - chrono::Duration::days(cfg.click_retention_days));
     let mut deleted = 0;
     for _ in 0..MAX_CHUNKS {
         let n = db.prune_clicks(&cutoff, CHUNK).await?;

@@ -4,15 +4,15 @@
 use worker::{Context, Env, Request, Response};
 
 use crate::config::Config;
-use crate::domain::route::{route, Route, RouteError};
-use crate::domain::{code, cors, origin};
 use crate::error::ApiError;
 use crate::handlers::origin::{self as proxy, Fallback};
 use crate::handlers::{api, health, limits, ready, redirect, report};
 use crate::{http, metrics, runtime};
+use uload_core::route::{route, Route, RouteError};
+use uload_core::{code, cors, origin};
 
 pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
-    let started = runtime::now_ms();
+    let started = crate::clock::now_ms();
     // The method as sent: workers-rs maps methods it does not know (QUERY, PROPFIND, …) to
     // GET, which would answer them like a GET.
     let method = req.inner().method();
@@ -37,7 +37,7 @@ fn count(method: &str, kind: &'static str, status: u16, served_from: &str, start
         "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS" => method,
         _ => "OTHER",
     };
-    let seconds = runtime::now_ms().saturating_sub(started) as f64 / 1000.0;
+    let seconds = crate::clock::now_ms().saturating_sub(started) as f64 / 1000.0;
     metrics::record(|m| {
         let status_text = status.to_string();
         m.inc(
@@ -144,8 +144,8 @@ async fn scrape(req: &Request, env: &Env, cfg: &Config) -> Response {
         return http::problem(&e);
     }
     let header = req.headers().get("authorization").ok().flatten();
-    let given = crate::domain::token::bearer(header.as_deref()).unwrap_or("");
-    if !crate::domain::token::secrets_match(given.as_bytes(), expected.as_bytes()) {
+    let given = uload_core::token::bearer(header.as_deref()).unwrap_or("");
+    if !uload_core::token::secrets_match(given.as_bytes(), expected.as_bytes()) {
         // Wrong tokens are counted: a guesser is shut out after a few.
         if let Some(e) = limits::count_failure(env, cfg, &failing).await {
             return http::problem(&e);

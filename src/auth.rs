@@ -4,13 +4,13 @@
 use serde_json::json;
 use worker::{Context, Env, Request};
 
-use crate::domain::secret::{self, sha256_hex};
-use crate::domain::token;
 use crate::error::ApiError;
 use crate::store::d1;
 use crate::store::keys_db::KeysDb;
 use crate::store::users_db::UsersDb;
 use crate::{log, runtime};
+use uload_core::secret::{self, sha256_hex};
+use uload_core::token;
 
 pub const ACT_AS_HEADER: &str = "x-uload-user";
 
@@ -25,7 +25,7 @@ pub struct Principal {
     /// The operator (ADMIN_TOKEN): backups, restores, reconcile; nothing else.
     pub is_admin: bool,
     /// An API key's scopes (None: not a key, so not limited by scopes).
-    pub key_scopes: Option<Vec<crate::domain::scope::KeyScope>>,
+    pub key_scopes: Option<Vec<uload_core::scope::KeyScope>>,
 }
 
 impl Principal {
@@ -101,7 +101,7 @@ pub async fn authenticate(req: &Request, env: &Env, ctx: &Context) -> Result<Pri
         });
     };
     let user_id = user_id.trim();
-    if !crate::domain::route::is_id(user_id) {
+    if !uload_core::route::is_id(user_id) {
         return Err(ApiError::InvalidHeader {
             header: ACT_AS_HEADER,
             detail: "must be a user id; leave the header out to act as the service",
@@ -134,13 +134,12 @@ async fn api_key(presented: &str, env: &Env, ctx: &Context) -> Result<Principal,
     let Some(owner) = owner else {
         return Err(ApiError::Unauthorized);
     };
-    if crate::domain::scope::expired(owner.expires_at.as_deref(), &runtime::now_iso()) {
+    if uload_core::scope::expired(owner.expires_at.as_deref(), &crate::clock::now_iso()) {
         return Err(ApiError::Unauthorized);
     }
 
-    let minute_ago = crate::domain::link::format_time(
-        runtime::now_utc() - chrono::Duration::milliseconds(60_000),
-    );
+    let minute_ago =
+        uload_core::time::format(crate::clock::now_utc() - chrono::Duration::milliseconds(60_000));
     if owner
         .last_used_at
         .as_deref()
@@ -151,7 +150,7 @@ async fn api_key(presented: &str, env: &Env, ctx: &Context) -> Result<Principal,
             let result = match d1::database(&env) {
                 Ok(db) => {
                     (KeysDb { db: &db })
-                        .touch(&key_id, &runtime::now_iso(), &minute_ago)
+                        .touch(&key_id, &crate::clock::now_iso(), &minute_ago)
                         .await
                 }
                 Err(e) => Err(e),
@@ -170,6 +169,6 @@ async fn api_key(presented: &str, env: &Env, ctx: &Context) -> Result<Principal,
         is_service: false,
         key_id: Some(owner.key_id),
         is_admin: false,
-        key_scopes: Some(crate::domain::scope::parse_stored(&owner.scopes)),
+        key_scopes: Some(uload_core::scope::parse_stored(&owner.scopes)),
     })
 }

@@ -1,5 +1,5 @@
 //! Backups of D1 to R2 and restores from them. The rules (format, checks, retention) are
-//! in `domain::backup`; this moves the bytes. Compression is the runtime's own gzip
+//! in `uload_core::backup`; this moves the bytes. Compression is the runtime's own gzip
 //! (CompressionStream), so no compression library is shipped in the wasm.
 
 use serde_json::{json, Value};
@@ -8,12 +8,12 @@ use worker::wasm_bindgen::{JsCast, JsValue};
 use worker::Env;
 
 use crate::config::Config;
-use crate::domain::backup::{self, BackupError, Manifest, TableEntry};
-use crate::domain::restore::{self, Flag};
 use crate::store::backup_db::{BackupDb, TableRows};
 use crate::store::r2::Backups;
 use crate::store::StoreError;
-use crate::{handlers::publish, log, metrics, runtime};
+use crate::{handlers::publish, log, metrics};
+use uload_core::backup::{self, BackupError, Manifest, TableEntry};
+use uload_core::restore::{self, Flag};
 
 #[derive(Debug)]
 pub enum RestoreError {
@@ -110,7 +110,7 @@ pub async fn run(env: &Env, cfg: &Config) -> Result<Manifest, StoreError> {
             m.set_latest(
                 "backup_last_success_timestamp_seconds",
                 &[],
-                (runtime::now_ms() / 1000) as f64,
+                (crate::clock::now_ms() / 1000) as f64,
             );
         }
         Err(_) => m.inc("backups_total", &[("outcome", "failed")], 1),
@@ -119,11 +119,11 @@ pub async fn run(env: &Env, cfg: &Config) -> Result<Manifest, StoreError> {
 }
 
 async fn write(env: &Env, cfg: &Config) -> Result<Manifest, StoreError> {
-    let started = runtime::now_ms();
+    let started = crate::clock::now_ms();
     let names = tables(cfg);
     let data = BackupDb::from_env(env)?.export(&names).await?;
     let r2 = Backups::from_env(env)?;
-    let id = backup::backup_id(runtime::now_utc());
+    let id = backup::backup_id(crate::clock::now_utc());
     let mut entries = Vec::new();
     for (name, rows) in names.iter().zip(data) {
         let ndjson = backup::ndjson(&rows);
@@ -146,7 +146,7 @@ async fn write(env: &Env, cfg: &Config) -> Result<Manifest, StoreError> {
     let manifest = Manifest {
         format: backup::FORMAT,
         id: id.clone(),
-        created_at: runtime::now_iso(),
+        created_at: crate::clock::now_iso(),
         links,
         tables: entries,
     };
@@ -159,7 +159,7 @@ async fn write(env: &Env, cfg: &Config) -> Result<Manifest, StoreError> {
             "id": id,
             "rows": manifest.tables.iter().map(|t| (t.name.clone(), json!(t.rows))).collect::<serde_json::Map<_, _>>(),
             "gzip_bytes": manifest.tables.iter().map(|t| t.gzip_bytes).sum::<u64>(),
-            "ms": runtime::now_ms().saturating_sub(started),
+            "ms": crate::clock::now_ms().saturating_sub(started),
             "pruned": pruned,
         }),
     );
@@ -168,7 +168,7 @@ async fn write(env: &Env, cfg: &Config) -> Result<Manifest, StoreError> {
 
 async fn prune(env: &Env, r2: &Backups, cfg: &Config) -> Result<Vec<String>, StoreError> {
     let ids = r2.folders(backup::PREFIX).await?;
-    // The newest backup fit to restore stays, however old (see `domain::restore::judge`).
+    // The newest backup fit to restore stays, however old (see `uload_core::restore::judge`).
     let backups = list(env).await?;
     let judged = judge(&backups);
     let good = judged
@@ -177,7 +177,7 @@ async fn prune(env: &Env, r2: &Backups, cfg: &Config) -> Result<Vec<String>, Sto
         .map(|(m, _)| m.id.clone());
     let old = backup::expired(
         &ids,
-        runtime::now_utc(),
+        crate::clock::now_utc(),
         cfg.backup_retention_days,
         good.as_deref(),
     );

@@ -1,8 +1,8 @@
 //! Configuration from wrangler.toml `[vars]` and secrets. Parsing is pure (it takes a
 //! lookup function), so defaults and bad values are tested natively.
 
-use crate::domain::ratelimit::{self, Scope};
-use crate::domain::target::Policy;
+use uload_core::ratelimit::{self, Scope};
+use uload_core::target::Policy;
 
 /// Settings of the redirect and API paths. Every number has a default so a missing var
 /// never takes the worker down; a malformed one is reported by `problems`.

@@ -1,13 +1,13 @@
 //! Password hashing with WebCrypto's PBKDF2: native code in workerd, where the same
 //! derivation in wasm would cost several times the CPU budget of a request. The PHC
-//! format and the comparison live in `domain::secret`.
+//! format and the comparison live in `uload_core::secret`.
 
 use web_sys::{CryptoKey, Pbkdf2Params, SubtleCrypto};
 use worker::js_sys::{self, Array, Uint8Array};
 use worker::wasm_bindgen::{JsCast, JsValue};
 use worker::wasm_bindgen_futures::JsFuture;
 
-use crate::domain::secret::{PasswordHash, HASH_LEN, PBKDF2_ITERATIONS, SALT_LEN};
+use uload_core::secret::{PasswordHash, HASH_LEN, PBKDF2_ITERATIONS, SALT_LEN};
 
 fn subtle() -> Result<SubtleCrypto, String> {
     let crypto = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("crypto"))

@@ -1,7 +1,7 @@
 //! Errors of the HTTP layer, and their one mapping to problem documents.
 
-use crate::domain::problem::{FieldError, Problem};
 use crate::store::StoreError;
+use uload_core::problem::{FieldError, Problem};
 
 #[derive(Debug)]
 pub enum ApiError {
@@ -51,7 +51,7 @@ pub enum ApiError {
     RestoreMode(&'static str),
     /// A request the worker understands but does not serve (a WebSocket handshake for the app).
     NotImplemented(&'static str),
-    /// A link target an abuse rule refuses (`domain::abuse`): the rule is named.
+    /// A link target an abuse rule refuses (`uload_core::abuse`): the rule is named.
     TargetRefused {
         field: String,
         rule: &'static str,

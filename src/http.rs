@@ -3,8 +3,8 @@
 use serde::Serialize;
 use worker::{Headers, Response};
 
-use crate::domain::problem::{self, Problem};
 use crate::error::ApiError;
+use uload_core::problem::{self, Problem};
 
 pub const SERVED_FROM: &str = "x-served-from";
 
@@ -29,7 +29,7 @@ pub fn respond(
 
 /// An HTML page the worker renders, with the hardening headers every such page carries.
 pub fn html(status: u16, page: String, headers: &[(&str, &str)]) -> Response {
-    let mut all: Vec<(&str, &str)> = crate::domain::pages::HARDENING_HEADERS.to_vec();
+    let mut all: Vec<(&str, &str)> = uload_core::pages::HARDENING_HEADERS.to_vec();
     // Every page is in the visitor's language (a caller's own Vary replaces this one).
     all.push(("vary", "Accept-Language"));
     all.extend_from_slice(headers);
@@ -86,8 +86,8 @@ pub fn add_headers(response: &mut Response, headers: &[(&'static str, String)]) 
 }
 
 /// The page language the client prefers (German or English).
-pub fn lang(req: &worker::Request) -> crate::domain::pages::Lang {
-    crate::domain::pages::lang(
+pub fn lang(req: &worker::Request) -> uload_core::pages::Lang {
+    uload_core::pages::lang(
         req.headers()
             .get("accept-language")
             .ok()

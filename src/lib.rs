@@ -1,10 +1,9 @@
 //! uload-edge: uLoad's short-link redirects and link API as a Cloudflare Worker.
 //!
-//! `domain` is pure (no `worker` types) and unit-tested natively; `store` adapts the
-//! bindings; `handlers` and `app` are the HTTP layer.
+//! The rules live in the `uload-core` crate (crates/core: no `worker` types, unit-tested
+//! natively); `store` adapts the bindings; `handlers` and `app` are the HTTP layer.
 
 pub mod config;
-pub mod domain;
 pub mod error;
 
 pub mod analytics;
@@ -12,6 +11,7 @@ mod app;
 mod auth;
 mod backup;
 pub mod clicks;
+pub mod clock;
 pub mod crypto;
 mod handlers;
 mod http;
@@ -35,8 +35,9 @@ const BACKUP_CRON: &str = "41 2 * * *";
 
 /// Idempotency records older than their 24-hour retry window are deleted daily.
 async fn purge_idempotency(env: &Env) {
-    let before = domain::link::format_time(
-        runtime::now_utc() - chrono::Duration::milliseconds(handlers::api::IDEMPOTENCY_WINDOW_MS),
+    let before = uload_core::time::format(
+        crate::clock::now_utc()
+            - chrono::Duration::milliseconds(handlers::api::IDEMPOTENCY_WINDOW_MS),
     );
     let result = match store::d1::database(env) {
         Ok(db) => {

@@ -1,5 +1,5 @@
 //! The rate limiter: one Durable Object per scope and client (named by a hash, see
-//! `domain::ratelimit::limiter_name`), so load spreads over as many objects as there are
+//! `uload_core::ratelimit::limiter_name`), so load spreads over as many objects as there are
 //! clients and none becomes hot. Its SQLite storage holds the sliding-window log; the check
 //! and the insert run synchronously in one turn of the object, so concurrent requests are
 //! decided one after another: exact at the limit.
@@ -7,8 +7,8 @@
 use serde::{Deserialize, Serialize};
 use worker::{durable_object, Date, DurableObject, Env, Request, Response, Result, State};
 
-use crate::domain::ratelimit::{self, Outcome, Policy, Scope};
 use crate::store::StoreError;
+use uload_core::ratelimit::{self, Outcome, Policy, Scope};
 
 pub const BINDING: &str = "LIMITER";
 

@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 
 fn emit(level: &str, event: &str, fields: Value) {
-    let mut line = json!({ "level": level, "event": event, "ts": crate::runtime::now_ms() });
+    let mut line = json!({ "level": level, "event": event, "ts": crate::clock::now_ms() });
     if let (Some(line), Value::Object(fields)) = (line.as_object_mut(), fields) {
         line.extend(fields);
     }

@@ -8,8 +8,8 @@ use std::cell::RefCell;
 use serde_json::json;
 use worker::{durable_object, Context, DurableObject, Env, Request, Response, Result, State};
 
-use crate::domain::metrics::Snapshot;
-use crate::{log, objects, runtime};
+use crate::{log, objects};
+use uload_core::metrics::Snapshot;
 
 pub const BINDING: &str = "METRICS";
 const OBJECT: &str = "global";
@@ -66,7 +66,7 @@ pub fn record(f: impl FnOnce(&mut Snapshot)) {
 }
 
 fn take() -> Snapshot {
-    LAST_FLUSH.with(|l| *l.borrow_mut() = runtime::now_ms());
+    LAST_FLUSH.with(|l| *l.borrow_mut() = crate::clock::now_ms());
     PENDING.with(|p| std::mem::take(&mut *p.borrow_mut()))
 }
 
@@ -85,7 +85,8 @@ async fn send(env: &Env, snapshot: Snapshot) {
 
 /// Hands this isolate's counts to the object in the background, at most every 10 s.
 pub fn flush_soon(env: &Env, ctx: &Context) {
-    let due = LAST_FLUSH.with(|l| runtime::now_ms().saturating_sub(*l.borrow()) >= FLUSH_EVERY_MS);
+    let due =
+        LAST_FLUSH.with(|l| crate::clock::now_ms().saturating_sub(*l.borrow()) >= FLUSH_EVERY_MS);
     if due && PENDING.with(|p| !p.borrow().is_empty()) {
         let snapshot = take();
         let env = env.clone();

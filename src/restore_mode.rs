@@ -1,18 +1,18 @@
 //! Restore mode, read from D1 (and R2 when D1 is empty): while it is on, API writes answer
 //! 503 and the crons skip, so nothing lands in the empty database that waits for its
-//! restore, and no backup of it is taken. The rules are `domain::restore`.
+//! restore, and no backup of it is taken. The rules are `uload_core::restore`.
 
 use std::cell::RefCell;
 
 use serde_json::json;
 use worker::Env;
 
-use crate::domain::restore::{self, Flag, Mode};
 use crate::error::ApiError;
 use crate::store::d1;
 use crate::store::operations_db::OperationsDb;
 use crate::store::StoreError;
-use crate::{backup, log, runtime};
+use crate::{backup, log};
+use uload_core::restore::{self, Flag, Mode};
 
 /// Whether some backup holds links is read from R2 only while D1 is empty, and kept this
 /// long per isolate (R2 lists every backup's manifest).
@@ -29,7 +29,7 @@ thread_local! {
 }
 
 async fn backup_has_links(env: &Env) -> Result<bool, StoreError> {
-    let now = runtime::now_ms();
+    let now = crate::clock::now_ms();
     if let Some((known, at)) = BACKUP_HAS_LINKS.with(|b| *b.borrow()) {
         if now.saturating_sub(at) < BACKUPS_KNOWN_MS {
             return Ok(known);
@@ -54,13 +54,13 @@ pub async fn state(env: &Env) -> Result<(Option<Flag>, Mode), StoreError> {
     };
     Ok((
         flag,
-        restore::mode(flag, has_data, backups, runtime::now_ms()),
+        restore::mode(flag, has_data, backups, crate::clock::now_ms()),
     ))
 }
 
 /// Refuses a write while restore mode is on (503 with Retry-After: nothing was changed).
 pub async fn guard_write(env: &Env) -> Result<(), ApiError> {
-    let now = runtime::now_ms();
+    let now = crate::clock::now_ms();
     if OFF_SINCE.with(|o| {
         o.borrow()
             .is_some_and(|at| now.saturating_sub(at) < OFF_KNOWN_MS)
@@ -108,7 +108,7 @@ pub async fn set(env: &Env, flag: Option<Flag>) -> Result<(), StoreError> {
     BACKUP_HAS_LINKS.with(|b| *b.borrow_mut() = None);
     OFF_SINCE.with(|o| *o.borrow_mut() = None);
     match flag {
-        Some(f) => ops.set_restore(f, &runtime::now_iso()).await,
+        Some(f) => ops.set_restore(f, &crate::clock::now_iso()).await,
         None => ops.clear_restore().await,
     }
 }

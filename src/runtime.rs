@@ -1,4 +1,5 @@
-//! Per-isolate state and the few things the runtime provides: time, randomness, config.
+//! Per-isolate state and the few things the runtime provides: randomness, config, zones
+//! (the clock is `clock`).
 //! Workers run one request at a time per isolate thread, so `thread_local!` + `RefCell`
 //! is the whole synchronisation story.
 
@@ -8,9 +9,9 @@ use std::rc::Rc;
 use worker::Env;
 
 use crate::config::Config;
-use crate::domain::cache::TtlCache;
-use crate::domain::code;
-use crate::domain::link::{RedirectRecord, ID_ALPHABET, ID_LEN};
+use uload_core::cache::TtlCache;
+use uload_core::code;
+use uload_core::link::{RedirectRecord, ID_ALPHABET, ID_LEN};
 
 thread_local! {
     static CONFIG: RefCell<Option<Rc<Config>>> = const { RefCell::new(None) };
@@ -46,26 +47,13 @@ pub fn raw_secret(env: &Env, name: &str) -> Option<String> {
 /// A secret's value if it is set and at least `MIN_SECRET_BYTES` long (shorter ones are as
 /// good as none: the caller fails closed or turns its feature off).
 pub fn secret(env: &Env, name: &str) -> Option<String> {
-    raw_secret(env, name).filter(|s| s.len() >= crate::domain::secret::MIN_SECRET_BYTES)
-}
-
-pub fn now_ms() -> u64 {
-    worker::Date::now().as_millis()
-}
-
-pub fn now_utc() -> chrono::DateTime<chrono::Utc> {
-    chrono::DateTime::from_timestamp_millis(now_ms() as i64).unwrap_or_default()
-}
-
-/// ISO 8601 in UTC with milliseconds, the format stored in D1.
-pub fn now_iso() -> String {
-    worker::js_sys::Date::new_0().to_iso_string().into()
+    raw_secret(env, name).filter(|s| s.len() >= uload_core::secret::MIN_SECRET_BYTES)
 }
 
 /// The offsets of an IANA time zone from the runtime's own database (`Intl`, kept current
 /// by the runtime), or `None` for a zone it does not know. Each call formats the instant in
 /// the zone and reads the wall-clock time back.
-pub fn time_zone(name: &str) -> Option<crate::domain::stats::OffsetFn> {
+pub fn time_zone(name: &str) -> Option<uload_core::stats::OffsetFn> {
     use worker::js_sys::{Array, Date, Function, Intl, Object, Reflect};
     use worker::wasm_bindgen::{JsCast, JsValue};
     let options = Object::new();
@@ -168,7 +156,7 @@ pub mod memory {
 
     /// `Some(Some(r))`: known link; `Some(None)`: known to be absent; `None`: not cached.
     pub fn get(cfg: &Config, code: &str) -> Option<Option<RedirectRecord>> {
-        with(cfg, |c| c.get(code, now_ms()))
+        with(cfg, |c| c.get(code, crate::clock::now_ms()))
     }
 
     pub fn put(cfg: &Config, code: &str, record: Option<RedirectRecord>) {
@@ -179,7 +167,7 @@ pub mod memory {
         };
         let bytes = record.as_ref().map_or(0, RedirectRecord::approx_bytes);
         with(cfg, |c| {
-            c.insert_weighed(code, record, bytes, ttl, now_ms())
+            c.insert_weighed(code, record, bytes, ttl, crate::clock::now_ms())
         });
     }
 

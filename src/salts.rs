@@ -7,9 +7,9 @@
 use serde::{Deserialize, Serialize};
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
-use crate::domain::click;
 use crate::runtime;
 use crate::store::StoreError;
+use uload_core::click;
 
 pub const BINDING: &str = "SALTS";
 
@@ -41,7 +41,7 @@ impl DurableObject for DailySalt {
         let Some(end) = click::salt_end_ms(&ask.day) else {
             return Response::error("bad day", 400);
         };
-        if runtime::now_ms() >= end {
+        if crate::clock::now_ms() >= end {
             // Over: whatever was kept goes, and nothing is drawn anew for a past day.
             storage.delete_all().await?;
             return Response::from_json(&Salt { salt: None });
@@ -55,7 +55,7 @@ impl DurableObject for DailySalt {
             .collect();
         storage.put("salt", &salt).await?;
         storage
-            .set_alarm((end - runtime::now_ms()) as i64 + 1_000)
+            .set_alarm((end - crate::clock::now_ms()) as i64 + 1_000)
             .await?;
         Response::from_json(&Salt { salt: Some(salt) })
     }

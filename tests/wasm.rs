@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 
-use uload_edge::domain::{code, link};
+use uload_core::{code, link};
 use uload_edge::runtime;
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -42,13 +42,13 @@ fn ids_look_like_pocketbase_ids() {
 
 #[wasm_bindgen_test]
 fn timestamps_are_iso_8601_utc_with_milliseconds() {
-    let now = runtime::now_iso();
+    let now = uload_edge::clock::now_iso();
     // e.g. 2026-11-24T18:42:44.600Z
     assert_eq!(now.len(), 24, "{now}");
     assert!(now.ends_with('Z') && now.as_bytes()[10] == b'T', "{now}");
     let year: u32 = now[..4].parse().unwrap();
     assert!(year >= 2024, "{now}");
-    let ms = runtime::now_ms();
+    let ms = uload_edge::clock::now_ms();
     assert!(ms > 1_700_000_000_000, "{ms}");
 }
 

@@ -89,8 +89,8 @@ pub fn iso_time(v: &str) -> Option<String> {
 
 fn chrono_parse(v: &str) -> Option<String> {
     // The worker's chrono, through its stats helper, so formats agree exactly.
-    let t = uload_edge::domain::stats::parse_instant(v)?;
-    Some(uload_edge::domain::stats::iso(t))
+    let t = uload_core::time::parse(v)?;
+    Some(uload_core::time::format(t))
 }
 
 pub fn time(r: &Record, names: &[&str]) -> Option<String> {

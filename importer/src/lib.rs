@@ -19,7 +19,7 @@ pub use read::{read_csv_dir, read_json_dir, read_sqlite, Collections, Record};
 pub use report::report;
 pub use sql::sql;
 
-use uload_edge::domain::{secret, target};
+use uload_core::{secret, target};
 
 /// `plan_with` under uLoad's own short domain and no blocked domains.
 pub fn plan(c: &Collections, now: &str, progress: impl FnMut(usize, usize)) -> Plan {

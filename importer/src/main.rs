@@ -72,8 +72,8 @@ fn run(args: Vec<String>) -> Result<(), String> {
         .map(|c| format!("{} {c}", collections.get(c).len()))
         .collect();
     eprintln!("uload-import: read {}", read.join(", "));
-    let now = uload_edge::domain::stats::iso(std::time::SystemTime::now().into());
-    let policy = uload_edge::domain::target::Policy::new(&short_domains, &blocked_domains);
+    let now = uload_core::time::format(std::time::SystemTime::now().into());
+    let policy = uload_core::target::Policy::new(&short_domains, &blocked_domains);
     let plan = plan_with(&collections, &now, &policy, |done, total| {
         eprintln!("uload-import: mapped {done} of {total} records");
     });

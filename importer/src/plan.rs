@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::Value;
-use uload_edge::domain::{code, slug, target, useragent, username};
+use uload_core::{code, slug, target, useragent, username};
 
 use crate::fields::{
     city, country_code, exact_text, field, flag, is_placeholder_username, list, number, text, time,
@@ -239,7 +239,7 @@ pub fn plan_with(
             p.note("workspaces", &id, "no slug (a personal workspace): its links are served at their plain codes, as in uLoad; not imported as a workspace");
             continue;
         };
-        if !uload_edge::domain::route::is_id(&ws_slug) || ws_slug.len() > 50 {
+        if !uload_core::route::is_id(&ws_slug) || ws_slug.len() > 50 {
             p.skip(
                 "workspaces",
                 &id,
@@ -660,7 +660,7 @@ pub fn plan_with(
             row.insert("is_bot", Value::from(i64::from(agent.bot)));
             row.insert(
                 "referer_host",
-                opt(uload_edge::domain::click::referer_host(
+                opt(uload_core::click::referer_host(
                     text(r, &["referer", "referrer"]).as_deref(),
                 )),
             );

@@ -2,7 +2,7 @@
 //! with wrangler, checked through the worker) is tests/integration/import.test.mjs.
 
 use serde_json::{json, Value};
-use uload_edge::domain::{secret, target};
+use uload_core::{secret, target};
 
 use super::*;
 

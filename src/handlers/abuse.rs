@@ -1,4 +1,4 @@
-//! Abuse handling: link targets screened at creation and edit (`domain::abuse`), and the
+//! Abuse handling: link targets screened at creation and edit (`uload_core::abuse`), and the
 //! admin's actions (admin token only): the denylist (a domain ban can disable every link
 //! to the domain at once, and be undone), disabling a link for abuse and undoing it, and
 //! the audit log of all of these.
@@ -11,8 +11,6 @@ use worker::Env;
 
 use super::publish::{publish, Change};
 use super::Ctx;
-use crate::domain::abuse::{self, Denylist, Flag};
-use crate::domain::fields::Reader;
 use crate::error::ApiError;
 use crate::http::Reply;
 use crate::store::abuse_db::{AbuseDb, AuditEntry};
@@ -20,6 +18,8 @@ use crate::store::d1;
 use crate::store::links_db::LinksDb;
 use crate::store::StoreError;
 use crate::{log, metrics, runtime};
+use uload_core::abuse::{self, Denylist, Flag};
+use uload_core::fields::Reader;
 
 /// How long an isolate trusts the denylist it read (admin changes reach every isolate
 /// within this; the isolate that made the change forgets its copy at once).
@@ -30,7 +30,7 @@ thread_local! {
 }
 
 async fn denylist(env: &Env) -> Result<Rc<Denylist>, StoreError> {
-    let now = runtime::now_ms();
+    let now = crate::clock::now_ms();
     if let Some((list, at)) = DENYLIST.with(|d| d.borrow().clone()) {
         if now.saturating_sub(at) < DENYLIST_TTL_MS {
             return Ok(list);
@@ -76,7 +76,7 @@ pub async fn screen(c: &Ctx<'_>, targets: &[(&str, &str)]) -> Result<Vec<Flag>, 
 fn audit(action: &str, target: &str, reason: Option<&str>) -> AuditEntry {
     AuditEntry {
         id: runtime::random_id(),
-        at: runtime::now_iso(),
+        at: crate::clock::now_iso(),
         // One admin credential: the actor is "admin"; who held it is the operator's record.
         actor: "admin".into(),
         action: action.into(),
@@ -186,7 +186,12 @@ pub async fn add_denylist(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> 
             .map(|(id, _)| id)
             .collect();
         let changed = store
-            .set_blocked(&ids, Some(&ban_reason(&value)), &runtime::now_iso(), &[])
+            .set_blocked(
+                &ids,
+                Some(&ban_reason(&value)),
+                &crate::clock::now_iso(),
+                &[],
+            )
             .await?;
         disabled = changed.len();
         republish(c, &changed).await?;
@@ -241,7 +246,7 @@ pub async fn remove_denylist(c: &Ctx<'_>, pairs: &[(String, String)]) -> Result<
     if enable && kind == "domain" {
         let ids: Vec<String> = blocked_by_ban(&db, &ban_reason(&value)).await?;
         let changed = store
-            .set_blocked(&ids, None, &runtime::now_iso(), &[])
+            .set_blocked(&ids, None, &crate::clock::now_iso(), &[])
             .await?;
         enabled = changed.len();
         republish(c, &changed).await?;
@@ -331,7 +336,7 @@ pub async fn block(c: &Ctx<'_>, id: &str, body: Option<&Value>) -> Result<Reply,
 pub async fn recheck(env: &Env) -> Result<usize, StoreError> {
     let db = d1::database(env)?;
     let store = AbuseDb { db: &db };
-    let now = runtime::now_iso();
+    let now = crate::clock::now_iso();
     let mut held = 0;
     for entry in store.entries().await? {
         let one = match entry.kind.as_str() {
@@ -363,11 +368,11 @@ pub async fn recheck(env: &Env) -> Result<usize, StoreError> {
 
 /// Closes a link's open reports (and its hold), counting how long the oldest waited.
 async fn closed(store: &AbuseDb<'_>, id: &str, audit: Option<&AuditEntry>) -> Result<(), ApiError> {
-    let now = runtime::now_utc();
+    let now = crate::clock::now_utc();
     let oldest = store
-        .release(id, &crate::domain::link::format_time(now), audit)
+        .release(id, &uload_core::time::format(now), audit)
         .await?;
-    if let Some(t) = oldest.and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok()) {
+    if let Some(t) = oldest.and_then(|t| uload_core::time::parse(&t)) {
         let waited = (now.timestamp() - t.timestamp()).max(0) as u64;
         metrics::record(|m| {
             m.inc("abuse_reports_actioned_total", &[], 1);
@@ -401,7 +406,7 @@ pub async fn reports(c: &Ctx<'_>, pairs: &[(String, String)]) -> Result<Reply, A
         .iter()
         .find(|(k, _)| k == "link_id")
         .map(|(_, v)| v.as_str());
-    if link.is_some_and(|l| !crate::domain::route::is_id(l)) {
+    if link.is_some_and(|l| !uload_core::route::is_id(l)) {
         return Err(ApiError::validation("link_id", "not a link id"));
     }
     let db = d1::database(c.env)?;

@@ -5,13 +5,13 @@ use serde_json::{json, Value};
 
 use super::Ctx;
 use crate::backup::{self, RestoreError};
-use crate::domain::backup::Manifest;
-use crate::domain::fields::Reader;
-use crate::domain::restore::Flag;
 use crate::error::ApiError;
 use crate::http::Reply;
 use crate::log;
 use crate::restore_mode;
+use uload_core::backup::Manifest;
+use uload_core::fields::Reader;
+use uload_core::restore::Flag;
 
 fn summary(m: &Manifest) -> Value {
     json!({
@@ -103,7 +103,7 @@ pub async fn restore(c: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
                 "kv": { "written": r.kv_written, "failed": r.kv_failed },
             }),
         )),
-        Err(RestoreError::Backup(crate::domain::backup::BackupError::NotFound)) => {
+        Err(RestoreError::Backup(uload_core::backup::BackupError::NotFound)) => {
             Err(ApiError::NotFound)
         }
         Err(RestoreError::Backup(e)) => {

@@ -9,14 +9,14 @@ use super::request::{header, query_pairs, read_json};
 use super::{abuse, admin, keys, links, stats, tags, users, workspaces, Ctx};
 use crate::auth;
 use crate::config::Config;
-use crate::domain::ratelimit::Scope;
-use crate::domain::route::Api;
-use crate::domain::secret;
 use crate::error::ApiError;
 use crate::http::{Body, Reply};
+use crate::log;
 use crate::store::d1;
 use crate::store::idempotency::{Claim, IdempotencyDb};
-use crate::{log, runtime};
+use uload_core::ratelimit::Scope;
+use uload_core::route::Api;
+use uload_core::secret;
 
 pub const OPENAPI: &str = include_str!("../../openapi/openapi.json");
 /// How long a response is kept for retries with the same Idempotency-Key.
@@ -70,10 +70,10 @@ pub async fn handle(
     };
     if let Some(held) = &who.key_scopes {
         let needs = api.key_needs();
-        if !crate::domain::scope::key_allows(held, needs) {
+        if !uload_core::scope::key_allows(held, needs) {
             let why = match needs {
-                crate::domain::scope::Needs::Scope(s) => format!("this API key lacks the scope {s}"),
-                crate::domain::scope::Needs::ServiceOnly => {
+                uload_core::scope::Needs::Scope(s) => format!("this API key lacks the scope {s}"),
+                uload_core::scope::Needs::ServiceOnly => {
                     "API keys and users are managed by the dashboard (service token), not with an API key".into()
                 }
             };
@@ -224,11 +224,9 @@ where
     let db = d1::database(c.env)?;
     let store = IdempotencyDb { db: &db };
     let owner = c.who.idempotency_owner();
-    let now = runtime::now_ms() as i64;
+    let now = crate::clock::now_ms() as i64;
     let fmt = |ms: i64| {
-        crate::domain::link::format_time(
-            chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default(),
-        )
+        uload_core::time::format(chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default())
     };
     let fingerprint = secret::fingerprint("POST", path, raw);
     match store

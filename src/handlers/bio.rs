@@ -4,12 +4,12 @@
 use serde::Deserialize;
 use worker::{Env, Response};
 
-use crate::domain::code;
-use crate::domain::pages::{self, Chrome, VisitorError};
+use crate::http;
 use crate::store::d1;
 use crate::store::users_db::UsersDb;
 use crate::store::StoreError;
-use crate::{http, runtime};
+use uload_core::code;
+use uload_core::pages::{self, Chrome, VisitorError};
 
 /// What the page shows of a link: its title and short URL. The target is not even read
 /// (a password-protected or limited link must never reveal it; uLoad's page shows titles).
@@ -51,7 +51,7 @@ pub async fn render(
         &db,
         "SELECT code, title FROM links WHERE user_id = ?1 AND is_active = 1 \
          AND (expires_at IS NULL OR expires_at > ?2) ORDER BY created_at DESC, id DESC LIMIT 200",
-        &[id.as_str().into(), runtime::now_iso().into()],
+        &[id.as_str().into(), crate::clock::now_iso().into()],
     )
     .await?;
     let links: Vec<(String, String)> = links

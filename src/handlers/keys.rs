@@ -3,13 +3,13 @@
 use serde_json::{json, Value};
 
 use super::Ctx;
-use crate::domain::scope;
-use crate::domain::secret::{self, API_KEY_DISPLAY_LEN};
 use crate::error::ApiError;
 use crate::http::Reply;
 use crate::store::d1;
 use crate::store::keys_db::KeysDb;
 use crate::{log, runtime};
+use uload_core::scope;
+use uload_core::secret::{self, API_KEY_DISPLAY_LEN};
 
 fn user_of<'a>(c: &'a Ctx) -> Result<&'a str, ApiError> {
     c.who.owner().ok_or_else(|| {
@@ -40,7 +40,7 @@ fn shown(key: &crate::store::keys_db::ApiKey) -> Value {
 }
 
 pub async fn create(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
-    let new = scope::parse_new_key(body, runtime::now_utc()).map_err(ApiError::Validation)?;
+    let new = scope::parse_new_key(body, crate::clock::now_utc()).map_err(ApiError::Validation)?;
     let user = user_of(c)?;
     let key = loop {
         if let Some(k) = secret::api_key_from_random(&runtime::random_bytes(64)) {
@@ -58,7 +58,7 @@ pub async fn create(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
             &key[..API_KEY_DISPLAY_LEN],
             &scope::to_stored(&new.scopes),
             new.expires_at.as_deref(),
-            &runtime::now_iso(),
+            &crate::clock::now_iso(),
         )
         .await?;
     log::info(
@@ -74,7 +74,7 @@ pub async fn revoke(c: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
     let user = user_of(c)?;
     let db = d1::database(c.env)?;
     if (KeysDb { db: &db })
-        .revoke(id, user, &runtime::now_iso())
+        .revoke(id, user, &crate::clock::now_iso())
         .await?
     {
         log::info("api_key_revoked", json!({ "key_id": id, "user_id": user }));

@@ -8,10 +8,10 @@ use serde_json::json;
 use worker::{Context, Env, Request};
 
 use crate::config::Config;
-use crate::domain::cache::TtlCache;
-use crate::domain::ratelimit::{self, Outcome, Scope};
 use crate::error::ApiError;
-use crate::{limiter, log, runtime};
+use crate::{limiter, log};
+use uload_core::cache::TtlCache;
+use uload_core::ratelimit::{self, Outcome, Scope};
 
 pub type Headers = Vec<(&'static str, String)>;
 
@@ -33,7 +33,7 @@ thread_local! {
 
 /// Who a limit on failures or guesses counts: the client's address, an IPv6 client by its /64.
 pub fn client_key(req: &Request) -> String {
-    crate::domain::unlock::attempt_client(&client_ip(req))
+    uload_core::unlock::attempt_client(&client_ip(req))
 }
 
 /// The key of a client's failures (see `check_shut_out` and `count_failure`).
@@ -53,7 +53,7 @@ fn failure_policy(cfg: &Config) -> ratelimit::Policy {
 /// `Err(429)` when `client` is shut out for its failures: checked before any credential or
 /// code is looked up, so repeated failures cost neither D1 nor KV.
 pub fn check_shut_out(client: &str) -> Result<(), ApiError> {
-    let now = runtime::now_ms();
+    let now = crate::clock::now_ms();
     if SHUT_OUT.with(|s| s.borrow().get(client, now).is_some()) {
         return Err(ApiError::RateLimited {
             scope: "failures",
@@ -76,11 +76,11 @@ pub async fn count_failure(env: &Env, cfg: &Config, client: &str) -> Option<ApiE
             let retry_ms = o.retry_after_ms.max(1000);
             SHUT_OUT.with(|s| {
                 s.borrow_mut()
-                    .insert(client, (), retry_ms, runtime::now_ms())
+                    .insert(client, (), retry_ms, crate::clock::now_ms())
             });
             log::warn(
                 "client_shut_out",
-                json!({ "client": crate::domain::ratelimit::limiter_name(Scope::Api, client), "retry_after_ms": retry_ms }),
+                json!({ "client": uload_core::ratelimit::limiter_name(Scope::Api, client), "retry_after_ms": retry_ms }),
             );
             Some(ApiError::RateLimited {
                 scope: "failures",
@@ -116,7 +116,7 @@ pub async fn enforce_policy(
 ) -> (Result<(), ApiError>, Headers) {
     match limiter::check(env, scope, client, policy, 1, false).await {
         Ok(o) => {
-            let headers = ratelimit::headers(&o, policy, runtime::now_ms());
+            let headers = ratelimit::headers(&o, policy, crate::clock::now_ms());
             (verdict(scope, &o, policy), headers)
         }
         Err(e) => {
@@ -199,7 +199,7 @@ pub fn admit_redirect(
         return Ok(Vec::new()); // RATE_REDIRECT_LIMIT=0: the redirect limiter is off
     }
     let ip = &client_ip(req);
-    let now = runtime::now_ms();
+    let now = crate::clock::now_ms();
     let (local, sync) = with_local(|cache| {
         let mut l = cache.get(ip, now).unwrap_or_default();
         if l.degraded_until > now {
@@ -271,7 +271,7 @@ pub fn admit_redirect(
 fn report(env: Env, ctx: &Context, ip: String, policy: ratelimit::Policy, n: u32) {
     ctx.wait_until(async move {
         let result = limiter::check(&env, Scope::Redirect, &ip, policy, n, true).await;
-        let now = runtime::now_ms();
+        let now = crate::clock::now_ms();
         with_local(|cache| {
             let mut l = cache.get(&ip, now).unwrap_or_default();
             l.syncing = l.syncing.saturating_sub(1);

@@ -5,14 +5,14 @@ use serde_json::{json, Value};
 
 use super::publish::{publish, Change};
 use super::Ctx;
-use crate::domain::abuse::Flag;
-use crate::domain::fields::{Field, Reader};
-use crate::domain::link::{self, Link, LinkFields, Rules};
-use crate::domain::{listing, precondition, target};
 use crate::error::ApiError;
 use crate::http::Reply;
 use crate::store::links_db::{Insert, LinkValues, LinksDb, Update};
 use crate::{crypto, log, runtime};
+use uload_core::abuse::Flag;
+use uload_core::fields::{Field, Reader};
+use uload_core::link::{self, Link, LinkFields, Rules};
+use uload_core::{listing, precondition, target};
 
 /// How often a random code is redrawn after a collision before giving up. With 55^7
 /// codes a second draw is already rare; five makes failure practically impossible.
@@ -52,7 +52,7 @@ pub fn short_url(c: &Ctx, code: &str) -> String {
     format!(
         "{}{}",
         c.cfg.short_base_url,
-        crate::domain::code::public_path(code)
+        uload_core::code::public_path(code)
     )
 }
 
@@ -68,7 +68,7 @@ fn rules<'a>(c: &'a Ctx) -> Rules<'a> {
     Rules {
         policy: &c.cfg.target_policy,
         username: c.who.username.as_deref(),
-        now: runtime::now_utc(),
+        now: crate::clock::now_utc(),
     }
 }
 
@@ -159,7 +159,7 @@ async fn create_one(c: &Ctx<'_>, fields: LinkFields) -> Result<(Link, Vec<Flag>)
     let mut values = to_values(fields).await?;
     let db = db(c)?;
     let id = runtime::random_id();
-    let now = runtime::now_iso();
+    let now = crate::clock::now_iso();
     let owner = c.who.owner();
     let link = match values.code.clone() {
         Some(code) => match db.insert(&id, owner, &values, &now).await? {
@@ -226,7 +226,10 @@ pub async fn update(
         }
     }
     let values = to_values(fields).await?;
-    let (link, old_code) = match db.update(&current, &values, &runtime::now_iso()).await? {
+    let (link, old_code) = match db
+        .update(&current, &values, &crate::clock::now_iso())
+        .await?
+    {
         Update::Updated { link, old_code } => (*link, old_code),
         Update::Stale => {
             return Err(ApiError::PreconditionFailed {
@@ -263,7 +266,9 @@ pub async fn delete(c: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
 
 pub async fn list(c: &Ctx<'_>, pairs: &[(String, String)]) -> Result<Reply, ApiError> {
     let q = listing::parse(pairs).map_err(ApiError::Validation)?;
-    let mut rows = db(c)?.list(c.who.owner(), &q, &runtime::now_iso()).await?;
+    let mut rows = db(c)?
+        .list(c.who.owner(), &q, &crate::clock::now_iso())
+        .await?;
     let has_more = rows.len() > q.limit as usize;
     rows.truncate(q.limit as usize);
     let next_cursor = match (has_more, rows.last()) {
@@ -396,7 +401,7 @@ pub async fn bulk_update(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
     r.finish(|| ()).map_err(ApiError::Validation)?;
     let active = active.unwrap_or(true);
     let links = db(c)?
-        .set_active(&ids, c.who.owner(), active, &runtime::now_iso())
+        .set_active(&ids, c.who.owner(), active, &crate::clock::now_iso())
         .await?;
     publish(
         c.env,
@@ -429,7 +434,7 @@ pub async fn bulk_tag(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
     }
     r.finish(|| ()).map_err(ApiError::Validation)?;
     let done = db(c)?
-        .retag(&ids, c.who.owner(), &add, &remove, &runtime::now_iso())
+        .retag(&ids, c.who.owner(), &add, &remove, &crate::clock::now_iso())
         .await?;
     Ok(Reply::json(200, &outcome(&ids, &done)))
 }

@@ -18,11 +18,11 @@ use worker::{
 };
 
 use crate::config::Config;
-use crate::domain::origin::{self, Breaker};
-use crate::domain::pages::{Chrome, Retry, VisitorError};
 use crate::error::ApiError;
 use crate::handlers::bio;
 use crate::{http, log, runtime};
+use uload_core::origin::{self, Breaker};
+use uload_core::pages::{Chrome, Retry, VisitorError};
 
 thread_local! {
     static BREAKER: RefCell<Breaker> = RefCell::new(Breaker::default());
@@ -47,7 +47,7 @@ pub enum Fallback {
 /// circuit breaker is closed): then the worker's pages link to its home page.
 pub fn app_reachable() -> bool {
     runtime::loaded_config().is_some_and(|c| c.origin_url.is_some())
-        && !BREAKER.with(|b| b.borrow().is_open(runtime::now_ms()))
+        && !BREAKER.with(|b| b.borrow().is_open(crate::clock::now_ms()))
 }
 
 /// What every visitor page needs from the request: its language, and whether to link home.
@@ -118,7 +118,7 @@ pub async fn proxy(
         }
         return too_large(cfg);
     }
-    if !BREAKER.with(|b| b.borrow_mut().allow(runtime::now_ms())) {
+    if !BREAKER.with(|b| b.borrow_mut().allow(crate::clock::now_ms())) {
         return fail(&req, &url, env, cfg, fallback).await;
     }
 
@@ -212,7 +212,7 @@ pub async fn proxy(
     }
     BREAKER.with(|b| {
         b.borrow_mut().failure(
-            runtime::now_ms(),
+            crate::clock::now_ms(),
             cfg.breaker_failures,
             cfg.breaker_cooldown_ms,
         )
@@ -347,8 +347,12 @@ fn deliver(
     let key = stale_key(url);
     let due = || {
         STALE_WRITES.with(|w| {
-            w.borrow_mut()
-                .due(&key, runtime::now_ms(), STALE_REFRESH_MS, STALE_REMEMBERED)
+            w.borrow_mut().due(
+                &key,
+                crate::clock::now_ms(),
+                STALE_REFRESH_MS,
+                STALE_REMEMBERED,
+            )
         })
     };
     if origin::stale_storable(&facts) && due() {
@@ -422,7 +426,7 @@ async fn fail(
     fallback: Fallback,
 ) -> Response {
     let retry_s = BREAKER
-        .with(|b| b.borrow().retry_after_s(runtime::now_ms()))
+        .with(|b| b.borrow().retry_after_s(crate::clock::now_ms()))
         .max(5);
     let retry_after = retry_s.to_string();
     // The app is failing: no link to it.
@@ -463,7 +467,7 @@ async fn fail(
             chrome,
             Some(Retry {
                 after_s: retry_s,
-                now_ms: runtime::now_ms(),
+                now_ms: crate::clock::now_ms(),
             }),
         ),
         &[

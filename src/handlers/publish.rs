@@ -7,14 +7,13 @@ use serde_json::json;
 use worker::{Context, Env};
 
 use crate::config::Config;
-use crate::domain::link::RedirectRecord;
 use crate::log;
-use crate::runtime;
 use crate::runtime::memory;
 use crate::store::d1;
 use crate::store::kv::RedirectKv;
 use crate::store::repairs::Repairs;
 use crate::store::StoreError;
+use uload_core::link::RedirectRecord;
 
 /// `Some(record)`: the code now redirects there; `None`: the code is gone.
 pub type Change = (String, Option<RedirectRecord>);
@@ -40,7 +39,11 @@ pub async fn publish(env: &Env, ctx: &Context, cfg: &Config, changes: Vec<Change
     // reconcile job finds these codes and rewrites their records from D1.
     let codes: Vec<String> = changes.iter().map(|(c, _)| c.clone()).collect();
     let queued = match d1::database(env) {
-        Ok(db) => Repairs { db: &db }.add(&codes, &runtime::now_iso()).await,
+        Ok(db) => {
+            Repairs { db: &db }
+                .add(&codes, &crate::clock::now_iso())
+                .await
+        }
         Err(e) => Err(e),
     };
     if let Err(e) = &queued {
@@ -138,7 +141,7 @@ pub struct Audit {
     pub fixed: usize,
     pub failed: usize,
     /// Orphans left in KV because deleting them all was not asked for (more than the audit
-    /// deletes on its own: see `domain::audit`).
+    /// deletes on its own: see `uload_core::audit`).
     pub orphans_kept: usize,
 }
 
@@ -180,7 +183,7 @@ pub async fn audit(env: &Env, kv_ttl: u64, delete_all_orphans: bool) -> Result<A
         }
     }
     report.orphaned = kv_codes.len();
-    if delete_all_orphans || crate::domain::audit::may_delete_orphans(report.orphaned, kv_records) {
+    if delete_all_orphans || uload_core::audit::may_delete_orphans(report.orphaned, kv_records) {
         fix.extend(kv_codes.into_iter().map(|code| (code, None)));
     } else {
         // An emptied or shrunken D1 looks like "everything is orphaned": keep every redirect

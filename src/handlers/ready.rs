@@ -10,10 +10,10 @@ use serde_json::{json, Value};
 use worker::{Delay, Env, Fetch, Url};
 
 use crate::config::Config;
-use crate::domain::ratelimit::{Policy, Scope};
-use crate::domain::secret;
 use crate::store::d1;
 use crate::{http, limiter, log, runtime};
+use uload_core::ratelimit::{Policy, Scope};
+use uload_core::secret;
 use worker::Response;
 
 const ORIGIN_TIMEOUT: Duration = Duration::from_secs(3);
@@ -30,13 +30,13 @@ async fn timed(
     critical: bool,
     probe: impl std::future::Future<Output = Result<(), String>>,
 ) -> Check {
-    let start = runtime::now_ms();
+    let start = crate::clock::now_ms();
     let result = probe.await;
     Check {
         name,
         critical,
         result,
-        latency_ms: runtime::now_ms().saturating_sub(start),
+        latency_ms: crate::clock::now_ms().saturating_sub(start),
     }
 }
 
@@ -45,7 +45,7 @@ async fn kv(env: &Env) -> Result<(), String> {
         .kv(crate::store::kv::BINDING)
         .map_err(|e| format!("binding: {e}"))?;
     let key = format!("health:{}", runtime::random_id());
-    let value = runtime::now_ms().to_string();
+    let value = crate::clock::now_ms().to_string();
     store
         .put(&key, value.clone())
         .map_err(|e| e.to_string())?
@@ -142,17 +142,17 @@ const PUBLIC_CACHE_MS: u64 = 5_000;
 /// every check with its error, probed now.
 pub async fn ready(req: &worker::Request, env: &Env, cfg: &Config) -> Response {
     let header = req.headers().get("authorization").ok().flatten();
-    let presented = crate::domain::token::bearer(header.as_deref());
+    let presented = uload_core::token::bearer(header.as_deref());
     let detailed = presented.is_some_and(|p| {
         ["ADMIN_TOKEN", "METRICS_TOKEN"].iter().any(|name| {
             runtime::secret(env, name)
-                .is_some_and(|s| crate::domain::token::secrets_match(p.as_bytes(), s.as_bytes()))
+                .is_some_and(|s| uload_core::token::secrets_match(p.as_bytes(), s.as_bytes()))
         })
     });
     if detailed {
         return probe(env, cfg).await.0;
     }
-    let now = runtime::now_ms();
+    let now = crate::clock::now_ms();
     let cached = LAST_PUBLIC
         .with(|c| c.get())
         .filter(|(_, _, at)| now.saturating_sub(*at) < PUBLIC_CACHE_MS);

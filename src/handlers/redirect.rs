@@ -6,12 +6,6 @@ use serde_json::json;
 use worker::{Context, Env, Request, Response};
 
 use crate::config::Config;
-use crate::domain::code;
-use crate::domain::link::RedirectRecord;
-use crate::domain::pages::{self, Retry, VisitorError};
-use crate::domain::ratelimit::Scope;
-use crate::domain::redirect::{self, Decision, Visit, CACHE_CONTROL};
-use crate::domain::unlock;
 use crate::handlers::limits;
 use crate::handlers::origin::{self, Fallback};
 use crate::runtime::memory;
@@ -20,6 +14,12 @@ use crate::store::links_db::LinksDb;
 use crate::store::StoreError;
 use crate::{analytics, clicks, crypto, runtime};
 use crate::{http, log};
+use uload_core::code;
+use uload_core::link::RedirectRecord;
+use uload_core::pages::{self, Retry, VisitorError};
+use uload_core::ratelimit::Scope;
+use uload_core::redirect::{self, Decision, Visit, CACHE_CONTROL};
+use uload_core::unlock;
 
 /// The lookup layers, named as `x-served-from` reports them.
 #[derive(Clone, Copy)]
@@ -73,7 +73,7 @@ fn too_many(
         };
         let retry = Retry {
             after_s,
-            now_ms: runtime::now_ms(),
+            now_ms: crate::clock::now_ms(),
         };
         http::html(
             429,
@@ -265,7 +265,7 @@ pub async fn unlock(
         confirmed: true,
         ..Visit::default()
     };
-    let password_hash = match redirect::decide(&record, runtime::now_ms(), &past_warning) {
+    let password_hash = match redirect::decide(&record, crate::clock::now_ms(), &past_warning) {
         Decision::Protected { password_hash, .. } => password_hash,
         Decision::Gone => return visitor_error(&req, VisitorError::Gone, code, layer.name()),
         Decision::Blocked => return visitor_error(&req, VisitorError::Blocked, code, layer.name()),
@@ -314,7 +314,12 @@ pub async fn unlock(
     };
     let mut response = match verified {
         Ok(true) => {
-            let value = unlock::sign(&secret, &record.link_id, &password_hash, runtime::now_ms());
+            let value = unlock::sign(
+                &secret,
+                &record.link_id,
+                &password_hash,
+                crate::clock::now_ms(),
+            );
             see_other(
                 code,
                 Some(unlock::set_cookie(&value, &code::public_path(code))),
@@ -357,7 +362,13 @@ fn unlocked(req: &Request, env: &Env, link_id: &str, password_hash: &str) -> boo
         return false;
     };
     cookie_secret(env).is_some_and(|secret| {
-        unlock::verify(&secret, value, link_id, password_hash, runtime::now_ms())
+        unlock::verify(
+            &secret,
+            value,
+            link_id,
+            password_hash,
+            crate::clock::now_ms(),
+        )
     })
 }
 
@@ -393,7 +404,7 @@ fn decide_for(req: &Request, record: &RedirectRecord, query: Option<&str>) -> De
         country: country.as_deref(),
         confirmed,
     };
-    redirect::decide(record, runtime::now_ms(), &visit)
+    redirect::decide(record, crate::clock::now_ms(), &visit)
 }
 
 /// The warning of a link held for review: what was reported, and a link to continue (the
@@ -411,7 +422,7 @@ fn held_page(req: &Request, code: &str, query: Option<&str>) -> Response {
     ];
     let accept = req.headers().get("accept").ok().flatten();
     if http::wants_json(accept.as_deref()) {
-        let p = crate::domain::problem::Problem::new(409, "link_held", "Link held for review")
+        let p = uload_core::problem::Problem::new(409, "link_held", "Link held for review")
             .with_detail(format!(
             "this link was reported and is held for review; GET {continue_to} to continue anyway"
         ));
@@ -446,7 +457,7 @@ fn password_page(req: &Request, code: &str, wrong: bool, layer: Layer) -> Respon
         ("vary", "Accept, Accept-Language"),
     ];
     if http::wants_json(header("accept").as_deref()) {
-        let p = crate::domain::problem::Problem::new(401, "password_required", "Password required")
+        let p = uload_core::problem::Problem::new(401, "password_required", "Password required")
             .with_detail(format!(
                 "POST the password as a form field 'password' to {}",
                 code::public_path(code)
@@ -547,7 +558,7 @@ fn visitor_error(req: &Request, kind: VisitorError, code: &str, served_from: &st
     }
     let retry = retry.then(|| Retry {
         after_s: 30,
-        now_ms: runtime::now_ms(),
+        now_ms: crate::clock::now_ms(),
     });
     let page = kind.html(origin::chrome(req), retry);
     http::html(kind.status(), page, &headers)

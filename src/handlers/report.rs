@@ -9,15 +9,15 @@ use worker::{Context, Env, Method, Request, Response};
 use super::limits;
 use super::publish::publish;
 use crate::config::Config;
-use crate::domain::pages::{self, Retry};
-use crate::domain::problem::Problem;
-use crate::domain::ratelimit::Scope;
-use crate::domain::{report, secret, unlock};
 use crate::error::ApiError;
 use crate::store::abuse_db::{AbuseDb, ReportEntry};
 use crate::store::d1;
 use crate::store::links_db::LinksDb;
 use crate::{http, log, metrics, runtime};
+use uload_core::pages::{self, Retry};
+use uload_core::problem::Problem;
+use uload_core::ratelimit::Scope;
+use uload_core::{report, secret, unlock};
 
 /// A report's body, at most (the form's fields are at most ~3.3 KB).
 const MAX_BODY: usize = 8 * 1024;
@@ -73,7 +73,7 @@ pub async fn serve(mut req: Request, env: &Env, ctx: &Context, cfg: &Config) -> 
             };
             let retry = Retry {
                 after_s,
-                now_ms: runtime::now_ms(),
+                now_ms: crate::clock::now_ms(),
             };
             page(
                 429,
@@ -138,7 +138,7 @@ async fn record(
     // A keyed hash of the network: reports dedupe per reporter without an address stored.
     let key = runtime::secret(env, "ANALYTICS_SALT").unwrap_or_default();
     let reporter = secret::sha256_hex(format!("abuse-report\0{key}\0{client}").as_bytes());
-    let now = runtime::now_utc();
+    let now = crate::clock::now_utc();
     let entry = ReportEntry {
         id: runtime::random_id(),
         link_id: link_id.clone(),
@@ -146,9 +146,9 @@ async fn record(
         reason: r.reason.clone(),
         details: r.details.clone(),
         contact: r.contact.clone(),
-        created_at: crate::domain::link::format_time(now),
+        created_at: uload_core::time::format(now),
     };
-    let since = crate::domain::link::format_time(
+    let since = uload_core::time::format(
         now - chrono::Duration::milliseconds(cfg.abuse_hold_window_ms as i64),
     );
     let (new, reporters) = store.add_report(&entry, &reporter, &since).await?;
@@ -187,8 +187,7 @@ fn http_query(req: &Request, name: &str) -> Option<String> {
 
 /// RFC 9116: where abuse and security reports go.
 pub fn security_txt(cfg: &Config) -> Response {
-    let expires =
-        crate::domain::link::format_time(runtime::now_utc() + chrono::Duration::days(365));
+    let expires = uload_core::time::format(crate::clock::now_utc() + chrono::Duration::days(365));
     let base = &cfg.short_base_url;
     let body = format!(
         "Contact: {}\nContact: {base}/abuse/report\nExpires: {expires}\nPreferred-Languages: de, en\nCanonical: {base}/.well-known/security.txt\n",

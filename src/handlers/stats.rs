@@ -5,12 +5,12 @@
 use serde_json::{json, Map, Value};
 
 use super::Ctx;
-use crate::domain::stats::{self, Counts};
 use crate::error::ApiError;
 use crate::http::Reply;
 use crate::runtime;
 use crate::store::clicks_db::{ClicksDb, ExportRange};
 use crate::store::links_db::LinksDb;
+use uload_core::stats::{self, Counts};
 
 /// The breakdowns: rollup dimension → the name in the API.
 const BREAKDOWNS: [(&str, &str); 6] = [
@@ -31,7 +31,7 @@ fn counts_json(c: Counts, include_bots: bool) -> Value {
 }
 
 /// The link, if the caller owns it (404 otherwise: no hint that someone else's exists).
-async fn owned_link(c: &Ctx<'_>, id: &str) -> Result<crate::domain::link::Link, ApiError> {
+async fn owned_link(c: &Ctx<'_>, id: &str) -> Result<uload_core::link::Link, ApiError> {
     LinksDb::from_env(c.env)?
         .get(id, c.who.owner())
         .await?
@@ -39,7 +39,7 @@ async fn owned_link(c: &Ctx<'_>, id: &str) -> Result<crate::domain::link::Link, 
 }
 
 pub async fn stats(c: &Ctx<'_>, id: &str, pairs: &[(String, String)]) -> Result<Reply, ApiError> {
-    let q = stats::parse_stats(pairs, runtime::now_utc(), &runtime::time_zone)
+    let q = stats::parse_stats(pairs, crate::clock::now_utc(), &runtime::time_zone)
         .map_err(ApiError::Validation)?;
     let link = owned_link(c, id).await?;
     let db = ClicksDb::from_env(c.env)?;
@@ -158,14 +158,14 @@ fn csv_row(r: &crate::store::clicks_db::ClickRow) -> String {
 pub async fn export(c: &Ctx<'_>, id: &str, pairs: &[(String, String)]) -> Result<Reply, ApiError> {
     /// Rows read from D1 per query (D1 answers are kept well under its size limits).
     const PAGE: u32 = 2_000;
-    let q = stats::parse_export(pairs, runtime::now_utc(), &runtime::time_zone)
+    let q = stats::parse_export(pairs, crate::clock::now_utc(), &runtime::time_zone)
         .map_err(ApiError::Validation)?;
     let link = owned_link(c, id).await?;
     let db = ClicksDb::from_env(c.env)?;
     let range = ExportRange {
         link_id: link.id.clone(),
-        from: stats::iso(q.from),
-        to: stats::iso(q.to),
+        from: uload_core::time::format(q.from),
+        to: uload_core::time::format(q.to),
         include_bots: q.include_bots,
         after: q.after.clone(),
     };

@@ -3,15 +3,15 @@
 use serde_json::{json, Value};
 
 use super::Ctx;
-use crate::domain::fields::{text, Field, Reader};
-use crate::domain::link::MAX_TAG_NAME;
-use crate::domain::slug::slugify;
 use crate::error::ApiError;
 use crate::http::Reply;
 use crate::runtime;
 use crate::store::d1;
 use crate::store::tags_db::TagsDb;
 use crate::store::StoreError;
+use uload_core::fields::{text, Field, Reader};
+use uload_core::link::MAX_TAG_NAME;
+use uload_core::slug::slugify;
 
 fn read_name(r: &mut Reader) -> Field<(String, String)> {
     match text(r, "name", MAX_TAG_NAME) {
@@ -79,7 +79,7 @@ pub async fn create(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
             &name,
             &slug,
             color.as_deref(),
-            &runtime::now_iso(),
+            &crate::clock::now_iso(),
         )
         .await?
         .ok_or_else(|| taken(&slug))?;
@@ -102,7 +102,7 @@ pub async fn update(c: &Ctx<'_>, id: &str, body: &Value) -> Result<Reply, ApiErr
     let db = d1::database(c.env)?;
     let name_ref = name.as_ref().map(|(n, s)| (n.as_str(), s.as_str()));
     match (TagsDb { db: &db })
-        .update(id, c.who.owner(), name_ref, color, &runtime::now_iso())
+        .update(id, c.who.owner(), name_ref, color, &crate::clock::now_iso())
         .await
     {
         Ok(Some(tag)) => Ok(Reply::json(200, &tag)),
@@ -138,7 +138,8 @@ pub async fn merge(c: &Ctx<'_>, id: &str, body: &Value) -> Result<Reply, ApiErro
     if tags.get(&into, owner).await?.is_none() {
         return Err(ApiError::validation("into", "no such tag"));
     }
-    tags.merge(id, &into, owner, &runtime::now_iso()).await?;
+    tags.merge(id, &into, owner, &crate::clock::now_iso())
+        .await?;
     let merged = tags.get(&into, owner).await?.ok_or(ApiError::NotFound)?;
     Ok(Reply::json(200, &merged))
 }

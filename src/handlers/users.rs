@@ -1,19 +1,19 @@
 //! Users, synchronised by the dashboard's server (service token only): profiles, renames
-//! under the username rules of `domain::username`, and deletion with everything of theirs.
+//! under the username rules of `uload_core::username`, and deletion with everything of theirs.
 
 use serde_json::{json, Value};
 
 use super::publish::{self, Change};
 use super::Ctx;
-use crate::domain::fields::{text, Reader};
-use crate::domain::username;
 use crate::error::ApiError;
 use crate::http::Reply;
+use crate::log;
 use crate::store::d1;
 use crate::store::repairs::Repairs;
 use crate::store::users_db::{Profile, UsersDb};
 use crate::store::StoreError;
-use crate::{log, runtime};
+use uload_core::fields::{text, Reader};
+use uload_core::{time, username};
 
 /// KV records deleted while the request runs; the rest go through the repair queue (the
 /// reconcile job deletes 500 a minute), within the runtime's subrequest limit.
@@ -43,15 +43,12 @@ pub async fn put(c: &Ctx<'_>, id: &str, body: &Value) -> Result<Reply, ApiError>
     let db = d1::database(c.env)?;
     let users = UsersDb { db: &db };
     let (hold, others_links) = users.claims_on(id, &name).await?;
-    let hold = hold.and_then(|(holder, released)| {
-        let at = chrono::DateTime::parse_from_rfc3339(&released).ok()?;
-        Some((holder, at.with_timezone(&chrono::Utc)))
-    });
+    let hold = hold.and_then(|(holder, released)| Some((holder, time::parse(&released)?)));
     if let Err(refusal) = username::may_take(
         id,
         hold.as_ref().map(|(h, at)| (h.as_str(), *at)),
         others_links,
-        runtime::now_utc(),
+        crate::clock::now_utc(),
         c.cfg.username_hold_days,
     ) {
         return Err(ApiError::Conflict {
@@ -66,7 +63,7 @@ pub async fn put(c: &Ctx<'_>, id: &str, body: &Value) -> Result<Reply, ApiError>
         bio: bio.as_deref(),
         public,
     };
-    match users.put(id, &profile, &runtime::now_iso()).await {
+    match users.put(id, &profile, &crate::clock::now_iso()).await {
         Ok((user, created)) => Ok(Reply::json(if created { 201 } else { 200 }, &user)),
         Err(StoreError::Conflict(_)) => Err(ApiError::Conflict {
             code: "username_taken",
@@ -90,7 +87,7 @@ pub async fn delete(c: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
     let codes = users.link_codes(id).await?;
     // Queued before D1 changes: should this isolate die after the delete, the reconcile
     // job still finds every code (and deletes its record, since D1 no longer has it).
-    let now = runtime::now_iso();
+    let now = crate::clock::now_iso();
     (Repairs { db: &db }).add(&codes, &now).await?;
     if !users.delete(id, &now).await? {
         return Err(ApiError::NotFound);

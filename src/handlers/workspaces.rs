@@ -4,13 +4,13 @@
 use serde_json::Value;
 
 use super::Ctx;
-use crate::domain::fields::{text, Field, Reader};
-use crate::domain::route::is_id;
 use crate::error::ApiError;
 use crate::http::Reply;
+use crate::log;
 use crate::store::d1;
 use crate::store::workspaces_db::WorkspacesDb;
-use crate::{log, runtime};
+use uload_core::fields::{text, Field, Reader};
+use uload_core::route::is_id;
 
 /// Members of one workspace, at most.
 const MAX_MEMBERS: usize = 1000;
@@ -65,7 +65,7 @@ pub async fn put(c: &Ctx<'_>, slug: &str, body: &Value) -> Result<Reply, ApiErro
         ));
     }
     let created = store
-        .put(slug, name.as_deref(), &members, &runtime::now_iso())
+        .put(slug, name.as_deref(), &members, &crate::clock::now_iso())
         .await?;
     log::info(
         "workspace_put",

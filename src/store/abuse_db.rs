@@ -5,7 +5,7 @@ use worker::D1Database;
 
 use super::d1;
 use super::StoreError;
-use crate::domain::abuse::Denylist;
+use uload_core::abuse::Denylist;
 
 pub struct AbuseDb<'a> {
     pub db: &'a D1Database,

@@ -15,7 +15,7 @@ pub struct BackupDb {
     db: D1Database,
 }
 
-/// A table to restore: its name (a constant of `domain::backup`), the backup's columns
+/// A table to restore: its name (a constant of `uload_core::backup`), the backup's columns
 /// (checked against the target schema) and rows.
 pub struct TableRows<'a> {
     pub name: &'a str,

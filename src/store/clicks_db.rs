@@ -13,8 +13,8 @@ use worker::D1Database;
 
 use super::d1::{self, P};
 use super::StoreError;
-use crate::domain::click::StoredClick;
-use crate::domain::stats::Counts;
+use uload_core::click::StoredClick;
+use uload_core::stats::Counts;
 
 /// Clicks per INSERT statement (~0.5 KB of JSON each).
 const INSERT_CHUNK: usize = 1_000;

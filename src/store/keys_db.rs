@@ -14,7 +14,7 @@ pub struct ApiKey {
     pub created_at: String,
     pub last_used_at: Option<String>,
     pub revoked_at: Option<String>,
-    /// Space-separated scope names (see `domain::scope`).
+    /// Space-separated scope names (see `uload_core::scope`).
     pub scopes: String,
     pub expires_at: Option<String>,
 }

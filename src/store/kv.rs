@@ -4,7 +4,7 @@ use worker::kv::KvStore;
 use worker::Env;
 
 use super::StoreError;
-use crate::domain::link::RedirectRecord;
+use uload_core::link::RedirectRecord;
 
 pub const BINDING: &str = "LINKS_KV";
 

@@ -8,8 +8,8 @@ use worker::{D1Database, D1PreparedStatement, Env};
 
 use super::d1::{self, P};
 use super::StoreError;
-use crate::domain::link::{self, Link, RedirectRecord, Targets, Utm};
-use crate::domain::listing::{self, ListQuery, Sort, StatusFilter};
+use uload_core::link::{self, Link, RedirectRecord, Targets, Utm};
+use uload_core::listing::{self, ListQuery, Sort, StatusFilter};
 
 /// The default short domain. Codes are unique per domain; a column now means adding
 /// custom domains later needs no rewrite of the unique index.
@@ -479,7 +479,7 @@ impl LinksDb {
             "SELECT l.id FROM links l, json_each(?1) j WHERE l.id = j.value AND l.user_id IS ?2";
         let mut statements = Vec::new();
         for name in add {
-            let slug = crate::domain::slug::slugify(name);
+            let slug = uload_core::slug::slugify(name);
             let tag_id = crate::runtime::random_id();
             statements.push(d1::stmt(
                 &self.db,
@@ -504,7 +504,7 @@ impl LinksDb {
             )?);
         }
         for name in remove {
-            let slug = crate::domain::slug::slugify(name);
+            let slug = uload_core::slug::slugify(name);
             let sql = format!(
                 "DELETE FROM link_tags WHERE link_id IN ({owned}) AND tag_id IN \
                  (SELECT id FROM tags WHERE user_id IS ?2 AND slug = ?3)"
@@ -647,7 +647,7 @@ fn tag_statements(
         &with_guard(vec![link_id.into()]),
     )?];
     for name in names {
-        let slug = crate::domain::slug::slugify(name);
+        let slug = uload_core::slug::slugify(name);
         let tag_id = crate::runtime::random_id();
         out.push(d1::stmt(
             db,

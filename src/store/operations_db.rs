@@ -5,7 +5,7 @@ use worker::D1Database;
 
 use super::d1;
 use super::StoreError;
-use crate::domain::restore::Flag;
+use uload_core::restore::Flag;
 
 pub struct OperationsDb<'a> {
     pub db: &'a D1Database,
@@ -34,7 +34,7 @@ impl OperationsDb<'_> {
         let since = row
             .updated_at
             .as_deref()
-            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .and_then(uload_core::time::parse)
             .map_or(0, |t| t.timestamp_millis().max(0) as u64);
         let flag = row.state.as_deref().and_then(|s| Flag::parse(s, since));
         Ok((flag, row.has_data != 0.0))

@@ -149,7 +149,7 @@ impl TagsDb<'_> {
     }
 
     pub async fn delete(&self, id: &str, owner: Option<&str>) -> Result<bool, StoreError> {
-        let now = crate::runtime::now_iso();
+        let now = crate::clock::now_iso();
         let statements = vec![
             d1::stmt(
                 self.db,

@@ -27,6 +27,7 @@ pub mod secret;
 pub mod slug;
 pub mod stats;
 pub mod target;
+pub mod time;
 pub mod token;
 pub mod unlock;
 pub mod useragent;

@@ -79,8 +79,8 @@ pub enum Api<'a> {
 
 impl Api<'_> {
     /// What an API key needs to call this endpoint.
-    pub fn key_needs(&self) -> crate::domain::scope::Needs {
-        use crate::domain::scope::{KeyScope::*, Needs};
+    pub fn key_needs(&self) -> crate::scope::Needs {
+        use crate::scope::{KeyScope::*, Needs};
         match self {
             Api::ListLinks | Api::GetLink(_) | Api::LinkQr(_) | Api::ListTags | Api::OpenApi => {
                 Needs::Scope(LinksRead)

@@ -2,7 +2,7 @@
 
 use url::Url;
 
-use super::link::{parse_time, RedirectRecord, Utm, DEFAULT_STATUS, STATUSES};
+use super::link::{RedirectRecord, Utm, DEFAULT_STATUS, STATUSES};
 
 /// Browsers cache 301/308 for good unless told otherwise, which makes edits of a link
 /// never take effect for someone who clicked it once. Every redirect says "do not reuse
@@ -149,7 +149,7 @@ pub fn decide(record: &RedirectRecord, now_ms: u64, visit: &Visit) -> Decision {
     if let Some(exp) = record.expires_at.as_deref() {
         // An unreadable expiry is treated as expired: failing closed here only hides a link
         // whose stored data is broken, never shows one that should be gone.
-        let expired = parse_time(exp).is_none_or(|t| t.timestamp_millis() <= now_ms as i64);
+        let expired = crate::time::parse(exp).is_none_or(|t| t.timestamp_millis() <= now_ms as i64);
         if expired {
             return Decision::Gone;
         }

@@ -395,10 +395,8 @@ mod tests {
 
     #[test]
     fn restored_rows_follow_the_api_rules() {
-        let policy = crate::domain::target::Policy::new(
-            &["ulo.ad".to_string()],
-            &["evil.example".to_string()],
-        );
+        let policy =
+            crate::target::Policy::new(&["ulo.ad".to_string()], &["evil.example".to_string()]);
         let users: std::collections::HashMap<String, String> =
             [("u1".to_string(), "alice".to_string())]
                 .into_iter()

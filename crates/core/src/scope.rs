@@ -85,7 +85,6 @@ pub fn parse_new_key(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<NewKey, Vec<super::problem::FieldError>> {
     use super::fields::{text, Field, Reader};
-    use super::link::{format_time, parse_time};
     let mut r = Reader::new(body, &["name", "scopes", "expires_at"])?;
     let name = text(&mut r, "name", 100);
     let name = r.require("name", name);
@@ -111,8 +110,8 @@ pub fn parse_new_key(
         _ => ALL.to_vec(),
     };
     let expires_at = match r.string("expires_at") {
-        Field::Value(s) => match parse_time(&s) {
-            Some(t) if t > now => Some(format_time(t)),
+        Field::Value(s) => match crate::time::parse(&s) {
+            Some(t) if t > now => Some(crate::time::format(t)),
             Some(_) => {
                 r.error("expires_at", "expires_at must be in the future");
                 None

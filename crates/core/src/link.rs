@@ -1,7 +1,7 @@
 //! Links: the record the redirect path reads, the input the API accepts (create and
 //! partial update), and the representation it answers with.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -360,8 +360,8 @@ fn read_fields(r: &mut Reader, rules: &Rules) -> LinkFields {
         other => other,
     };
     let expires_at = match r.string("expires_at") {
-        Field::Value(s) => match parse_time(&s) {
-            Some(t) if t > rules.now => Field::Value(format_time(t)),
+        Field::Value(s) => match crate::time::parse(&s) {
+            Some(t) if t > rules.now => Field::Value(crate::time::format(t)),
             Some(_) => {
                 r.error("expires_at", "expires_at must be in the future");
                 Field::Absent
@@ -511,17 +511,6 @@ pub fn normalise_tag_names(list: &[String]) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
-pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s.trim())
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
-}
-
-/// The one time format stored in D1: UTC, milliseconds, `Z` (sorts correctly as text).
-pub fn format_time(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
-
 /// Links with a password in one bulk create, at most: each costs a PBKDF2 hash.
 pub const MAX_BULK_PASSWORDS: usize = 10;
 
@@ -546,7 +535,7 @@ mod tests {
         Rules {
             policy,
             username: Some("alice"),
-            now: parse_time("2026-01-01T00:00:00Z").unwrap(),
+            now: crate::time::parse("2026-01-01T00:00:00Z").unwrap(),
         }
     }
 
@@ -666,9 +655,9 @@ mod tests {
 
     #[test]
     fn times_are_stored_in_one_format() {
-        let t = parse_time("2030-05-06T07:08:09.5+02:00").unwrap();
-        assert_eq!(format_time(t), "2030-05-06T05:08:09.500Z");
-        assert_eq!(parse_time("2030-05-06"), None);
+        let t = crate::time::parse("2030-05-06T07:08:09.5+02:00").unwrap();
+        assert_eq!(crate::time::format(t), "2030-05-06T05:08:09.500Z");
+        assert_eq!(crate::time::parse("2030-05-06"), None);
     }
 
     #[test]

@@ -177,9 +177,7 @@ fn bound(v: &str, zone: &Zone, is_end: bool) -> Option<DateTime<Utc>> {
         let d = if is_end { d.succ_opt()? } else { d };
         return Some(zone.instant(d.and_hms_opt(0, 0, 0)?));
     }
-    DateTime::parse_from_rfc3339(v)
-        .ok()
-        .map(|d| d.with_timezone(&Utc))
+    crate::time::parse(v)
 }
 
 fn start_of_day(zone: &Zone, at: DateTime<Utc>) -> DateTime<Utc> {
@@ -398,24 +396,12 @@ pub fn encode_after(clicked_at: &str, id: &str) -> String {
 
 fn decode_after(v: &str) -> Option<(String, String)> {
     let (at, id) = v.split_once('~')?;
-    DateTime::parse_from_rfc3339(at).ok()?;
+    crate::time::parse(at)?;
     let id_ok = (1..=64).contains(&id.len())
         && id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
     id_ok.then(|| (at.to_string(), id.to_string()))
-}
-
-/// An RFC 3339 instant.
-pub fn parse_instant(v: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(v)
-        .ok()
-        .map(|d| d.with_timezone(&Utc))
-}
-
-/// ISO 8601 with milliseconds, as `clicked_at` is stored: comparable as text.
-pub fn iso(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
 /// The rollup key of the UTC hour that contains `at`.

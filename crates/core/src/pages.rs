@@ -150,7 +150,7 @@ impl Retry {
         let at_s = (self.now_ms + self.after_s.saturating_mul(1000)).div_ceil(60_000) * 60;
         let of_day = at_s % 86_400;
         let clock = format!("{:02}:{:02}", of_day / 3600, of_day % 3600 / 60);
-        let iso = super::link::format_time(
+        let iso = crate::time::format(
             chrono::DateTime::from_timestamp(i64::try_from(at_s).unwrap_or(0), 0)
                 .unwrap_or_default(),
         );
