@@ -40,42 +40,58 @@ for (const name of FORBIDDEN_IN_CORE) {
   if (crates.has(name)) problems.push(`crates/core depends on ${name} (cargo tree -p uload-core -i ${name})`);
 }
 
-// 2. The worker's module graph: an edge A -> B when a file of top-level module A names crate::B.
-const modules = new Map(); // name -> Set of names it imports
-for (const path of files(join(ROOT, 'src')).filter((p) => p.endsWith('.rs'))) {
-  const rel = relative(join(ROOT, 'src'), path);
-  const name = rel.includes('/') ? rel.split('/')[0] : basename(rel, '.rs');
+// 2. The worker's module graph, file by file: an edge A -> B when file A names `crate::b…`
+//    or `super::b…` and B is the file of that module (src/b.rs, src/b/mod.rs or, one level
+//    down, src/b/c.rs).
+const SRC = join(ROOT, 'src');
+const rsFiles = files(SRC).filter((p) => p.endsWith('.rs'));
+const nodeOf = (path) => relative(SRC, path).replace(/(\/mod)?\.rs$/, ''); // "handlers/links"
+const known = new Set(rsFiles.map(nodeOf));
+function resolve(segments) {
+  const two = segments.slice(0, 2).join('/');
+  if (segments.length > 1 && known.has(two)) return two;
+  return known.has(segments[0]) ? segments[0] : null; // `crate::Result`, macros…
+}
+const graph = new Map();
+for (const path of rsFiles) {
+  const node = nodeOf(path);
+  const parent = node.includes('/') ? node.split('/')[0] : null;
   const text = readFileSync(path, 'utf8').replace(/\/\/.*$/gm, ''); // code, not comments
-  const deps = modules.get(name) ?? new Set();
-  for (const [, one] of text.matchAll(/crate::([a-z_]+)/g)) deps.add(one);
-  for (const [, group] of text.matchAll(/crate::\{([^}]*)\}/g)) {
+  const deps = new Set();
+  const add = (base, raw) => {
+    const target = resolve([...base, ...raw.split('::').map((x) => x.trim())]);
+    if (target && target !== node && target !== parent) deps.add(target);
+  };
+  for (const [, kw, rest] of text.matchAll(/\b(crate|super)::([a-z_]+(?:::[a-z_]+)?)/g)) {
+    add(kw === 'super' && parent ? [parent] : [], rest);
+  }
+  for (const [, kw, group] of text.matchAll(/\b(crate|super)::\{([^}]*)\}/g)) {
     for (const item of group.split(',')) {
-      const head = item.trim().split('::')[0].trim();
-      if (/^[a-z_]+$/.test(head)) deps.add(head);
+      const head = item.trim().replace(/::\{.*$/, '').replace(/::self$/, '');
+      if (/^[a-z_]+(::[a-z_]+)?$/.test(head)) add(kw === 'super' && parent ? [parent] : [], head);
     }
   }
-  deps.delete(name);
-  modules.set(name, deps);
+  graph.set(node, deps);
 }
-for (const [name, deps] of modules) {
-  for (const dep of deps) if (!modules.has(dep)) deps.delete(dep); // macros, `crate::Result`…
-  if (deps.has('handlers') && !['app', 'lib'].includes(name)) {
-    problems.push(`src/${name} imports a handler: only app and lib may (move the shared part below)`);
+const HTTP_LAYER = (node) => node === 'lib' || node === 'app' || node.startsWith('handlers');
+for (const [node, deps] of graph) {
+  const up = [...deps].filter((d) => d.startsWith('handlers'));
+  if (up.length && !HTTP_LAYER(node)) {
+    problems.push(`src/${node}.rs imports ${up.join(', ')}: only the HTTP layer (app, handlers) may`);
   }
 }
-const TOP = new Set(['lib']); // the crate root declares every module
 const state = new Map();
-function visit(name, path) {
-  if (state.get(name) === 'done') return;
-  if (state.get(name) === 'open') {
-    problems.push(`import cycle: ${[...path.slice(path.indexOf(name)), name].join(' -> ')}`);
+function visit(node, path) {
+  if (state.get(node) === 'done') return;
+  if (state.get(node) === 'open') {
+    problems.push(`import cycle: ${[...path.slice(path.indexOf(node)), node].join(' -> ')}`);
     return;
   }
-  state.set(name, 'open');
-  for (const dep of modules.get(name) ?? []) if (!TOP.has(dep)) visit(dep, [...path, name]);
-  state.set(name, 'done');
+  state.set(node, 'open');
+  for (const dep of graph.get(node) ?? []) if (dep !== 'lib') visit(dep, [...path, node]);
+  state.set(node, 'done');
 }
-for (const name of modules.keys()) if (!TOP.has(name)) visit(name, []);
+for (const node of graph.keys()) if (node !== 'lib') visit(node, []);
 
 // 3. File length, over the files git tracks (build output and caches are not tracked).
 const tracked = execFileSync('git', ['ls-files', ...SOURCE_DIRS], { cwd: ROOT, encoding: 'utf8' });
@@ -89,4 +105,4 @@ if (problems.length) {
   console.error(`layout: ${problems.length} problem(s)\n  ${problems.join('\n  ')}`);
   process.exit(1);
 }
-console.log(`layout: ok (core crate free of ${FORBIDDEN_IN_CORE.join(', ')}; ${modules.size} modules without a cycle or an upward import; files <= ${MAX_LINES} lines)`);
+console.log(`layout: ok (core crate free of ${FORBIDDEN_IN_CORE.join(', ')}; ${graph.size} modules without a cycle or an upward import; files <= ${MAX_LINES} lines)`);

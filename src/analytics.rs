@@ -11,7 +11,6 @@ use worker::wasm_bindgen::JsValue;
 use worker::{Context, Env, MessageBatch, Method, QueueContentType, RawMessageBuilder, Request};
 
 use crate::config::Config;
-use crate::handlers::limits;
 use crate::store::clicks_db::ClicksDb;
 use crate::store::StoreError;
 use crate::{log, metrics, runtime};
@@ -171,7 +170,7 @@ pub fn record(
         country: cf.as_ref().and_then(|c| c.country()),
         city: cf.as_ref().and_then(|c| c.city()),
         utm: Utm::from_query(query),
-        ip: Some(limits::client_ip(req)),
+        ip: Some(crate::http::client_ip(req)),
     };
     metrics::record(|m| m.inc("clicks_recorded_total", &[], 1));
     let bytes = event.approx_bytes();

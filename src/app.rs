@@ -5,11 +5,12 @@ use worker::{Context, Env, Request, Response};
 
 use crate::config::Config;
 use crate::error::ApiError;
-use crate::handlers::origin::{self as proxy, Fallback};
+use crate::handlers::origin as proxy;
 use crate::handlers::{api, health, limits, ready, redirect, report};
 use crate::{http, metrics, runtime};
+use uload_core::origin::{hand_off, Miss};
 use uload_core::route::{route, Route, RouteError};
-use uload_core::{code, cors, origin};
+use uload_core::{code, cors};
 
 pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
     let started = crate::clock::now_ms();
@@ -77,11 +78,12 @@ async fn respond(req: Request, method: &str, env: &Env, ctx: &Context) -> (&'sta
     let cfg = runtime::config(env);
     let path = req.path();
     // Pages of the app skip the link lookup altogether.
-    if cfg.origin_url.is_some() && origin::is_origin_path(&path, &cfg.origin_prefixes) {
-        return (
-            "origin",
-            proxy::proxy(req, env, ctx, &cfg, Fallback::Page).await,
-        );
+    if let Some(fallback) = hand_off(
+        Miss::Path(&path),
+        cfg.origin_url.is_some(),
+        &cfg.origin_prefixes,
+    ) {
+        return ("origin", proxy::proxy(req, env, ctx, &cfg, fallback).await);
     }
     let routed = route(method, &path);
     let kind = routed.as_ref().map_or("other", |r| r.kind());
@@ -95,13 +97,19 @@ async fn dispatch(
     ctx: &Context,
     cfg: &Config,
 ) -> Response {
-    match routed {
+    let has_origin = cfg.origin_url.is_some();
+    let miss = match &routed {
         // A reserved word cannot be a link: it is one of the app's own pages.
-        Ok(Route::Redirect { code } | Route::Unlock { code })
-            if cfg.origin_url.is_some() && code::is_reserved(code) =>
-        {
-            proxy::proxy(req, env, ctx, cfg, Fallback::Page).await
+        Ok(Route::Redirect { code } | Route::Unlock { code }) if code::is_reserved(code) => {
+            Some(Miss::ReservedWord)
         }
+        Ok(Route::NotFound) => Some(Miss::NoRoute),
+        _ => None,
+    };
+    if let Some(fallback) = miss.and_then(|m| hand_off(m, has_origin, &cfg.origin_prefixes)) {
+        return proxy::proxy(req, env, ctx, cfg, fallback).await;
+    }
+    match routed {
         Ok(Route::Redirect { code }) => redirect::serve(req, code, None, env, ctx, cfg).await,
         Ok(Route::WorkspaceRedirect { workspace, code }) => {
             redirect::serve(req, code, Some(workspace), env, ctx, cfg).await
@@ -123,9 +131,6 @@ async fn dispatch(
             with_cors(response, origin.as_deref(), cfg)
         }
         Ok(Route::Preflight) => preflight(&req, cfg),
-        Ok(Route::NotFound) if cfg.origin_url.is_some() => {
-            proxy::proxy(req, env, ctx, cfg, Fallback::Page).await
-        }
         Ok(Route::ApiNotFound | Route::NotFound) => http::problem(&ApiError::NotFound),
         Err(RouteError::MethodNotAllowed { allow }) => {
             http::problem(&ApiError::MethodNotAllowed { allow })

@@ -8,10 +8,11 @@ use worker::wasm_bindgen::{JsCast, JsValue};
 use worker::Env;
 
 use crate::config::Config;
+use crate::services::kv_sync;
 use crate::store::backup_db::{BackupDb, TableRows};
 use crate::store::r2::Backups;
 use crate::store::StoreError;
-use crate::{handlers::publish, log, metrics};
+use crate::{log, metrics};
 use uload_core::backup::{self, BackupError, Manifest, TableEntry};
 use uload_core::restore::{self, Flag};
 
@@ -169,7 +170,7 @@ async fn write(env: &Env, cfg: &Config) -> Result<Manifest, StoreError> {
 async fn prune(env: &Env, r2: &Backups, cfg: &Config) -> Result<Vec<String>, StoreError> {
     let ids = r2.folders(backup::PREFIX).await?;
     // The newest backup fit to restore stays, however old (see `uload_core::restore::judge`).
-    let backups = list(env).await?;
+    let backups = Backups::from_env(env)?.manifests().await?;
     let judged = judge(&backups);
     let good = judged
         .iter()
@@ -187,15 +188,10 @@ async fn prune(env: &Env, r2: &Backups, cfg: &Config) -> Result<Vec<String>, Sto
     Ok(old)
 }
 
-/// How many links a backup holds.
-pub fn links_of(m: &Manifest) -> u64 {
-    m.links.unwrap_or_else(|| m.rows("links"))
-}
-
 /// Backups (newest first) with what is suspect about each: empty or shrunken ones are never
 /// restored unless named, nor kept as "the last good backup".
 pub fn judge(backups: &[Manifest]) -> Vec<(&Manifest, Option<restore::Suspect>)> {
-    let links: Vec<u64> = backups.iter().map(links_of).collect();
+    let links: Vec<u64> = backups.iter().map(Manifest::links).collect();
     backups.iter().zip(restore::judge(&links)).collect()
 }
 
@@ -205,22 +201,6 @@ pub async fn scheduled(env: &Env, cfg: &Config) {
         log::error("backup_failed", json!({ "cause": e.to_string() }));
     }
     metrics::flush_now(env).await;
-}
-
-/// Complete backups (those with a manifest), newest first.
-pub async fn list(env: &Env) -> Result<Vec<Manifest>, StoreError> {
-    let r2 = Backups::from_env(env)?;
-    let mut ids = r2.folders(backup::PREFIX).await?;
-    ids.sort_unstable_by(|a, b| b.cmp(a));
-    let mut out = Vec::new();
-    for id in ids {
-        if let Some(bytes) = r2.get(&backup::manifest_key(&id)).await? {
-            if let Ok(m) = backup::parse_manifest(&bytes) {
-                out.push(m);
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// What a restore did.
@@ -329,7 +309,7 @@ pub async fn restore(env: &Env, cfg: &Config, id: &str) -> Result<Restored, Rest
         .count_pending()
         .await?;
     // KV from the restored D1: every link written, records of links the backup lacks deleted.
-    let audit = publish::audit(env, cfg.kv_cache_ttl_s, false).await?;
+    let audit = kv_sync::audit(env, cfg.kv_cache_ttl_s, false).await?;
     let (kv_written, kv_failed) = (audit.fixed, audit.failed);
     log::info(
         "backup_restored",

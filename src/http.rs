@@ -216,3 +216,13 @@ impl Reply {
         }
     }
 }
+
+/// The client's address: `CF-Connecting-IP` only, which Cloudflare sets; `X-Forwarded-For`
+/// and friends are whatever the client wants them to be.
+pub fn client_ip(req: &worker::Request) -> String {
+    req.headers()
+        .get("cf-connecting-ip")
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| "unknown".into())
+}

@@ -8,10 +8,11 @@ use serde_json::json;
 use worker::Env;
 
 use crate::error::ApiError;
+use crate::log;
 use crate::store::d1;
 use crate::store::operations_db::OperationsDb;
+use crate::store::r2::Backups;
 use crate::store::StoreError;
-use crate::{backup, log};
 use uload_core::restore::{self, Flag, Mode};
 
 /// Whether some backup holds links is read from R2 only while D1 is empty, and kept this
@@ -35,10 +36,11 @@ async fn backup_has_links(env: &Env) -> Result<bool, StoreError> {
             return Ok(known);
         }
     }
-    let any = backup::list(env)
+    let any = Backups::from_env(env)?
+        .manifests()
         .await?
         .iter()
-        .any(|m| backup::links_of(m) > 0);
+        .any(|m| m.links() > 0);
     BACKUP_HAS_LINKS.with(|b| *b.borrow_mut() = Some((any, now)));
     Ok(any)
 }

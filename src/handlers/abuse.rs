@@ -3,16 +3,13 @@
 //! to the domain at once, and be undone), disabling a link for abuse and undoing it, and
 //! the audit log of all of these.
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
 use serde_json::{json, Value};
-use worker::Env;
 
-use super::publish::{publish, Change};
 use super::Ctx;
 use crate::error::ApiError;
 use crate::http::Reply;
+use crate::services::abuse_review;
+use crate::services::kv_sync::{publish, Change};
 use crate::store::abuse_db::{AbuseDb, AuditEntry};
 use crate::store::d1;
 use crate::store::links_db::LinksDb;
@@ -21,34 +18,13 @@ use crate::{log, metrics, runtime};
 use uload_core::abuse::{self, Denylist, Flag};
 use uload_core::fields::Reader;
 
-/// How long an isolate trusts the denylist it read (admin changes reach every isolate
-/// within this; the isolate that made the change forgets its copy at once).
-const DENYLIST_TTL_MS: u64 = 30_000;
-
-thread_local! {
-    static DENYLIST: RefCell<Option<(Rc<Denylist>, u64)>> = const { RefCell::new(None) };
-}
-
-async fn denylist(env: &Env) -> Result<Rc<Denylist>, StoreError> {
-    let now = crate::clock::now_ms();
-    if let Some((list, at)) = DENYLIST.with(|d| d.borrow().clone()) {
-        if now.saturating_sub(at) < DENYLIST_TTL_MS {
-            return Ok(list);
-        }
-    }
-    let db = d1::database(env)?;
-    let list = Rc::new(AbuseDb { db: &db }.denylist().await?);
-    DENYLIST.with(|d| *d.borrow_mut() = Some((list.clone(), now)));
-    Ok(list)
-}
-
 /// Checks a link's targets (`(field, url)`, normalised) against the abuse rules: a refusal
 /// is a 422 naming the rule; flags are returned for the answer's warnings.
 pub async fn screen(c: &Ctx<'_>, targets: &[(&str, &str)]) -> Result<Vec<Flag>, ApiError> {
     if targets.is_empty() {
         return Ok(Vec::new());
     }
-    let list = denylist(c.env).await?;
+    let list = abuse_review::denylist(c.env).await?;
     let mut flags = Vec::new();
     for (field, url) in targets {
         // No reputation provider is configured yet (see `abuse::Reputation`).
@@ -166,7 +142,7 @@ pub async fn add_denylist(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> 
             &audit(&format!("deny_{kind}"), &value, why.as_deref()),
         )
         .await?;
-    DENYLIST.with(|d| *d.borrow_mut() = None);
+    abuse_review::forget_denylist();
     let mut disabled = 0;
     if disable {
         let ids: Vec<String> = store
@@ -241,7 +217,7 @@ pub async fn remove_denylist(c: &Ctx<'_>, pairs: &[(String, String)]) -> Result<
     {
         return Err(ApiError::NotFound);
     }
-    DENYLIST.with(|d| *d.borrow_mut() = None);
+    abuse_review::forget_denylist();
     let mut enabled = 0;
     if enable && kind == "domain" {
         let ids: Vec<String> = blocked_by_ban(&db, &ban_reason(&value)).await?;
@@ -326,44 +302,6 @@ pub async fn block(c: &Ctx<'_>, id: &str, body: Option<&Value>) -> Result<Reply,
         200,
         &json!({ "id": id, "blocked": why.map(|r| json!({ "reason": r })) }),
     ))
-}
-
-/// The daily re-check (backup cron, before the KV audit): active links made or changed
-/// before a denylist entry, that the entry refuses, are held for review, never disabled: a
-/// person decides, so a too-broad entry cannot take innocent links down, and a link the
-/// admin released (changed after the entry) is not held again. The KV audit that follows
-/// publishes the holds. Returns how many links it held.
-pub async fn recheck(env: &Env) -> Result<usize, StoreError> {
-    let db = d1::database(env)?;
-    let store = AbuseDb { db: &db };
-    let now = crate::clock::now_iso();
-    let mut held = 0;
-    for entry in store.entries().await? {
-        let one = match entry.kind.as_str() {
-            "domain" => Denylist {
-                domains: vec![entry.value.clone()],
-                terms: vec![],
-            },
-            _ => Denylist {
-                domains: vec![],
-                terms: vec![entry.value.clone()],
-            },
-        };
-        for (id, urls) in store
-            .unchecked_mentioning(&entry.value, &entry.created_at)
-            .await?
-        {
-            let refused = urls.iter().any(|u| abuse::check(u, &one).is_err());
-            if refused && store.hold(&id, &now).await? {
-                held += 1;
-            }
-        }
-    }
-    if held > 0 {
-        metrics::record(|m| m.inc("links_held_total", &[], held as u64));
-        log::warn("abuse_recheck_held", json!({ "links": held }));
-    }
-    Ok(held)
 }
 
 /// Closes a link's open reports (and its hold), counting how long the oldest waited.

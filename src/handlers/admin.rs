@@ -17,7 +17,7 @@ fn summary(m: &Manifest) -> Value {
     json!({
         "id": m.id,
         "created_at": m.created_at,
-        "links": backup::links_of(m),
+        "links": m.links(),
         "tables": m.tables.iter().map(|t| json!({
             "name": t.name, "rows": t.rows, "bytes": t.bytes, "gzip_bytes": t.gzip_bytes, "sha256": t.sha256,
         })).collect::<Vec<_>>(),
@@ -28,7 +28,9 @@ fn summary(m: &Manifest) -> Value {
 /// shrunken) and which one a restore without an id takes (`default`).
 pub async fn list(c: &Ctx<'_>) -> Result<Reply, ApiError> {
     c.require_admin("operations")?;
-    let backups = backup::list(c.env).await?;
+    let backups = crate::store::r2::Backups::from_env(c.env)?
+        .manifests()
+        .await?;
     let judged = backup::judge(&backups);
     let chosen = judged.iter().position(|(_, s)| s.is_none());
     let data: Vec<Value> = judged
@@ -36,7 +38,7 @@ pub async fn list(c: &Ctx<'_>) -> Result<Reply, ApiError> {
         .enumerate()
         .map(|(i, (m, suspect))| {
             let mut v = summary(m);
-            v["links"] = json!(backup::links_of(m));
+            v["links"] = json!(m.links());
             v["suspect"] = json!(suspect.map(|s| s.describe()));
             v["default"] = json!(Some(i) == chosen);
             v
@@ -149,7 +151,7 @@ pub async fn reconcile(c: &Ctx<'_>, pairs: &[(String, String)]) -> Result<Reply,
     crate::store::clicks_db::ClicksDb::from_env(c.env)?
         .count_pending()
         .await?;
-    let report = crate::handlers::publish::audit(c.env, c.cfg.kv_cache_ttl_s, delete_all).await?;
+    let report = crate::services::kv_sync::audit(c.env, c.cfg.kv_cache_ttl_s, delete_all).await?;
     let seeded = crate::clicks::seed_imported(c.env).await?;
     let mut body = serde_json::to_value(&report).unwrap_or_default();
     body["limits_seeded"] = json!(seeded);

@@ -14,13 +14,11 @@ use crate::http::{Body, Reply};
 use crate::log;
 use crate::store::d1;
 use crate::store::idempotency::{Claim, IdempotencyDb};
+use uload_core::operation::{Api, Body as Takes};
 use uload_core::ratelimit::Scope;
-use uload_core::route::Api;
 use uload_core::secret;
 
 pub const OPENAPI: &str = include_str!("../../openapi/openapi.json");
-/// How long a response is kept for retries with the same Idempotency-Key.
-pub const IDEMPOTENCY_WINDOW_MS: i64 = 24 * 3600 * 1000;
 
 /// Answers an API request; also returns the rate-limit headers to send with the answer,
 /// whatever it is.
@@ -32,16 +30,9 @@ pub async fn handle(
     cfg: &Config,
 ) -> (Result<Reply, ApiError>, Headers) {
     if api == Api::OpenApi {
-        return (
-            Ok(Reply::raw(
-                "application/json",
-                OPENAPI.as_bytes().to_vec(),
-                "public, max-age=300",
-            )),
-            Vec::new(),
-        );
+        return (Ok(openapi()), Vec::new());
     }
-    let ip = limits::client_ip(&req);
+    let ip = crate::http::client_ip(&req);
     // A client whose credentials kept failing is refused before they are looked up.
     let failing = limits::failure_key(&req);
     if let Err(e) = limits::check_shut_out(&failing) {
@@ -112,6 +103,8 @@ pub async fn handle(
     (route(api, req, env, ctx, cfg, &who).await, headers)
 }
 
+/// One dispatch: the body is read once if the operation takes one (`Api::rules`), a POST
+/// with an `Idempotency-Key` goes through `idempotent`, and every operation is named once.
 async fn route(
     api: Api<'_>,
     mut req: Request,
@@ -121,86 +114,74 @@ async fn route(
     who: &auth::Principal,
 ) -> Result<Reply, ApiError> {
     let c = Ctx { env, ctx, cfg, who };
-    use Api::*;
-    match api {
-        ListLinks => links::list(&c, &query_pairs(&req)).await,
-        GetLink(id) => links::get(&c, id).await,
-        DeleteLink(id) => links::delete(&c, id).await,
-        LinkQr(id) => links::qr(&c, id).await,
-        LinkStats(id) => stats::stats(&c, id, &query_pairs(&req)).await,
-        ListBackups => admin::list(&c).await,
-        CreateBackup => admin::create(&c).await,
-        Reconcile => admin::reconcile(&c, &query_pairs(&req)).await,
-        RestoreBackup(id) => admin::restore(&c, id).await,
-        LinkClicksCsv(id) => stats::export(&c, id, &query_pairs(&req)).await,
-        ListTags => tags::list(&c).await,
-        DeleteTag(id) => tags::delete(&c, id).await,
-        ListApiKeys => keys::list(&c).await,
-        RevokeApiKey(id) => keys::revoke(&c, id).await,
-        UpdateLink(id) => {
-            let (body, _) = read_json(&mut req, cfg.max_body_bytes).await?;
-            links::update(&c, id, &body, header(&req, "if-match")).await
+    let takes = api.rules().body;
+    let (body, raw) = match takes {
+        Takes::None => (Value::Null, Vec::new()),
+        Takes::Json | Takes::Idempotent => read_json(&mut req, cfg.max_body_bytes).await?,
+    };
+    let query = query_pairs(&req);
+    let run = || async {
+        use Api::*;
+        match api {
+            OpenApi => Ok(openapi()),
+            ListLinks => links::list(&c, &query).await,
+            CreateLink => links::create(&c, &body).await,
+            GetLink(id) => links::get(&c, id).await,
+            UpdateLink(id) => links::update(&c, id, &body, header(&req, "if-match")).await,
+            DeleteLink(id) => links::delete(&c, id).await,
+            LinkQr(id) => links::qr(&c, id).await,
+            BulkCreate => links::bulk_create(&c, &body).await,
+            BulkDelete => links::bulk_delete(&c, &body).await,
+            BulkUpdate => links::bulk_update(&c, &body).await,
+            BulkTag => links::bulk_tag(&c, &body).await,
+            LinkStats(id) => stats::stats(&c, id, &query).await,
+            LinkClicksCsv(id) => stats::export(&c, id, &query).await,
+            ListTags => tags::list(&c).await,
+            CreateTag => tags::create(&c, &body).await,
+            UpdateTag(id) => tags::update(&c, id, &body).await,
+            DeleteTag(id) => tags::delete(&c, id).await,
+            MergeTag(id) => tags::merge(&c, id, &body).await,
+            ListApiKeys => keys::list(&c).await,
+            CreateApiKey => keys::create(&c, &body).await,
+            RevokeApiKey(id) => keys::revoke(&c, id).await,
+            PutUser(id) => users::put(&c, id, &body).await,
+            DeleteUser(id) => users::delete(&c, id).await,
+            GetWorkspace(slug) => workspaces::get(&c, slug).await,
+            PutWorkspace(slug) => workspaces::put(&c, slug, &body).await,
+            DeleteWorkspace(slug) => workspaces::delete(&c, slug).await,
+            ListBackups => admin::list(&c).await,
+            CreateBackup => admin::create(&c).await,
+            Reconcile => admin::reconcile(&c, &query).await,
+            RestoreBackup(id) => admin::restore(&c, id).await,
+            GetRestoreMode => admin::restore_mode(&c).await,
+            PutRestoreMode => admin::set_restore_mode(&c, &body).await,
+            ListDenylist => abuse::list_denylist(&c).await,
+            AddDenylist => abuse::add_denylist(&c, &body).await,
+            RemoveDenylist => abuse::remove_denylist(&c, &query).await,
+            BlockLink(id) => abuse::block(&c, id, Some(&body)).await,
+            UnblockLink(id) => abuse::block(&c, id, None).await,
+            ReleaseLink(id) => abuse::release(&c, id).await,
+            ListReports => abuse::reports(&c, &query).await,
+            AuditLog => abuse::audit_log(&c, &query).await,
         }
-        UpdateTag(id) => {
-            let (body, _) = read_json(&mut req, cfg.max_body_bytes).await?;
-            tags::update(&c, id, &body).await
+    };
+    // A retried POST with the same Idempotency-Key gets the first answer.
+    match header(&req, "idempotency-key") {
+        Some(key) if takes == Takes::Idempotent => {
+            let holds_secret = api == Api::CreateApiKey;
+            idempotent(&c, &key, &req.path(), &raw, holds_secret, run).await
         }
-        PutUser(id) => {
-            let (body, _) = read_json(&mut req, cfg.max_body_bytes).await?;
-            users::put(&c, id, &body).await
-        }
-        DeleteUser(id) => users::delete(&c, id).await,
-        GetRestoreMode => admin::restore_mode(&c).await,
-        ListDenylist => abuse::list_denylist(&c).await,
-        AddDenylist => {
-            let (body, _) = read_json(&mut req, cfg.max_body_bytes).await?;
-            abuse::add_denylist(&c, &body).await
-        }
-        RemoveDenylist => abuse::remove_denylist(&c, &query_pairs(&req)).await,
-        BlockLink(id) => {
-            let (body, _) = read_json(&mut req, cfg.max_body_bytes).await?;
-            abuse::block(&c, id, Some(&body)).await
-        }
-        UnblockLink(id) => abuse::block(&c, id, None).await,
-        AuditLog => abuse::audit_log(&c, &query_pairs(&req)).await,
-        ReleaseLink(id) => abuse::release(&c, id).await,
-        ListReports => abuse::reports(&c, &query_pairs(&req)).await,
-        PutRestoreMode => {
-            let (body, _) = read_json(&mut req, cfg.max_body_bytes).await?;
-            admin::set_restore_mode(&c, &body).await
-        }
-        GetWorkspace(slug) => workspaces::get(&c, slug).await,
-        DeleteWorkspace(slug) => workspaces::delete(&c, slug).await,
-        PutWorkspace(slug) => {
-            let (body, _) = read_json(&mut req, cfg.max_body_bytes).await?;
-            workspaces::put(&c, slug, &body).await
-        }
-        // POSTs: a retried request with the same Idempotency-Key gets the first answer.
-        CreateLink | BulkCreate | BulkDelete | BulkUpdate | BulkTag | CreateTag | MergeTag(_)
-        | CreateApiKey => {
-            let (body, raw) = read_json(&mut req, cfg.max_body_bytes).await?;
-            let key = header(&req, "idempotency-key");
-            let run = || async {
-                match api {
-                    CreateLink => links::create(&c, &body).await,
-                    BulkCreate => links::bulk_create(&c, &body).await,
-                    BulkDelete => links::bulk_delete(&c, &body).await,
-                    BulkUpdate => links::bulk_update(&c, &body).await,
-                    BulkTag => links::bulk_tag(&c, &body).await,
-                    CreateTag => tags::create(&c, &body).await,
-                    MergeTag(id) => tags::merge(&c, id, &body).await,
-                    _ => keys::create(&c, &body).await,
-                }
-            };
-            match key {
-                None => run().await,
-                Some(key) => {
-                    idempotent(&c, &key, &req.path(), &raw, api == CreateApiKey, run).await
-                }
-            }
-        }
-        OpenApi => unreachable!("answered above"),
+        _ => run().await,
     }
+}
+
+/// The OpenAPI document, answered before authentication (it is public).
+fn openapi() -> Reply {
+    Reply::raw(
+        "application/json",
+        OPENAPI.as_bytes().to_vec(),
+        "public, max-age=300",
+    )
 }
 
 async fn idempotent<F, Fut>(
@@ -235,7 +216,7 @@ where
             key,
             &fingerprint,
             &fmt(now),
-            &fmt(now - IDEMPOTENCY_WINDOW_MS),
+            &fmt(now - crate::store::idempotency::WINDOW_MS),
         )
         .await?
     {

@@ -15,16 +15,6 @@ use uload_core::ratelimit::{self, Outcome, Scope};
 
 pub type Headers = Vec<(&'static str, String)>;
 
-/// The client's address: `CF-Connecting-IP` only, which Cloudflare sets; `X-Forwarded-For`
-/// and friends are whatever the client wants them to be.
-pub fn client_ip(req: &Request) -> String {
-    req.headers()
-        .get("cf-connecting-ip")
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| "unknown".into())
-}
-
 thread_local! {
     /// Clients of this isolate whose failures passed the limit, until when (ms): refused
     /// before any lookup. Bounded: an isolate remembers at most 10,000.
@@ -33,7 +23,7 @@ thread_local! {
 
 /// Who a limit on failures or guesses counts: the client's address, an IPv6 client by its /64.
 pub fn client_key(req: &Request) -> String {
-    uload_core::unlock::attempt_client(&client_ip(req))
+    uload_core::unlock::attempt_client(&crate::http::client_ip(req))
 }
 
 /// The key of a client's failures (see `check_shut_out` and `count_failure`).
@@ -198,7 +188,7 @@ pub fn admit_redirect(
     if policy.limit == 0 {
         return Ok(Vec::new()); // RATE_REDIRECT_LIMIT=0: the redirect limiter is off
     }
-    let ip = &client_ip(req);
+    let ip = &crate::http::client_ip(req);
     let now = crate::clock::now_ms();
     let (local, sync) = with_local(|cache| {
         let mut l = cache.get(ip, now).unwrap_or_default();

@@ -3,10 +3,10 @@
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::publish::{publish, Change};
 use super::Ctx;
 use crate::error::ApiError;
 use crate::http::Reply;
+use crate::services::kv_sync::{publish, Change};
 use crate::store::links_db::{Insert, LinkValues, LinksDb, Update};
 use crate::{crypto, log, runtime};
 use uload_core::abuse::Flag;

@@ -7,7 +7,6 @@ pub mod keys;
 pub mod limits;
 pub mod links;
 pub mod origin;
-pub mod publish;
 pub mod ready;
 pub mod redirect;
 pub mod report;

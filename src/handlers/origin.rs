@@ -21,6 +21,7 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::handlers::bio;
 use crate::{http, log, runtime};
+use uload_core::origin::Fallback;
 use uload_core::origin::{self, Breaker};
 use uload_core::pages::{Chrome, Retry, VisitorError};
 
@@ -33,15 +34,6 @@ thread_local! {
 const STALE_REFRESH_MS: u64 = 60_000;
 /// Pages an isolate remembers copying.
 const STALE_REMEMBERED: usize = 1_000;
-
-/// What a visitor gets when the origin cannot answer.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Fallback {
-    /// A page of the app: its stale copy, or the maintenance page.
-    Page,
-    /// A code that is not a link: our own 404 (the app would not have had it either).
-    NotFound,
-}
 
 /// Whether uLoad's app is configured and, as far as this isolate knows, answering (its
 /// circuit breaker is closed): then the worker's pages link to its home page.

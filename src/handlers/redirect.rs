@@ -7,37 +7,17 @@ use worker::{Context, Env, Request, Response};
 
 use crate::config::Config;
 use crate::handlers::limits;
-use crate::handlers::origin::{self, Fallback};
-use crate::runtime::memory;
-use crate::store::kv::RedirectKv;
-use crate::store::links_db::LinksDb;
-use crate::store::StoreError;
+use crate::handlers::origin;
+use crate::services::link_lookup::{lookup, Layer};
 use crate::{analytics, clicks, crypto, runtime};
 use crate::{http, log};
 use uload_core::code;
 use uload_core::link::RedirectRecord;
+use uload_core::origin::{hand_off, Miss};
 use uload_core::pages::{self, Retry, VisitorError};
 use uload_core::ratelimit::Scope;
 use uload_core::redirect::{self, Decision, Visit, CACHE_CONTROL};
 use uload_core::unlock;
-
-/// The lookup layers, named as `x-served-from` reports them.
-#[derive(Clone, Copy)]
-enum Layer {
-    Memory,
-    Kv,
-    D1,
-}
-
-impl Layer {
-    fn name(self) -> &'static str {
-        match self {
-            Layer::Memory => "memory",
-            Layer::Kv => "kv",
-            Layer::D1 => "d1",
-        }
-    }
-}
 
 /// `workspace`: the link must belong to it (`/w/{workspace}/{code}`).
 pub async fn serve(
@@ -130,10 +110,10 @@ async fn decide_and_respond(
             }
         }
         // Not a link: perhaps a page of the app (uLoad's routes are code-shaped too).
-        Ok((None, _)) if cfg.origin_url.is_some() => {
-            origin::proxy(req, env, ctx, cfg, Fallback::NotFound).await
-        }
-        Ok((None, layer)) => visitor_error(&req, VisitorError::NotFound, code, layer.name()),
+        Ok((None, layer)) => match no_link(cfg) {
+            Some(fallback) => origin::proxy(req, env, ctx, cfg, fallback).await,
+            None => visitor_error(&req, VisitorError::NotFound, code, layer.name()),
+        },
         Err(e) => {
             log::error(
                 "lookup_failed",
@@ -199,6 +179,11 @@ async fn counted(
     }
 }
 
+/// Where a code that is no link goes (`uload_core::origin::hand_off`).
+fn no_link(cfg: &Config) -> Option<uload_core::origin::Fallback> {
+    hand_off(Miss::NoLink, cfg.origin_url.is_some(), &cfg.origin_prefixes)
+}
+
 /// The largest password form body read; a password is at most 200 characters.
 const MAX_FORM_BYTES: usize = 4096;
 
@@ -220,10 +205,10 @@ pub async fn unlock(
     let (record, layer) = match lookup(code, env, ctx, cfg).await {
         Ok((Some(record), layer)) => (record, layer),
         // Not a link: perhaps a form of one of the app's pages (SvelteKit form actions).
-        Ok((None, _)) if cfg.origin_url.is_some() => {
-            return origin::proxy(req, env, ctx, cfg, Fallback::NotFound).await;
-        }
         Ok((None, layer)) => {
+            if let Some(fallback) = no_link(cfg) {
+                return origin::proxy(req, env, ctx, cfg, fallback).await;
+            }
             // A POST to a code that is no link: counted, so scans cost D1 only so often.
             if let Some(e) = limits::count_failure(env, cfg, &failing).await {
                 return too_many(&req, &e, &[]);
@@ -466,58 +451,6 @@ fn password_page(req: &Request, code: &str, wrong: bool, layer: Layer) -> Respon
     }
     let page = pages::password_form(origin::chrome(req), &code::public_path(code), wrong);
     http::html(401, page, &headers)
-}
-
-async fn lookup(
-    code: &str,
-    env: &Env,
-    ctx: &Context,
-    cfg: &Config,
-) -> Result<(Option<RedirectRecord>, Layer), StoreError> {
-    // 1. The isolate's memory, including "known absent" entries.
-    if let Some(hit) = memory::get(cfg, code) {
-        return Ok((hit, Layer::Memory));
-    }
-
-    // 2. KV. A failing KV is not fatal: D1 still knows every link.
-    match RedirectKv::from_env(env, cfg.kv_cache_ttl_s) {
-        Ok(kv) => match kv.get(code).await {
-            Ok(Some(record)) => {
-                memory::put(cfg, code, Some(record.clone()));
-                return Ok((Some(record), Layer::Kv));
-            }
-            Ok(None) => {}
-            Err(e) => log::warn(
-                "kv_read_failed",
-                json!({ "code": code, "cause": e.to_string() }),
-            ),
-        },
-        Err(e) => log::error("kv_binding_missing", json!({ "cause": e.to_string() })),
-    }
-
-    // 3. D1, the source of truth; found records are written back to KV after the response.
-    let found = LinksDb::from_env(env)?.find_redirect(code).await?;
-    memory::put(cfg, code, found.clone());
-    if let Some(record) = &found {
-        write_back(env.clone(), ctx, code, record.clone(), cfg.kv_cache_ttl_s);
-    }
-    Ok((found, Layer::D1))
-}
-
-fn write_back(env: Env, ctx: &Context, code: &str, record: RedirectRecord, cache_ttl_s: u64) {
-    let code = code.to_string();
-    ctx.wait_until(async move {
-        let result = match RedirectKv::from_env(&env, cache_ttl_s) {
-            Ok(kv) => kv.put(&code, &record).await,
-            Err(e) => Err(e),
-        };
-        if let Err(e) = result {
-            log::warn(
-                "kv_write_back_failed",
-                json!({ "code": code, "cause": e.to_string() }),
-            );
-        }
-    });
 }
 
 /// The hot path's response: three headers, no body.

@@ -7,9 +7,9 @@ use serde_json::{json, Map, Value};
 use worker::{Context, Env, Method, Request, Response};
 
 use super::limits;
-use super::publish::publish;
 use crate::config::Config;
 use crate::error::ApiError;
+use crate::services::kv_sync::publish;
 use crate::store::abuse_db::{AbuseDb, ReportEntry};
 use crate::store::d1;
 use crate::store::links_db::LinksDb;

@@ -3,11 +3,11 @@
 
 use serde_json::{json, Value};
 
-use super::publish::{self, Change};
 use super::Ctx;
 use crate::error::ApiError;
 use crate::http::Reply;
 use crate::log;
+use crate::services::kv_sync::{self, Change};
 use crate::store::d1;
 use crate::store::repairs::Repairs;
 use crate::store::users_db::{Profile, UsersDb};
@@ -97,7 +97,7 @@ pub async fn delete(c: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
         .take(KV_NOW)
         .map(|c| (c.clone(), None))
         .collect();
-    publish::publish(c.env, c.ctx, c.cfg, gone).await;
+    kv_sync::publish(c.env, c.ctx, c.cfg, gone).await;
     log::info(
         "user_deleted",
         json!({ "links": codes.len(), "kv_later": codes.len().saturating_sub(KV_NOW) }),

@@ -4,6 +4,9 @@
 use serde::Deserialize;
 use worker::D1Database;
 
+/// How long a response is kept for retries with the same Idempotency-Key.
+pub const WINDOW_MS: i64 = 24 * 3600 * 1000;
+
 use super::d1;
 use super::StoreError;
 

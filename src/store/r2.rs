@@ -4,6 +4,7 @@
 use worker::{Bucket, Env};
 
 use super::StoreError;
+use uload_core::backup::{self, Manifest};
 
 pub const BINDING: &str = "BACKUPS";
 
@@ -61,6 +62,21 @@ impl Backups {
     }
 
     /// Deletes every object under `prefix`; returns how many.
+    /// Complete backups (those with a readable manifest), newest first.
+    pub async fn manifests(&self) -> Result<Vec<Manifest>, StoreError> {
+        let mut ids = self.folders(backup::PREFIX).await?;
+        ids.sort_unstable_by(|a, b| b.cmp(a));
+        let mut out = Vec::new();
+        for id in ids {
+            if let Some(bytes) = self.get(&backup::manifest_key(&id)).await? {
+                if let Ok(m) = backup::parse_manifest(&bytes) {
+                    out.push(m);
+                }
+            }
+        }
+        Ok(out)
+    }
+
     pub async fn delete_all(&self, prefix: &str) -> Result<usize, StoreError> {
         let mut deleted = 0;
         loop {

@@ -12,6 +12,7 @@ pub mod fields;
 pub mod link;
 pub mod listing;
 pub mod metrics;
+pub mod operation;
 pub mod origin;
 pub mod outbox;
 pub mod pages;
