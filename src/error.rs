@@ -184,7 +184,9 @@ impl From<StoreError> for ApiError {
                 retry_after: 30,
             },
             StoreError::Corrupt(why) => ApiError::Internal(why),
-            StoreError::Conflict(why) => ApiError::Internal(format!("unexpected conflict: {why}")),
+            StoreError::Conflict(which) => {
+                ApiError::Internal(format!("unexpected conflict: {which:?}"))
+            }
         }
     }
 }

@@ -242,17 +242,57 @@ export async function startWorker({ bindings = {}, state, brokenLimiter = false,
 }
 
 async function waitUntilReady(worker, timeoutMs = 30_000) {
+  await eventually(async () => (await worker.fetch("/health")).ok, "the worker to answer /health", { timeoutMs, intervalMs: 25 });
+}
+
+/**
+ * The suite's one wait: polls `check` (sync or async) until it returns something truthy,
+ * and returns that. A `check` that throws (an assertion, a refused connection) is polled
+ * again; at the deadline the wait fails, naming `what` and the last error. Tests wait for
+ * a condition, never for a fixed time.
+ */
+export async function eventually(check, what, { timeoutMs = 10_000, intervalMs = 50 } = {}) {
   const deadline = Date.now() + timeoutMs;
-  for (let delay = 10; ; delay = Math.min(delay * 2, 250)) {
+  let last;
+  for (;;) {
     try {
-      const res = await worker.fetch("/health");
-      if (res.ok) return;
-    } catch {
-      // not listening yet
+      const value = await check();
+      if (value) return value;
+      last = undefined;
+    } catch (e) {
+      last = e;
     }
-    if (Date.now() > deadline) throw new Error(`worker not ready after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, delay));
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last.message}` : ""}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/** The value of an unlabelled counter in a Prometheus text scrape (0 if absent). */
+export function counter(scrape, name) {
+  return Number((scrape.match(new RegExp(`^${name} (\\d+)$`, "m")) ?? [0, 0])[1]);
+}
+
+/**
+ * Waits until every click the worker recorded is stored and counted: its own counters say
+ * stored >= recorded (at least `atLeast` recorded) and no stored click waits to be counted.
+ * Needs METRICS_TOKEN (set by startWorker).
+ */
+export async function clicksSettled(worker, { atLeast = 1, timeoutMs = 60_000 } = {}) {
+  const store = await d1(worker);
+  return eventually(
+    async () => {
+      const scrape = await (await worker.fetch("/metrics", { headers: { authorization: `Bearer ${worker.token}` } })).text();
+      const recorded = counter(scrape, "clicks_recorded_total");
+      const stored = counter(scrape, "clicks_stored_total");
+      const { pending } = await store.prepare("SELECT ifnull(sum(pending), 0) AS pending FROM clicks").first();
+      if (recorded >= atLeast && stored >= recorded && pending === 0) return { recorded, stored };
+      throw new Error(`recorded ${recorded}, stored ${stored}, pending ${pending}`);
+    },
+    "every recorded click to be stored and counted",
+    { timeoutMs, intervalMs: 250 },
+  );
 }
 
 /** POST /api/v1/links as the dashboard would; the response is checked against the OpenAPI document. */

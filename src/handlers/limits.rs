@@ -12,6 +12,7 @@ use crate::error::ApiError;
 use crate::{limiter, log};
 use uload_core::cache::TtlCache;
 use uload_core::ratelimit::{self, Outcome, Scope};
+use uload_core::redirect_limit::{Admission, Client};
 
 pub type Headers = Vec<(&'static str, String)>;
 
@@ -143,41 +144,17 @@ fn verdict(scope: Scope, o: &Outcome, policy: ratelimit::Policy) -> Result<(), A
     }
 }
 
-/// What this isolate knows about one client's redirects.
-#[derive(Clone, Copy, Default)]
-struct Local {
-    /// Admitted here and not yet reported to the limiter object.
-    unsynced: u32,
-    /// The object's count at its last answer (all isolates), valid until `known_until`
-    /// (0: this isolate has not heard from the object about this client).
-    known_used: u32,
-    known_until: u64,
-    /// Refused until then (the object said the quota is used up).
-    blocked_until: u64,
-    /// Reports under way.
-    syncing: u32,
-    /// The last report failed: the limiter is unreachable, so everything is admitted
-    /// (fail open) until then, when reporting is tried again.
-    degraded_until: u64,
-}
-
 thread_local! {
-    static REDIRECT_CLIENTS: RefCell<Option<TtlCache<Local>>> = const { RefCell::new(None) };
+    static REDIRECT_CLIENTS: RefCell<Option<TtlCache<Client>>> = const { RefCell::new(None) };
 }
 
-fn with_local<R>(f: impl FnOnce(&mut TtlCache<Local>) -> R) -> R {
+fn with_local<R>(f: impl FnOnce(&mut TtlCache<Client>) -> R) -> R {
     REDIRECT_CLIENTS.with(|c| f(c.borrow_mut().get_or_insert_with(|| TtlCache::new(50_000))))
 }
 
-/// The redirect scope. Decides from this isolate's state and reports admissions to the
-/// object in the background every `redirect_sync_every`, so a redirect never waits for it.
-/// Over-admission: once an isolate has heard from the object it counts everything it admits
-/// and refuses at the limit, so with one isolate the limit is then exact.
-/// What it cannot see are other isolates' admissions not yet reported: at most
-/// `sync_every - 1` per other isolate, plus whatever they admit during one report round trip.
-/// A fresh isolate (or one after a restart) likewise admits up to `sync_every` before it
-/// hears the global count. A client reaches one location and, in practice, one or two
-/// isolates, so the over-admission is about `sync_every` to `2 × sync_every`.
+/// The redirect scope: decided from this isolate's state (`uload_core::redirect_limit`, where
+/// the over-admission bound is explained); admissions are reported to the object in the
+/// background every `redirect_sync_every`, so a redirect never waits for it.
 pub fn admit_redirect(
     req: &Request,
     env: &Env,
@@ -190,57 +167,28 @@ pub fn admit_redirect(
     }
     let ip = &crate::http::client_ip(req);
     let now = crate::clock::now_ms();
-    let (local, sync) = with_local(|cache| {
-        let mut l = cache.get(ip, now).unwrap_or_default();
-        if l.degraded_until > now {
-            return (Some(l), None); // limiter unreachable: fail open
-        }
-        if l.known_until <= now {
-            l.known_used = 0;
-            l.known_until = 0;
-        }
-        // Refuse only on the object's word: its "full" answer, or its count plus what this
-        // isolate admitted since. Before the first answer, admit (and report soon).
-        let full = l.blocked_until > now
-            || (l.known_until > 0 && l.known_used + l.unsynced >= policy.limit);
-        if !full {
-            l.unsynced += 1;
-        }
-        // Report every `sync_every` admissions, never per request: a visitor who clicks once
-        // (most of them) costs no Durable Object call at all. More than one report may be
-        // under way when the object is slow.
-        let report = (!full && l.unsynced >= cfg.redirect_sync_every).then(|| {
-            l.syncing += 1;
-            let n = l.unsynced;
-            l.unsynced = 0;
-            l.known_used += n;
-            n
-        });
-        cache.insert(ip, l, policy.window_ms, now);
-        ((!full).then_some(l), report)
+    let (admission, client) = with_local(|cache| {
+        let mut client = cache.get(ip, now).unwrap_or_default();
+        let admission = client.admit(now, policy.limit, cfg.redirect_sync_every);
+        cache.insert(ip, client, policy.window_ms, now);
+        (admission, client)
     });
-    if let Some(n) = sync {
-        report(env.clone(), ctx, ip.to_string(), policy, n);
-    }
-    match local {
-        Some(l) => {
-            let used = l.known_used + l.unsynced;
+    match admission {
+        Admission::Admit { report: sync } => {
+            if let Some(n) = sync {
+                report(env.clone(), ctx, ip.to_string(), policy, n);
+            }
             let o = Outcome {
                 allowed: true,
                 limit: policy.limit,
-                remaining: policy.limit.saturating_sub(used),
+                remaining: policy.limit.saturating_sub(client.used()),
                 reset_ms: policy.window_ms,
                 retry_after_ms: 0,
             };
             Ok(ratelimit::headers(&o, policy, now))
         }
-        None => {
-            let l = with_local(|c| c.get(ip, now)).unwrap_or_default();
-            let retry_ms = l
-                .blocked_until
-                .saturating_sub(now)
-                .max(l.known_until.saturating_sub(now))
-                .max(1000);
+        Admission::Refuse => {
+            let retry_ms = client.retry_ms(now);
             let o = Outcome {
                 allowed: false,
                 limit: policy.limit,
@@ -263,24 +211,9 @@ fn report(env: Env, ctx: &Context, ip: String, policy: ratelimit::Policy, n: u32
         let result = limiter::check(&env, Scope::Redirect, &ip, policy, n, true).await;
         let now = crate::clock::now_ms();
         with_local(|cache| {
-            let mut l = cache.get(&ip, now).unwrap_or_default();
-            l.syncing = l.syncing.saturating_sub(1);
-            // The answer is "would one more be admitted now?" for this client over all isolates.
-            match &result {
-                Ok(o) => {
-                    l.degraded_until = 0;
-                    l.known_until = now + o.reset_ms.max(1);
-                    if o.allowed {
-                        l.known_used = o.limit - o.remaining - 1;
-                    } else {
-                        l.known_used = o.limit;
-                        l.blocked_until = now + o.retry_after_ms;
-                    }
-                }
-                // Try again in 10 s; meanwhile admit everything.
-                Err(_) => l.degraded_until = now + 10_000,
-            }
-            cache.insert(&ip, l, policy.window_ms, now);
+            let mut client = cache.get(&ip, now).unwrap_or_default();
+            client.learn(now, result.as_ref().ok().copied());
+            cache.insert(&ip, client, policy.window_ms, now);
         });
         if let Err(e) = result {
             log::warn(

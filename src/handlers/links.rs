@@ -7,7 +7,7 @@ use super::Ctx;
 use crate::error::ApiError;
 use crate::http::Reply;
 use crate::services::kv_sync::{publish, Change};
-use crate::store::links_db::{Insert, LinkValues, LinksDb, Update};
+use crate::store::links_db::{Insert, LinkWrite, LinksDb, Update};
 use crate::{crypto, log, runtime};
 use uload_core::abuse::Flag;
 use uload_core::fields::{Field, Reader};
@@ -76,48 +76,21 @@ fn db(c: &Ctx) -> Result<LinksDb, ApiError> {
     Ok(LinksDb::from_env(c.env)?)
 }
 
-/// Turns validated fields into column values; the password is hashed here, so plain text
-/// never reaches the store.
-async fn to_values(f: LinkFields) -> Result<LinkValues, ApiError> {
-    fn nullable<T>(f: Field<T>) -> Option<Option<T>> {
-        match f {
-            Field::Absent => None,
-            Field::Null => Some(None),
-            Field::Value(v) => Some(Some(v)),
-        }
-    }
-    let password_hash = match f.password {
-        Field::Value(p) => Some(Some(
+/// Validated fields as a store write: the password is hashed here, so plain text never
+/// reaches the store.
+async fn to_write(mut fields: LinkFields) -> Result<LinkWrite, ApiError> {
+    let password_hash = match std::mem::take(&mut fields.password) {
+        Field::Value(p) => Field::Value(
             crypto::hash_password(&p)
                 .await
                 .map_err(ApiError::Internal)?,
-        )),
-        Field::Null => Some(None),
-        Field::Absent => None,
+        ),
+        Field::Null => Field::Null,
+        Field::Absent => Field::Absent,
     };
-    Ok(LinkValues {
-        url: f.url.into_option(),
-        code: f.code.into_option(),
-        title: nullable(f.title),
-        description: nullable(f.description),
-        is_active: f.is_active.into_option(),
+    Ok(LinkWrite {
+        fields,
         password_hash,
-        max_clicks: nullable(f.max_clicks),
-        expires_at: nullable(f.expires_at),
-        utm_source: nullable(f.utm_source),
-        utm_medium: nullable(f.utm_medium),
-        utm_campaign: nullable(f.utm_campaign),
-        workspace_id: nullable(f.workspace_id),
-        redirect_status: f.redirect_status.into_option(),
-        forward_query: f.forward_query.into_option(),
-        ios_url: nullable(f.ios_url),
-        android_url: nullable(f.android_url),
-        geo_targets: nullable(f.geo.map(|g| serde_json::to_string(&g).unwrap_or_default())),
-        tags: match f.tags {
-            Field::Value(t) => Some(t),
-            Field::Null => Some(Vec::new()),
-            Field::Absent => None,
-        },
     })
 }
 
@@ -156,12 +129,12 @@ async fn create_one(c: &Ctx<'_>, fields: LinkFields) -> Result<(Link, Vec<Flag>)
         super::workspaces::check_use(c, slug).await?;
     }
     let flags = screen(c, &fields).await?;
-    let mut values = to_values(fields).await?;
+    let mut values = to_write(fields).await?;
     let db = db(c)?;
     let id = runtime::random_id();
     let now = crate::clock::now_iso();
     let owner = c.who.owner();
-    let link = match values.code.clone() {
+    let link = match values.code().map(str::to_string) {
         Some(code) => match db.insert(&id, owner, &values, &now).await? {
             Insert::Created(l) => *l,
             Insert::CodeTaken => return Err(ApiError::code_taken(&code)),
@@ -169,7 +142,7 @@ async fn create_one(c: &Ctx<'_>, fields: LinkFields) -> Result<(Link, Vec<Flag>)
         None => {
             let mut created = None;
             for _ in 0..RANDOM_CODE_ATTEMPTS {
-                values.code = Some(runtime::random_code());
+                values.set_code(runtime::random_code());
                 if let Insert::Created(l) = db.insert(&id, owner, &values, &now).await? {
                     created = Some(*l);
                     break;
@@ -225,7 +198,7 @@ pub async fn update(
             });
         }
     }
-    let values = to_values(fields).await?;
+    let values = to_write(fields).await?;
     let (link, old_code) = match db
         .update(&current, &values, &crate::clock::now_iso())
         .await?
@@ -236,11 +209,7 @@ pub async fn update(
                 current_etag: current.etag(),
             })
         }
-        Update::CodeTaken => {
-            return Err(ApiError::code_taken(
-                values.code.as_deref().unwrap_or_default(),
-            ))
-        }
+        Update::CodeTaken => return Err(ApiError::code_taken(values.code().unwrap_or_default())),
     };
     let mut changes: Vec<Change> = vec![(link.code.clone(), Some(link.redirect_record()))];
     if old_code != link.code {

@@ -6,6 +6,7 @@ use super::Ctx;
 use crate::error::ApiError;
 use crate::http::Reply;
 use crate::runtime;
+use crate::store::constraint::Constraint;
 use crate::store::d1;
 use crate::store::tags_db::TagsDb;
 use crate::store::StoreError;
@@ -107,7 +108,9 @@ pub async fn update(c: &Ctx<'_>, id: &str, body: &Value) -> Result<Reply, ApiErr
     {
         Ok(Some(tag)) => Ok(Reply::json(200, &tag)),
         Ok(None) => Err(ApiError::NotFound),
-        Err(StoreError::Conflict(_)) => Err(taken(&name.map(|(_, s)| s).unwrap_or_default())),
+        Err(StoreError::Conflict(Constraint::TagSlug)) => {
+            Err(taken(&name.map(|(_, s)| s).unwrap_or_default()))
+        }
         Err(e) => Err(e.into()),
     }
 }

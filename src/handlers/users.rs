@@ -8,6 +8,7 @@ use crate::error::ApiError;
 use crate::http::Reply;
 use crate::log;
 use crate::services::kv_sync::{self, Change};
+use crate::store::constraint::Constraint;
 use crate::store::d1;
 use crate::store::repairs::Repairs;
 use crate::store::users_db::{Profile, UsersDb};
@@ -65,7 +66,7 @@ pub async fn put(c: &Ctx<'_>, id: &str, body: &Value) -> Result<Reply, ApiError>
     };
     match users.put(id, &profile, &crate::clock::now_iso()).await {
         Ok((user, created)) => Ok(Reply::json(if created { 201 } else { 200 }, &user)),
-        Err(StoreError::Conflict(_)) => Err(ApiError::Conflict {
+        Err(StoreError::Conflict(Constraint::Username)) => Err(ApiError::Conflict {
             code: "username_taken",
             field: "username",
             detail: format!("the username '{name}' belongs to another user"),

@@ -65,10 +65,9 @@ pub fn database(env: &Env) -> Result<D1Database, StoreError> {
 
 pub fn map_err(e: worker::Error) -> StoreError {
     let msg = e.to_string();
-    if msg.contains("UNIQUE constraint failed") {
-        StoreError::Conflict(msg)
-    } else {
-        StoreError::unavailable("D1", msg)
+    match super::constraint::recognise(&msg) {
+        Some(constraint) => StoreError::Conflict(constraint),
+        None => StoreError::unavailable("D1", msg),
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod abuse_db;
 pub mod backup_db;
 pub mod clicks_db;
+pub mod constraint;
 pub mod d1;
 pub mod idempotency;
 pub mod keys_db;
@@ -24,8 +25,8 @@ pub enum StoreError {
         dependency: &'static str,
         cause: String,
     },
-    /// A unique index refused the write (the constraint's message is for the logs).
-    Conflict(String),
+    /// A unique constraint refused the write: which one (`constraint`).
+    Conflict(constraint::Constraint),
     /// Stored data that does not have the shape this version expects.
     Corrupt(String),
 }
@@ -43,7 +44,7 @@ impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             StoreError::Unavailable { dependency, cause } => write!(f, "{dependency}: {cause}"),
-            StoreError::Conflict(why) => write!(f, "conflict: {why}"),
+            StoreError::Conflict(which) => write!(f, "conflict: {which:?}"),
             StoreError::Corrupt(why) => write!(f, "corrupt record: {why}"),
         }
     }

@@ -20,6 +20,7 @@ pub mod precondition;
 pub mod problem;
 pub mod ratelimit;
 pub mod redirect;
+pub mod redirect_limit;
 pub mod report;
 pub mod restore;
 pub mod route;
