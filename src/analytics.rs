@@ -276,6 +276,7 @@ async fn store(env: &Env, events: Vec<ClickEvent>) -> Result<(usize, usize), Sto
     }
     let db = ClicksDb::from_env(env)?;
     let new = db.insert(&clicks).await?;
+    metrics::record(|m| m.inc("clicks_stored_total", &[], new as u64));
     // While a restore is pending, clicks wait raw and uncounted: counting would write
     // rollups into the database that must stay empty for the restore (which counts them).
     if crate::restore_mode::state(env).await?.1.is_on() {
@@ -321,7 +322,6 @@ async fn consume_batch(batch: MessageBatch<serde_json::Value>, env: &Env) {
             batch.ack_all();
             metrics::record(|m| {
                 m.inc("click_batches_total", &[("outcome", "stored")], 1);
-                m.inc("clicks_stored_total", &[], new as u64);
             });
             log::info(
                 "clicks_stored",

@@ -26,7 +26,7 @@ pub const HELP: &[(&str, &str, &str)] = &[
     ("clicks_dropped_total", "counter", "Clicks an isolate gave up because its outbox was full (the queue did not take them): alert on any"),
     ("click_messages_total", "counter", "Queue messages of clicks, by outcome (sent, or stored directly when the queue refused)"),
     ("click_batches_total", "counter", "Queue batches the click consumer handled, by outcome"),
-    ("clicks_stored_total", "counter", "Clicks the consumer stored (new; redelivered ones are not counted again)"),
+    ("clicks_stored_total", "counter", "Clicks stored, by the consumer or directly when the queue refused them (new ones; redelivered ones are not counted again)"),
     ("backups_total", "counter", "Backups of D1 to R2, by outcome"),
     ("backup_last_success_timestamp_seconds", "gauge", "Unix time of the last complete backup"),
     ("kv_audit_deletions_refused_total", "counter", "KV audits that found more orphaned records than they delete unasked (an emptied D1?)"),

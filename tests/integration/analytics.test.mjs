@@ -2,7 +2,7 @@
 // the consumer, which stores them in local D1 exactly once; stats read the rollups.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { api, d1, startWorker } from "../harness.mjs";
+import { api, clicksSettled, d1, eventually, startWorker } from "../harness.mjs";
 
 const CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
 const IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1";
@@ -17,7 +17,6 @@ const BOTS = [
   "Mozilla/5.0 (compatible; UptimeRobot/2.0; http://www.uptimerobot.com/)",
 ];
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function link(w, body, opts) {
   const res = await api(w, "POST", "/api/v1/links", { body, ...opts });
@@ -42,21 +41,13 @@ async function redirects(w, path, n, { concurrency = 50, headers = () => ({}) } 
   assert.deepEqual([...statuses], [[302, n]], "every request redirected");
 }
 
-/** Waits until the consumer has stored and counted `n` clicks of a link, then a little
- * longer, so that a late duplicate would show up too. Returns the link's row. */
+/** Waits until every click the worker recorded is stored and counted (its own counters say
+ * so: nothing is in flight, so a late duplicate cannot still come), then checks that the
+ * link has exactly `n`. Returns the link's row. */
 async function settled(w, linkId, n, timeoutMs = 90_000) {
   const db = await d1(w);
-  const deadline = Date.now() + timeoutMs;
-  const count = () =>
-    db.prepare("SELECT count(*) AS n, sum(pending) AS pending FROM clicks WHERE link_id = ?").bind(linkId).first();
-  for (;;) {
-    const c = await count();
-    if (c.n >= n && c.pending === 0) break;
-    if (Date.now() > deadline) assert.fail(`only ${c.n} of ${n} clicks stored (${c.pending} pending) after ${timeoutMs} ms`);
-    await sleep(250);
-  }
-  await sleep(3_000); // more than the queue's batch timeout: anything late has arrived
-  const c = await count();
+  await clicksSettled(w, { atLeast: n, timeoutMs });
+  const c = await db.prepare("SELECT count(*) AS n, sum(pending) AS pending FROM clicks WHERE link_id = ?").bind(linkId).first();
   assert.equal(c.n, n, "stored clicks");
   assert.equal(c.pending, 0);
   return db.prepare("SELECT click_count, bot_click_count, last_clicked_at FROM links WHERE id = ?").bind(linkId).first();
@@ -202,10 +193,7 @@ describe("click analytics when the consumer fails mid-batch", () => {
     await redirects(w, "/flaky", N, { headers: (i) => ({ "user-agent": PEOPLE[i % PEOPLE.length] }) });
     // The failed batch comes back after the queue's retry delay (5 s): wait for it, then
     // for the counts to settle.
-    const redelivered = () => w.events().some((e) => e.event === "clicks_stored" && e.duplicates > 0);
-    for (const deadline = Date.now() + 60_000; !redelivered(); await sleep(250)) {
-      assert.ok(Date.now() < deadline, "the failed batch was delivered again");
-    }
+    await eventually(() => w.events().some((e) => e.event === "clicks_stored" && e.duplicates > 0), "the failed batch to be delivered again", { timeoutMs: 60_000, intervalMs: 250 });
     const row = await settled(w, l.id, N);
     assert.equal(row.click_count, N);
     const events = w.events();
@@ -447,8 +435,7 @@ describe("retention and misconfiguration", () => {
       assert.equal(body.checks.analytics.ok, false);
       assert.match(body.checks.analytics.error, /CLICK_EVENTS/);
       assert.match(body.checks.analytics.error, /ANALYTICS_SALT/);
-      await sleep(200);
-      assert.ok(w.events().some((e) => e.event === "click_queue_missing" && e.level === "error"), "logged loudly");
+      await eventually(() => w.events().some((e) => e.event === "click_queue_missing" && e.level === "error"), "the missing queue to be logged loudly");
     } finally {
       await w.stop();
     }

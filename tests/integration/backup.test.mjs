@@ -6,11 +6,10 @@ import { after, before, describe, it } from "node:test";
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { ROOT, api, d1, kv, r2, startWorker } from "../harness.mjs";
+import { ROOT, api, d1, eventually, kv, r2, startWorker } from "../harness.mjs";
 
 const CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
 const TABLES = ["users", "links", "tags", "link_tags", "api_keys", "click_rollups", "workspaces", "workspace_members", "import_ledger", "abuse_denylist", "admin_audit"];
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function ok(res, status) {
   assert.equal(res.status, status, await res.clone().text());
@@ -58,11 +57,7 @@ describe("backups and restore", () => {
       for (let i = 0; i < 3; i++) assert.equal((await w.fetch(`/${l.code}`, { headers: { "user-agent": CHROME } })).status, 302);
     }
     const db = await d1(w);
-    for (let t = Date.now() + 60_000; ; await sleep(250)) {
-      const { n } = await db.prepare("SELECT coalesce(sum(click_count), 0) AS n FROM links").first();
-      if (n === 15) break;
-      assert.ok(Date.now() < t, `clicks counted: ${n}`);
-    }
+    await eventually(async () => (await db.prepare("SELECT coalesce(sum(click_count), 0) AS n FROM links").first()).n === 15, "15 clicks counted", { timeoutMs: 60_000 });
     before_ = await counts(w);
   });
   after(() => w?.stop());
@@ -250,11 +245,7 @@ describe("backups with raw clicks", () => {
       const l = await ok(await api(w, "POST", "/api/v1/links", { body: { url: "https://example.com/c", code: "withclicks" } }), 201);
       for (let i = 0; i < 4; i++) assert.equal((await w.fetch("/withclicks", { headers: { "user-agent": CHROME } })).status, 302);
       const db = await d1(w);
-      for (let t = Date.now() + 60_000; ; await sleep(250)) {
-        const { n } = await db.prepare("SELECT count(*) AS n FROM clicks WHERE pending = 0").first();
-        if (n === 4) break;
-        assert.ok(Date.now() < t, "clicks stored");
-      }
+      await eventually(async () => (await db.prepare("SELECT count(*) AS n FROM clicks WHERE pending = 0").first()).n === 4, "4 clicks stored", { timeoutMs: 60_000 });
       const rawBefore = (await db.prepare("SELECT * FROM clicks ORDER BY id").all()).results;
       const made = await ok(await api(w, "POST", "/api/v1/admin/backups"), 201);
       assert.ok(made.tables.some((t) => t.name === "clicks" && t.rows === 4));

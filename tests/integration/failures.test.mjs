@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { after, before, describe, it } from "node:test";
-import { api, d1, kv, startWorker } from "../harness.mjs";
+import { api, d1, eventually, kv, startWorker } from "../harness.mjs";
 
 async function fakeOrigin() {
   let mode = "up";
@@ -172,13 +172,8 @@ describe("a dependency down", () => {
     try {
       const l = await (await api(w, "POST", "/api/v1/links", { body: { url: "https://q.example/", code: "queued" } })).json();
       await api(w, "PATCH", `/api/v1/links/${l.id}`, { body: { title: "t" } });
-      const deadline = Date.now() + 5000;
-      let n;
-      do {
-        n = (await (await d1(w)).prepare("SELECT count(*) AS n FROM kv_repairs").first()).n;
-        if (n) await new Promise((r) => setTimeout(r, 20));
-      } while (n && Date.now() < deadline);
-      assert.equal(n, 0);
+      const db = await d1(w);
+      await eventually(async () => (await db.prepare("SELECT count(*) AS n FROM kv_repairs").first()).n === 0, "the KV repair queue to empty", { timeoutMs: 5000, intervalMs: 20 });
     } finally {
       await w.stop();
     }

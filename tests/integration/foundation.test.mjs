@@ -2,7 +2,7 @@
 // create a link through the API, follow it through every lookup layer, and refuse bad input.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { createLink, d1, kv, startWorker } from "../harness.mjs";
+import { createLink, d1, eventually, kv, startWorker } from "../harness.mjs";
 
 const ALPHABET = "23456789abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ";
 
@@ -10,14 +10,6 @@ async function linkCount(worker) {
   return (await (await d1(worker)).prepare("SELECT count(*) AS n FROM links").first()).n;
 }
 
-async function eventually(check, what, timeoutMs = 5_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 async function assertProblem(res, status, code) {

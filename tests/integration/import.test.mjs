@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
-import { ROOT, api, d1, kv, startWorker } from "../harness.mjs";
+import { ROOT, api, clicksSettled, d1, kv, startWorker } from "../harness.mjs";
 
 const run = promisify(execFile);
 const WRANGLER = join(ROOT, "node_modules", ".bin", "wrangler");
@@ -184,15 +184,7 @@ describe("migrating uLoad's PocketBase", () => {
     const store = await d1(w);
     // The redirects above made clicks of their own: wait until the consumer stored every
     // click the redirects recorded (the worker's own counters say both), and counted them.
-    const value = (text, name) => Number((text.match(new RegExp(`^${name} (\\d+)$`, "m")) ?? [0, 0])[1]);
-    for (const deadline = Date.now() + 60_000; ; await new Promise((r) => setTimeout(r, 250))) {
-      const scrape = await (await w.fetch("/metrics", { headers: { authorization: `Bearer ${w.token}` } })).text();
-      const recorded = value(scrape, "clicks_recorded_total");
-      const stored = value(scrape, "clicks_stored_total");
-      const { pending } = await store.prepare("SELECT ifnull(sum(pending), 0) AS pending FROM clicks").first();
-      if (recorded > 0 && stored >= recorded && pending === 0) break;
-      assert.ok(Date.now() < deadline, `clicks settled (recorded ${recorded}, stored ${stored}, pending ${pending})`);
-    }
+    await clicksSettled(w);
     const before = (await store.prepare("SELECT id, click_count, bot_click_count FROM links ORDER BY id").all()).results;
     // Since the first import: retention removed old raw clicks, an owner deleted a link,
     // and uLoad got a new link with a click during the switch.

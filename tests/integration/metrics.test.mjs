@@ -9,10 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
-import { ROOT, api, startWorker } from "../harness.mjs";
+import { ROOT, api, eventually, startWorker } from "../harness.mjs";
 
 const run = promisify(execFile);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const PROMETHEUS = process.env.PROMETHEUS_BIN ?? "prometheus";
 const PROMTOOL = process.env.PROMTOOL_BIN ?? "promtool";
 
@@ -130,14 +129,10 @@ describe("metrics", () => {
 
   it("queue and backup figures reach the same scrape", async () => {
     assert.equal((await api(w, "POST", "/api/v1/admin/backups")).status, 201);
-    const deadline = Date.now() + 30_000;
-    let text = "";
-    for (;;) {
-      text = await (await scrape()).text();
-      if (value(text, "clicks_stored_total") >= 7) break;
-      assert.ok(Date.now() < deadline, "the consumer's counts arrived");
-      await sleep(500);
-    }
+    const text = await eventually(async () => {
+      const t = await (await scrape()).text();
+      return value(t, "clicks_stored_total") >= 7 && t;
+    }, "the consumer's counts to arrive", { timeoutMs: 30_000, intervalMs: 250 });
     assert.ok(value(text, 'click_batches_total{outcome="stored"}') >= 1);
     assert.equal(value(text, 'backups_total{outcome="ok"}'), 1);
     assert.ok(Math.abs(value(text, "backup_last_success_timestamp_seconds") - Date.now() / 1000) < 120);
@@ -168,17 +163,12 @@ describe("metrics", () => {
         const res = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(q)}`);
         return (await res.json()).data?.result ?? [];
       };
-      const deadline = Date.now() + 60_000;
-      for (;;) {
-        const up = await query('up{job="uload-edge"}').catch(() => []);
-        const redirects = await query('http_requests_total{route="redirect",status="302"}').catch(() => []);
-        if (up[0]?.value[1] === "1" && redirects.length) {
-          assert.equal(redirects[0].value[1], "7");
-          break;
-        }
-        assert.ok(Date.now() < deadline, "Prometheus scraped the worker");
-        await sleep(500);
-      }
+      const redirects = await eventually(async () => {
+        const up = await query('up{job="uload-edge"}');
+        const found = await query('http_requests_total{route="redirect",status="302"}');
+        return up[0]?.value[1] === "1" && found.length && found;
+      }, "Prometheus to scrape the worker", { timeoutMs: 60_000, intervalMs: 250 });
+      assert.equal(redirects[0].value[1], "7");
       // Every query of the Grafana dashboard is valid PromQL on these metrics.
       const dashboard = JSON.parse(await readFile(join(ROOT, "ops", "grafana-dashboard.json"), "utf8"));
       const exprs = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr));

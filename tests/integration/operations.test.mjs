@@ -7,12 +7,11 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
-import { ROOT, api, d1, kv, redeployOnEmptyD1, startWorker } from "../harness.mjs";
+import { ROOT, api, d1, eventually, kv, redeployOnEmptyD1, startWorker } from "../harness.mjs";
 
 const CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
 const NO_MEMORY = { MEMORY_CACHE_TTL_SECONDS: "0", MEMORY_NEGATIVE_TTL_SECONDS: "0" };
 const BACKUP_CRON = "41 2 * * *";
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function ok(res, status) {
   assert.equal(res.status, status, await res.clone().text());
@@ -85,12 +84,8 @@ describe("a restore that cannot erase the edge", () => {
       assert.equal((await w.fetch(new URL(links[2].short_url).pathname, { headers: { "user-agent": CHROME } })).status, 302);
     }
     const db = await d1(w);
-    for (const t = Date.now() + 30_000; ; await sleep(250)) {
-      // 23 redirects above (the password link answered its form), and these 3.
-      const { n } = await db.prepare("SELECT count(*) AS n FROM clicks").first();
-      if (n === 26) break;
-      assert.ok(Date.now() < t, "the consumer stored the clicks");
-    }
+    // 23 redirects above (the password link answered its form), and these 3.
+    await eventually(async () => (await db.prepare("SELECT count(*) AS n FROM clicks").first()).n === 26, "the consumer to store 26 clicks", { timeoutMs: 30_000 });
     // The daily backup cron, then every other cron: all skip.
     for (const c of [BACKUP_CRON, "17 3 * * *", "* * * * *"]) await cron(w, c);
     assert.equal((await ok(await api(w, "GET", "/api/v1/admin/backups"), 200)).data.length, 1, "no backup of the empty database");
@@ -245,11 +240,7 @@ describe("renames and deletions leave nothing stale", () => {
     const key = await ok(await api(w, "POST", "/api/v1/api-keys", { body: { name: "k" }, ...as }), 201);
     for (const l of made) assert.equal((await w.fetch(new URL(l.short_url).pathname, { headers: { "user-agent": CHROME } })).status, 302);
     const db = await d1(w);
-    for (const t = Date.now() + 30_000; ; await sleep(250)) {
-      const { n } = await db.prepare("SELECT count(*) AS n FROM click_rollups WHERE link_id IN (SELECT id FROM links WHERE user_id = 'goneuser01')").first();
-      if (n > 0) break;
-      assert.ok(Date.now() < t, "clicks counted");
-    }
+    await eventually(async () => (await db.prepare("SELECT count(*) AS n FROM click_rollups WHERE link_id IN (SELECT id FROM links WHERE user_id = 'goneuser01')").first()).n > 0, "clicks counted", { timeoutMs: 30_000 });
     // Only the service may delete users.
     await problem(await api(w, "DELETE", "/api/v1/users/goneuser01", { token: key.key }), 403, "forbidden");
     await ok(await api(w, "DELETE", "/api/v1/users/goneuser01"), 204);

@@ -13,7 +13,7 @@ import { gunzipSync, brotliDecompressSync } from "node:zlib";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
-import { api, startWorker } from "../harness.mjs";
+import { api, eventually, startWorker } from "../harness.mjs";
 import { APP_DIR, startApp } from "../origin-app.mjs";
 
 const MIB = 1024 * 1024;
@@ -375,14 +375,11 @@ describe("the worker in front of the real SvelteKit app", () => {
     await bio.arrayBuffer();
 
     await app.start();
-    const deadline = Date.now() + 5000;
-    let back;
-    for (;;) {
-      back = await w.fetch("/greeting");
-      await back.arrayBuffer();
-      if (back.headers.get("x-served-from") === "origin" || Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const back = await eventually(async () => {
+      const res = await w.fetch("/greeting");
+      await res.arrayBuffer();
+      return res.headers.get("x-served-from") === "origin" && res;
+    }, "a trial request to reach the app again", { timeoutMs: 5000 });
     assert.equal(back.status, 200, "the app answers again once the breaker lets a trial through");
     assert.equal(back.headers.get("x-served-from"), "origin");
   });

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { request as httpRequest } from "node:http";
 import { after, before, describe, it } from "node:test";
-import { api, d1, startWorker } from "../harness.mjs";
+import { api, d1, eventually, startWorker } from "../harness.mjs";
 import { conforms } from "../openapi.mjs";
 
 /** A raw request with any method (node's fetch normalises or refuses some). */
@@ -98,12 +98,10 @@ describe("security", () => {
     assert.equal(bad.status, 422);
 
     // last_used_at is written after the answer.
-    let listed;
-    for (let i = 0; i < 50; i++) {
-      listed = (await (await api(w, "GET", "/api/v1/api-keys", { user: ALICE })).json()).data;
-      if (listed.find((k) => k.id === reader.id)?.last_used_at) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const listed = await eventually(async () => {
+      const data = (await (await api(w, "GET", "/api/v1/api-keys", { user: ALICE })).json()).data;
+      return data.find((k) => k.id === reader.id)?.last_used_at && data;
+    }, "the key's last use to be recorded");
     assert.ok(listed.find((k) => k.id === reader.id).last_used_at, "the key's last use is recorded");
     assert.deepEqual(listed.find((k) => k.id === reader.id).scopes, ["links:read"]);
   });
@@ -226,12 +224,8 @@ describe("security", () => {
       };
       const hashOf = async (worker, linkId) => {
         const db = await d1(worker);
-        for (let i = 0; i < 100; i++) {
-          const row = await db.prepare("SELECT visitor_hash FROM click_visitors WHERE link_id = ?").bind(linkId).first();
-          if (row) return row.visitor_hash;
-          await new Promise((r) => setTimeout(r, 100));
-        }
-        throw new Error("the click was not counted");
+        const row = await eventually(() => db.prepare("SELECT visitor_hash FROM click_visitors WHERE link_id = ?").bind(linkId).first(), "the click to be counted");
+        return row.visitor_hash;
       };
       const a1 = await visit(first, "vh1");
       const a2 = await visit(first, "vh2");
