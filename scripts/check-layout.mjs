@@ -40,35 +40,43 @@ for (const name of FORBIDDEN_IN_CORE) {
   if (crates.has(name)) problems.push(`crates/core depends on ${name} (cargo tree -p uload-core -i ${name})`);
 }
 
-// 2. The worker's module graph, file by file: an edge A -> B when file A names `crate::b…`
-//    or `super::b…` and B is the file of that module (src/b.rs, src/b/mod.rs or, one level
-//    down, src/b/c.rs).
+// 2. The worker's module graph, file by file: an edge A -> B when file A names `crate::…`
+//    or `super::…` and B is the file of that module (src/b.rs or src/b/mod.rs, at any
+//    depth). A module's use of its ancestors (`super::Ctx` in a handler) is no edge: the
+//    parent only declares its children.
 const SRC = join(ROOT, 'src');
 const rsFiles = files(SRC).filter((p) => p.endsWith('.rs'));
 const nodeOf = (path) => relative(SRC, path).replace(/(\/mod)?\.rs$/, ''); // "handlers/links"
 const known = new Set(rsFiles.map(nodeOf));
+/** The deepest module file a path names (`handlers::origin::proxy` → "handlers/origin"). */
 function resolve(segments) {
-  const two = segments.slice(0, 2).join('/');
-  if (segments.length > 1 && known.has(two)) return two;
-  return known.has(segments[0]) ? segments[0] : null; // `crate::Result`, macros…
+  for (let n = segments.length; n > 0; n--) {
+    const candidate = segments.slice(0, n).join('/');
+    if (known.has(candidate)) return candidate;
+  }
+  return null; // `crate::Result`, macros…
 }
 const graph = new Map();
 for (const path of rsFiles) {
   const node = nodeOf(path);
-  const parent = node.includes('/') ? node.split('/')[0] : null;
+  const parts = node.split('/');
+  // What `super` names in this file: the parent module of the file's module (for a mod.rs
+  // the module is the directory itself).
+  const superOf = parts.slice(0, -1);
+  const ancestors = new Set(parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join('/')));
   const text = readFileSync(path, 'utf8').replace(/\/\/.*$/gm, ''); // code, not comments
   const deps = new Set();
   const add = (base, raw) => {
-    const target = resolve([...base, ...raw.split('::').map((x) => x.trim())]);
-    if (target && target !== node && target !== parent) deps.add(target);
+    const target = resolve([...base, ...raw.split('::').map((x) => x.trim()).filter(Boolean)]);
+    if (target && target !== node && !ancestors.has(target)) deps.add(target);
   };
-  for (const [, kw, rest] of text.matchAll(/\b(crate|super)::([a-z_]+(?:::[a-z_]+)?)/g)) {
-    add(kw === 'super' && parent ? [parent] : [], rest);
+  for (const [, kw, rest] of text.matchAll(/\b(crate|super)::((?:[a-z_]+::)*[a-z_]+)/g)) {
+    add(kw === 'super' ? superOf : [], rest);
   }
-  for (const [, kw, group] of text.matchAll(/\b(crate|super)::\{([^}]*)\}/g)) {
+  for (const [, kw, prefix, group] of text.matchAll(/\b(crate|super)::((?:[a-z_]+::)*)\{([^}]*)\}/g)) {
     for (const item of group.split(',')) {
-      const head = item.trim().replace(/::\{.*$/, '').replace(/::self$/, '');
-      if (/^[a-z_]+(::[a-z_]+)?$/.test(head)) add(kw === 'super' && parent ? [parent] : [], head);
+      const head = item.trim().replace(/::\{.*$/, '').replace(/::self$/, '').replace(/^self$/, '');
+      add(kw === 'super' ? superOf : [], `${prefix}${head}`);
     }
   }
   graph.set(node, deps);

@@ -276,10 +276,11 @@ export function counter(scrape, name) {
 
 /**
  * Waits until every click the worker recorded is stored and counted: its own counters say
- * stored >= recorded (at least `atLeast` recorded) and no stored click waits to be counted.
+ * stored >= recorded, no stored click waits to be counted, and `ready()` (optional, e.g.
+ * "the link has n clicks", for clicks that reached the queue without a redirect) holds.
  * Needs METRICS_TOKEN (set by startWorker).
  */
-export async function clicksSettled(worker, { atLeast = 1, timeoutMs = 60_000 } = {}) {
+export async function clicksSettled(worker, { ready = () => true, timeoutMs = 60_000 } = {}) {
   const store = await d1(worker);
   return eventually(
     async () => {
@@ -287,7 +288,7 @@ export async function clicksSettled(worker, { atLeast = 1, timeoutMs = 60_000 } 
       const recorded = counter(scrape, "clicks_recorded_total");
       const stored = counter(scrape, "clicks_stored_total");
       const { pending } = await store.prepare("SELECT ifnull(sum(pending), 0) AS pending FROM clicks").first();
-      if (recorded >= atLeast && stored >= recorded && pending === 0) return { recorded, stored };
+      if (stored > 0 && stored >= recorded && pending === 0 && (await ready())) return { recorded, stored };
       throw new Error(`recorded ${recorded}, stored ${stored}, pending ${pending}`);
     },
     "every recorded click to be stored and counted",

@@ -46,8 +46,9 @@ async function redirects(w, path, n, { concurrency = 50, headers = () => ({}) } 
  * link has exactly `n`. Returns the link's row. */
 async function settled(w, linkId, n, timeoutMs = 90_000) {
   const db = await d1(w);
-  await clicksSettled(w, { atLeast: n, timeoutMs });
-  const c = await db.prepare("SELECT count(*) AS n, sum(pending) AS pending FROM clicks WHERE link_id = ?").bind(linkId).first();
+  const count = () => db.prepare("SELECT count(*) AS n, sum(pending) AS pending FROM clicks WHERE link_id = ?").bind(linkId).first();
+  await clicksSettled(w, { ready: async () => (await count()).n >= n, timeoutMs });
+  const c = await count();
   assert.equal(c.n, n, "stored clicks");
   assert.equal(c.pending, 0);
   return db.prepare("SELECT click_count, bot_click_count, last_clicked_at FROM links WHERE id = ?").bind(linkId).first();

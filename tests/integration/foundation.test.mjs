@@ -10,8 +10,6 @@ async function linkCount(worker) {
   return (await (await d1(worker)).prepare("SELECT count(*) AS n FROM links").first()).n;
 }
 
-}
-
 async function assertProblem(res, status, code) {
   assert.equal(res.status, status);
   assert.equal(res.headers.get("content-type"), "application/problem+json");
