@@ -6,7 +6,7 @@ use worker::{Context, Env, Request, Response};
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::handlers::origin as proxy;
-use crate::handlers::{api, health, limits, ready, redirect, report};
+use crate::handlers::{api, health, limits, password, ready, redirect, report};
 use crate::{http, metrics, runtime};
 use uload_core::origin::{hand_off, Miss};
 use uload_core::route::{route, Route, RouteError};
@@ -114,7 +114,7 @@ async fn dispatch(
         Ok(Route::WorkspaceRedirect { workspace, code }) => {
             redirect::serve(req, code, Some(workspace), env, ctx, cfg).await
         }
-        Ok(Route::Unlock { code }) => redirect::unlock(req, code, env, ctx, cfg).await,
+        Ok(Route::Unlock { code }) => password::unlock(req, code, env, ctx, cfg).await,
         Ok(Route::Health) => health::live(),
         Ok(Route::AbuseReport) => report::serve(req, env, ctx, cfg).await,
         Ok(Route::SecurityTxt) => report::security_txt(cfg),

@@ -226,3 +226,12 @@ pub fn client_ip(req: &worker::Request) -> String {
         .flatten()
         .unwrap_or_else(|| "unknown".into())
 }
+
+/// A copy of a header list (a Response's are immutable once sent).
+pub fn clone_headers(h: &worker::Headers) -> worker::Headers {
+    let out = worker::Headers::new();
+    for (k, v) in h.entries() {
+        let _ = out.append(&k, &v);
+    }
+    out
+}

@@ -6,7 +6,7 @@ use worker::{Context, Env, Request};
 
 use super::limits::{self, Headers};
 use super::request::{header, query_pairs, read_json};
-use super::{abuse, admin, keys, links, stats, tags, users, workspaces, Ctx};
+use super::{abuse, admin, bulk, keys, links, stats, tags, users, workspaces, Ctx};
 use crate::auth;
 use crate::config::Config;
 use crate::error::ApiError;
@@ -130,10 +130,10 @@ async fn route(
             UpdateLink(id) => links::update(&c, id, &body, header(&req, "if-match")).await,
             DeleteLink(id) => links::delete(&c, id).await,
             LinkQr(id) => links::qr(&c, id).await,
-            BulkCreate => links::bulk_create(&c, &body).await,
-            BulkDelete => links::bulk_delete(&c, &body).await,
-            BulkUpdate => links::bulk_update(&c, &body).await,
-            BulkTag => links::bulk_tag(&c, &body).await,
+            BulkCreate => bulk::create(&c, &body).await,
+            BulkDelete => bulk::delete(&c, &body).await,
+            BulkUpdate => bulk::update(&c, &body).await,
+            BulkTag => bulk::tag(&c, &body).await,
             LinkStats(id) => stats::stats(&c, id, &query).await,
             LinkClicksCsv(id) => stats::export(&c, id, &query).await,
             ListTags => tags::list(&c).await,

@@ -10,7 +10,7 @@ use crate::services::kv_sync::{publish, Change};
 use crate::store::links_db::{Insert, LinkWrite, LinksDb, Update};
 use crate::{crypto, log, runtime};
 use uload_core::abuse::Flag;
-use uload_core::fields::{Field, Reader};
+use uload_core::fields::Field;
 use uload_core::link::{self, Link, LinkFields, Rules};
 use uload_core::{listing, precondition, target};
 
@@ -31,7 +31,7 @@ struct LinkView<'a> {
 }
 
 /// `flags`: what the abuse checks flagged in this write (`None`: a read, no warnings).
-fn view(c: &Ctx, link: &Link, flags: Option<&[Flag]>) -> Value {
+pub(super) fn view(c: &Ctx, link: &Link, flags: Option<&[Flag]>) -> Value {
     let v = LinkView {
         link,
         short_url: short_url(c, &link.code),
@@ -56,7 +56,7 @@ pub fn short_url(c: &Ctx, code: &str) -> String {
     )
 }
 
-fn link_reply(c: &Ctx, status: u16, link: &Link, flags: &[Flag]) -> Reply {
+pub(super) fn link_reply(c: &Ctx, status: u16, link: &Link, flags: &[Flag]) -> Reply {
     let mut r = Reply::json(status, &view(c, link, Some(flags))).header("etag", link.etag());
     if status == 201 {
         r = r.header("location", format!("/api/v1/links/{}", link.id));
@@ -64,7 +64,7 @@ fn link_reply(c: &Ctx, status: u16, link: &Link, flags: &[Flag]) -> Reply {
     r
 }
 
-fn rules<'a>(c: &'a Ctx) -> Rules<'a> {
+pub(super) fn rules<'a>(c: &'a Ctx) -> Rules<'a> {
     Rules {
         policy: &c.cfg.target_policy,
         username: c.who.username.as_deref(),
@@ -72,7 +72,7 @@ fn rules<'a>(c: &'a Ctx) -> Rules<'a> {
     }
 }
 
-fn db(c: &Ctx) -> Result<LinksDb, ApiError> {
+pub(super) fn db(c: &Ctx) -> Result<LinksDb, ApiError> {
     Ok(LinksDb::from_env(c.env)?)
 }
 
@@ -124,7 +124,10 @@ async fn screen(c: &Ctx<'_>, f: &LinkFields) -> Result<Vec<Flag>, ApiError> {
     super::abuse::screen(c, &refs).await
 }
 
-async fn create_one(c: &Ctx<'_>, fields: LinkFields) -> Result<(Link, Vec<Flag>), ApiError> {
+pub(super) async fn create_one(
+    c: &Ctx<'_>,
+    fields: LinkFields,
+) -> Result<(Link, Vec<Flag>), ApiError> {
     if let Field::Value(slug) = &fields.workspace_id {
         super::workspaces::check_use(c, slug).await?;
     }
@@ -259,153 +262,6 @@ pub async fn list(c: &Ctx<'_>, pairs: &[(String, String)]) -> Result<Reply, ApiE
         200,
         &json!({ "data": data, "next_cursor": next_cursor }),
     ))
-}
-
-/// Each item succeeds or fails on its own; the answer lists every item's outcome in order.
-pub async fn bulk_create(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
-    let mut r = Reader::new(body, &["links"]).map_err(ApiError::Validation)?;
-    let items = match body.get("links") {
-        Some(Value::Array(items))
-            if !items.is_empty()
-                && items.len() <= MAX_BULK
-                && link::passwords_in(items) > link::MAX_BULK_PASSWORDS =>
-        {
-            // Each password costs a PBKDF2 hash (~100k iterations): a request of 100 would
-            // spend seconds of CPU on one call.
-            r.error(
-                "links",
-                format!(
-                    "at most {} links of one bulk request may have a password",
-                    link::MAX_BULK_PASSWORDS
-                ),
-            );
-            Vec::new()
-        }
-        Some(Value::Array(items)) if !items.is_empty() && items.len() <= MAX_BULK => items.clone(),
-        _ => {
-            r.error(
-                "links",
-                format!("links must be an array of 1 to {MAX_BULK} links"),
-            );
-            Vec::new()
-        }
-    };
-    r.finish(|| ()).map_err(ApiError::Validation)?;
-    let mut results = Vec::with_capacity(items.len());
-    let (mut created, mut failed) = (0, 0);
-    for (index, item) in items.iter().enumerate() {
-        let outcome = match link::parse_create(item, &rules(c)) {
-            Err(errors) => Err(ApiError::Validation(errors)),
-            Ok(fields) => create_one(c, fields).await,
-        };
-        results.push(match outcome {
-            Ok((link, flags)) => {
-                created += 1;
-                json!({ "index": index, "status": 201, "link": view(c, &link, Some(&flags)) })
-            }
-            Err(e @ ApiError::Unavailable { .. }) => return Err(e),
-            Err(e) => {
-                failed += 1;
-                let p = e.to_problem();
-                json!({ "index": index, "status": p.status, "error": p })
-            }
-        });
-    }
-    Ok(Reply::json(
-        200,
-        &json!({ "created": created, "failed": failed, "results": results }),
-    ))
-}
-
-/// `{"ids": [...]}` with 1 to 100 ids, plus whatever else the operation reads.
-fn read_ids(r: &mut Reader) -> Vec<String> {
-    match r.strings("ids") {
-        Field::Value(mut ids) if (1..=MAX_BULK).contains(&ids.len()) => {
-            ids.sort();
-            ids.dedup();
-            ids
-        }
-        Field::Value(_) | Field::Null | Field::Absent => {
-            if !r.errors.iter().any(|e| e.field == "ids") {
-                r.error(
-                    "ids",
-                    format!("ids must be an array of 1 to {MAX_BULK} link ids"),
-                );
-            }
-            Vec::new()
-        }
-    }
-}
-
-fn outcome(ids: &[String], done: &[String]) -> Value {
-    let not_found: Vec<&String> = ids.iter().filter(|id| !done.contains(id)).collect();
-    json!({ "updated": done, "not_found": not_found })
-}
-
-pub async fn bulk_delete(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
-    let mut r = Reader::new(body, &["ids"]).map_err(ApiError::Validation)?;
-    let ids = read_ids(&mut r);
-    r.finish(|| ()).map_err(ApiError::Validation)?;
-    let deleted = db(c)?.delete(&ids, c.who.owner()).await?;
-    let done: Vec<String> = deleted.iter().map(|(id, _)| id.clone()).collect();
-    publish(
-        c.env,
-        c.ctx,
-        c.cfg,
-        deleted.into_iter().map(|(_, code)| (code, None)).collect(),
-    )
-    .await;
-    let not_found: Vec<&String> = ids.iter().filter(|id| !done.contains(id)).collect();
-    Ok(Reply::json(
-        200,
-        &json!({ "deleted": done, "not_found": not_found }),
-    ))
-}
-
-pub async fn bulk_update(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
-    let mut r = Reader::new(body, &["ids", "is_active"]).map_err(ApiError::Validation)?;
-    let ids = read_ids(&mut r);
-    let active = r.bool("is_active");
-    let active = r.require("is_active", active);
-    r.finish(|| ()).map_err(ApiError::Validation)?;
-    let active = active.unwrap_or(true);
-    let links = db(c)?
-        .set_active(&ids, c.who.owner(), active, &crate::clock::now_iso())
-        .await?;
-    publish(
-        c.env,
-        c.ctx,
-        c.cfg,
-        links
-            .iter()
-            .map(|l| (l.code.clone(), Some(l.redirect_record())))
-            .collect(),
-    )
-    .await;
-    let done: Vec<String> = links.into_iter().map(|l| l.id).collect();
-    Ok(Reply::json(200, &outcome(&ids, &done)))
-}
-
-pub async fn bulk_tag(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
-    let mut r = Reader::new(body, &["ids", "add", "remove"]).map_err(ApiError::Validation)?;
-    let ids = read_ids(&mut r);
-    let names = |r: &mut Reader, field: &str| match r.strings(field) {
-        Field::Value(list) => link::normalise_tag_names(&list).unwrap_or_else(|msg| {
-            r.error(field, msg);
-            Vec::new()
-        }),
-        _ => Vec::new(),
-    };
-    let add = names(&mut r, "add");
-    let remove = names(&mut r, "remove");
-    if r.errors.is_empty() && add.is_empty() && remove.is_empty() {
-        r.error("add", "send tags to add or remove");
-    }
-    r.finish(|| ()).map_err(ApiError::Validation)?;
-    let done = db(c)?
-        .retag(&ids, c.who.owner(), &add, &remove, &crate::clock::now_iso())
-        .await?;
-    Ok(Reply::json(200, &outcome(&ids, &done)))
 }
 
 /// The short link as a QR code (SVG), made here rather than by a third-party service.

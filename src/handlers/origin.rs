@@ -17,16 +17,15 @@ use worker::{
     Response,
 };
 
+use super::origin_fallback::{fail, stale_copy, stale_key};
 use crate::config::Config;
 use crate::error::ApiError;
-use crate::handlers::bio;
-use crate::{http, log, runtime};
+use crate::services::app_status;
+use crate::{http, log};
 use uload_core::origin::Fallback;
-use uload_core::origin::{self, Breaker};
-use uload_core::pages::{Chrome, Retry, VisitorError};
+use uload_core::origin::{self};
 
 thread_local! {
-    static BREAKER: RefCell<Breaker> = RefCell::new(Breaker::default());
     static STALE_WRITES: RefCell<origin::StaleWrites> = RefCell::new(origin::StaleWrites::default());
 }
 
@@ -34,39 +33,6 @@ thread_local! {
 const STALE_REFRESH_MS: u64 = 60_000;
 /// Pages an isolate remembers copying.
 const STALE_REMEMBERED: usize = 1_000;
-
-/// Whether uLoad's app is configured and, as far as this isolate knows, answering (its
-/// circuit breaker is closed): then the worker's pages link to its home page.
-pub fn app_reachable() -> bool {
-    runtime::loaded_config().is_some_and(|c| c.origin_url.is_some())
-        && !BREAKER.with(|b| b.borrow().is_open(crate::clock::now_ms()))
-}
-
-/// What every visitor page needs from the request: its language, and whether to link home.
-pub fn chrome(req: &Request) -> Chrome {
-    Chrome {
-        lang: http::lang(req),
-        home: app_reachable(),
-    }
-}
-
-/// `/p/{username}` (uLoad's bio pages).
-fn bio_username(path: &str) -> Option<&str> {
-    let name = path.strip_prefix("/p/")?.trim_end_matches('/');
-    (!name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
-    .then_some(name)
-}
-
-fn stale_key(url: &worker::Url) -> String {
-    format!(
-        "https://stale.uload-edge.internal{}{}",
-        url.path(),
-        url.query().map(|q| format!("?{q}")).unwrap_or_default()
-    )
-}
 
 /// Passes a request to the app as an HTTP intermediary (RFC 9110 §3.7): redirects are not
 /// followed, bodies stream both ways, hop-by-hop headers stay on their hop, and the
@@ -110,7 +76,7 @@ pub async fn proxy(
         }
         return too_large(cfg);
     }
-    if !BREAKER.with(|b| b.borrow_mut().allow(crate::clock::now_ms())) {
+    if !app_status::with_breaker(|b| b.allow(crate::clock::now_ms())) {
         return fail(&req, &url, env, cfg, fallback).await;
     }
 
@@ -143,7 +109,7 @@ pub async fn proxy(
         }
         let mut init = RequestInit::new();
         init.with_method(method.clone())
-            .with_headers(clone_headers(&headers))
+            .with_headers(http::clone_headers(&headers))
             .with_redirect(RequestRedirect::Manual)
             .with_body(body.take());
         let Ok(outbound) = Request::new_with_init(&target, &init) else {
@@ -179,7 +145,7 @@ pub async fn proxy(
         }
         match outcome {
             Ok(res) if !origin::is_retryable_status(res.status_code()) => {
-                BREAKER.with(|b| b.borrow_mut().success());
+                app_status::with_breaker(|b| b.success());
                 let facts = RequestFacts {
                     method: &method_name,
                     personal,
@@ -202,8 +168,8 @@ pub async fn proxy(
             }
         }
     }
-    BREAKER.with(|b| {
-        b.borrow_mut().failure(
+    app_status::with_breaker(|b| {
+        b.failure(
             crate::clock::now_ms(),
             cfg.breaker_failures,
             cfg.breaker_cooldown_ms,
@@ -287,14 +253,6 @@ fn outbound_body(
         },
     };
     Ok((stream, overflow))
-}
-
-fn clone_headers(h: &Headers) -> Headers {
-    let out = Headers::new();
-    for (k, v) in h.entries() {
-        let _ = out.append(&k, &v);
-    }
-    out
 }
 
 struct RequestFacts<'a> {
@@ -388,84 +346,4 @@ fn pass_through(source: &web_sys::Response) -> Result<web_sys::Response, JsValue
     init.set_status_text(&source.status_text());
     init.set_headers(&headers);
     web_sys::Response::new_with_opt_readable_stream_and_init(source.body().as_ref(), &init)
-}
-
-/// The last public copy of this page, when one was kept.
-async fn stale_copy(url: &worker::Url) -> Option<Response> {
-    let stale = Cache::default()
-        .get(stale_key(url).as_str(), false)
-        .await
-        .ok()
-        .flatten()?;
-    let headers = clone_headers(stale.headers());
-    let _ = headers.set(http::SERVED_FROM, "stale");
-    let _ = headers.set("cache-control", "no-store");
-    let status = stale.status_code();
-    let (_, body) = stale.into_parts();
-    Some(
-        Response::builder()
-            .with_status(status)
-            .with_headers(headers)
-            .body(body),
-    )
-}
-
-async fn fail(
-    req: &Request,
-    url: &worker::Url,
-    env: &Env,
-    cfg: &Config,
-    fallback: Fallback,
-) -> Response {
-    let retry_s = BREAKER
-        .with(|b| b.borrow().retry_after_s(crate::clock::now_ms()))
-        .max(5);
-    let retry_after = retry_s.to_string();
-    // The app is failing: no link to it.
-    let chrome = Chrome {
-        lang: http::lang(req),
-        home: false,
-    };
-    // Bio pages survive: rendered here from D1 (current, unlike a copy) when the app cannot.
-    if let Some(username) = bio_username(url.path()) {
-        if matches!(req.method(), Method::Get | Method::Head) {
-            match bio::render(env, username, &cfg.short_base_url, chrome).await {
-                Ok(Some(page)) => return page,
-                Ok(None) => return bio::not_found(chrome),
-                Err(e) => log::warn("bio_fallback_failed", json!({ "cause": e.to_string() })),
-            }
-        }
-    }
-    // A public copy of the page, when the app served one before (any path: a copy exists
-    // only of a page the app answered 200).
-    if req.method() == Method::Get {
-        if let Some(stale) = stale_copy(url).await {
-            return stale;
-        }
-    }
-    if fallback == Fallback::NotFound {
-        return http::html(
-            404,
-            VisitorError::NotFound.html(chrome, None),
-            &[
-                ("cache-control", "private, max-age=0"),
-                (http::SERVED_FROM, "d1"),
-            ],
-        );
-    }
-    http::html(
-        503,
-        VisitorError::Unavailable.html(
-            chrome,
-            Some(Retry {
-                after_s: retry_s,
-                now_ms: crate::clock::now_ms(),
-            }),
-        ),
-        &[
-            ("cache-control", "no-store"),
-            ("retry-after", &retry_after),
-            (http::SERVED_FROM, "maintenance"),
-        ],
-    )
 }

@@ -31,7 +31,7 @@ fn page(status: u16, body: String) -> Response {
 }
 
 pub async fn serve(mut req: Request, env: &Env, ctx: &Context, cfg: &Config) -> Response {
-    let chrome = super::origin::chrome(&req);
+    let chrome = crate::services::app_status::chrome(&req);
     if req.method() != Method::Post {
         let link = http_query(&req, "link").unwrap_or_default();
         return page(200, pages::report_form(chrome, &link, &[]));

@@ -3,6 +3,7 @@
 //! module here imports a handler (checked by scripts/check-layout.mjs).
 
 pub mod abuse_review;
+pub mod app_status;
 pub mod jobs;
 pub mod kv_sync;
 pub mod link_lookup;

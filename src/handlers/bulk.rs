@@ -1,0 +1,159 @@
+//! Bulk operations on links: create (per-item results), delete, activate/deactivate and
+//! tag many links in one request, each with its own limits.
+
+use serde_json::{json, Value};
+
+use super::links::{create_one, db, rules, view, MAX_BULK};
+use super::Ctx;
+use crate::error::ApiError;
+use crate::http::Reply;
+use crate::services::kv_sync::publish;
+use uload_core::fields::{Field, Reader};
+use uload_core::link;
+
+/// Each item succeeds or fails on its own; the answer lists every item's outcome in order.
+pub async fn create(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
+    let mut r = Reader::new(body, &["links"]).map_err(ApiError::Validation)?;
+    let items = match body.get("links") {
+        Some(Value::Array(items))
+            if !items.is_empty()
+                && items.len() <= MAX_BULK
+                && link::passwords_in(items) > link::MAX_BULK_PASSWORDS =>
+        {
+            // Each password costs a PBKDF2 hash (~100k iterations): a request of 100 would
+            // spend seconds of CPU on one call.
+            r.error(
+                "links",
+                format!(
+                    "at most {} links of one bulk request may have a password",
+                    link::MAX_BULK_PASSWORDS
+                ),
+            );
+            Vec::new()
+        }
+        Some(Value::Array(items)) if !items.is_empty() && items.len() <= MAX_BULK => items.clone(),
+        _ => {
+            r.error(
+                "links",
+                format!("links must be an array of 1 to {MAX_BULK} links"),
+            );
+            Vec::new()
+        }
+    };
+    r.finish(|| ()).map_err(ApiError::Validation)?;
+    let mut results = Vec::with_capacity(items.len());
+    let (mut created, mut failed) = (0, 0);
+    for (index, item) in items.iter().enumerate() {
+        let outcome = match link::parse_create(item, &rules(c)) {
+            Err(errors) => Err(ApiError::Validation(errors)),
+            Ok(fields) => create_one(c, fields).await,
+        };
+        results.push(match outcome {
+            Ok((link, flags)) => {
+                created += 1;
+                json!({ "index": index, "status": 201, "link": view(c, &link, Some(&flags)) })
+            }
+            Err(e @ ApiError::Unavailable { .. }) => return Err(e),
+            Err(e) => {
+                failed += 1;
+                let p = e.to_problem();
+                json!({ "index": index, "status": p.status, "error": p })
+            }
+        });
+    }
+    Ok(Reply::json(
+        200,
+        &json!({ "created": created, "failed": failed, "results": results }),
+    ))
+}
+
+/// `{"ids": [...]}` with 1 to 100 ids, plus whatever else the operation reads.
+fn read_ids(r: &mut Reader) -> Vec<String> {
+    match r.strings("ids") {
+        Field::Value(mut ids) if (1..=MAX_BULK).contains(&ids.len()) => {
+            ids.sort();
+            ids.dedup();
+            ids
+        }
+        Field::Value(_) | Field::Null | Field::Absent => {
+            if !r.errors.iter().any(|e| e.field == "ids") {
+                r.error(
+                    "ids",
+                    format!("ids must be an array of 1 to {MAX_BULK} link ids"),
+                );
+            }
+            Vec::new()
+        }
+    }
+}
+
+fn outcome(ids: &[String], done: &[String]) -> Value {
+    let not_found: Vec<&String> = ids.iter().filter(|id| !done.contains(id)).collect();
+    json!({ "updated": done, "not_found": not_found })
+}
+
+pub async fn delete(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
+    let mut r = Reader::new(body, &["ids"]).map_err(ApiError::Validation)?;
+    let ids = read_ids(&mut r);
+    r.finish(|| ()).map_err(ApiError::Validation)?;
+    let deleted = db(c)?.delete(&ids, c.who.owner()).await?;
+    let done: Vec<String> = deleted.iter().map(|(id, _)| id.clone()).collect();
+    publish(
+        c.env,
+        c.ctx,
+        c.cfg,
+        deleted.into_iter().map(|(_, code)| (code, None)).collect(),
+    )
+    .await;
+    let not_found: Vec<&String> = ids.iter().filter(|id| !done.contains(id)).collect();
+    Ok(Reply::json(
+        200,
+        &json!({ "deleted": done, "not_found": not_found }),
+    ))
+}
+
+pub async fn update(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
+    let mut r = Reader::new(body, &["ids", "is_active"]).map_err(ApiError::Validation)?;
+    let ids = read_ids(&mut r);
+    let active = r.bool("is_active");
+    let active = r.require("is_active", active);
+    r.finish(|| ()).map_err(ApiError::Validation)?;
+    let active = active.unwrap_or(true);
+    let links = db(c)?
+        .set_active(&ids, c.who.owner(), active, &crate::clock::now_iso())
+        .await?;
+    publish(
+        c.env,
+        c.ctx,
+        c.cfg,
+        links
+            .iter()
+            .map(|l| (l.code.clone(), Some(l.redirect_record())))
+            .collect(),
+    )
+    .await;
+    let done: Vec<String> = links.into_iter().map(|l| l.id).collect();
+    Ok(Reply::json(200, &outcome(&ids, &done)))
+}
+
+pub async fn tag(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
+    let mut r = Reader::new(body, &["ids", "add", "remove"]).map_err(ApiError::Validation)?;
+    let ids = read_ids(&mut r);
+    let names = |r: &mut Reader, field: &str| match r.strings(field) {
+        Field::Value(list) => link::normalise_tag_names(&list).unwrap_or_else(|msg| {
+            r.error(field, msg);
+            Vec::new()
+        }),
+        _ => Vec::new(),
+    };
+    let add = names(&mut r, "add");
+    let remove = names(&mut r, "remove");
+    if r.errors.is_empty() && add.is_empty() && remove.is_empty() {
+        r.error("add", "send tags to add or remove");
+    }
+    r.finish(|| ()).map_err(ApiError::Validation)?;
+    let done = db(c)?
+        .retag(&ids, c.who.owner(), &add, &remove, &crate::clock::now_iso())
+        .await?;
+    Ok(Reply::json(200, &outcome(&ids, &done)))
+}
