@@ -7,7 +7,7 @@ load_env
 # Up to date: nothing the wasm is built from is newer than it (wrangler runs this before
 # every dev start and dry run). ULOAD_FORCE_BUILD=1 builds anyway.
 if [ -z "${ULOAD_FORCE_BUILD:-}" ] && [ -f build/index_bg.wasm ] && [ -f build/worker/shim.mjs ] \
-  && [ -z "$(find src vendor openapi Cargo.toml Cargo.lock -newer build/index_bg.wasm -print -quit)" ]; then
+  && [ -z "$(find src crates vendor openapi Cargo.toml Cargo.lock -newer build/index_bg.wasm -print -quit)" ]; then
   note "build/ is up to date ($(stat -c %s build/index_bg.wasm) bytes of wasm)"
   exit 0
 fi

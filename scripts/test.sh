@@ -42,9 +42,10 @@ cargo_layer() {
   record "$name" "$p" "$f" "$rc"
 }
 
-step "0/3 lint (cargo fmt --check, cargo clippy -D warnings)"
+step "0/3 lint (cargo fmt --check, cargo clippy -D warnings, the layout rules)"
 set +e
-cargo fmt --check >&2 && cargo clippy --quiet --workspace --lib --bins --tests -- -D warnings >&2
+cargo fmt --check >&2 && cargo clippy --quiet --workspace --lib --bins --tests -- -D warnings >&2 \
+  && node scripts/check-layout.mjs >&2
 rc=$?
 set -e
 record lint "$(( rc == 0 ))" "$(( rc != 0 ))" 0
