@@ -3,13 +3,14 @@
 
 use serde_json::{json, Value};
 
-use super::links::{create_one, db, rules, view, MAX_BULK};
+use super::links::{create_one, db, rules, view};
 use super::Ctx;
 use crate::error::ApiError;
 use crate::http::Reply;
 use crate::services::kv_sync::publish;
 use uload_core::fields::{Field, Reader};
 use uload_core::link;
+use uload_core::link::MAX_BULK;
 
 /// Each item succeeds or fails on its own; the answer lists every item's outcome in order.
 pub async fn create(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {

@@ -17,7 +17,6 @@ use uload_core::{listing, precondition, target};
 /// How often a random code is redrawn after a collision before giving up. With 55^7
 /// codes a second draw is already rare; five makes failure practically impossible.
 const RANDOM_CODE_ATTEMPTS: usize = 5;
-pub const MAX_BULK: usize = 100;
 
 #[derive(Serialize)]
 struct LinkView<'a> {
@@ -241,22 +240,7 @@ pub async fn list(c: &Ctx<'_>, pairs: &[(String, String)]) -> Result<Reply, ApiE
     let mut rows = db(c)?
         .list(c.who.owner(), &q, &crate::clock::now_iso())
         .await?;
-    let has_more = rows.len() > q.limit as usize;
-    rows.truncate(q.limit as usize);
-    let next_cursor = match (has_more, rows.last()) {
-        (true, Some(last)) => Some(
-            listing::Cursor {
-                s: q.sort,
-                c: match q.sort {
-                    listing::Sort::Created => json!(last.created_at),
-                    listing::Sort::Clicks => json!(last.click_count),
-                },
-                id: last.id.clone(),
-            }
-            .encode(),
-        ),
-        _ => None,
-    };
+    let next_cursor = listing::next_cursor(&q, &mut rows);
     let data: Vec<Value> = rows.iter().map(|l| view(c, l, None)).collect();
     Ok(Reply::json(
         200,

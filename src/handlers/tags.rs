@@ -10,43 +10,8 @@ use crate::store::constraint::Constraint;
 use crate::store::d1;
 use crate::store::tags_db::TagsDb;
 use crate::store::StoreError;
-use uload_core::fields::{text, Field, Reader};
-use uload_core::link::MAX_TAG_NAME;
-use uload_core::slug::slugify;
-
-fn read_name(r: &mut Reader) -> Field<(String, String)> {
-    match text(r, "name", MAX_TAG_NAME) {
-        Field::Value(name) => match slugify(&name) {
-            slug if slug.is_empty() => {
-                r.error("name", "name needs at least one letter or digit");
-                Field::Absent
-            }
-            slug => Field::Value((name, slug)),
-        },
-        Field::Null => {
-            r.error("name", "name must not be empty");
-            Field::Absent
-        }
-        Field::Absent => Field::Absent,
-    }
-}
-
-fn read_color(r: &mut Reader) -> Field<String> {
-    match r.string("color") {
-        Field::Value(c)
-            if c.len() == 7
-                && c.starts_with('#')
-                && c[1..].bytes().all(|b| b.is_ascii_hexdigit()) =>
-        {
-            Field::Value(c.to_ascii_lowercase())
-        }
-        Field::Value(_) => {
-            r.error("color", "color must be a hex colour like #1a2b3c");
-            Field::Absent
-        }
-        other => other,
-    }
-}
+use uload_core::fields::{Field, Reader};
+use uload_core::tag;
 
 fn taken(slug: &str) -> ApiError {
     ApiError::Conflict {
@@ -64,9 +29,9 @@ pub async fn list(c: &Ctx<'_>) -> Result<Reply, ApiError> {
 
 pub async fn create(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
     let mut r = Reader::new(body, &["name", "color"]).map_err(ApiError::Validation)?;
-    let name = read_name(&mut r);
+    let name = tag::read_name(&mut r);
     let name = r.require("name", name);
-    let color = read_color(&mut r).into_option();
+    let color = tag::read_color(&mut r).into_option();
     r.finish(|| ()).map_err(ApiError::Validation)?;
     let Some((name, slug)) = name else {
         return Err(ApiError::validation("name", "name is required"));
@@ -89,8 +54,8 @@ pub async fn create(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
 
 pub async fn update(c: &Ctx<'_>, id: &str, body: &Value) -> Result<Reply, ApiError> {
     let mut r = Reader::new(body, &["name", "color"]).map_err(ApiError::Validation)?;
-    let name = read_name(&mut r).into_option();
-    let color = read_color(&mut r);
+    let name = tag::read_name(&mut r).into_option();
+    let color = tag::read_color(&mut r);
     if r.errors.is_empty() && name.is_none() && color.is_absent() {
         r.error("", "send a name or a color");
     }

@@ -28,6 +28,7 @@ pub mod scope;
 pub mod secret;
 pub mod slug;
 pub mod stats;
+pub mod tag;
 pub mod target;
 pub mod time;
 pub mod token;

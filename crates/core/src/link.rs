@@ -146,7 +146,7 @@ fn is_true(b: &bool) -> bool {
 }
 
 /// A link as stored in D1 and answered by the API.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Link {
     pub id: String,
     pub code: String,

@@ -51,6 +51,26 @@ impl Cursor {
     }
 }
 
+/// Cuts a page fetched with one row more than `q.limit` to the page, and gives the cursor
+/// of the next page when that extra row was there.
+pub fn next_cursor(q: &ListQuery, rows: &mut Vec<crate::link::Link>) -> Option<String> {
+    let more = rows.len() > q.limit as usize;
+    rows.truncate(q.limit as usize);
+    let last = rows.last().filter(|_| more)?;
+    let c = match q.sort {
+        Sort::Created => serde_json::json!(last.created_at),
+        Sort::Clicks => serde_json::json!(last.click_count),
+    };
+    Some(
+        Cursor {
+            s: q.sort,
+            c,
+            id: last.id.clone(),
+        }
+        .encode(),
+    )
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListQuery {
     pub limit: u32,
@@ -154,6 +174,29 @@ mod tests {
         list.iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn a_page_with_one_row_more_has_a_cursor_to_its_last_row() {
+        let link = |id: &str, clicks: u64| crate::link::Link {
+            id: id.into(),
+            created_at: format!("2026-01-0{id}T00:00:00.000Z"),
+            click_count: clicks,
+            ..Default::default()
+        };
+        let q = parse(&pairs(&[("limit", "2"), ("sort", "clicks")])).unwrap();
+        let mut rows = vec![link("3", 9), link("2", 5), link("1", 1)];
+        let cursor = next_cursor(&q, &mut rows).expect("a next page");
+        assert_eq!(rows.len(), 2);
+        let c = Cursor::decode(&cursor).unwrap();
+        assert_eq!(
+            (c.s, c.c.as_u64(), c.id.as_str()),
+            (Sort::Clicks, Some(5), "2")
+        );
+        // Exactly a page: no cursor.
+        let mut rows = vec![link("3", 9), link("2", 5)];
+        assert_eq!(next_cursor(&q, &mut rows), None);
+        assert_eq!(rows.len(), 2);
     }
 
     #[test]

@@ -285,6 +285,9 @@ pub fn normalise_tag_names(list: &[String]) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
+/// Items (links or ids) of one bulk request, at most.
+pub const MAX_BULK: usize = 100;
+
 /// Links with a password in one bulk create, at most: each costs a PBKDF2 hash.
 pub const MAX_BULK_PASSWORDS: usize = 10;
 
