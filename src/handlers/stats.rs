@@ -70,9 +70,8 @@ pub async fn stats(c: &Ctx<'_>, id: &str, pairs: &[(String, String)]) -> Result<
             .map(|r| {
                 let mut v = counts_json(r.counts, q.include_bots);
                 if dim == "city" {
-                    let (country, city) = stats::split_city(&r.value);
-                    v["value"] = json!(city);
-                    v["country"] = json!(country);
+                    v["value"] = json!(r.value);
+                    v["country"] = json!(r.country);
                 } else {
                     // '' is "unknown": no Referer (direct traffic), no country.
                     v["value"] = if r.value.is_empty() {
@@ -140,7 +139,7 @@ fn csv_row(r: &crate::store::clicks_db::ClickRow) -> String {
         &r.clicked_at,
         &r.id,
         &o(&r.visitor_hash),
-        if r.is_bot != 0.0 { "true" } else { "false" },
+        if r.is_bot { "true" } else { "false" },
         &r.browser,
         &r.os,
         &r.device_type,

@@ -131,11 +131,13 @@ impl From<&CountsRow> for Counts {
     }
 }
 
-/// One value of a breakdown, summed over the range.
+/// One value of a breakdown, summed over the range. A city comes with its country (the
+/// rollups keep them together: Paris, FR is not Paris, US).
 #[derive(Debug)]
 pub struct TopRow {
     pub dim: String,
     pub value: String,
+    pub country: Option<String>,
     pub counts: Counts,
 }
 
@@ -148,7 +150,8 @@ pub struct ClickRow {
     pub browser: String,
     pub os: String,
     pub device_type: String,
-    pub is_bot: f64,
+    #[serde(deserialize_with = "d1::flag_field")]
+    pub is_bot: bool,
     pub referer_host: Option<String>,
     pub country: Option<String>,
     pub city: Option<String>,
@@ -288,10 +291,19 @@ impl ClicksDb {
         .await?;
         Ok(rows
             .iter()
-            .map(|r| TopRow {
-                dim: r.dim.clone(),
-                value: r.value.clone(),
-                counts: Counts::from(&r.counts),
+            .map(|r| {
+                let (country, value) = if r.dim == "city" {
+                    let (country, city) = uload_core::stats::split_city(&r.value);
+                    (country.map(str::to_string), city.to_string())
+                } else {
+                    (None, r.value.clone())
+                };
+                TopRow {
+                    dim: r.dim.clone(),
+                    value,
+                    country,
+                    counts: Counts::from(&r.counts),
+                }
             })
             .collect())
     }

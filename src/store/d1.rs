@@ -123,6 +123,11 @@ pub fn flag(v: f64) -> bool {
     v != 0.0
 }
 
+/// A boolean column (SQLite's 0/1, a JS number) read into a row struct as a `bool`.
+pub fn flag_field<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    <f64 as serde::Deserialize>::deserialize(d).map(flag)
+}
+
 pub fn uint(v: f64) -> u64 {
     if v.is_finite() && v > 0.0 {
         v as u64
