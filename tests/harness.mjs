@@ -112,7 +112,7 @@ const GENEROUS_LIMITS = Object.fromEntries(
  * `extraWorkers`: more miniflare workers beside it (e.g. a stand-in queue consumer).
  * Returns { url, token, fetch(path, init), mf, stop({ keepState }) }.
  */
-export async function startWorker({ bindings = {}, state, brokenLimiter = false, brokenCounter = false, broken = [], flakyD1, overrides = {}, extraWorkers = [] } = {}) {
+export async function startWorker({ bindings = {}, state, brokenLimiter = false, brokenCounter = false, broken = [], flakyD1, overrides = {}, extraWorkers = [], buildDir = join(ROOT, "build") } = {}) {
   // envFiles: a file that does not exist, so that wrangler reads no .dev.vars or .env.
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"), undefined, {
     envFiles: [join(ROOT, "tests", "no-such.env")],
@@ -128,8 +128,8 @@ export async function startWorker({ bindings = {}, state, brokenLimiter = false,
     ...workerOptions,
     name: "uload-edge",
     modules: true,
-    modulesRoot: join(ROOT, "build"),
-    scriptPath: join(ROOT, "build", "worker", "shim.mjs"),
+    modulesRoot: buildDir,
+    scriptPath: join(buildDir, "worker", "shim.mjs"),
     modulesRules: [
       { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
       { type: "CompiledWasm", include: ["**/*.wasm"] },

@@ -1,0 +1,107 @@
+// A/B bench of two builds of the worker in one run: `node bench/ab.mjs <other build dir>`
+// (e.g. a worktree of an earlier commit, built with scripts/build.sh) against this tree's
+// build/. The machine drifts by 10-25% between runs, so comparing two separate bench runs
+// says little; here both builds run side by side, case by case, in alternating order
+// (A B, then B A, …) for BENCH_ROUNDS rounds, next to the JS floor, and each case's ratio
+// B/A is taken over the sums of its rounds. Production defaults: analytics on and the
+// redirect limiter on (1,000 client addresses).
+import { join, resolve } from "node:path";
+import { Miniflare } from "miniflare";
+import { ROOT, createLink, d1, startWorker } from "../tests/harness.mjs";
+import { wrk as load, SECONDS } from "./load.mjs";
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const THREADS = 2;
+const wrk = (url, lua) => load(url, { lua, connections: 50, threads: THREADS });
+const log = (msg) => process.stderr.write(`ab: ${msg}\n`);
+const BROWSER = `wrk.headers["user-agent"] = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36"`;
+const MANY_CLIENTS = `
+math.randomseed(os.time())
+function request()
+  wrk.headers["cf-connecting-ip"] = "198.18." .. math.random(0, 3) .. "." .. math.random(0, 249)
+  return wrk.format("GET")
+end`;
+// Each wrk thread walks its own codes, from `offset` on: every request a KV miss.
+const uniquePaths = (prefix, offset) => `
+local n = 0
+local threads = 0
+function setup(thread) thread:set("tid", threads); threads = threads + 1 end
+function init(args) n = tonumber(tid) + ${offset} end
+function request() n = n + ${THREADS}; return wrk.format("GET", "/${prefix}" .. n) end`;
+
+async function builds(dirs) {
+  const out = [];
+  for (const [label, buildDir] of dirs) {
+    const hot = await startWorker({ buildDir });
+    const cold = await startWorker({ buildDir, bindings: { MEMORY_CACHE_TTL_SECONDS: "0", MEMORY_NEGATIVE_TTL_SECONDS: "0" } });
+    for (const w of [hot, cold]) {
+      const res = await createLink(w, { url: "https://example.com/landing", code: "bench" });
+      if (res.status !== 201) throw new Error(`${label}: seeding failed: ${res.status}`);
+    }
+    // Links only D1 knows, so every request of the D1 case is a KV miss.
+    await (await d1(cold))
+      .prepare(
+        `INSERT INTO links (id, domain, code, url, created_at, updated_at)
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000)
+         SELECT 'bench' || i, '', 'm' || i, 'https://example.com/p/' || i, 'now', 'now' FROM n`,
+      )
+      .run();
+    await hot.fetch("/bench");
+    out.push({ label, hot, cold });
+  }
+  return out;
+}
+
+async function main() {
+  const other = process.argv[2];
+  if (!other) throw new Error("usage: node bench/ab.mjs <build dir of the other version>");
+  const started = [];
+  try {
+    const floor = new Miniflare({ modules: true, scriptPath: join(ROOT, "bench", "floor.mjs"), compatibilityDate: "2026-04-20", host: "127.0.0.1", port: 0, cf: false });
+    started.push({ stop: () => floor.dispose() });
+    const floorUrl = (await floor.ready).href;
+    log(`starting A (${resolve(other)}) and B (${join(ROOT, "build")})`);
+    const [a, b] = await builds([["A", resolve(other)], ["B", join(ROOT, "build")]]);
+    started.push(a.hot, a.cold, b.hot, b.cold);
+    const cases = [
+      ["hot redirect, production defaults (analytics, limiter), 1,000 clients", (v) => wrk(new URL("/bench", v.hot.url).href, MANY_CLIENTS)],
+      ["hot redirect, browser User-Agent, one client", (v) => wrk(new URL("/bench", v.hot.url).href, BROWSER)],
+      ["GET /health", (v) => wrk(new URL("/health", v.hot.url).href)],
+      ["redirect from KV (memory layer off)", (v) => wrk(new URL("/bench", v.cold.url).href)],
+      ["redirect after a KV miss (D1)", (v, round) => wrk(v.cold.url, uniquePaths("m", round * 50_000))],
+    ];
+    // AB_CASES=0,2 runs a subset.
+    const only = process.env.AB_CASES?.split(",").map(Number);
+    const sums = cases.map(() => ({ A: 0, B: 0 }));
+    let floorSum = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      log(`round ${round + 1} of ${ROUNDS}: floor`);
+      floorSum += (await wrk(floorUrl)).rps;
+      for (const [i, [name, run]] of cases.entries()) {
+        if (only && !only.includes(i)) continue;
+        const order = round % 2 ? [b, a] : [a, b];
+        for (const v of order) {
+          log(`round ${round + 1}: ${name}, ${v.label} (${SECONDS} s)`);
+          const { rps } = await run(v, round);
+          log(`  ${rps.toFixed(0)} req/s`);
+          sums[i][v.label] += rps;
+        }
+      }
+    }
+    console.log(`A: ${resolve(other)}\nB: ${join(ROOT, "build")}\n${ROUNDS} rounds of ${SECONDS} s, alternating order; req/s summed over the rounds\n`);
+    console.log("| case | A req/s | B req/s | B / A | A / floor | B / floor |\n|---|---:|---:|---:|---:|---:|");
+    for (const [i, [name]] of cases.entries()) {
+      if (only && !only.includes(i)) continue;
+      const { A, B } = sums[i];
+      console.log(`| ${name} | ${(A / ROUNDS).toFixed(0)} | ${(B / ROUNDS).toFixed(0)} | ${(B / A).toFixed(3)} | ${(A / floorSum).toFixed(2)}x | ${(B / floorSum).toFixed(2)}x |`);
+    }
+    console.log(`\nfloor (JS worker, constant 302): ${(floorSum / ROUNDS).toFixed(0)} req/s`);
+  } finally {
+    await Promise.allSettled(started.map((w) => w.stop()));
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
