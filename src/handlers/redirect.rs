@@ -30,68 +30,63 @@ pub async fn serve(
         Ok(h) => h,
         Err((e, h)) => return too_many(&req, &e, &h),
     };
-    let mut response = decide_and_respond(req, code, workspace, env, ctx, cfg).await;
-    http::add_headers(&mut response, &limit_headers);
-    response
-}
-
-async fn decide_and_respond(
-    req: Request,
-    code: &str,
-    workspace: Option<&str>,
-    env: &Env,
-    ctx: &Context,
-    cfg: &Config,
-) -> Response {
-    let found = lookup(code, env, ctx, cfg).await;
-    // Under /w/{workspace}/ only that workspace's links exist.
-    let found = match (found, workspace) {
-        (Ok((Some(r), layer)), Some(ws)) if r.workspace.as_deref() != Some(ws) => Ok((None, layer)),
-        (other, _) => other,
-    };
-    match found {
-        Ok((Some(record), layer)) => {
-            // The raw URL's query, read once: the decision and the click both need it.
-            let query = raw_query(&req);
-            let here = Here {
-                env,
-                ctx,
-                cfg,
-                query: query.as_deref(),
-            };
-            match decide_for(&req, &record, here.query) {
-                Decision::Redirect { status, location } => {
-                    counted(&req, &record, code, &here, status, &location, layer).await
-                }
-                Decision::Gone => visitor_error(&req, VisitorError::Gone, code, layer.name()),
-                Decision::Blocked => visitor_error(&req, VisitorError::Blocked, code, layer.name()),
-                Decision::Held => held_page(&req, code, here.query),
-                Decision::Protected {
-                    status,
-                    location,
-                    password_hash,
-                } => {
-                    if unlocked(&req, env, &record.link_id, &password_hash) {
+    let mut response = {
+        let found = lookup(code, env, ctx, cfg).await;
+        // Under /w/{workspace}/ only that workspace's links exist.
+        let found = match (found, workspace) {
+            (Ok((Some(r), layer)), Some(ws)) if r.workspace.as_deref() != Some(ws) => {
+                Ok((None, layer))
+            }
+            (other, _) => other,
+        };
+        match found {
+            Ok((Some(record), layer)) => {
+                // The raw URL's query, read once: the decision and the click both need it.
+                let query = raw_query(&req);
+                let here = Here {
+                    env,
+                    ctx,
+                    cfg,
+                    query: query.as_deref(),
+                };
+                match decide_for(&req, &record, here.query) {
+                    Decision::Redirect { status, location } => {
                         counted(&req, &record, code, &here, status, &location, layer).await
-                    } else {
-                        password_page(&req, code, false, layer)
+                    }
+                    Decision::Gone => visitor_error(&req, VisitorError::Gone, code, layer.name()),
+                    Decision::Blocked => {
+                        visitor_error(&req, VisitorError::Blocked, code, layer.name())
+                    }
+                    Decision::Held => held_page(&req, code, here.query),
+                    Decision::Protected {
+                        status,
+                        location,
+                        password_hash,
+                    } => {
+                        if unlocked(&req, env, &record.link_id, &password_hash) {
+                            counted(&req, &record, code, &here, status, &location, layer).await
+                        } else {
+                            password_page(&req, code, false, layer)
+                        }
                     }
                 }
             }
+            // Not a link: perhaps a page of the app (uLoad's routes are code-shaped too).
+            Ok((None, layer)) => match no_link(cfg) {
+                Some(fallback) => origin::proxy(req, env, ctx, cfg, fallback).await,
+                None => visitor_error(&req, VisitorError::NotFound, code, layer.name()),
+            },
+            Err(e) => {
+                log::error(
+                    "lookup_failed",
+                    json!({ "code": code, "cause": e.to_string() }),
+                );
+                visitor_error(&req, VisitorError::Unavailable, code, "none")
+            }
         }
-        // Not a link: perhaps a page of the app (uLoad's routes are code-shaped too).
-        Ok((None, layer)) => match no_link(cfg) {
-            Some(fallback) => origin::proxy(req, env, ctx, cfg, fallback).await,
-            None => visitor_error(&req, VisitorError::NotFound, code, layer.name()),
-        },
-        Err(e) => {
-            log::error(
-                "lookup_failed",
-                json!({ "code": code, "cause": e.to_string() }),
-            );
-            visitor_error(&req, VisitorError::Unavailable, code, "none")
-        }
-    }
+    };
+    http::add_headers(&mut response, &limit_headers);
+    response
 }
 
 /// Redirects, after taking a click from the link's counter when it has `max_clicks`. Only a

@@ -8,6 +8,20 @@ use worker::{D1Database, D1PreparedStatement};
 use super::{LinksDb, StoreError};
 use crate::store::d1::{self, P};
 
+/// A tag the owner may not have yet (kept if it exists: the slug is unique per owner).
+const INSERT_TAG: &str = "INSERT INTO tags (id, user_id, name, slug, created_at, updated_at)";
+
+/// The values of `INSERT_TAG` for a new tag, in its column order (created = updated).
+fn new_tag(owner: Option<&str>, name: &str, slug: &str, now: &str) -> Vec<P> {
+    vec![
+        crate::runtime::random_id().into(),
+        owner.into(),
+        name.into(),
+        slug.into(),
+        now.into(),
+    ]
+}
+
 impl LinksDb {
     /// Adds and removes tags on owned links; returns the ids of the links it touched.
     pub async fn retag(
@@ -28,18 +42,10 @@ impl LinksDb {
         let mut statements = Vec::new();
         for name in add {
             let slug = uload_core::slug::slugify(name);
-            let tag_id = crate::runtime::random_id();
             statements.push(d1::stmt(
                 &self.db,
-                "INSERT INTO tags (id, user_id, name, slug, created_at, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT DO NOTHING",
-                &[
-                    tag_id.into(),
-                    owner.into(),
-                    name.into(),
-                    slug.as_str().into(),
-                    now.into(),
-                ],
+                &format!("{INSERT_TAG} VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT DO NOTHING"),
+                &new_tag(owner, name, &slug, now),
             )?);
             let sql = format!(
                 "INSERT OR IGNORE INTO link_tags (link_id, tag_id) SELECT o.id, t.id FROM ({owned}) o, tags t \
@@ -107,21 +113,14 @@ pub(super) fn replace(
     )?];
     for name in names {
         let slug = uload_core::slug::slugify(name);
-        let tag_id = crate::runtime::random_id();
+        let mut params = vec![P::from(link_id)];
+        params.extend(new_tag(owner, name, &slug, now));
         out.push(d1::stmt(
             db,
             &format!(
-                "INSERT INTO tags (id, user_id, name, slug, created_at, updated_at) \
-                 SELECT ?2, ?3, ?4, ?5, ?6, ?6 WHERE {guard} ON CONFLICT DO NOTHING"
+                "{INSERT_TAG} SELECT ?2, ?3, ?4, ?5, ?6, ?6 WHERE {guard} ON CONFLICT DO NOTHING"
             ),
-            &with_guard(vec![
-                link_id.into(),
-                tag_id.into(),
-                owner.into(),
-                name.into(),
-                slug.as_str().into(),
-                now.into(),
-            ]),
+            &with_guard(params),
         )?);
         out.push(d1::stmt(
             db,
