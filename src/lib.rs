@@ -10,7 +10,7 @@ pub mod analytics;
 mod app;
 mod auth;
 mod backup;
-pub mod clicks;
+pub mod click_counter;
 pub mod clock;
 pub mod crypto;
 mod handlers;

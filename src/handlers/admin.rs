@@ -152,7 +152,7 @@ pub async fn reconcile(c: &Ctx<'_>, pairs: &[(String, String)]) -> Result<Reply,
         .count_pending()
         .await?;
     let report = crate::services::kv_sync::audit(c.env, c.cfg.kv_cache_ttl_s, delete_all).await?;
-    let seeded = crate::clicks::seed_imported(c.env).await?;
+    let seeded = crate::click_counter::seed_imported(c.env).await?;
     let mut body = serde_json::to_value(&report).unwrap_or_default();
     body["limits_seeded"] = json!(seeded);
     Ok(Reply::json(200, &body))

@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::handlers::limits;
 use crate::handlers::origin;
 use crate::services::link_lookup::{lookup, Layer};
-use crate::{analytics, clicks};
+use crate::{analytics, click_counter};
 use crate::{http, log};
 use uload_core::code;
 use uload_core::link::RedirectRecord;
@@ -117,7 +117,7 @@ async fn counted(
         return redirect_response(status, location, layer);
     };
     let cost = u64::from(req.method() == worker::Method::Get);
-    match clicks::consume(here.env, &record.link_id, max, cost).await {
+    match click_counter::consume(here.env, &record.link_id, max, cost).await {
         // HEAD only asks whether a click is left: the answer says so without the target
         // (a one-time link must not be read by previewers any number of times).
         Ok(v) if v.allowed && cost == 0 => http::empty(

@@ -5,7 +5,7 @@
 use worker::Env;
 
 use super::{abuse_review, kv_sync};
-use crate::{analytics, backup, clicks, log, restore_mode, runtime, store};
+use crate::{analytics, backup, click_counter, log, restore_mode, runtime, store};
 
 /// The daily crons of wrangler.toml: click retention, and the backup. Every other schedule
 /// is the KV reconcile.
@@ -73,7 +73,7 @@ pub async fn run(cron: &str, env: &Env) {
                 );
             }
             // And the counters of imported limited links that still wait for their seed.
-            match clicks::seed_imported(env).await {
+            match click_counter::seed_imported(env).await {
                 Ok(0) => {}
                 Ok(n) => log::info("limits_seeded", serde_json::json!({ "links": n })),
                 Err(e) => log::error(

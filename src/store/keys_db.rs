@@ -29,24 +29,6 @@ pub struct KeyOwner {
     pub expires_at: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct User {
-    pub id: String,
-    pub username: String,
-    pub display_name: Option<String>,
-    pub bio: Option<String>,
-    #[serde(deserialize_with = "de_flag")]
-    pub profile_public: bool,
-    pub created_at: String,
-    pub updated_at: String,
-}
-
-fn de_flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    let v = serde_json::Value::deserialize(d)?;
-    Ok(v.as_bool()
-        .unwrap_or_else(|| v.as_f64().is_some_and(|n| n != 0.0)))
-}
-
 const KEY_SELECT: &str =
     "SELECT id, name, prefix, created_at, last_used_at, revoked_at, scopes, expires_at FROM api_keys";
 
