@@ -76,6 +76,25 @@ async function main() {
     });
     started.push({ stop: () => floor.dispose() });
     const floorUrl = (await floor.ready).href;
+    // The second reference: a constant 302 through workers-rs (bench/rust-floor), built by
+    // scripts/bench.sh. What separates it from the JS floor is Rust's own entry cost; what
+    // separates this worker from it is this worker's code.
+    const rustFloorDir = join(ROOT, "bench", "rust-floor", "build");
+    const rustFloor = new Miniflare({
+      modules: true,
+      modulesRoot: rustFloorDir,
+      scriptPath: join(rustFloorDir, "worker", "shim.mjs"),
+      modulesRules: [
+        { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
+        { type: "CompiledWasm", include: ["**/*.wasm"] },
+      ],
+      compatibilityDate: "2026-04-20",
+      host: "127.0.0.1",
+      port: 0,
+      cf: false,
+    });
+    started.push({ stop: () => rustFloor.dispose() });
+    const rustFloorUrl = (await rustFloor.ready).href;
     // A stand-in for uLoad's SvelteKit app: a constant page.
     const app = createServer((req, res) => {
       res.writeHead(200, { "content-type": "text/html" });
@@ -175,7 +194,8 @@ async function main() {
     };
     storedBefore = await drain(hot);
     const cases = [
-      ["floor: JS worker, constant 302", () => wrk(floorUrl)],
+      ["floor: JS worker, constant 302", () => withCpu(floorUrl, () => wrk(floorUrl))],
+      ["reference: minimal workers-rs worker, constant 302", () => withCpu(rustFloorUrl, () => wrk(rustFloorUrl))],
       // Analytics off / on (paused consumer) / on (running consumer), interleaved for
       // BENCH_ROUNDS rounds (default 3): the machine drifts by ~10% between identical cases,
       // so the ratio is taken over the sums of all rounds.
@@ -213,10 +233,12 @@ async function main() {
 
   const floorRps = results[0].rps;
   const f = (x, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : "n/a");
+  // The second reference, when it ran: this worker's own cost apart from Rust's.
+  const rustRps = results.find((r) => r.name.startsWith("reference: minimal workers-rs"))?.rps;
   const lines = [
-    `| case | req/s | p50 ms | p99 ms | errors | ratio to floor | worker CPU µs/request |`,
-    `|---|---:|---:|---:|---:|---:|---:|`,
-    ...results.map((r) => `| ${r.name} | ${f(r.rps)} | ${f(r.p50, 2)} | ${f(r.p99, 2)} | ${r.errors} | ${f(r.rps / floorRps, 2)}x | ${r.cpuUs === undefined ? "" : f(r.cpuUs)} |`),
+    `| case | req/s | p50 ms | p99 ms | errors | ratio to floor | ratio to the Rust reference | worker CPU µs/request |`,
+    `|---|---:|---:|---:|---:|---:|---:|---:|`,
+    ...results.map((r) => `| ${r.name} | ${f(r.rps)} | ${f(r.p50, 2)} | ${f(r.p99, 2)} | ${r.errors} | ${f(r.rps / floorRps, 2)}x | ${rustRps ? `${f(r.rps / rustRps, 2)}x` : ""} | ${r.cpuUs === undefined ? "" : f(r.cpuUs)} |`),
   ];
   const gz = gzipSync(wasm, { level: 9 }).length;
   console.log(`\nuload-edge bench, ${new Date().toISOString()}, ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), node ${process.version}`);

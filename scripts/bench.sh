@@ -10,6 +10,8 @@ if ! command -v wrk >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >&2 || die "could not install wrk"
 fi
 "$ROOT/scripts/build.sh"
+step "building the reference Rust worker (bench/rust-floor: a constant 302 through workers-rs)"
+(cd "$ROOT/bench/rust-floor" && "$WORKER_BUILD_BIN" --release >&2)
 step "bench (each case ${BENCH_SECONDS:-8} s)"
 node "$ROOT/bench/run.mjs"
 step "origin proxy: the SvelteKit test app direct and through the worker"

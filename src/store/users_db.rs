@@ -45,6 +45,42 @@ impl UsersDb<'_> {
         .await
     }
 
+    /// A public profile by its username, with what its bio page lists: the user's active,
+    /// unexpired links as (code, title), newest first, at most 200. The targets are not
+    /// read (a protected or limited link must never reveal one). `None`: no such public
+    /// profile.
+    pub async fn public_profile(
+        &self,
+        username: &str,
+        now: &str,
+    ) -> Result<Option<(User, Vec<(String, Option<String>)>)>, StoreError> {
+        let user: Option<User> = d1::first(
+            self.db,
+            &format!("{USER_SELECT} WHERE username = ?1"),
+            &[username.into()],
+        )
+        .await?;
+        let Some(user) = user.filter(|u| u.profile_public) else {
+            return Ok(None);
+        };
+        #[derive(Deserialize)]
+        struct BioLink {
+            code: String,
+            title: Option<String>,
+        }
+        let links: Vec<BioLink> = d1::all(
+            self.db,
+            "SELECT code, title FROM links WHERE user_id = ?1 AND is_active = 1 \
+             AND (expires_at IS NULL OR expires_at > ?2) ORDER BY created_at DESC, id DESC LIMIT 200",
+            &[user.id.as_str().into(), now.into()],
+        )
+        .await?;
+        Ok(Some((
+            user,
+            links.into_iter().map(|l| (l.code, l.title)).collect(),
+        )))
+    }
+
     /// What stands between user `id` and `name`: the name's hold (holder, released at) and
     /// whether links of another user live under `/u/{name}/`.
     pub async fn claims_on(
