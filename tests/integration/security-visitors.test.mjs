@@ -140,12 +140,17 @@ describe("security: visitors, forms and bodies", () => {
   });
 
   it("11. bodies are read with a cap, also when sent chunked", async () => {
-    // A chunked body (no Content-Length), twice the cap, written whole before the answer
-    // (so the client sees the answer, not a reset): refused once the count passes the cap.
-    const chunked = async (path, headers, bytes) => {
-      const res = await w.fetch(path, { method: "POST", headers, body: new Blob([new Uint8Array(bytes).fill(97)]).stream(), duplex: "half" });
-      return { status: res.status, text: await res.text() };
-    };
+    // A chunked body (no Content-Length), twice the cap: refused once the count passes the
+    // cap. The worker answers without reading the rest, so the runtime may close the
+    // connection while the client still writes, and the client then sees a reset instead of
+    // the answer (HTTP/1.1 lets a server close after an early answer; seen once, in a clean-
+    // clone run of the suite):
+    // a reset is sent again, an answer is what is checked.
+    const chunked = (path, headers, bytes) =>
+      eventually(async () => {
+        const res = await w.fetch(path, { method: "POST", headers, body: new Blob([new Uint8Array(bytes).fill(97)]).stream(), duplex: "half" });
+        return { status: res.status, text: await res.text() };
+      }, `an answer to a chunked upload to ${path}`, { timeoutMs: 10_000, intervalMs: 100 });
     assert.equal((await api(w, "POST", "/api/v1/links", { body: { url: "https://example.com/p11", code: "secpw11", password: "hunter2hunter2" } })).status, 201);
     const form = await chunked("/secpw11", { "content-type": "application/x-www-form-urlencoded", origin: new URL(w.url).origin }, 8 * 1024);
     assert.equal(form.status, 413);
