@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { request as httpRequest } from "node:http";
 import { after, before, describe, it } from "node:test";
 import { api, d1, eventually, startWorker } from "../harness.mjs";
+import { ALICE, securityWorker } from "./security-setup.mjs";
 import { conforms } from "../openapi.mjs";
 
 /** A raw request with any method (node's fetch normalises or refuses some). */
@@ -21,11 +22,8 @@ function raw(base, path, method, headers = {}) {
 
 describe("security: visitors, forms and bodies", () => {
   let w;
-  const ALICE = "secalice000001";
   before(async () => {
-    // The app behind it is down (nothing listens on port 9): pages fall back at the edge.
-    w = await startWorker({ bindings: { ORIGIN_URL: "http://127.0.0.1:9", ORIGIN_RETRIES: "0" } });
-    assert.equal((await api(w, "PUT", `/api/v1/users/${ALICE}`, { body: { username: "secalice" } })).status, 201);
+    w = await securityWorker();
   });
   after(() => w?.stop());
   it("6. password forms from other sites are refused before an attempt is counted; IPv6 clients count by /64", async () => {

@@ -3,14 +3,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { api, d1, eventually, startWorker } from "../harness.mjs";
+import { ALICE, securityWorker } from "./security-setup.mjs";
 
 describe("security: who may call what", () => {
   let w;
-  const ALICE = "secalice000001";
   before(async () => {
-    // The app behind it is down (nothing listens on port 9): pages fall back at the edge.
-    w = await startWorker({ bindings: { ORIGIN_URL: "http://127.0.0.1:9", ORIGIN_RETRIES: "0" } });
-    assert.equal((await api(w, "PUT", `/api/v1/users/${ALICE}`, { body: { username: "secalice" } })).status, 201);
+    w = await securityWorker();
   });
   after(() => w?.stop());
 
