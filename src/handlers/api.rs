@@ -205,18 +205,16 @@ where
     let db = d1::database(c.env)?;
     let store = IdempotencyDb { db: &db };
     let owner = c.who.idempotency_owner();
-    let now = crate::clock::now_ms() as i64;
-    let fmt = |ms: i64| {
-        uload_core::time::format(chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default())
-    };
+    let now = crate::clock::now_utc();
+    let window = chrono::Duration::milliseconds(crate::store::idempotency::WINDOW_MS);
     let fingerprint = secret::fingerprint("POST", path, raw);
     match store
         .claim(
             owner,
             key,
             &fingerprint,
-            &fmt(now),
-            &fmt(now - crate::store::idempotency::WINDOW_MS),
+            &uload_core::time::format(now),
+            &uload_core::time::format(now - window),
         )
         .await?
     {

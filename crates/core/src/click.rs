@@ -338,10 +338,7 @@ impl StoredClick {
         if !(946_684_800_000..7_258_118_400_000).contains(&e.at) {
             return Err(EventError::BadTime);
         }
-        let clicked_at = chrono::DateTime::from_timestamp_millis(e.at as i64)
-            .ok_or(EventError::BadTime)?
-            .format("%Y-%m-%dT%H:%M:%S%.3fZ")
-            .to_string();
+        let clicked_at = crate::time::format(crate::time::from_millis(e.at));
         let agent = classify(truncate(&e.ua, MAX_USER_AGENT));
         Ok(StoredClick {
             id: e.id,
