@@ -108,6 +108,14 @@ describe("links: create, get, update, delete", () => {
     assert.equal(gone.status, 410);
     assert.equal((await gone.json()).code, "link_gone");
 
+    // Moving onto a code another link has: the unique index (links_domain_code) refuses it,
+    // recognised by name in the real D1, and the link stays as it was.
+    const other = await json(await asAlice(w, "POST", "/api/v1/links", { body: { url: "https://other.example/", code: "occupied" } }), 201);
+    await problem(await asAlice(w, "PATCH", `/api/v1/links/${link.id}`, { body: { code: "occupied" } }), 409, "code_taken");
+    assert.equal((await json(await asAlice(w, "GET", `/api/v1/links/${link.id}`), 200)).code, "moving");
+    assert.equal((await w.fetch("/occupied")).headers.get("location"), "https://other.example/");
+    assert.equal((await asAlice(w, "DELETE", `/api/v1/links/${other.id}`)).status, 204);
+
     await json(await asAlice(w, "PATCH", `/api/v1/links/${link.id}`, { body: { is_active: true, code: "moved" } }), 200);
     assert.equal((await w.fetch("/moving")).status, 404, "the old code is free");
     assert.equal((await w.fetch("/moved")).headers.get("location"), "https://new.example/");
