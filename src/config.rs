@@ -53,6 +53,9 @@ pub struct Config {
     /// How many redirects an isolate admits per client before it reports them to the
     /// limiter object: the most one isolate can over-admit (RATE_REDIRECT_SYNC_EVERY).
     pub redirect_sync_every: u32,
+    /// Clicks per second one counter object takes before a limited link spreads over more
+    /// (CLICK_SHARD_RATE, default 250): see `uload_core::click_budget`.
+    pub click_shard_rate: u64,
     /// uLoad's SvelteKit app (ORIGIN_URL), the fallback for everything that is not a link.
     pub origin_url: Option<String>,
     pub origin_timeout_ms: u64,
@@ -155,6 +158,11 @@ impl Config {
         };
         let rate_failure_limit = num("RATE_FAILURE_LIMIT", 20).clamp(1, u64::from(u32::MAX)) as u32;
         let redirect_sync_every = num("RATE_REDIRECT_SYNC_EVERY", 10).clamp(1, 1000) as u32;
+        let click_shard_rate = num(
+            "CLICK_SHARD_RATE",
+            uload_core::click_budget::DEFAULT_PER_OBJECT,
+        )
+        .max(1);
         // uLoad's 5 s timeout was too aggressive for its cold starts: 10 s.
         let origin_timeout_ms = num("ORIGIN_TIMEOUT_MS", 10_000).max(1);
         let origin_retries = num("ORIGIN_RETRIES", 2).min(5) as u32;
@@ -234,6 +242,7 @@ impl Config {
             rate_redirect,
             rate_failure_limit,
             redirect_sync_every,
+            click_shard_rate,
             origin_url,
             origin_timeout_ms,
             origin_retries,

@@ -24,6 +24,11 @@ pub async fn call<B: Serialize, R: DeserializeOwned>(
     let body = serde_json::to_string(body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let mut init = RequestInit::new();
     init.with_method(Method::Post).with_body(Some(body.into()));
+    let headers = worker::Headers::new();
+    // Which object this is, for the object's own logs and for test wiring that stands in
+    // for one object of a namespace (an unreachable shard).
+    headers.set("x-uload-object", name).map_err(unavailable)?;
+    init.with_headers(headers);
     let req = Request::new_with_init("https://object/call", &init).map_err(unavailable)?;
     let mut res = stub.fetch_with_request(req).await.map_err(unavailable)?;
     if res.status_code() != 200 {

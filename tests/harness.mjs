@@ -107,12 +107,14 @@ const GENEROUS_LIMITS = Object.fromEntries(
  * Starts the worker. `bindings` override wrangler.toml's vars (test-only wiring).
  * `state`: { dir, token, cookieSecret } of an earlier worker to start again on its persisted
  * state (a restart). `brokenLimiter`: the LIMITER binding points at an object that always
- * throws (the limiter is unreachable). `flakyD1: { match, times }`: D1 batches whose SQL
+ * throws (the limiter is unreachable); `brokenCounter` the same for the click counter (a
+ * string: what it throws). `brokenShards: [i]`: those shards of the click counters cannot be
+ * reached. `flakyD1: { match, times }`: D1 batches whose SQL
  * contains `match` fail `times` times. `overrides`: miniflare worker options replaced whole.
  * `extraWorkers`: more miniflare workers beside it (e.g. a stand-in queue consumer).
  * Returns { url, token, fetch(path, init), mf, stop({ keepState }) }.
  */
-export async function startWorker({ bindings = {}, state, brokenLimiter = false, brokenCounter = false, broken = [], flakyD1, overrides = {}, extraWorkers = [], buildDir = join(ROOT, "build") } = {}) {
+export async function startWorker({ bindings = {}, state, brokenLimiter = false, brokenCounter = false, brokenShards = [], broken = [], flakyD1, overrides = {}, extraWorkers = [], buildDir = join(ROOT, "build") } = {}) {
   // envFiles: a file that does not exist, so that wrangler reads no .dev.vars or .env.
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"), undefined, {
     envFiles: [join(ROOT, "tests", "no-such.env")],
@@ -140,6 +142,7 @@ export async function startWorker({ bindings = {}, state, brokenLimiter = false,
       ...workerOptions.durableObjects,
       ...(brokenLimiter ? { LIMITER: { className: "RateLimiter", scriptName: "broken-objects" } } : {}),
       ...(brokenCounter ? { CLICKS: { className: "ClickCounter", scriptName: "broken-objects" } } : {}),
+      ...(brokenShards.length ? { CLICK_SHARDS: { className: "ClickShard", scriptName: "shard-proxy" } } : {}),
     },
   };
   // `overrides`: options of the worker replaced as a whole (e.g. no queue binding).
@@ -170,12 +173,33 @@ export async function startWorker({ bindings = {}, state, brokenLimiter = false,
     modules: true,
     script: [
       'export class RateLimiter { fetch() { throw new Error("limiter down (test wiring)"); } }',
-      'export class ClickCounter { fetch() { throw new Error("counter down (test wiring)"); } }',
+      'export class ClickCounter { constructor(state, env) { this.env = env; } fetch() { throw new Error(this.env.COUNTER_ERROR); } }',
       "export default { fetch() { return new Response(null, { status: 404 }); } };",
     ].join("\n"),
     durableObjects: {
       A: { className: "RateLimiter", useSQLite: true },
       B: { className: "ClickCounter", useSQLite: true },
+    },
+    // `brokenCounter: "…"` sets what the counter throws (e.g. that it is overloaded).
+    bindings: { COUNTER_ERROR: typeof brokenCounter === "string" ? brokenCounter : "counter down (test wiring)" },
+  };
+  // `brokenShards: [1]`: the click counter's shards of those numbers cannot be reached; the
+  // others are the worker's own, reached through this stand-in by name.
+  const shardProxyWorker = {
+    name: "shard-proxy",
+    modules: true,
+    script: `export class ClickShard {
+      constructor(state, env) { this.env = env; }
+      fetch(req) {
+        const name = req.headers.get("x-uload-object") ?? "";
+        if (${JSON.stringify(brokenShards.map(String))}.includes(name.split("#").pop())) throw new Error("shard down (test wiring)");
+        return this.env.REAL.get(this.env.REAL.idFromName(name)).fetch(req);
+      }
+    }
+    export default { fetch() { return new Response(null, { status: 404 }); } };`,
+    durableObjects: {
+      PROXY: { className: "ClickShard" },
+      REAL: { className: "ClickShard", scriptName: "uload-edge" },
     },
   };
   // `broken: ["kv", "d1"]`: those bindings are replaced by objects whose every operation
@@ -201,7 +225,7 @@ export async function startWorker({ bindings = {}, state, brokenLimiter = false,
     };
     failing.push({ name: "flaky-d1", modules: true, script: FLAKY_D1, d1Databases: { INNER: dbId } });
   }
-  const extra = [...(brokenLimiter || brokenCounter ? [brokenObjectsWorker] : []), ...failing, ...extraWorkers];
+  const extra = [...(brokenLimiter || brokenCounter ? [brokenObjectsWorker] : []), ...(brokenShards.length ? [shardProxyWorker] : []), ...failing, ...extraWorkers];
   const mf = new Miniflare(extra.length ? { ...shared, workers: [main, ...extra] } : { ...shared, ...main });
   mf.__flaky = Boolean(flakyD1);
   let stopped = false;

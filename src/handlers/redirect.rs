@@ -117,7 +117,8 @@ async fn counted(
         return redirect_response(status, location, layer);
     };
     let cost = u64::from(req.method() == worker::Method::Get);
-    match click_counter::consume(here.env, &record.link_id, max, cost).await {
+    let per_object = here.cfg.click_shard_rate;
+    match click_counter::consume(here.env, &record.link_id, max, cost, per_object).await {
         // HEAD only asks whether a click is left: the answer says so without the target
         // (a one-time link must not be read by previewers any number of times).
         Ok(v) if v.allowed && cost == 0 => http::empty(

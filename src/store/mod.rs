@@ -32,11 +32,18 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// A dependency that failed. One that said it is overloaded (a Durable Object queueing
+    /// past its capacity, D1 with too many queries waiting) is also counted in
+    /// `overloaded_total`: the callers degrade as they do for any failure, and the count
+    /// tells the operator which part ran out of capacity (docs/CAPACITY.md).
     pub fn unavailable(dependency: &'static str, cause: impl ToString) -> Self {
-        StoreError::Unavailable {
-            dependency,
-            cause: cause.to_string(),
+        let cause = cause.to_string();
+        if cause.to_ascii_lowercase().contains("overloaded") {
+            crate::metrics::pending::record(|m| {
+                m.inc("overloaded_total", &[("dependency", dependency)], 1)
+            });
         }
+        StoreError::Unavailable { dependency, cause }
     }
 }
 

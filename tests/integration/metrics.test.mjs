@@ -1,5 +1,5 @@
 // GET /metrics in the real runtime: counts of every isolate summed by the metrics Durable
-// Object, in the Prometheus text format, checked by promtool and scraped by a real
+// Objects (8 shards), in the Prometheus text format, checked by promtool and scraped by a real
 // Prometheus server (Debian's package; scripts/test.sh installs it when missing).
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
@@ -125,6 +125,29 @@ describe("metrics", () => {
     } finally {
       await fresh.stop();
     }
+  });
+
+  it("counts stay exact when the hand-overs spread over the aggregator shards", async () => {
+    const series = 'http_requests_total{method="GET",route="health",status="200"}';
+    let expected = value(await (await scrape()).text(), series);
+    // Every scrape hands this isolate's counts to one of 8 shards at random, then sums all 8.
+    for (let round = 0; round < 24; round++) {
+      const k = 1 + (round % 4);
+      for (let i = 0; i < k; i++) assert.equal((await w.fetch("/health")).status, 200);
+      expected += k;
+      assert.equal(value(await (await scrape()).text(), series), expected, `round ${round}`);
+    }
+    // And the counts really are spread: several shards hold a part of them.
+    const ns = await w.mf.getDurableObjectNamespace("METRICS");
+    const names = ["global", ...Array.from({ length: 7 }, (_, i) => `global-${i + 1}`)];
+    const parts = await Promise.all(
+      names.map(async (name) => {
+        const res = await ns.get(ns.idFromName(name)).fetch("https://object/call", { method: "POST", body: "{}" });
+        return (await res.json()).counters?.[series] ?? 0;
+      }),
+    );
+    assert.equal(parts.reduce((a, b) => a + b, 0), expected, "the shards' parts add up to the scrape");
+    assert.ok(parts.filter((n) => n > 0).length >= 3, `spread over shards: ${parts}`);
   });
 
   it("queue and backup figures reach the same scrape", async () => {

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod backup;
 pub mod cache;
 pub mod click;
+pub mod click_budget;
 pub mod code;
 pub mod cors;
 pub mod fields;

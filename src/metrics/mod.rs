@@ -1,19 +1,38 @@
 //! Metrics of this worker: each isolate counts into its own snapshot (no I/O on the hot
-//! path) and hands it to the `MetricsAggregator` Durable Object at most every
-//! `FLUSH_EVERY_MS`, in `wait_until`; `/metrics` flushes its own isolate, then renders the
-//! object's sum of every isolate. A failed hand-over puts the counts back, so none is lost.
+//! path, `pending`) and hands it to one of `SHARDS` `MetricsAggregator` Durable Objects at
+//! most every `FLUSH_EVERY_MS`, in `wait_until`; `/metrics` flushes its own isolate, then
+//! renders the sum of every shard. A failed hand-over puts the counts back, so none is lost.
+//!
+//! Why shards: one object would take every isolate's report; with thousands of isolates
+//! (a viral link served from 300 locations) that is one object's whole capacity. Any
+//! snapshot may go to any shard (counters add, histograms add, gauges keep the larger), so
+//! each hand-over picks one at random, and the scrape's merge of all shards is exact.
 
-use std::cell::RefCell;
+mod aggregator;
+pub mod pending;
 
 use serde_json::json;
-use worker::{durable_object, Context, DurableObject, Env, Request, Response, Result, State};
+use worker::{Context, Env};
 
 use crate::{log, objects};
 use uload_core::metrics::Snapshot;
 
+pub use aggregator::MetricsAggregator;
+pub use pending::record;
+
 pub const BINDING: &str = "METRICS";
-const OBJECT: &str = "global";
+/// Aggregator shards. Shard 0 keeps the name of the single object of earlier versions, so
+/// its totals carry on.
+const SHARDS: u32 = 8;
 const FLUSH_EVERY_MS: u64 = 10_000;
+
+fn shard_name(shard: u32) -> String {
+    if shard == 0 {
+        "global".to_string()
+    } else {
+        format!("global-{shard}")
+    }
+}
 
 /// (name, type, help) of every metric.
 pub const HELP: &[(&str, &str, &str)] = &[
@@ -27,6 +46,8 @@ pub const HELP: &[(&str, &str, &str)] = &[
     ("click_messages_total", "counter", "Queue messages of clicks, by outcome (sent, or stored directly when the queue refused)"),
     ("click_batches_total", "counter", "Queue batches the click consumer handled, by outcome"),
     ("clicks_stored_total", "counter", "Clicks stored, by the consumer or directly when the queue refused them (new ones; redelivered ones are not counted again)"),
+    ("click_counter_calls_total", "counter", "Calls to max_clicks counters, by object (the link's pool, or one of its shards once the link is busier than one object takes)"),
+    ("overloaded_total", "counter", "Failures of a dependency that said it is overloaded (a Durable Object or D1 past its capacity), by dependency: alert on any"),
     ("backups_total", "counter", "Backups of D1 to R2, by outcome"),
     ("backup_last_success_timestamp_seconds", "gauge", "Unix time of the last complete backup"),
     ("kv_audit_deletions_refused_total", "counter", "KV audits that found more orphaned records than they delete unasked (an emptied D1?)"),
@@ -47,6 +68,9 @@ const FROM_START: &[(&str, &[(&str, &str)])] = &[
     ("backups_total", &[("outcome", "ok")]),
     ("backups_total", &[("outcome", "failed")]),
     ("clicks_dropped_total", &[]),
+    ("overloaded_total", &[("dependency", "click counter")]),
+    ("overloaded_total", &[("dependency", "rate limiter")]),
+    ("overloaded_total", &[("dependency", "D1")]),
     ("click_batches_total", &[("outcome", "stored")]),
     ("click_batches_total", &[("outcome", "retried")]),
     ("kv_audit_deletions_refused_total", &[]),
@@ -55,40 +79,29 @@ const FROM_START: &[(&str, &[(&str, &str)])] = &[
     ("crons_skipped_total", &[("task", "kv_reconcile")]),
 ];
 
-thread_local! {
-    static PENDING: RefCell<Snapshot> = RefCell::new(Snapshot::default());
-    static LAST_FLUSH: RefCell<u64> = const { RefCell::new(0) };
-}
-
-/// Counts into this isolate's snapshot.
-pub fn record(f: impl FnOnce(&mut Snapshot)) {
-    PENDING.with(|p| f(&mut p.borrow_mut()));
-}
-
-fn take() -> Snapshot {
-    LAST_FLUSH.with(|l| *l.borrow_mut() = crate::clock::now_ms());
-    PENDING.with(|p| std::mem::take(&mut *p.borrow_mut()))
-}
-
 async fn send(env: &Env, snapshot: Snapshot) {
     if snapshot.is_empty() {
         return;
     }
-    let sent: std::result::Result<serde_json::Value, _> =
-        objects::call(env, BINDING, OBJECT, "metrics object", &snapshot).await;
+    let shard = u32::from(crate::runtime::random_bytes(1)[0]) % SHARDS;
+    let sent: std::result::Result<serde_json::Value, _> = objects::call(
+        env,
+        BINDING,
+        &shard_name(shard),
+        "metrics object",
+        &snapshot,
+    )
+    .await;
     if let Err(e) = sent {
         // Kept for the next hand-over.
-        PENDING.with(|p| p.borrow_mut().merge(&snapshot));
+        pending::put_back(&snapshot);
         log::warn("metrics_flush_failed", json!({ "cause": e.to_string() }));
     }
 }
 
-/// Hands this isolate's counts to the object in the background, at most every 10 s.
+/// Hands this isolate's counts to an aggregator in the background, at most every 10 s.
 pub fn flush_soon(env: &Env, ctx: &Context) {
-    let due =
-        LAST_FLUSH.with(|l| crate::clock::now_ms().saturating_sub(*l.borrow()) >= FLUSH_EVERY_MS);
-    if due && PENDING.with(|p| !p.borrow().is_empty()) {
-        let snapshot = take();
+    if let Some(snapshot) = pending::take_if_due(FLUSH_EVERY_MS) {
         let env = env.clone();
         ctx.wait_until(async move { send(&env, snapshot).await });
     }
@@ -96,47 +109,24 @@ pub fn flush_soon(env: &Env, ctx: &Context) {
 
 /// Hands this isolate's counts over now (scrapes, queue batches, crons).
 pub async fn flush_now(env: &Env) {
-    send(env, take()).await;
+    send(env, pending::take()).await;
 }
 
-/// Every isolate's counts, summed by the object.
+/// Every isolate's counts: the sum of every shard. One shard that cannot be reached fails
+/// the scrape (Prometheus records it as down) rather than showing counters that went back.
 pub async fn scrape(env: &Env) -> std::result::Result<String, crate::store::StoreError> {
     flush_now(env).await;
-    let mut total: Snapshot =
-        objects::call(env, BINDING, OBJECT, "metrics object", &Snapshot::default()).await?;
+    let empty = Snapshot::default();
+    let names: Vec<String> = (0..SHARDS).map(shard_name).collect();
+    let reads = names
+        .iter()
+        .map(|name| objects::call::<_, Snapshot>(env, BINDING, name, "metrics object", &empty));
+    let mut total = Snapshot::default();
+    for shard in futures_util::future::join_all(reads).await {
+        total.merge(&shard?);
+    }
     for (name, labels) in FROM_START {
         total.inc(name, labels, 0);
     }
     Ok(total.render(HELP))
-}
-
-/// Sums the snapshots isolates send; answers with the sum. One object for the worker:
-/// isolates send at most every 10 s, so it sees a few requests per second per hundred
-/// isolates.
-#[durable_object]
-pub struct MetricsAggregator {
-    state: State,
-}
-
-impl DurableObject for MetricsAggregator {
-    fn new(state: State, _env: Env) -> Self {
-        Self { state }
-    }
-
-    async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let delta: Snapshot = req.json().await?;
-        let storage = self.state.storage();
-        // Stored as JSON text: exact integers, whatever the runtime's number types.
-        let stored: Option<String> = storage.get("total").await?;
-        let mut total: Snapshot = stored
-            .and_then(|s| serde_json::from_str(&s).ok())
-            .unwrap_or_default();
-        if !delta.is_empty() {
-            total.merge(&delta);
-            let text = serde_json::to_string(&total)
-                .map_err(|e| worker::Error::RustError(e.to_string()))?;
-            storage.put("total", text).await?;
-        }
-        Response::from_json(&total)
-    }
 }
