@@ -11,17 +11,17 @@ export const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const scratch = mkdtempSync(join(tmpdir(), "uload-bench-"));
 
 /**
- * Runs wrk for SECONDS; `lua` is an optional script body. Returns { requests, rps, p50,
+ * Runs wrk for `seconds` (SECONDS unless given); `lua` is an optional script body. Returns { requests, rps, p50,
  * p99 (ms), mbps (MiB/s), errors (non-2xx/3xx answers and socket errors) }.
  */
-export async function wrk(url, { lua, connections = 50, threads = 2, timeout = "10s" } = {}) {
-  const args = [`-t${Math.min(threads, connections)}`, `-c${connections}`, `-d${SECONDS}s`, "--latency", "--timeout", timeout];
+export async function wrk(url, { lua, connections = 50, threads = 2, timeout = "10s", seconds = SECONDS } = {}) {
+  const args = [`-t${Math.min(threads, connections)}`, `-c${connections}`, `-d${seconds}s`, "--latency", "--timeout", timeout];
   if (lua) {
     const file = join(scratch, `s${Math.random().toString(36).slice(2)}.lua`);
     writeFileSync(file, lua);
     args.push("-s", file);
   }
-  const { stdout } = await run("wrk", [...args, url], { timeout: (SECONDS + 60) * 1000 });
+  const { stdout } = await run("wrk", [...args, url], { timeout: (seconds + 60) * 1000 });
   const num = (re) => Number((stdout.match(re) ?? [])[1] ?? NaN);
   const ms = (re) => {
     const m = stdout.match(re);
@@ -37,6 +37,7 @@ export async function wrk(url, { lua, connections = 50, threads = 2, timeout = "
     p99: ms(/99%\s+([\d.]+)(us|ms|s)/),
     mbps: transfer ? Number(transfer[1]) * { B: 1 / 2 ** 20, KB: 1 / 1024, MB: 1, GB: 1024 }[transfer[2]] : NaN,
     errors: non2xx + (sockErr ? sockErr.slice(1).reduce((a, b) => a + Number(b), 0) : 0),
+    stdout,
   };
 }
 

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# The bench harness (not part of the tests): builds the worker, then runs bench/run.mjs.
-# About a minute; BENCH_SECONDS sets the length of each case.
+# The bench harness (not part of the tests): builds the worker, then runs the benches.
+#   scripts/bench.sh            everything: bench/run.mjs (the main cases, ~8 min), the click
+#                               backlog, the origin proxy, the viral link
+#   scripts/bench.sh viral      only the viral-link load test (docs/CAPACITY.md), ~1 min
+#   scripts/bench.sh backlog    only the click backlog case, ~1 min
+# BENCH_SECONDS sets the length of each main case; VIRAL_* and BACKLOG_* the others'.
 . "$(dirname "$0")/lib.sh"
 "$ROOT/scripts/setup.sh"
 load_env
@@ -10,10 +14,24 @@ if ! command -v wrk >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >&2 || die "could not install wrk"
 fi
 "$ROOT/scripts/build.sh"
-step "building the reference Rust worker (bench/rust-floor: a constant 302 through workers-rs)"
-(cd "$ROOT/bench/rust-floor" && "$WORKER_BUILD_BIN" --release >&2)
-step "bench (each case ${BENCH_SECONDS:-8} s)"
-node "$ROOT/bench/run.mjs"
-step "origin proxy: the SvelteKit test app direct and through the worker"
-[ -f "$ROOT/tests/origin-app/build/index.js" ] || (cd "$ROOT/tests/origin-app" && node "$ROOT/node_modules/vite/bin/vite.js" build) >&2
-exec node "$ROOT/bench/proxy.mjs"
+only="${1:-all}"
+case "$only" in all|viral|backlog) ;; *) die "usage: scripts/bench.sh [viral|backlog]" ;; esac
+if [ "$only" = all ]; then
+  step "building the reference Rust worker (bench/rust-floor: a constant 302 through workers-rs)"
+  (cd "$ROOT/bench/rust-floor" && "$WORKER_BUILD_BIN" --release >&2)
+  step "bench (each case ${BENCH_SECONDS:-8} s)"
+  node "$ROOT/bench/run.mjs"
+fi
+if [ "$only" = all ] || [ "$only" = backlog ]; then
+  step "click backlog: more clicks than the consumer drains, then the drain"
+  node "$ROOT/bench/backlog.mjs"
+fi
+if [ "$only" = all ]; then
+  step "origin proxy: the SvelteKit test app direct and through the worker"
+  [ -f "$ROOT/tests/origin-app/build/index.js" ] || (cd "$ROOT/tests/origin-app" && node "$ROOT/node_modules/vite/bin/vite.js" build) >&2
+  node "$ROOT/bench/proxy.mjs"
+fi
+if [ "$only" = all ] || [ "$only" = viral ]; then
+  step "viral link: one max_clicks link under load, production settings"
+  node "$ROOT/bench/viral.mjs"
+fi

@@ -20,9 +20,6 @@ use uload_core::useragent::Classifier;
 
 pub const QUEUE_BINDING: &str = "CLICK_EVENTS";
 pub const SALT_SECRET: &str = "ANALYTICS_SALT";
-/// How long a flusher lets clicks gather before it sends them (one queue call per batch
-/// instead of one per redirect).
-const GATHER: Duration = Duration::from_millis(25);
 /// Clicks a flusher takes at a time (a few queue messages of ~200 clicks, sent together).
 const BATCH: usize = 1_000;
 /// A flusher older than this is replaced by a new one at the next click (background work
@@ -176,19 +173,20 @@ pub fn record(
     let bytes = event.approx_bytes();
     let flusher = OUTBOX.with(|o| o.borrow_mut().push_weighed(event, bytes, at));
     if let Some(id) = flusher {
-        ctx.wait_until(flush(id, env.clone()));
+        let gather = Duration::from_millis(cfg.click_gather_ms);
+        ctx.wait_until(flush(id, env.clone(), gather));
     }
 }
 
-/// A flusher: waits a moment for clicks to gather, then sends what the outbox holds until
+/// A flusher: waits `gather` for clicks to gather, then sends what the outbox holds until
 /// the outbox says stop (see `uload_core::outbox` for why nothing is left behind).
-async fn flush(id: u64, env: Env) {
+async fn flush(id: u64, env: Env, gather: Duration) {
     let queue = env.queue(QUEUE_BINDING);
     let mut sent = false;
     loop {
         // Gather only while there is less than a batch: under load, send back to back.
         if OUTBOX.with(|o| o.borrow().len() < BATCH) {
-            worker::Delay::from(GATHER).await;
+            worker::Delay::from(gather).await;
         }
         let next = OUTBOX.with(|o| o.borrow_mut().next(id, BATCH, sent));
         let Next::Send(mut batch) = next else {

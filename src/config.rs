@@ -72,6 +72,10 @@ pub struct Config {
     /// Click analytics on (ANALYTICS_ENABLED, default true): every redirect sends its click
     /// to the queue.
     pub analytics_enabled: bool,
+    /// How long an isolate lets clicks gather before it sends them to the queue
+    /// (CLICK_GATHER_MS, default 1,000): one message a second per busy isolate keeps a viral
+    /// link's thousands of isolates under the queue's 5,000 messages a second.
+    pub click_gather_ms: u64,
     /// How long raw clicks are kept (CLICK_RETENTION_DAYS); hourly rollups stay.
     pub click_retention_days: i64,
     /// Days of daily backups kept in R2 (BACKUP_RETENTION_DAYS); the newest is always kept.
@@ -158,6 +162,7 @@ impl Config {
         };
         let rate_failure_limit = num("RATE_FAILURE_LIMIT", 20).clamp(1, u64::from(u32::MAX)) as u32;
         let redirect_sync_every = num("RATE_REDIRECT_SYNC_EVERY", 10).clamp(1, 1000) as u32;
+        let click_gather_ms = num("CLICK_GATHER_MS", 1_000).min(10_000);
         let click_shard_rate = num(
             "CLICK_SHARD_RATE",
             uload_core::click_budget::DEFAULT_PER_OBJECT,
@@ -243,6 +248,7 @@ impl Config {
             rate_failure_limit,
             redirect_sync_every,
             click_shard_rate,
+            click_gather_ms,
             origin_url,
             origin_timeout_ms,
             origin_retries,

@@ -53,8 +53,10 @@ const BROKEN_D1 = `export default function () {
 }`;
 
 // D1 that fails `times` batches whose SQL contains `match`, once each, then works: a
-// dependency that fails mid-way through the consumer's work (after its first write).
+// dependency that fails mid-way through the consumer's work (after its first write). With
+// `delayMs`, each such batch also waits that long first (a slow D1).
 const FLAKY_D1 = `let left;
+let delay = 0;
 // Named as the runtime's classes: workers-rs checks a binding's constructor name.
 class D1PreparedStatement {
   constructor(inner, sql) { this.inner = inner; this.sql = sql; }
@@ -68,9 +70,12 @@ class D1Database {
   constructor(db, match) { this.db = db; this.match = match; }
   prepare(sql) { return new D1PreparedStatement(this.db.prepare(sql), sql); }
   async batch(statements) {
-    if (left > 0 && statements.some((s) => s.sql.includes(this.match))) {
-      left--;
-      throw new Error("D1 failed in the middle of the work (test wiring)");
+    if (statements.some((s) => s.sql.includes(this.match))) {
+      if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+      if (left > 0) {
+        left--;
+        throw new Error("D1 failed in the middle of the work (test wiring)");
+      }
     }
     return this.db.batch(statements.map((s) => s.inner));
   }
@@ -79,6 +84,7 @@ class D1Database {
 }
 export default function (env) {
   left ??= Number(env.FAIL_TIMES);
+  delay = Number(env.DELAY_MS);
   return new D1Database(env.INNER, env.FAIL_MATCH);
 }`;
 
@@ -109,7 +115,7 @@ const GENEROUS_LIMITS = Object.fromEntries(
  * state (a restart). `brokenLimiter`: the LIMITER binding points at an object that always
  * throws (the limiter is unreachable); `brokenCounter` the same for the click counter (a
  * string: what it throws). `brokenShards: [i]`: those shards of the click counters cannot be
- * reached. `flakyD1: { match, times }`: D1 batches whose SQL
+ * reached. `flakyD1: { match, times, delayMs }`: D1 batches whose SQL
  * contains `match` fail `times` times. `overrides`: miniflare worker options replaced whole.
  * `extraWorkers`: more miniflare workers beside it (e.g. a stand-in queue consumer).
  * Returns { url, token, fetch(path, init), mf, stop({ keepState }) }.
@@ -221,7 +227,7 @@ export async function startWorker({ bindings = {}, state, brokenLimiter = false,
     main.d1Databases = {};
     main.wrappedBindings = {
       ...main.wrappedBindings,
-      DB: { scriptName: "flaky-d1", bindings: { FAIL_MATCH: flakyD1.match, FAIL_TIMES: flakyD1.times ?? 1 } },
+      DB: { scriptName: "flaky-d1", bindings: { FAIL_MATCH: flakyD1.match, FAIL_TIMES: flakyD1.times ?? 1, DELAY_MS: flakyD1.delayMs ?? 0 } },
     };
     failing.push({ name: "flaky-d1", modules: true, script: FLAKY_D1, d1Databases: { INNER: dbId } });
   }
