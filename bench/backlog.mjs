@@ -12,7 +12,7 @@ import { wrk as load } from "./load.mjs";
 
 const SECONDS = Number(process.env.BACKLOG_SECONDS ?? 12);
 const DRAIN_LIMIT_S = Number(process.env.BACKLOG_DRAIN_LIMIT_SECONDS ?? 240);
-const SLOW_D1_MS = Number(process.env.BACKLOG_SLOW_D1_MS ?? 1000);
+const SLOW_D1_MS = Number(process.env.BACKLOG_SLOW_D1_MS ?? 3000);
 const log = (msg) => process.stderr.write(`bench: ${msg}\n`);
 
 const manyClients = `

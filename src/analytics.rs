@@ -20,7 +20,7 @@ use uload_core::useragent::Classifier;
 
 pub const QUEUE_BINDING: &str = "CLICK_EVENTS";
 pub const SALT_SECRET: &str = "ANALYTICS_SALT";
-/// Clicks a flusher takes at a time (a few queue messages of ~200 clicks, sent together).
+/// Clicks a flusher takes at a time (a few queue messages of up to 120 KB, sent together).
 const BATCH: usize = 1_000;
 /// A flusher older than this is replaced by a new one at the next click (background work
 /// of one request may run 30 s after its response).

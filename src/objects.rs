@@ -1,5 +1,5 @@
-//! Calling a Durable Object of this worker with a JSON request: the one way the limiter and
-//! the click counter are reached, with failures mapped once.
+//! Calling a Durable Object of this worker with a JSON request: the one way the limiter, the
+//! click counters, the metrics shards and the salts are reached, with failures mapped once.
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -16,12 +16,25 @@ pub async fn call<B: Serialize, R: DeserializeOwned>(
     dependency: &'static str,
     body: &B,
 ) -> Result<R, StoreError> {
+    let body = serde_json::to_string(body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let answer = call_text(env, binding, name, dependency, body).await?;
+    serde_json::from_str(&answer).map_err(|e| StoreError::unavailable(dependency, e))
+}
+
+/// The part of `call` that does not depend on the types: compiled once, not once per pair of
+/// request and answer types (each copy costs the wasm a few kilobytes).
+async fn call_text(
+    env: &Env,
+    binding: &str,
+    name: &str,
+    dependency: &'static str,
+    body: String,
+) -> Result<String, StoreError> {
     let unavailable = |e: worker::Error| StoreError::unavailable(dependency, e);
     let stub = env
         .durable_object(binding)
         .and_then(|ns| ns.id_from_name(name)?.get_stub())
         .map_err(unavailable)?;
-    let body = serde_json::to_string(body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let mut init = RequestInit::new();
     init.with_method(Method::Post).with_body(Some(body.into()));
     let headers = worker::Headers::new();
@@ -37,5 +50,5 @@ pub async fn call<B: Serialize, R: DeserializeOwned>(
             format!("status {}", res.status_code()),
         ));
     }
-    res.json().await.map_err(unavailable)
+    res.text().await.map_err(unavailable)
 }

@@ -26,27 +26,57 @@ pub const BINDING: &str = "CLICKS";
 pub const SHARDS_BINDING: &str = "CLICK_SHARDS";
 const DEPENDENCY: &str = "click counter";
 
-/// A call to a link's pool.
-#[derive(Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
-enum PoolCall {
+/// What a call asks of a link's pool.
+#[derive(Serialize, Deserialize, Clone, Copy, PartialEq)]
+#[serde(rename_all = "snake_case")]
+enum Op {
     /// A visitor's click straight from the pool (`cost` 0 only asks whether one is left).
-    Take {
-        max: u64,
-        cost: u64,
-        /// Clicks counted before this counter existed (uLoad's, for imported links): the
-        /// count is raised to it, never lowered, so seeding twice or late changes nothing.
-        #[serde(default)]
-        seed: u64,
-        per_object: u64,
-    },
+    Take,
     /// A shard's refill.
-    Refill {
-        max: u64,
-        returned: u64,
-        rate: u64,
-        per_object: u64,
-    },
+    Refill,
+}
+
+/// A call to a link's pool. One flat struct rather than an enum with data: serde's tagged
+/// enums cost kilobytes of wasm.
+#[derive(Serialize, Deserialize)]
+struct PoolCall {
+    op: Op,
+    max: u64,
+    per_object: u64,
+    #[serde(default)]
+    cost: u64,
+    /// Clicks counted before this counter existed (uLoad's, for imported links): the count
+    /// is raised to it, never lowered, so seeding twice or late changes nothing.
+    #[serde(default)]
+    seed: u64,
+    /// Refill: clicks a shard gives back, and its own calls per second.
+    #[serde(default)]
+    returned: u64,
+    #[serde(default)]
+    rate: u64,
+}
+
+impl PoolCall {
+    fn take(max: u64, cost: u64, per_object: u64) -> Self {
+        PoolCall {
+            op: Op::Take,
+            max,
+            per_object,
+            cost,
+            seed: 0,
+            returned: 0,
+            rate: 0,
+        }
+    }
+
+    fn refill(max: u64, returned: u64, rate: u64, per_object: u64) -> Self {
+        PoolCall {
+            op: Op::Refill,
+            returned,
+            rate,
+            ..PoolCall::take(max, 0, per_object)
+        }
+    }
 }
 
 /// A call to one shard of a link.
@@ -132,12 +162,7 @@ pub async fn consume(
     }
     if k.shards <= 1 {
         counted("pool");
-        let call = PoolCall::Take {
-            max,
-            cost,
-            seed: 0,
-            per_object,
-        };
+        let call = PoolCall::take(max, cost, per_object);
         let a: Answer = objects::call(env, BINDING, &pool_name(link_id), DEPENDENCY, &call).await?;
         learn(link_id, |k| k.shards = k.shards.max(a.shards));
         if a.allowed || a.shards <= 1 {
@@ -206,11 +231,9 @@ pub async fn seed_imported(env: &Env) -> Result<usize, StoreError> {
         let mut done = Vec::new();
         for (link_id, seed) in page {
             // Asks nothing (cost 0); a max that survives JSON's numbers.
-            let call = PoolCall::Take {
-                max: 1 << 52,
-                cost: 0,
+            let call = PoolCall {
                 seed,
-                per_object: click_budget::DEFAULT_PER_OBJECT,
+                ..PoolCall::take(1 << 52, 0, click_budget::DEFAULT_PER_OBJECT)
             };
             let _: Answer =
                 objects::call(env, BINDING, &pool_name(&link_id), DEPENDENCY, &call).await?;

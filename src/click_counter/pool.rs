@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use serde::Deserialize;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
-use super::{Answer, GrantAnswer, PoolCall};
+use super::{Answer, GrantAnswer, Op, PoolCall};
 use uload_core::click_budget::{Pool, Rate, Refill};
 
 #[derive(Deserialize)]
@@ -84,42 +84,26 @@ impl DurableObject for ClickCounter {
         self.rate.borrow_mut().hit(now);
         let before = self.load()?;
         let mut pool = before.clone();
-        match call {
-            PoolCall::Take {
-                max,
-                cost,
-                seed,
-                per_object,
-            } => {
-                pool.seed(seed);
-                pool.observe(self.rate.borrow().per_second(now), per_object);
-                let allowed = pool.take(max, cost);
-                self.save(&before, &pool)?;
-                Response::from_json(&Answer {
-                    allowed,
-                    shards: pool.shards,
-                })
-            }
-            PoolCall::Refill {
-                max,
-                returned,
-                rate,
-                per_object,
-            } => {
-                let grant = pool.refill(
-                    &Refill {
-                        max,
-                        returned,
-                        rate,
-                    },
-                    per_object,
-                );
-                self.save(&before, &pool)?;
-                Response::from_json(&GrantAnswer {
-                    clicks: grant.clicks,
-                    shards: grant.shards,
-                })
-            }
+        if call.op == Op::Refill {
+            let refill = Refill {
+                max: call.max,
+                returned: call.returned,
+                rate: call.rate,
+            };
+            let grant = pool.refill(&refill, call.per_object);
+            self.save(&before, &pool)?;
+            return Response::from_json(&GrantAnswer {
+                clicks: grant.clicks,
+                shards: grant.shards,
+            });
         }
+        pool.seed(call.seed);
+        pool.observe(self.rate.borrow().per_second(now), call.per_object);
+        let allowed = pool.take(call.max, call.cost);
+        self.save(&before, &pool)?;
+        Response::from_json(&Answer {
+            allowed,
+            shards: pool.shards,
+        })
     }
 }

@@ -101,12 +101,8 @@ impl DurableObject for ClickShard {
             // link (fewer redirects), never spent twice.
             self.save(&slice)?;
         }
-        let refill = PoolCall::Refill {
-            max: call.max,
-            returned,
-            rate: self.rate.borrow().per_second(now),
-            per_object: call.per_object,
-        };
+        let rate = self.rate.borrow().per_second(now);
+        let refill = PoolCall::refill(call.max, returned, rate, call.per_object);
         let grant: GrantAnswer = crate::objects::call(
             &self.env,
             super::BINDING,
