@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Refuses a deploy config that would not serve ulo.ad: a loopback or localhost value, an
-// empty or non-https origin, no route for the short domain, a *.workers.dev copy, or a
-// placeholder resource id. Run by the deploy workflow before every deploy, and by the tests.
+// empty or non-https origin, no route for the short domain, a *.workers.dev copy, a
+// placeholder resource id, or a queue consumer without a bound on its concurrency. Run by the deploy workflow before every deploy, and by the tests.
 //   node scripts/check-config.mjs [production|staging]
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -57,6 +57,12 @@ export function configProblems(configPath, envName = "production") {
   }
   for (const [what, name] of [...config.d1_databases.map((d) => ["D1", d.database_name]), ...config.r2_buckets.map((b) => ["R2", b.bucket_name])]) {
     if (!name) found.push(`${what} has no name`);
+  }
+  // D1 runs one query at a time: the click consumers must not scale out without bound
+  // (docs/CAPACITY.md, the click pipeline).
+  for (const c of config.queues?.consumers ?? []) {
+    const n = c.max_concurrency;
+    if (!Number.isInteger(n) || n < 1 || n > 10) found.push(`queue consumer ${c.queue}: max_concurrency must be set between 1 and 10 (D1 sees a bounded load), not ${n}`);
   }
   return found;
 }

@@ -87,7 +87,7 @@ describe("deploy", () => {
     });
   }
 
-  it("the config check refuses local values, an empty origin, a missing route and placeholder ids", async () => {
+  it("the config check refuses local values, an empty origin, a missing route, placeholder ids and an unbounded click consumer", async () => {
     // The config as it was before production values: every problem the check exists for.
     const dir = await mkdtemp(join(tmpdir(), "uload-config-"));
     try {
@@ -98,10 +98,11 @@ describe("deploy", () => {
         .replace('ORIGIN_URL = "https://origin.ulo.ad"', 'ORIGIN_URL = ""')
         .replace('routes = [{ pattern = "ulo.ad/*", zone_name = "ulo.ad" }]\n', "")
         .replace('binding = "LINKS_KV"\n', 'binding = "LINKS_KV"\nid = "00000000000000000000000000000000"\n')
-        .replace('database_name = "uload-edge"\n', 'database_name = "uload-edge"\ndatabase_id = "<your-d1-id>"\n');
+        .replace('database_name = "uload-edge"\n', 'database_name = "uload-edge"\ndatabase_id = "<your-d1-id>"\n')
+        .replace('max_concurrency = 3\n', "");
       await writeFile(join(dir, "wrangler.toml"), text);
       const problems = configProblems(join(dir, "wrangler.toml"));
-      for (const expected of [/SHORT_BASE_URL=http:\/\/127\.0\.0\.1:8787 is a local address/, /ALLOWED_ORIGINS=http:\/\/localhost:5173 is a local address/, /ORIGIN_URL is empty/, /no route for the short domain/, /KV LINKS_KV has the placeholder id/, /D1 DB has the placeholder id/]) {
+      for (const expected of [/SHORT_BASE_URL=http:\/\/127\.0\.0\.1:8787 is a local address/, /ALLOWED_ORIGINS=http:\/\/localhost:5173 is a local address/, /ORIGIN_URL is empty/, /no route for the short domain/, /KV LINKS_KV has the placeholder id/, /D1 DB has the placeholder id/, /queue consumer uload-clicks: max_concurrency must be set/]) {
         assert.ok(problems.some((p) => expected.test(p)), `${expected} in ${JSON.stringify(problems)}`);
       }
       assert.deepEqual(configProblems(join(dir, "wrangler.toml"), "staging"), [], "staging's own section is untouched");
