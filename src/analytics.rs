@@ -83,11 +83,24 @@ async fn hash_visitors(env: &Env, batch: &mut [ClickEvent]) {
         }
         return;
     };
+    // One answer per day and batch: when the salt object cannot answer (overloaded at
+    // midnight, when every isolate asks for the new day's salt), a batch of a thousand clicks
+    // asks it once, not a thousand times.
+    let mut salts: Vec<(String, Option<[u8; 32]>)> = Vec::with_capacity(2);
     for e in batch.iter_mut() {
         let Some(ip) = e.ip.take() else {
             continue;
         };
-        if let Some(salt) = day_salt(env, &click::utc_day(e.at)).await {
+        let day = click::utc_day(e.at);
+        let salt = match salts.iter().find(|(d, _)| *d == day) {
+            Some((_, salt)) => *salt,
+            None => {
+                let salt = day_salt(env, &day).await;
+                salts.push((day, salt));
+                salt
+            }
+        };
+        if let Some(salt) = salt {
             e.v = Some(click::visitor_hash(&salt, &secret, &e.link, &ip, &e.ua));
         }
     }
