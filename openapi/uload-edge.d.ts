@@ -74,7 +74,7 @@ export interface paths {
                     sort?: "created" | "clicks";
                     status?: "active" | "inactive" | "expired";
                     tag?: string;
-                    /** @description search in title, url and description */
+                    /** @description search in title, url and description: the links whose text contains the term anywhere (case-insensitive, Unicode case folding; no operators: the whole term is one phrase), from a trigram index for terms of 3 characters or more */
                     q?: string;
                 };
                 header?: never;

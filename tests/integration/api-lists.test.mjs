@@ -111,6 +111,28 @@ describe("listing, filters, bulk operations and tags", () => {
     await problem(await asAlice(w, "GET", "/api/v1/links?cursor=garbage"), 422, "validation_failed");
   });
 
+  it("search comes from the trigram index and follows every edit: inside words, any case, quotes as text, short terms too", async () => {
+    const mk = async (body) => json(await asAlice(w, "POST", "/api/v1/links", { body }), 201);
+    const list = async (q) => (await json(await asAlice(w, "GET", `/api/v1/links?q=${encodeURIComponent(q)}`), 200)).data.map((l) => l.id);
+    const a = await mk({ url: "https://shop.example/weekly", title: "Weekly Digest: Kühlschrank-Angebote" });
+    const b = await mk({ url: "https://news.example/x", description: 'the "zebra" issue' });
+    const c = await mk({ url: "https://zz.example/", title: "Qx" });
+    assert.deepEqual(await list("eekly dig"), [a.id], "inside a word, across a space");
+    assert.deepEqual(await list("KÜHLSCHRANK"), [a.id], "case folded beyond ASCII");
+    assert.deepEqual(await list('"zebra"'), [b.id], "quotes are text, not query syntax");
+    assert.deepEqual(await list("zebra OR weekly"), [], "no operators: the whole term is one phrase");
+    assert.deepEqual(await list("qx"), [c.id], "a two-character term still finds its link");
+    // An edit moves the link in the index; a deletion takes it out.
+    const patched = await asAlice(w, "PATCH", `/api/v1/links/${a.id}`, { body: { title: "Monthly Roundup" } });
+    assert.equal(patched.status, 200);
+    assert.deepEqual(await list("eekly dig"), []);
+    assert.deepEqual(await list("monthly round"), [a.id]);
+    assert.equal((await asAlice(w, "DELETE", `/api/v1/links/${b.id}`)).status, 204);
+    assert.deepEqual(await list("zebra"), []);
+    // The index holds exactly the links D1 holds (checked by FTS5 itself).
+    await (await d1(w)).prepare("INSERT INTO links_search (links_search, rank) VALUES ('integrity-check', 1)").run();
+  });
+
   it("bulk create: each item succeeds or fails on its own", async () => {
     const res = await json(
       await asAlice(w, "POST", "/api/v1/links/bulk", {

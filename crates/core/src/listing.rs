@@ -152,6 +152,13 @@ pub fn parse(pairs: &[(String, String)]) -> Result<ListQuery, Vec<FieldError>> {
     }
 }
 
+/// The search index's query for a term: one FTS5 phrase (quoted, quotes doubled), which the
+/// trigram index matches anywhere in the text, case-insensitively. `None` for a term shorter
+/// than a trigram (3 characters): the index cannot look it up, and `like_pattern` is used.
+pub fn search_phrase(term: &str) -> Option<String> {
+    (term.chars().count() >= 3).then(|| format!("\"{}\"", term.replace('"', "\"\"")))
+}
+
 /// Escapes a search term for `LIKE … ESCAPE '\'`, so `%` and `_` match themselves.
 pub fn like_pattern(term: &str) -> String {
     let mut out = String::with_capacity(term.len() + 2);
@@ -253,6 +260,22 @@ mod tests {
             id: "a".into(),
         };
         assert_eq!(Cursor::decode(&wrong.encode()), None);
+    }
+
+    #[test]
+    fn search_phrases_are_one_quoted_phrase_of_three_characters_or_more() {
+        assert_eq!(search_phrase("number 99").as_deref(), Some("\"number 99\""));
+        assert_eq!(
+            search_phrase("say \"hi\" OR x*").as_deref(),
+            Some("\"say \"\"hi\"\" OR x*\""),
+            "quotes doubled; operators are text inside a phrase"
+        );
+        assert_eq!(
+            search_phrase("äöü").as_deref(),
+            Some("\"äöü\""),
+            "characters, not bytes"
+        );
+        assert_eq!(search_phrase("ab"), None, "shorter than a trigram");
     }
 
     #[test]

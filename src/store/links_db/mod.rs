@@ -275,12 +275,22 @@ impl LinksDb {
             ));
         }
         if let Some(term) = &q.search {
-            params.push(listing::like_pattern(term).into());
-            let i = params.len();
-            conds.push(format!(
-                "(l.title LIKE ?{i} ESCAPE '\\' OR l.url LIKE ?{i} ESCAPE '\\' \
-                 OR l.description LIKE ?{i} ESCAPE '\\')"
-            ));
+            // From the trigram index (migration 0012) when the term is long enough for it;
+            // a one- or two-character term reads the user's links.
+            if let Some(phrase) = listing::search_phrase(term) {
+                params.push(phrase.into());
+                conds.push(format!(
+                    "l.rowid IN (SELECT rowid FROM links_search WHERE links_search MATCH ?{})",
+                    params.len()
+                ));
+            } else {
+                params.push(listing::like_pattern(term).into());
+                let i = params.len();
+                conds.push(format!(
+                    "(l.title LIKE ?{i} ESCAPE '\\' OR l.url LIKE ?{i} ESCAPE '\\' \
+                     OR l.description LIKE ?{i} ESCAPE '\\')"
+                ));
+            }
         }
         let sort_col = match q.sort {
             Sort::Created => "l.created_at",
