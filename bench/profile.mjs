@@ -1,0 +1,120 @@
+// A V8 CPU profile of the worker under load: workerd's inspector (miniflare's inspectorPort),
+// the DevTools protocol's Profiler, wrk on loopback for PROFILE_SECONDS per case. Prints the
+// functions with the most self time (Rust functions by name: the wasm keeps its name
+// section), grouped as wasm (this worker's Rust), JS (the workers-rs glue and shim), the
+// runtime's own ("(program)", "(garbage collector)") and idle.
+//   node bench/profile.mjs   (after scripts/build.sh; scripts/bench.sh profile)
+import { get } from "node:http";
+import WebSocket from "ws";
+import { createLink, startWorker } from "../tests/harness.mjs";
+import { wrk } from "./load.mjs";
+
+const SECONDS = Number(process.env.PROFILE_SECONDS ?? 8);
+const TOP = Number(process.env.PROFILE_TOP ?? 20);
+const log = (msg) => process.stderr.write(`profile: ${msg}\n`);
+
+const BROWSER = `wrk.headers["user-agent"] = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36"`;
+const MANY_CLIENTS = `${BROWSER}
+math.randomseed(os.time())
+function request()
+  wrk.headers["cf-connecting-ip"] = "198.18." .. math.random(0, 3) .. "." .. math.random(0, 249)
+  return wrk.format("GET")
+end`;
+
+function json(url) {
+  return new Promise((resolve, reject) => {
+    get(url, (res) => {
+      let body = "";
+      res.on("data", (d) => (body += d)).on("end", () => resolve(JSON.parse(body)));
+    }).on("error", reject);
+  });
+}
+
+/** A DevTools protocol session with the worker's isolate. */
+async function session(port) {
+  const targets = await json(`http://127.0.0.1:${port}/json`);
+  const target = targets.find((t) => t.title?.includes("uload-edge") || t.id?.includes("uload-edge")) ?? targets[0];
+  const ws = new WebSocket(target.webSocketDebuggerUrl);
+  await new Promise((r, j) => ws.once("open", r).once("error", j));
+  let id = 0;
+  const waiting = new Map();
+  ws.on("message", (raw) => {
+    const msg = JSON.parse(raw);
+    if (msg.id && waiting.has(msg.id)) {
+      const { resolve, reject } = waiting.get(msg.id);
+      waiting.delete(msg.id);
+      msg.error ? reject(new Error(JSON.stringify(msg.error))) : resolve(msg.result);
+    }
+  });
+  const send = (method, params = {}) =>
+    new Promise((resolve, reject) => {
+      id += 1;
+      waiting.set(id, { resolve, reject });
+      ws.send(JSON.stringify({ id, method, params }));
+    });
+  return { send, close: () => ws.close() };
+}
+
+/** Self time per function of a Profiler profile, largest first, with the total. */
+function selfTimes(profile) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map();
+  let total = 0;
+  profile.samples.forEach((nodeId, i) => {
+    const dt = profile.timeDeltas[i] ?? 0;
+    const f = byId.get(nodeId).callFrame;
+    const kind = f.url.includes(".wasm") || f.url.startsWith("wasm://") ? "wasm" : f.url ? "js" : "runtime";
+    const key = `${kind}\t${f.functionName || "(anonymous)"}${kind === "js" ? ` ${f.url.split("/").pop()}:${f.lineNumber + 1}` : ""}`;
+    self.set(key, (self.get(key) ?? 0) + dt);
+    total += dt;
+  });
+  return { total, rows: [...self].sort((a, b) => b[1] - a[1]) };
+}
+
+async function profileCase(name, w, port, url, lua) {
+  const s = await session(port);
+  try {
+    await s.send("Profiler.enable");
+    await s.send("Profiler.setSamplingInterval", { interval: 200 });
+    await s.send("Profiler.start");
+    log(`${name}: ${SECONDS} s`);
+    const r = await wrk(url, { lua, seconds: SECONDS });
+    const { profile } = await s.send("Profiler.stop");
+    const { total, rows } = selfTimes(profile);
+    const busy = rows.filter(([k]) => !k.endsWith("(idle)")).reduce((a, [, t]) => a + t, 0);
+    const kinds = {};
+    for (const [k, t] of rows) {
+      const kind = k.endsWith("(idle)") ? "idle" : k.split("\t")[0];
+      kinds[kind] = (kinds[kind] ?? 0) + t;
+    }
+    const pct = (t) => `${((100 * t) / busy).toFixed(1)}%`;
+    console.log(`\n### ${name}: ${r.rps.toFixed(0)} req/s under the profiler, ${r.requests} requests\n`);
+    console.log(`Busy ${(busy / 1e6).toFixed(2)} s of ${(total / 1e6).toFixed(2)} s sampled (${(busy / r.requests).toFixed(0)} µs of isolate time per request): wasm ${pct(kinds.wasm ?? 0)}, JS ${pct(kinds.js ?? 0)}, runtime ${pct(kinds.runtime ?? 0)} of the busy time.\n`);
+    console.log("| self time (% of busy) | µs per request | where | function |\n|---:|---:|---|---|");
+    for (const [k, t] of rows.filter(([k]) => !k.endsWith("(idle)")).slice(0, TOP)) {
+      const [kind, fn] = k.split("\t");
+      console.log(`| ${pct(t)} | ${(t / r.requests).toFixed(1)} | ${kind} | \`${fn.replace(/\|/g, "\\|").slice(0, 120)}\` |`);
+    }
+  } finally {
+    s.close();
+  }
+}
+
+async function main() {
+  const port = 9229 + Math.floor(Math.random() * 500);
+  // Production defaults: analytics on, the redirect limiter at 300 a minute per address.
+  const w = await startWorker({ bindings: { RATE_REDIRECT_LIMIT: "300", RATE_REDIRECT_WINDOW_SECONDS: "60" }, overrides: { inspectorPort: port } });
+  try {
+    if ((await createLink(w, { url: "https://example.com/landing", code: "bench" })).status !== 201) throw new Error("seeding");
+    await w.fetch("/bench");
+    await profileCase("hot redirect, production defaults, 1,000 client addresses", w, port, new URL("/bench", w.url).href, MANY_CLIENTS);
+    await profileCase("GET /health", w, port, new URL("/health", w.url).href, BROWSER);
+  } finally {
+    await w.stop();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
