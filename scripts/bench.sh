@@ -4,6 +4,7 @@
 #                               backlog, the origin proxy, the viral link
 #   scripts/bench.sh viral      only the viral-link load test (docs/CAPACITY.md), ~1 min
 #   scripts/bench.sh backlog    only the click backlog case, ~1 min
+#   scripts/bench.sh profile    a V8 CPU profile of the hot redirect and /health, ~20 s
 # BENCH_SECONDS sets the length of each main case; VIRAL_* and BACKLOG_* the others'.
 . "$(dirname "$0")/lib.sh"
 "$ROOT/scripts/setup.sh"
@@ -15,7 +16,11 @@ if ! command -v wrk >/dev/null; then
 fi
 "$ROOT/scripts/build.sh"
 only="${1:-all}"
-case "$only" in all|viral|backlog) ;; *) die "usage: scripts/bench.sh [viral|backlog]" ;; esac
+case "$only" in all|viral|backlog|profile) ;; *) die "usage: scripts/bench.sh [viral|backlog|profile]" ;; esac
+if [ "$only" = profile ]; then
+  step "CPU profile (workerd's inspector) of the hot redirect and /health"
+  exec node "$ROOT/bench/profile.mjs"
+fi
 if [ "$only" = all ]; then
   step "building the reference Rust worker (bench/rust-floor: a constant 302 through workers-rs)"
   (cd "$ROOT/bench/rust-floor" && "$WORKER_BUILD_BIN" --release >&2)
