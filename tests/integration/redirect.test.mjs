@@ -52,6 +52,8 @@ describe("link shapes and rules on the redirect path", () => {
     assert.equal(res.headers.get("location"), "https://t.example/p?x=1&ref=tw#frag", "the target's own x wins");
     res = await w.fetch("/fwd");
     assert.equal(res.headers.get("location"), "https://t.example/p?x=1#frag");
+    res = await w.fetch("/fwd?tag=a&tag=b");
+    assert.equal(res.headers.get("location"), "https://t.example/p?x=1&tag=a&tag=b#frag", "a repeated key keeps every value");
     await create({ url: "https://t.example/q", code: "nofwd", forward_query: false });
     res = await w.fetch("/nofwd?ref=tw");
     assert.equal(res.headers.get("location"), "https://t.example/q");

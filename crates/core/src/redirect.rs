@@ -46,20 +46,20 @@ pub fn final_location(
     let Ok(mut url) = Url::parse(target) else {
         return target.to_string();
     };
-    let mut taken: Vec<String> = url.query_pairs().map(|(k, _)| k.into_owned()).collect();
-    let mut add: Vec<(String, String)> = Vec::new();
-    let candidates = query
+    let own: Vec<String> = url.query_pairs().map(|(k, _)| k.into_owned()).collect();
+    // Every parameter of the visitor the target does not set, repeated keys included
+    // (`?tag=a&tag=b` is two values, not one); then the link's UTM defaults for the keys
+    // neither of them has.
+    let mut add: Vec<(String, String)> = query
         .into_iter()
         .flat_map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned())
-        .chain(
-            utm.pairs()
-                .into_iter()
-                .filter_map(|(k, v)| v.map(|v| (k.to_string(), v.to_string()))),
-        );
-    for (k, v) in candidates {
-        if !taken.contains(&k) {
-            taken.push(k.clone());
-            add.push((k, v));
+        .filter(|(k, _)| !own.contains(k))
+        .collect();
+    for (k, v) in utm.pairs() {
+        if let Some(v) = v {
+            if !own.iter().any(|o| o == k) && !add.iter().any(|(a, _)| a == k) {
+                add.push((k.to_string(), v.to_string()));
+            }
         }
     }
     if !add.is_empty() {
@@ -312,6 +312,16 @@ mod tests {
             ),
             "https://a.de/x?ref=site&b=%C3%BC#top",
             "the target's own parameter wins; the fragment stays"
+        );
+        assert_eq!(
+            final_location(
+                "https://a.de/x?k=1",
+                Some("tag=a&tag=b&k=2&k=3"),
+                true,
+                &none
+            ),
+            "https://a.de/x?k=1&tag=a&tag=b",
+            "a repeated key keeps every value; the target's key keeps only its own"
         );
         let utm = Utm {
             source: Some("news letter".into()),
