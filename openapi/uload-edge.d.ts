@@ -2393,6 +2393,8 @@ export interface components {
         /** @description Missing or wrong token */
         Unauthorized: {
             headers: {
+                /** @description How to authenticate: `Bearer realm="uload-edge"` */
+                "WWW-Authenticate"?: string;
                 [name: string]: unknown;
             };
             content: {

@@ -68,6 +68,10 @@ pub fn problem(err: &ApiError) -> Response {
     if let ApiError::MethodNotAllowed { allow } = err {
         headers.push(("allow", allow));
     }
+    // RFC 9110: a 401 says how to authenticate.
+    if matches!(err, ApiError::Unauthorized) {
+        headers.push(("www-authenticate", "Bearer realm=\"uload-edge\""));
+    }
     json_problem(&p, &headers)
 }
 

@@ -237,8 +237,11 @@ describe("ownership across two users", () => {
   it("unknown users, taken usernames and wrong credentials", async () => {
     await problem(await api(w, "GET", "/api/v1/links", { user: "nobody" }), 422, "validation_failed");
     await problem(await api(w, "PUT", "/api/v1/users/someoneelse", { body: { username: "alice" } }), 409, "username_taken");
-    await problem(await api(w, "GET", "/api/v1/links", { token: "ul_" + "A".repeat(32) }), 401, "unauthorized");
-    await problem(await api(w, "GET", "/api/v1/links", { token: null }), 401, "unauthorized");
+    for (const token of ["ul_" + "A".repeat(32), null]) {
+      const res = await api(w, "GET", "/api/v1/links", { token });
+      assert.equal(res.headers.get("www-authenticate"), 'Bearer realm="uload-edge"', "a 401 says how to authenticate");
+      await problem(res, 401, "unauthorized");
+    }
     const updated = await json(await api(w, "PUT", `/api/v1/users/${BOB}`, { body: { username: "bobby", bio: "hi" } }), 200);
     assert.equal(updated.username, "bobby");
   });
