@@ -380,7 +380,10 @@ export interface paths {
         get: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description an ETag from an earlier read (or `*`): when the link is still that version, the answer is 304 without a body */
+                    "If-None-Match"?: string;
+                };
                 path: {
                     id: string;
                 };
@@ -398,6 +401,15 @@ export interface paths {
                     content: {
                         "application/json": components["schemas"]["Link"];
                     };
+                };
+                /** @description Not modified: the link is still the version named in If-None-Match */
+                304: {
+                    headers: {
+                        /** @description the link's current ETag */
+                        ETag?: string;
+                        [name: string]: unknown;
+                    };
+                    content?: never;
                 };
                 400: components["responses"]["BadRequest"];
                 401: components["responses"]["Unauthorized"];

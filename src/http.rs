@@ -169,6 +169,14 @@ impl Reply {
         }
     }
 
+    /// 304: the client's copy is current (`If-None-Match`).
+    pub fn not_modified() -> Self {
+        Reply {
+            status: 304,
+            ..Reply::no_content()
+        }
+    }
+
     pub fn raw(content_type: &'static str, bytes: Vec<u8>, cache_control: &str) -> Self {
         Reply {
             status: 200,

@@ -169,11 +169,14 @@ pub(super) async fn create_one(
     Ok((link, flags))
 }
 
-pub async fn get(c: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
+pub async fn get(c: &Ctx<'_>, id: &str, if_none_match: Option<String>) -> Result<Reply, ApiError> {
     let link = db(c)?
         .get(id, c.who.owner())
         .await?
         .ok_or(ApiError::NotFound)?;
+    if if_none_match.is_some_and(|h| precondition::if_none_match(&h, link.version)) {
+        return Ok(Reply::not_modified().header("etag", link.etag()));
+    }
     Ok(Reply::json(200, &view(c, &link, None)).header("etag", link.etag()))
 }
 

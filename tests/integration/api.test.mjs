@@ -62,7 +62,7 @@ describe("links: create, get, update, delete", () => {
     assert.match(link.warnings[0], /301/);
   });
 
-  it("gets, updates with If-Match, and refuses a stale write with 412", async () => {
+  it("gets (304 for a current If-None-Match), updates with If-Match, and refuses a stale write with 412", async () => {
     const link = await json(await asAlice(w, "POST", "/api/v1/links", { body: { url: "https://one.example/", code: "editme" } }), 201);
     const got = await asAlice(w, "GET", `/api/v1/links/${link.id}`);
     assert.equal((await json(got, 200)).url, "https://one.example/");
@@ -73,6 +73,14 @@ describe("links: create, get, update, delete", () => {
     assert.equal(updated.title, "New");
     assert.equal(updated.version, 2);
     assert.equal(first.headers.get("etag"), '"v2"');
+
+    // A client holding the current version gets 304 without a body; an older one, the link.
+    const unchanged = await asAlice(w, "GET", `/api/v1/links/${link.id}`, { headers: { "if-none-match": 'W/"v2"' } });
+    assert.equal(unchanged.status, 304);
+    assert.equal(unchanged.headers.get("etag"), '"v2"');
+    assert.equal(await unchanged.text(), "");
+    const changed = await asAlice(w, "GET", `/api/v1/links/${link.id}`, { headers: { "if-none-match": etag } });
+    assert.equal((await json(changed, 200)).title, "New", "v1 is stale: the link comes back");
 
     const stale = await asAlice(w, "PATCH", `/api/v1/links/${link.id}`, { body: { title: "Lost update" }, headers: { "if-match": etag } });
     await problem(stale, 412, "precondition_failed");

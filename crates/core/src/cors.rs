@@ -2,7 +2,7 @@
 
 pub const ALLOW_METHODS: &str = "GET, POST, PATCH, PUT, DELETE, OPTIONS";
 pub const ALLOW_HEADERS: &str =
-    "authorization, content-type, if-match, idempotency-key, x-uload-user";
+    "authorization, content-type, if-match, if-none-match, idempotency-key, x-uload-user";
 pub const EXPOSE_HEADERS: &str =
     "etag, location, retry-after, idempotency-replayed, link, content-disposition";
 

@@ -1,5 +1,6 @@
 //! Conditional requests: `If-Match` against a link's ETag, so that a stale write is refused
-//! (412) instead of silently overwriting someone else's edit.
+//! (412) instead of silently overwriting someone else's edit; `If-None-Match`, so that a
+//! client that has the current version gets 304 instead of the link again.
 
 /// The version an `If-Match` header demands: `None` for `*` (any), `Some(list)` otherwise.
 /// Weak tags never match for writes (RFC 9110 §13.1.1 uses strong comparison).
@@ -18,9 +19,36 @@ pub fn if_match_versions(header: &str) -> Option<Vec<u64>> {
     )
 }
 
+/// Whether an `If-None-Match` header names `version` (or is `*`): then a GET answers 304.
+/// Weak comparison, as RFC 9110 §13.1.2 asks for reads: `W/"v3"` matches version 3.
+pub fn if_none_match(header: &str, version: u64) -> bool {
+    let header = header.trim();
+    header == "*"
+        || header.split(',').map(str::trim).any(|t| {
+            let t = t.strip_prefix("W/").unwrap_or(t);
+            t.strip_prefix("\"v")
+                .and_then(|t| t.strip_suffix('"'))
+                .and_then(|n| n.parse::<u64>().ok())
+                == Some(version)
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn if_none_match_compares_weakly_and_accepts_a_list() {
+        assert!(if_none_match("\"v3\"", 3));
+        assert!(if_none_match("W/\"v3\"", 3), "weak comparison for reads");
+        assert!(if_none_match("\"v1\", \"v3\"", 3));
+        assert!(if_none_match("*", 9));
+        assert!(!if_none_match("\"v4\"", 3));
+        assert!(
+            !if_none_match("\"v3x\", v3, \"\"", 3),
+            "malformed tags match nothing"
+        );
+    }
 
     #[test]
     fn parses_if_match() {
