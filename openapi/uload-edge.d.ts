@@ -427,7 +427,10 @@ export interface paths {
         delete: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description delete only if the link is still this version (its ETag); 412 otherwise */
+                    "If-Match"?: string;
+                };
                 path: {
                     id: string;
                 };
@@ -447,6 +450,7 @@ export interface paths {
                 403: components["responses"]["Forbidden"];
                 404: components["responses"]["NotFound"];
                 405: components["responses"]["MethodNotAllowed"];
+                412: components["responses"]["PreconditionFailed"];
                 422: components["responses"]["Unprocessable"];
                 429: components["responses"]["TooManyRequests"];
                 503: components["responses"]["Unavailable"];

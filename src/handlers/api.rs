@@ -128,7 +128,7 @@ async fn route(
             CreateLink => links::create(&c, &body).await,
             GetLink(id) => links::get(&c, id, header(&req, "if-none-match")).await,
             UpdateLink(id) => links::update(&c, id, &body, header(&req, "if-match")).await,
-            DeleteLink(id) => links::delete(&c, id).await,
+            DeleteLink(id) => links::delete(&c, id, header(&req, "if-match")).await,
             LinkQr(id) => links::qr(&c, id).await,
             BulkCreate => bulk::create(&c, &body).await,
             BulkDelete => bulk::delete(&c, &body).await,

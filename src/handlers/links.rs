@@ -228,10 +228,22 @@ pub async fn update(
     Ok(link_reply(c, 200, &link, &flags))
 }
 
-pub async fn delete(c: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
-    let deleted = db(c)?.delete(&[id.to_string()], c.who.owner()).await?;
+/// Deletes a link; with `If-Match`, only the version it names (412 otherwise, as for PATCH).
+pub async fn delete(c: &Ctx<'_>, id: &str, if_match: Option<String>) -> Result<Reply, ApiError> {
+    let versions = if_match
+        .as_deref()
+        .and_then(precondition::if_match_versions);
+    let db = db(c)?;
+    let deleted = db
+        .delete_if(&[id.to_string()], c.who.owner(), versions.as_deref())
+        .await?;
     let Some((id, code)) = deleted.into_iter().next() else {
-        return Err(ApiError::NotFound);
+        return Err(match db.get(id, c.who.owner()).await? {
+            Some(current) if versions.is_some() => ApiError::PreconditionFailed {
+                current_etag: current.etag(),
+            },
+            _ => ApiError::NotFound,
+        });
     };
     publish(c.env, c.ctx, c.cfg, vec![(code, None)]).await;
     log::info("link_deleted", json!({ "link_id": id }));

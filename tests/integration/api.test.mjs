@@ -86,6 +86,17 @@ describe("links: create, get, update, delete", () => {
     await problem(stale, 412, "precondition_failed");
     assert.equal((await json(await asAlice(w, "GET", `/api/v1/links/${link.id}`), 200)).title, "New");
 
+    // DELETE with a stale If-Match changes nothing (412 with the current ETag); with the
+    // current one it deletes.
+    const doomed = await json(await asAlice(w, "POST", "/api/v1/links", { body: { url: "https://doomed.example/" } }), 201);
+    await asAlice(w, "PATCH", `/api/v1/links/${doomed.id}`, { body: { title: "edited meanwhile" } });
+    const refused = await asAlice(w, "DELETE", `/api/v1/links/${doomed.id}`, { headers: { "if-match": '"v1"' } });
+    await problem(refused, 412, "precondition_failed");
+    assert.equal((await w.fetch(`/${doomed.code}`)).status, 302, "still redirects");
+    assert.equal((await asAlice(w, "DELETE", `/api/v1/links/${doomed.id}`, { headers: { "if-match": '"v2"' } })).status, 204);
+    assert.equal((await asAlice(w, "GET", `/api/v1/links/${doomed.id}`)).status, 404);
+    await problem(await asAlice(w, "DELETE", `/api/v1/links/${doomed.id}`, { headers: { "if-match": '"v2"' } }), 404, "not_found");
+
     // Without If-Match the write is unconditional; null clears a field.
     const cleared = await json(await asAlice(w, "PATCH", `/api/v1/links/${link.id}`, { body: { title: null } }), 200);
     assert.equal(cleared.title, null);

@@ -173,12 +173,30 @@ impl LinksDb {
         ids: &[String],
         owner: Option<&str>,
     ) -> Result<Vec<(String, String)>, StoreError> {
+        self.delete_if(ids, owner, None).await
+    }
+
+    /// `delete`, only of links at one of `versions` (an `If-Match`), checked in the same
+    /// transaction as the deletion: a link edited in between is not deleted.
+    pub async fn delete_if(
+        &self,
+        ids: &[String],
+        owner: Option<&str>,
+        versions: Option<&[u64]>,
+    ) -> Result<Vec<(String, String)>, StoreError> {
         #[derive(Deserialize)]
         struct Row {
             id: String,
             code: String,
         }
         let ids_json = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+        let versions_json = versions.map(|v| serde_json::to_string(v).unwrap_or_default());
+        let params: [P; 3] = [
+            ids_json.as_str().into(),
+            owner.into(),
+            versions_json.as_deref().into(),
+        ];
+        let version_ok = "(?3 IS NULL OR l.version IN (SELECT value FROM json_each(?3)))";
         // What hangs off the links goes with them: tags, and the analytics (the owner asked
         // for deletion). Table names are constants, never input.
         let mut statements = ["link_tags", "click_rollups", "clicks"]
@@ -188,17 +206,19 @@ impl LinksDb {
                     &self.db,
                     &format!(
                         "DELETE FROM {table} WHERE link_id IN (SELECT l.id FROM links l, \
-                         json_each(?1) j WHERE l.id = j.value AND l.user_id IS ?2)"
+                         json_each(?1) j WHERE l.id = j.value AND l.user_id IS ?2 AND {version_ok})"
                     ),
-                    &[ids_json.as_str().into(), owner.into()],
+                    &params,
                 )
             })
             .collect::<Result<Vec<_>, _>>()?;
         statements.push(d1::stmt(
             &self.db,
-            "DELETE FROM links WHERE id IN (SELECT value FROM json_each(?1)) AND user_id IS ?2 \
-                 RETURNING id, code",
-            &[ids_json.as_str().into(), owner.into()],
+            &format!(
+                "DELETE FROM links AS l WHERE l.id IN (SELECT value FROM json_each(?1)) \
+                 AND l.user_id IS ?2 AND {version_ok} RETURNING id, code"
+            ),
+            &params,
         )?);
         let mut results = d1::batch::<Value>(&self.db, statements).await?;
         let rows = results.pop().unwrap_or_default();
