@@ -74,8 +74,10 @@ export interface paths {
                     sort?: "created" | "clicks";
                     status?: "active" | "inactive" | "expired";
                     tag?: string;
-                    /** @description search in title, url and description: the links whose text contains the term anywhere (case-insensitive, Unicode case folding; no operators: the whole term is one phrase), from a trigram index for terms of 3 characters or more */
+                    /** @description search in title, url, description and code: the links whose text contains the term anywhere (case-insensitive, Unicode case folding; no operators: the whole term is one phrase), from a trigram index for terms of 3 characters or more */
                     q?: string;
+                    /** @description exactly this short code (e.g. `promo`, `alice/cv`): the caller's link with that code, or an empty list */
+                    code?: string;
                 };
                 header?: never;
                 path?: never;

@@ -111,9 +111,10 @@ describe("listing, filters, bulk operations and tags", () => {
     await problem(await asAlice(w, "GET", "/api/v1/links?cursor=garbage"), 422, "validation_failed");
   });
 
-  it("search comes from the trigram index and follows every edit: inside words, any case, quotes as text, short terms too", async () => {
+  it("search comes from the trigram index and follows every edit: inside words and codes, any case, quotes as text, short terms too; code= finds one link", async () => {
     const mk = async (body) => json(await asAlice(w, "POST", "/api/v1/links", { body }), 201);
-    const list = async (q) => (await json(await asAlice(w, "GET", `/api/v1/links?q=${encodeURIComponent(q)}`), 200)).data.map((l) => l.id);
+    const listBy = async (qs) => (await json(await asAlice(w, "GET", `/api/v1/links?${qs}`), 200)).data.map((l) => l.id);
+    const list = (q) => listBy(`q=${encodeURIComponent(q)}`);
     const a = await mk({ url: "https://shop.example/weekly", title: "Weekly Digest: Kühlschrank-Angebote" });
     const b = await mk({ url: "https://news.example/x", description: 'the "zebra" issue' });
     const c = await mk({ url: "https://zz.example/", title: "Qx" });
@@ -129,6 +130,11 @@ describe("listing, filters, bulk operations and tags", () => {
     assert.deepEqual(await list("monthly round"), [a.id]);
     assert.equal((await asAlice(w, "DELETE", `/api/v1/links/${b.id}`)).status, 204);
     assert.deepEqual(await list("zebra"), []);
+    // A link by its code: exactly that one; `q` finds codes too.
+    const coded = await mk({ url: "https://coded.example/", code: "spring-sale" });
+    assert.deepEqual(await listBy("code=spring-sale"), [coded.id]);
+    assert.deepEqual(await listBy("code=spring"), [], "exact, not a prefix");
+    assert.deepEqual(await list("ring-sa"), [coded.id], "q matches inside codes");
     // The index holds exactly the links D1 holds (checked by FTS5 itself).
     await (await d1(w)).prepare("INSERT INTO links_search (links_search, rank) VALUES ('integrity-check', 1)").run();
   });

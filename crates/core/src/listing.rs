@@ -78,10 +78,12 @@ pub struct ListQuery {
     pub status: Option<StatusFilter>,
     pub tag: Option<String>,
     pub search: Option<String>,
+    /// Exactly this code (`code=`): a link found by its short code.
+    pub code: Option<String>,
     pub cursor: Option<Cursor>,
 }
 
-/// Parses `?limit=&sort=&status=&tag=&q=&cursor=` (already percent-decoded pairs).
+/// Parses `?limit=&sort=&status=&tag=&q=&code=&cursor=` (already percent-decoded pairs).
 pub fn parse(pairs: &[(String, String)]) -> Result<ListQuery, Vec<FieldError>> {
     let mut q = ListQuery {
         limit: DEFAULT_LIMIT,
@@ -89,6 +91,7 @@ pub fn parse(pairs: &[(String, String)]) -> Result<ListQuery, Vec<FieldError>> {
         status: None,
         tag: None,
         search: None,
+        code: None,
         cursor: None,
     };
     let mut errors = Vec::new();
@@ -131,6 +134,14 @@ pub fn parse(pairs: &[(String, String)]) -> Result<ListQuery, Vec<FieldError>> {
                     q.search = Some(t.to_string());
                 }
             }
+            "code" => match v.trim() {
+                "" => errors.push(FieldError::new("code", "code must not be empty")),
+                c if c.chars().count() > MAX_SEARCH => errors.push(FieldError::new(
+                    "code",
+                    format!("code must be at most {MAX_SEARCH} characters"),
+                )),
+                c => q.code = Some(c.to_string()),
+            },
             "cursor" => raw_cursor = Some(v.clone()),
             other => errors.push(FieldError::new(other, "unknown query parameter")),
         }
@@ -260,6 +271,21 @@ mod tests {
             id: "a".into(),
         };
         assert_eq!(Cursor::decode(&wrong.encode()), None);
+    }
+
+    #[test]
+    fn a_code_filter_is_exact_and_must_name_something() {
+        let pairs = |k: &str, v: &str| vec![(k.to_string(), v.to_string())];
+        assert_eq!(
+            parse(&pairs("code", " promo ")).unwrap().code.as_deref(),
+            Some("promo")
+        );
+        assert_eq!(
+            parse(&pairs("code", "alice/cv")).unwrap().code.as_deref(),
+            Some("alice/cv")
+        );
+        assert!(parse(&pairs("code", " ")).is_err());
+        assert!(parse(&pairs("code", &"x".repeat(201))).is_err());
     }
 
     #[test]

@@ -294,6 +294,15 @@ impl LinksDb {
                 params.len()
             ));
         }
+        if let Some(code) = &q.code {
+            params.push(DEFAULT_DOMAIN.into());
+            params.push(code.as_str().into());
+            conds.push(format!(
+                "l.domain = ?{} AND l.code = ?{}",
+                params.len() - 1,
+                params.len()
+            ));
+        }
         if let Some(term) = &q.search {
             // From the trigram index (migration 0012) when the term is long enough for it;
             // a one- or two-character term reads the user's links.
@@ -308,7 +317,7 @@ impl LinksDb {
                 let i = params.len();
                 conds.push(format!(
                     "(l.title LIKE ?{i} ESCAPE '\\' OR l.url LIKE ?{i} ESCAPE '\\' \
-                     OR l.description LIKE ?{i} ESCAPE '\\')"
+                     OR l.description LIKE ?{i} ESCAPE '\\' OR l.code LIKE ?{i} ESCAPE '\\')"
                 ));
             }
         }
