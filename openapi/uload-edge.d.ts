@@ -922,7 +922,37 @@ export interface paths {
             };
             cookie?: never;
         };
-        get?: never;
+        /** A user's profile as the edge holds it (service token only) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The user */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["User"];
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                405: components["responses"]["MethodNotAllowed"];
+                422: components["responses"]["Unprocessable"];
+                429: components["responses"]["TooManyRequests"];
+                503: components["responses"]["Unavailable"];
+            };
+        };
         /**
          * Create or replace a user's profile (service token only)
          * @description A rename keeps the user's links where they are (/u/{old}/…): the old name stays theirs while links live under it, and is held for them for USERNAME_HOLD_DAYS (default 180) after that; taking such a name answers 409 username_held, a name another user has now 409 username_taken.
@@ -1007,7 +1037,47 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change some fields of a user's profile (service token only)
+         * @description Only the fields the body names change (PUT replaces the whole profile: a PUT without `bio` clears it). 404 when there is no such user. A rename follows the rules of PUT.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["UserPatch"];
+                };
+            };
+            responses: {
+                /** @description Changed */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["User"];
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                405: components["responses"]["MethodNotAllowed"];
+                409: components["responses"]["Conflict"];
+                413: components["responses"]["PayloadTooLarge"];
+                415: components["responses"]["UnsupportedMediaType"];
+                422: components["responses"]["Unprocessable"];
+                429: components["responses"]["TooManyRequests"];
+                503: components["responses"]["Unavailable"];
+            };
+        };
         trace?: never;
     };
     "/api/v1/links/{id}/stats": {
@@ -2396,6 +2466,12 @@ export interface components {
             contact: string | null;
             /** Format: date-time */
             created_at: string;
+        };
+        UserPatch: {
+            username?: string;
+            display_name?: string | null;
+            bio?: string | null;
+            profile_public?: boolean;
         };
     };
     responses: {

@@ -75,6 +75,47 @@ pub async fn put(c: &Ctx<'_>, id: &str, body: &Value) -> Result<Reply, ApiError>
     }
 }
 
+/// A user as the edge holds it (service token only). 404 when there is no such user.
+pub async fn get(c: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
+    c.require_service("users")?;
+    let db = d1::database(c.env)?;
+    let user = UsersDb { db: &db }
+        .user(id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(Reply::json(200, &user))
+}
+
+/// Changes only the fields the body names (PUT replaces the whole profile, so a PUT without
+/// `bio` clears it): the body is laid over the stored profile, then checked and stored as a
+/// PUT would be. 404 when there is no such user (PUT creates one).
+pub async fn patch(c: &Ctx<'_>, id: &str, body: &Value) -> Result<Reply, ApiError> {
+    c.require_service("users")?;
+    let Some(given) = body.as_object() else {
+        return Err(ApiError::validation(
+            "body",
+            "the body must be a JSON object",
+        ));
+    };
+    let db = d1::database(c.env)?;
+    let user = UsersDb { db: &db }
+        .user(id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let mut merged = json!({
+        "username": user.username,
+        "display_name": user.display_name,
+        "bio": user.bio,
+        "profile_public": user.profile_public,
+    });
+    if let Some(m) = merged.as_object_mut() {
+        for (k, v) in given {
+            m.insert(k.clone(), v.clone());
+        }
+    }
+    put(c, id, &merged).await
+}
+
 /// Deletes a user and everything of theirs (links, their clicks and statistics, tags, API
 /// keys, memberships); their links stop redirecting at once (KV records deleted) and their
 /// username is held for them. 204, or 404 when there is no such user.

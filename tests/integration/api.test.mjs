@@ -264,4 +264,25 @@ describe("ownership across two users", () => {
     const updated = await json(await api(w, "PUT", `/api/v1/users/${BOB}`, { body: { username: "bobby", bio: "hi" } }), 200);
     assert.equal(updated.username, "bobby");
   });
+
+  it("a user's profile: read it, and change one field without losing the others", async () => {
+    await json(await api(w, "PUT", `/api/v1/users/${BOB}`, { body: { username: "bobby", display_name: "Bob", bio: "hi" } }), 200);
+    const read = await json(await api(w, "GET", `/api/v1/users/${BOB}`), 200);
+    assert.deepEqual([read.username, read.display_name, read.bio, read.profile_public], ["bobby", "Bob", "hi", true]);
+    const patched = await json(await api(w, "PATCH", `/api/v1/users/${BOB}`, { body: { display_name: "Robert" } }), 200);
+    assert.deepEqual([patched.username, patched.display_name, patched.bio], ["bobby", "Robert", "hi"], "bio kept");
+    const cleared = await json(await api(w, "PATCH", `/api/v1/users/${BOB}`, { body: { bio: null } }), 200);
+    assert.equal(cleared.bio, null, "null clears a field");
+    // The rules of PUT apply: a taken name, a bad value or an unknown field change nothing.
+    await problem(await api(w, "PATCH", `/api/v1/users/${BOB}`, { body: { username: "alice" } }), 409, "username_taken");
+    await problem(await api(w, "PATCH", `/api/v1/users/${BOB}`, { body: { username: "No!" } }), 422, "validation_failed");
+    await problem(await api(w, "PATCH", `/api/v1/users/${BOB}`, { body: { nickname: "x" } }), 422, "validation_failed");
+    await problem(await api(w, "PATCH", `/api/v1/users/${BOB}`, { body: "[1]" }), 422, "validation_failed");
+    assert.equal((await json(await api(w, "GET", `/api/v1/users/${BOB}`), 200)).display_name, "Robert");
+    // Unknown users: 404 (PATCH does not create one); only the service token may.
+    await problem(await api(w, "GET", "/api/v1/users/nosuchuser1"), 404, "not_found");
+    await problem(await api(w, "PATCH", "/api/v1/users/nosuchuser1", { body: { bio: "x" } }), 404, "not_found");
+    const key = await json(await api(w, "POST", "/api/v1/api-keys", { user: ALICE, body: { name: "k" } }), 201);
+    await problem(await api(w, "GET", `/api/v1/users/${ALICE}`, { token: key.key }), 403, "forbidden");
+  });
 });

@@ -27,7 +27,9 @@ pub enum Api<'a> {
     ListApiKeys,
     CreateApiKey,
     RevokeApiKey(&'a str),
+    GetUser(&'a str),
     PutUser(&'a str),
+    PatchUser(&'a str),
     DeleteUser(&'a str),
     GetWorkspace(&'a str),
     PutWorkspace(&'a str),
@@ -101,9 +103,9 @@ impl Api<'_> {
             UpdateLink(_) | UpdateTag(_) => rules(Key(LinksWrite), true, Json),
             DeleteLink(_) | DeleteTag(_) => rules(Key(LinksWrite), true, Empty),
             CreateApiKey => rules(Service, true, Idempotent),
-            PutUser(_) | PutWorkspace(_) => rules(Service, true, Json),
+            PutUser(_) | PatchUser(_) | PutWorkspace(_) => rules(Service, true, Json),
             RevokeApiKey(_) | DeleteUser(_) | DeleteWorkspace(_) => rules(Service, true, Empty),
-            ListApiKeys | GetWorkspace(_) => rules(Service, false, Empty),
+            ListApiKeys | GetWorkspace(_) | GetUser(_) => rules(Service, false, Empty),
             // Operations: not "writes" of the dashboard's data (restore mode has its own
             // answers for them).
             PutRestoreMode | AddDenylist | BlockLink(_) => rules(Admin, false, Json),

@@ -170,8 +170,13 @@ fn api<'a>(method: &str, rest: &'a str) -> Routed<'a> {
         }
         ["users", id] if is_id(id) => by_method(
             method,
-            "PUT, DELETE",
-            &[("PUT", PutUser(id)), ("DELETE", DeleteUser(id))],
+            "GET, HEAD, PUT, PATCH, DELETE",
+            &[
+                ("GET", GetUser(id)),
+                ("PUT", PutUser(id)),
+                ("PATCH", PatchUser(id)),
+                ("DELETE", DeleteUser(id)),
+            ],
         ),
         ["workspaces", slug] if is_id(slug) => by_method(
             method,
