@@ -29,26 +29,7 @@ export interface paths {
             cookie?: never;
         };
         /** This document */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OpenAPI 3.1 */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": Record<string, never>;
-                    };
-                };
-            };
-        };
+        get: operations["getOpenApi"];
         put?: never;
         post?: never;
         delete?: never;
@@ -65,88 +46,10 @@ export interface paths {
             cookie?: never;
         };
         /** List links (newest first, or most clicked), keyset-paginated */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    /** @description next_cursor of the previous page */
-                    cursor?: string;
-                    sort?: "created" | "clicks";
-                    status?: "active" | "inactive" | "expired";
-                    tag?: string;
-                    /** @description search in title, url, description and code: the links whose text contains the term anywhere (case-insensitive, Unicode case folding; no operators: the whole term is one phrase), from a trigram index for terms of 3 characters or more */
-                    q?: string;
-                    /** @description exactly this short code (e.g. `promo`, `alice/cv`): the caller's link with that code, or an empty list */
-                    code?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of links */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["LinkList"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                405: components["responses"]["MethodNotAllowed"];
-                422: components["responses"]["Unprocessable"];
-                429: components["responses"]["TooManyRequests"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        get: operations["listLinks"];
         put?: never;
         /** Create a link */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description a retried POST with the same key returns the first response (kept 24 h) */
-                    "Idempotency-Key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["LinkCreate"];
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        /** @description strong ETag of the link version; send it back in If-Match */
-                        ETag?: string;
-                        Location?: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Link"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                405: components["responses"]["MethodNotAllowed"];
-                409: components["responses"]["Conflict"];
-                413: components["responses"]["PayloadTooLarge"];
-                415: components["responses"]["UnsupportedMediaType"];
-                422: components["responses"]["Unprocessable"];
-                429: components["responses"]["TooManyRequests"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        post: operations["createLink"];
         delete?: never;
         options?: never;
         head?: never;
@@ -163,44 +66,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Create up to 100 links; each succeeds or fails on its own */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description a retried POST with the same key returns the first response (kept 24 h) */
-                    "Idempotency-Key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["BulkCreate"];
-                };
-            };
-            responses: {
-                /** @description Per-item outcomes */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["BulkCreateResult"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                405: components["responses"]["MethodNotAllowed"];
-                409: components["responses"]["Conflict"];
-                413: components["responses"]["PayloadTooLarge"];
-                415: components["responses"]["UnsupportedMediaType"];
-                422: components["responses"]["Unprocessable"];
-                429: components["responses"]["TooManyRequests"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        post: operations["bulkCreateLinks"];
         delete?: never;
         options?: never;
         head?: never;
@@ -217,44 +83,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Delete up to 100 links */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description a retried POST with the same key returns the first response (kept 24 h) */
-                    "Idempotency-Key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["BulkDelete"];
-                };
-            };
-            responses: {
-                /** @description Deleted and unknown ids */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["BulkDeleteOutcome"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                405: components["responses"]["MethodNotAllowed"];
-                409: components["responses"]["Conflict"];
-                413: components["responses"]["PayloadTooLarge"];
-                415: components["responses"]["UnsupportedMediaType"];
-                422: components["responses"]["Unprocessable"];
-                429: components["responses"]["TooManyRequests"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        post: operations["bulkDeleteLinks"];
         delete?: never;
         options?: never;
         head?: never;
@@ -271,44 +100,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Activate or deactivate up to 100 links */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description a retried POST with the same key returns the first response (kept 24 h) */
-                    "Idempotency-Key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["BulkUpdate"];
-                };
-            };
-            responses: {
-                /** @description Updated and unknown ids */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["BulkOutcome"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                405: components["responses"]["MethodNotAllowed"];
-                409: components["responses"]["Conflict"];
-                413: components["responses"]["PayloadTooLarge"];
-                415: components["responses"]["UnsupportedMediaType"];
-                422: components["responses"]["Unprocessable"];
-                429: components["responses"]["TooManyRequests"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        post: operations["bulkUpdateLinks"];
         delete?: never;
         options?: never;
         head?: never;
@@ -325,44 +117,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Add and remove tags on up to 100 links */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description a retried POST with the same key returns the first response (kept 24 h) */
-                    "Idempotency-Key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["BulkTag"];
-                };
-            };
-            responses: {
-                /** @description Updated and unknown ids */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["BulkOutcome"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                405: components["responses"]["MethodNotAllowed"];
-                409: components["responses"]["Conflict"];
-                413: components["responses"]["PayloadTooLarge"];
-                415: components["responses"]["UnsupportedMediaType"];
-                422: components["responses"]["Unprocessable"];
-                429: components["responses"]["TooManyRequests"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        post: operations["bulkTagLinks"];
         delete?: never;
         options?: never;
         head?: never;
@@ -379,130 +134,15 @@ export interface paths {
             cookie?: never;
         };
         /** Get a link */
-        get: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description an ETag from an earlier read (or `*`): when the link is still that version, the answer is 304 without a body */
-                    "If-None-Match"?: string;
-                };
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The link */
-                200: {
-                    headers: {
-                        /** @description strong ETag of the link version; send it back in If-Match */
-                        ETag?: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Link"];
-                    };
-                };
-                /** @description Not modified: the link is still the version named in If-None-Match */
-                304: {
-                    headers: {
-                        /** @description the link's current ETag */
-                        ETag?: string;
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                405: components["responses"]["MethodNotAllowed"];
-                422: components["responses"]["Unprocessable"];
-                429: components["responses"]["TooManyRequests"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        get: operations["getLink"];
         put?: never;
         post?: never;
         /** Delete a link */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description delete only if the link is still this version (its ETag); 412 otherwise */
-                    "If-Match"?: string;
-                };
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Deleted */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                405: components["responses"]["MethodNotAllowed"];
-                412: components["responses"]["PreconditionFailed"];
-                422: components["responses"]["Unprocessable"];
-                429: components["responses"]["TooManyRequests"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        delete: operations["deleteLink"];
         options?: never;
         head?: never;
         /** Update a link (partial); If-Match makes it conditional */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: {
-                    "If-Match"?: string;
-                };
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["LinkUpdate"];
-                };
-            };
-            responses: {
-                /** @description Updated */
-                200: {
-                    headers: {
-                        /** @description strong ETag of the link version; send it back in If-Match */
-                        ETag?: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Link"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                405: components["responses"]["MethodNotAllowed"];
-                409: components["responses"]["Conflict"];
-                412: components["responses"]["PreconditionFailed"];
-                413: components["responses"]["PayloadTooLarge"];
-                415: components["responses"]["UnsupportedMediaType"];
-                422: components["responses"]["Unprocessable"];
-                429: components["responses"]["TooManyRequests"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        patch: operations["updateLink"];
         trace?: never;
     };
     "/api/v1/links/{id}/qr": {
@@ -515,36 +155,7 @@ export interface paths {
             cookie?: never;
         };
         /** QR code of the short link */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description SVG */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "image/svg+xml": string;
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                405: components["responses"]["MethodNotAllowed"];
-                422: components["responses"]["Unprocessable"];
-                429: components["responses"]["TooManyRequests"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        get: operations["getLinkQr"];
         put?: never;
         post?: never;
         delete?: never;
@@ -561,74 +172,10 @@ export interface paths {
             cookie?: never;
         };
         /** List tags */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Tags with their link counts */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["TagList"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                405: components["responses"]["MethodNotAllowed"];
-                422: components["responses"]["Unprocessable"];
-                429: components["responses"]["TooManyRequests"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        get: operations["listTags"];
         put?: never;
         /** Create a tag */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description a retried POST with the same key returns the first response (kept 24 h) */
-                    "Idempotency-Key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["TagCreate"];
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Tag"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                405: components["responses"]["MethodNotAllowed"];
-                409: components["responses"]["Conflict"];
-                413: components["responses"]["PayloadTooLarge"];
-                415: components["responses"]["UnsupportedMediaType"];
-                422: components["responses"]["Unprocessable"];
-                429: components["responses"]["TooManyRequests"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        post: operations["createTag"];
         delete?: never;
         options?: never;
         head?: never;
@@ -648,74 +195,11 @@ export interface paths {
         put?: never;
         post?: never;
         /** Delete a tag (links keep existing) */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Deleted */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                405: components["responses"]["MethodNotAllowed"];
-                422: components["responses"]["Unprocessable"];
-                429: components["responses"]["TooManyRequests"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        delete: operations["deleteTag"];
         options?: never;
         head?: never;
         /** Rename or recolour a tag */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["TagUpdate"];
-                };
-            };
-            responses: {
-                /** @description Updated */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Tag"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                405: components["responses"]["MethodNotAllowed"];
-                409: components["responses"]["Conflict"];
-                413: components["responses"]["PayloadTooLarge"];
-                415: components["responses"]["UnsupportedMediaType"];
-                422: components["responses"]["Unprocessable"];
-                429: components["responses"]["TooManyRequests"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        patch: operations["updateTag"];
         trace?: never;
     };
     "/api/v1/tags/{id}/merge": {
@@ -730,46 +214,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Merge this tag into another */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description a retried POST with the same key returns the first response (kept 24 h) */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["TagMerge"];
-                };
-            };
-            responses: {
-                /** @description The tag that received the links */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Tag"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                405: components["responses"]["MethodNotAllowed"];
-                409: components["responses"]["Conflict"];
-                413: components["responses"]["PayloadTooLarge"];
-                415: components["responses"]["UnsupportedMediaType"];
-                422: components["responses"]["Unprocessable"];
-                429: components["responses"]["TooManyRequests"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        post: operations["mergeTag"];
         delete?: never;
         options?: never;
         head?: never;
@@ -787,77 +232,13 @@ export interface paths {
          * List the user's API keys (never the secrets)
          * @description Only the dashboard's service token acting for the user (X-Uload-User) manages keys: an API key gets 403 here, so a leaked key can neither mint keys nor revoke the others.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Keys */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiKeyList"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                405: components["responses"]["MethodNotAllowed"];
-                422: components["responses"]["Unprocessable"];
-                429: components["responses"]["TooManyRequests"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        get: operations["listApiKeys"];
         put?: never;
         /**
          * Create an API key; the secret is in this response only
          * @description Only the dashboard's service token acting for the user (X-Uload-User) manages keys: an API key gets 403 here, so a leaked key can neither mint keys nor revoke the others.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description a retried POST with the same key returns the first response (kept 24 h) */
-                    "Idempotency-Key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["ApiKeyCreate"];
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiKeyCreated"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                405: components["responses"]["MethodNotAllowed"];
-                409: components["responses"]["Conflict"];
-                413: components["responses"]["PayloadTooLarge"];
-                415: components["responses"]["UnsupportedMediaType"];
-                422: components["responses"]["Unprocessable"];
-                429: components["responses"]["TooManyRequests"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        post: operations["createApiKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -880,34 +261,7 @@ export interface paths {
          * Revoke an API key
          * @description Service token only (an API key gets 403).
          */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Revoked */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                405: components["responses"]["MethodNotAllowed"];
-                422: components["responses"]["Unprocessable"];
-                429: components["responses"]["TooManyRequests"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        delete: operations["revokeApiKey"];
         options?: never;
         head?: never;
         patch?: never;
@@ -923,161 +277,25 @@ export interface paths {
             cookie?: never;
         };
         /** A user's profile as the edge holds it (service token only) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The user */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["User"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                405: components["responses"]["MethodNotAllowed"];
-                422: components["responses"]["Unprocessable"];
-                429: components["responses"]["TooManyRequests"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        get: operations["getUser"];
         /**
          * Create or replace a user's profile (service token only)
          * @description A rename keeps the user's links where they are (/u/{old}/…): the old name stays theirs while links live under it, and is held for them for USERNAME_HOLD_DAYS (default 180) after that; taking such a name answers 409 username_held, a name another user has now 409 username_taken.
          */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["UserPut"];
-                };
-            };
-            responses: {
-                /** @description Replaced */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["User"];
-                    };
-                };
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["User"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                405: components["responses"]["MethodNotAllowed"];
-                409: components["responses"]["Conflict"];
-                413: components["responses"]["PayloadTooLarge"];
-                415: components["responses"]["UnsupportedMediaType"];
-                422: components["responses"]["Unprocessable"];
-                429: components["responses"]["TooManyRequests"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        put: operations["putUser"];
         post?: never;
         /**
          * Delete a user and everything of theirs (service token only)
          * @description Links (they stop redirecting at once: 404), their clicks, statistics and visitor hashes, tags, API keys and workspace memberships are deleted; the username is held for USERNAME_HOLD_DAYS so nobody takes over its /u/ paths or bio page.
          */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Deleted */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                405: components["responses"]["MethodNotAllowed"];
-                429: components["responses"]["TooManyRequests"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        delete: operations["deleteUser"];
         options?: never;
         head?: never;
         /**
          * Change some fields of a user's profile (service token only)
          * @description Only the fields the body names change (PUT replaces the whole profile: a PUT without `bio` clears it). 404 when there is no such user. A rename follows the rules of PUT.
          */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["UserPatch"];
-                };
-            };
-            responses: {
-                /** @description Changed */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["User"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                405: components["responses"]["MethodNotAllowed"];
-                409: components["responses"]["Conflict"];
-                413: components["responses"]["PayloadTooLarge"];
-                415: components["responses"]["UnsupportedMediaType"];
-                422: components["responses"]["Unprocessable"];
-                429: components["responses"]["TooManyRequests"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        patch: operations["updateUser"];
         trace?: never;
     };
     "/api/v1/links/{id}/stats": {
@@ -1093,49 +311,7 @@ export interface paths {
          * Click stats of a link: totals, unique visitors, a time series, top breakdowns
          * @description Read from hourly rollups (UTC hours), never from raw clicks, so long ranges cost what short ones do. Bots are excluded unless include_bots=true (their count is always reported apart). Unique visitors count a person once per UTC day (a salted hash of IP and User-Agent whose salt changes daily; no IP is stored). Range bounds inside an hour take in that whole UTC hour; in zones with offsets that are not whole hours, an hour is filed under the bucket where it starts. Owner only.
          */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description Start: a date (YYYY-MM-DD, the start of that day in tz) or an RFC 3339 time. Default: 30 days before to, at the start of that day */
-                    from?: string;
-                    /** @description End: a date (the end of that day in tz) or an RFC 3339 time (exclusive). Default: now */
-                    to?: string;
-                    /** @description IANA time zone (Europe/Berlin) or offset (+05:30); days and hours of the series are this zone's */
-                    tz?: string;
-                    /** @description Buckets of the series (at most 2,000) */
-                    interval?: "hour" | "day";
-                    /** @description Count bots in clicks */
-                    include_bots?: boolean;
-                    /** @description Entries per breakdown */
-                    top?: number;
-                };
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Stats of the link over the range */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["LinkStats"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                405: components["responses"]["MethodNotAllowed"];
-                422: components["responses"]["Unprocessable"];
-                429: components["responses"]["TooManyRequests"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        get: operations["getLinkStats"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1157,51 +333,7 @@ export interface paths {
          * Raw clicks of a link as CSV
          * @description Oldest first, at most limit rows; a Link header with rel="next" continues. Raw clicks are kept CLICK_RETENTION_DAYS. Fields that a spreadsheet would evaluate as formulas are prefixed with '. Owner only.
          */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description Start: a date (YYYY-MM-DD, the start of that day in tz) or an RFC 3339 time. Default: 30 days before to, at the start of that day */
-                    from?: string;
-                    /** @description End: a date (the end of that day in tz) or an RFC 3339 time (exclusive). Default: now */
-                    to?: string;
-                    /** @description IANA time zone (Europe/Berlin) or offset (+05:30); days and hours of the series are this zone's */
-                    tz?: string;
-                    /** @description Include bot clicks (is_bot=true rows) */
-                    include_bots?: boolean;
-                    /** @description Most rows in this response */
-                    limit?: number;
-                    /** @description Continue after this row (from the Link header) */
-                    after?: string;
-                };
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description CSV (RFC 4180) with a header row: clicked_at, click_id, visitor_hash, is_bot, browser, os, device_type, referer_host, country, city, utm_source, utm_medium, utm_campaign, utm_term, utm_content */
-                200: {
-                    headers: {
-                        /** @description rel="next" when more rows follow */
-                        Link?: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "text/csv": string;
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                405: components["responses"]["MethodNotAllowed"];
-                422: components["responses"]["Unprocessable"];
-                429: components["responses"]["TooManyRequests"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        get: operations["getLinkClicksCsv"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1221,65 +353,13 @@ export interface paths {
          * Complete backups in R2, newest first, each judged fit to restore or not
          * @description The admin token (ADMIN_TOKEN) only; the service token gets 403.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Backups */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            data: components["schemas"]["BackupListed"][];
-                        };
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                405: components["responses"]["MethodNotAllowed"];
-                429: components["responses"]["TooManyRequests"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        get: operations["listBackups"];
         put?: never;
         /**
          * Back up D1 to R2 now
          * @description What the daily cron does: every table from one consistent read (one D1 transaction), gzipped NDJSON per table, then a manifest with row counts, columns and SHA-256 checksums; backups older than BACKUP_RETENTION_DAYS are deleted (never the newest, nor the newest backup fit to restore). The admin token (ADMIN_TOKEN) only. Refused with 503 restore_mode while restore mode is on.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The backup written */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["BackupSummary"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                405: components["responses"]["MethodNotAllowed"];
-                429: components["responses"]["TooManyRequests"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        post: operations["createBackup"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1301,45 +381,7 @@ export interface paths {
          * Restore a backup into the empty D1, then rebuild KV
          * @description Every part is read and checked first (gzip, size, SHA-256, row count, columns against this database's schema); a damaged or truncated backup is refused with 422 and nothing is written. The rows are written in one transaction. KV is then rewritten from D1, and KV records of links the backup does not have are deleted. Only into an empty database (no users, links, tags, API keys or rollups): 409 otherwise. The admin token (ADMIN_TOKEN) only.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Restored */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            restored: components["schemas"]["BackupSummary"];
-                            kv: {
-                                /** @description KV records written or deleted */
-                                written: number;
-                                /** @description left for the reconcile cron */
-                                failed: number;
-                            };
-                        };
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                405: components["responses"]["MethodNotAllowed"];
-                409: components["responses"]["Conflict"];
-                422: components["responses"]["Unprocessable"];
-                429: components["responses"]["TooManyRequests"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        post: operations["restoreBackup"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1359,52 +401,7 @@ export interface paths {
          * Repair KV from D1 now: missing, stale and orphaned records
          * @description Walks every link of D1 and every KV record (the daily cron does the same after the backup); rewrites missing and stale records from D1 and deletes records of links D1 does not have. The admin token (ADMIN_TOKEN) only. Without delete_orphans=true, it deletes at most 10 orphans, or up to 100 that are at most 1% of KV: an emptied or shrunken D1 makes every record look orphaned, and deleting them would stop every redirect. Also counts clicks waiting to be counted (imported ones) and seeds the max_clicks counters of imported links.
          */
-        post: {
-            parameters: {
-                query?: {
-                    /** @description true: delete every orphaned KV record, however many (the audit never deletes in bulk on its own) */
-                    delete_orphans?: "true" | "false";
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description What was found and fixed */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description links in D1 */
-                            checked: number;
-                            /** @description in D1, not in KV */
-                            missing: number;
-                            /** @description KV differs from D1 */
-                            stale: number;
-                            /** @description in KV, not in D1 */
-                            orphaned: number;
-                            fixed: number;
-                            /** @description left for the next run */
-                            failed: number;
-                            /** @description orphans left in KV: more than the audit deletes unasked (over 10 and over 1% of the records, or over 100); ask with delete_orphans=true once D1 is known to be right */
-                            orphans_kept: number;
-                            /** @description click counters of imported links seeded with what uLoad had counted against their max_clicks (links.limit_seed, written by uload-import) */
-                            limits_seeded: number;
-                        };
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                405: components["responses"]["MethodNotAllowed"];
-                422: components["responses"]["Unprocessable"];
-                429: components["responses"]["TooManyRequests"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        post: operations["reconcileKv"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1466,72 +463,12 @@ export interface paths {
          * Restore mode: whether API writes and crons wait for a restore
          * @description The admin token (ADMIN_TOKEN) only.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Restore mode */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["RestoreMode"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                405: components["responses"]["MethodNotAllowed"];
-                429: components["responses"]["TooManyRequests"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        get: operations["getRestoreMode"];
         /**
          * Turn restore mode on (pending), off, or leave it to the database (auto)
          * @description off: an empty database that is meant to be empty (writes allowed although a backup with links exists). A successful restore forgets the setting. The admin token only.
          */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @enum {unknown} */
-                        mode: "pending" | "off" | "auto";
-                    };
-                };
-            };
-            responses: {
-                /** @description Restore mode */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["RestoreMode"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                405: components["responses"]["MethodNotAllowed"];
-                413: components["responses"]["PayloadTooLarge"];
-                415: components["responses"]["UnsupportedMediaType"];
-                422: components["responses"]["Unprocessable"];
-                429: components["responses"]["TooManyRequests"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        put: operations["putRestoreMode"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1550,126 +487,18 @@ export interface paths {
          * The abuse denylist: target domains (subdomains included) and terms refused at link creation and edit
          * @description The admin token (ADMIN_TOKEN) only; every change is recorded in the audit log.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Entries */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            data: components["schemas"]["DenyEntry"][];
-                        };
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                405: components["responses"]["MethodNotAllowed"];
-                429: components["responses"]["TooManyRequests"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        get: operations["listDenylist"];
         put?: never;
         /**
          * Deny a domain or a term; a domain ban can disable every existing link to it at once
          * @description The admin token (ADMIN_TOKEN) only; every change is recorded in the audit log.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @enum {unknown} */
-                        kind: "domain" | "term";
-                        value: string;
-                        reason: string;
-                        /** @description domains only: disable every link to the domain or a subdomain (451) */
-                        disable_existing?: boolean;
-                    };
-                };
-            };
-            responses: {
-                /** @description Denied */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @enum {unknown} */
-                            kind: "domain" | "term";
-                            value: string;
-                            reason: string;
-                            links_disabled: number;
-                        };
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                405: components["responses"]["MethodNotAllowed"];
-                413: components["responses"]["PayloadTooLarge"];
-                415: components["responses"]["UnsupportedMediaType"];
-                422: components["responses"]["Unprocessable"];
-                429: components["responses"]["TooManyRequests"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        post: operations["addDenylistEntry"];
         /**
          * Undo a denial; with enable_existing=true, links its domain ban disabled are enabled again
          * @description The admin token (ADMIN_TOKEN) only; every change is recorded in the audit log.
          */
-        delete: {
-            parameters: {
-                query: {
-                    kind: "domain" | "term";
-                    value: string;
-                    enable_existing?: "true" | "false";
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Allowed again */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @enum {unknown} */
-                            kind: "domain" | "term";
-                            value: string;
-                            links_enabled: number;
-                        };
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                405: components["responses"]["MethodNotAllowed"];
-                422: components["responses"]["Unprocessable"];
-                429: components["responses"]["TooManyRequests"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        delete: operations["removeDenylistEntry"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1690,87 +519,12 @@ export interface paths {
          * Disable a link for abuse: its visitors get a 451 page at once; its owner sees the reason
          * @description The admin token (ADMIN_TOKEN) only; every change is recorded in the audit log.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        reason: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description The link's abuse state */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            blocked: null | {
-                                reason: string;
-                            };
-                        };
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                405: components["responses"]["MethodNotAllowed"];
-                413: components["responses"]["PayloadTooLarge"];
-                415: components["responses"]["UnsupportedMediaType"];
-                422: components["responses"]["Unprocessable"];
-                429: components["responses"]["TooManyRequests"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        post: operations["blockLink"];
         /**
          * Enable a link disabled for abuse again
          * @description The admin token (ADMIN_TOKEN) only; every change is recorded in the audit log.
          */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The link's abuse state */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            blocked: null | {
-                                reason: string;
-                            };
-                        };
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                405: components["responses"]["MethodNotAllowed"];
-                429: components["responses"]["TooManyRequests"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        delete: operations["unblockLink"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1787,37 +541,7 @@ export interface paths {
          * The audit log of admin actions, newest first
          * @description The admin token (ADMIN_TOKEN) only.
          */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Entries */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            data: components["schemas"]["AuditEntry"][];
-                        };
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                405: components["responses"]["MethodNotAllowed"];
-                422: components["responses"]["Unprocessable"];
-                429: components["responses"]["TooManyRequests"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        get: operations["listAudit"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1837,37 +561,7 @@ export interface paths {
          * Open abuse reports, newest first
          * @description The admin token only. Reports come from POST /abuse/report (public); a report is closed when an admin blocks or releases its link.
          */
-        get: {
-            parameters: {
-                query?: {
-                    link_id?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Reports */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            data: components["schemas"]["AbuseReport"][];
-                        };
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                405: components["responses"]["MethodNotAllowed"];
-                422: components["responses"]["Unprocessable"];
-                429: components["responses"]["TooManyRequests"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        get: operations["listAbuseReports"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1892,39 +586,7 @@ export interface paths {
          * Release a link held for review (the reports were unfounded); its open reports are closed
          * @description The admin token only; recorded in the audit log.
          */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Released */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            /** @constant */
-                            held: false;
-                        };
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                405: components["responses"]["MethodNotAllowed"];
-                429: components["responses"]["TooManyRequests"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        delete: operations["releaseLinkHold"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1943,48 +605,7 @@ export interface paths {
          * Report a short link for abuse (public, rate-limited per network)
          * @description Also accepts the HTML form (application/x-www-form-urlencoded, from this site only). One report per link and reporting network is kept; reports from ABUSE_HOLD_REPORTS networks within ABUSE_HOLD_WINDOW_HOURS hold the link for review. The answer is the same for a repeated report.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @description the short URL, its path or its code */
-                        link: string;
-                        /** @enum {unknown} */
-                        reason: "phishing" | "malware" | "spam" | "illegal" | "other";
-                        details?: string;
-                        contact?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Received */
-                202: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @constant */
-                            status: "received";
-                        };
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                405: components["responses"]["MethodNotAllowed"];
-                413: components["responses"]["PayloadTooLarge"];
-                422: components["responses"]["Unprocessable"];
-                429: components["responses"]["TooManyRequests"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        post: operations["reportAbuse"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2634,6 +1255,1038 @@ export interface operations {
             405: components["responses"]["MethodNotAllowed"];
         };
     };
+    getOpenApi: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OpenAPI 3.1 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
+    listLinks: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+                sort?: "created" | "clicks";
+                status?: "active" | "inactive" | "expired";
+                tag?: string;
+                /** @description search in title, url, description and code: the links whose text contains the term anywhere (case-insensitive, Unicode case folding; no operators: the whole term is one phrase), from a trigram index for terms of 3 characters or more */
+                q?: string;
+                /** @description exactly this short code (e.g. `promo`, `alice/cv`): the caller's link with that code, or an empty list */
+                code?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of links */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createLink: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description a retried POST with the same key returns the first response (kept 24 h) */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LinkCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description strong ETag of the link version; send it back in If-Match */
+                    ETag?: string;
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Link"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    bulkCreateLinks: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description a retried POST with the same key returns the first response (kept 24 h) */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkCreate"];
+            };
+        };
+        responses: {
+            /** @description Per-item outcomes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkCreateResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    bulkDeleteLinks: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description a retried POST with the same key returns the first response (kept 24 h) */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkDelete"];
+            };
+        };
+        responses: {
+            /** @description Deleted and unknown ids */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkDeleteOutcome"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    bulkUpdateLinks: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description a retried POST with the same key returns the first response (kept 24 h) */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkUpdate"];
+            };
+        };
+        responses: {
+            /** @description Updated and unknown ids */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkOutcome"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    bulkTagLinks: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description a retried POST with the same key returns the first response (kept 24 h) */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkTag"];
+            };
+        };
+        responses: {
+            /** @description Updated and unknown ids */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkOutcome"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getLink: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description an ETag from an earlier read (or `*`): when the link is still that version, the answer is 304 without a body */
+                "If-None-Match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The link */
+            200: {
+                headers: {
+                    /** @description strong ETag of the link version; send it back in If-Match */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Link"];
+                };
+            };
+            /** @description Not modified: the link is still the version named in If-None-Match */
+            304: {
+                headers: {
+                    /** @description the link's current ETag */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteLink: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description delete only if the link is still this version (its ETag); 412 otherwise */
+                "If-Match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            412: components["responses"]["PreconditionFailed"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateLink: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LinkUpdate"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    /** @description strong ETag of the link version; send it back in If-Match */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Link"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getLinkQr: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description SVG */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/svg+xml": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listTags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Tags with their link counts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TagList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createTag: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description a retried POST with the same key returns the first response (kept 24 h) */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TagCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tag"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteTag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateTag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TagUpdate"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tag"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    mergeTag: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description a retried POST with the same key returns the first response (kept 24 h) */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TagMerge"];
+            };
+        };
+        responses: {
+            /** @description The tag that received the links */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tag"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listApiKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Keys */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createApiKey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description a retried POST with the same key returns the first response (kept 24 h) */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApiKeyCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyCreated"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    revokeApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    putUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserPut"];
+            };
+        };
+        responses: {
+            /** @description Replaced */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserPatch"];
+            };
+        };
+        responses: {
+            /** @description Changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getLinkStats: {
+        parameters: {
+            query?: {
+                /** @description Start: a date (YYYY-MM-DD, the start of that day in tz) or an RFC 3339 time. Default: 30 days before to, at the start of that day */
+                from?: string;
+                /** @description End: a date (the end of that day in tz) or an RFC 3339 time (exclusive). Default: now */
+                to?: string;
+                /** @description IANA time zone (Europe/Berlin) or offset (+05:30); days and hours of the series are this zone's */
+                tz?: string;
+                /** @description Buckets of the series (at most 2,000) */
+                interval?: "hour" | "day";
+                /** @description Count bots in clicks */
+                include_bots?: boolean;
+                /** @description Entries per breakdown */
+                top?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Stats of the link over the range */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkStats"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getLinkClicksCsv: {
+        parameters: {
+            query?: {
+                /** @description Start: a date (YYYY-MM-DD, the start of that day in tz) or an RFC 3339 time. Default: 30 days before to, at the start of that day */
+                from?: string;
+                /** @description End: a date (the end of that day in tz) or an RFC 3339 time (exclusive). Default: now */
+                to?: string;
+                /** @description IANA time zone (Europe/Berlin) or offset (+05:30); days and hours of the series are this zone's */
+                tz?: string;
+                /** @description Include bot clicks (is_bot=true rows) */
+                include_bots?: boolean;
+                /** @description Most rows in this response */
+                limit?: number;
+                /** @description Continue after this row (from the Link header) */
+                after?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV (RFC 4180) with a header row: clicked_at, click_id, visitor_hash, is_bot, browser, os, device_type, referer_host, country, city, utm_source, utm_medium, utm_campaign, utm_term, utm_content */
+            200: {
+                headers: {
+                    /** @description rel="next" when more rows follow */
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listBackups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Backups */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["BackupListed"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createBackup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The backup written */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupSummary"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    restoreBackup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Restored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        restored: components["schemas"]["BackupSummary"];
+                        kv: {
+                            /** @description KV records written or deleted */
+                            written: number;
+                            /** @description left for the reconcile cron */
+                            failed: number;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    reconcileKv: {
+        parameters: {
+            query?: {
+                /** @description true: delete every orphaned KV record, however many (the audit never deletes in bulk on its own) */
+                delete_orphans?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What was found and fixed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description links in D1 */
+                        checked: number;
+                        /** @description in D1, not in KV */
+                        missing: number;
+                        /** @description KV differs from D1 */
+                        stale: number;
+                        /** @description in KV, not in D1 */
+                        orphaned: number;
+                        fixed: number;
+                        /** @description left for the next run */
+                        failed: number;
+                        /** @description orphans left in KV: more than the audit deletes unasked (over 10 and over 1% of the records, or over 100); ask with delete_orphans=true once D1 is known to be right */
+                        orphans_kept: number;
+                        /** @description click counters of imported links seeded with what uLoad had counted against their max_clicks (links.limit_seed, written by uload-import) */
+                        limits_seeded: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     getWorkspace: {
         parameters: {
             query?: never;
@@ -2763,6 +2416,393 @@ export interface operations {
                     "application/json": components["schemas"]["ReadyDetailed"] | components["schemas"]["ReadyPublic"];
                 };
             };
+        };
+    };
+    getRestoreMode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Restore mode */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RestoreMode"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    putRestoreMode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {unknown} */
+                    mode: "pending" | "off" | "auto";
+                };
+            };
+        };
+        responses: {
+            /** @description Restore mode */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RestoreMode"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listDenylist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Entries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["DenyEntry"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    addDenylistEntry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {unknown} */
+                    kind: "domain" | "term";
+                    value: string;
+                    reason: string;
+                    /** @description domains only: disable every link to the domain or a subdomain (451) */
+                    disable_existing?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Denied */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {unknown} */
+                        kind: "domain" | "term";
+                        value: string;
+                        reason: string;
+                        links_disabled: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    removeDenylistEntry: {
+        parameters: {
+            query: {
+                kind: "domain" | "term";
+                value: string;
+                enable_existing?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Allowed again */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {unknown} */
+                        kind: "domain" | "term";
+                        value: string;
+                        links_enabled: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    blockLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The link's abuse state */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        blocked: null | {
+                            reason: string;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    unblockLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The link's abuse state */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        blocked: null | {
+                            reason: string;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listAudit: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Entries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["AuditEntry"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listAbuseReports: {
+        parameters: {
+            query?: {
+                link_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Reports */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["AbuseReport"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    releaseLinkHold: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Released */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @constant */
+                        held: false;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    reportAbuse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the short URL, its path or its code */
+                    link: string;
+                    /** @enum {unknown} */
+                    reason: "phishing" | "malware" | "spam" | "illegal" | "other";
+                    details?: string;
+                    contact?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Received */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        status: "received";
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
 }

@@ -37,3 +37,16 @@ test("every operation documents its errors as problem documents", () => {
     }
   }
 });
+
+test("every operation has an operationId of its own, so generated clients get good names", () => {
+  const ids = [];
+  for (const [path, item] of Object.entries(OPENAPI.paths)) {
+    for (const [method, op] of Object.entries(item)) {
+      if (method === "parameters") continue;
+      assert.match(op.operationId ?? "", /^[a-z][A-Za-z]+$/, `${method} ${path} has an operationId`);
+      ids.push(op.operationId);
+    }
+  }
+  assert.equal(new Set(ids).size, ids.length, "operationIds are unique");
+  assert.ok(ids.length >= 45);
+});
