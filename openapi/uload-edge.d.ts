@@ -725,6 +725,7 @@ export interface components {
                 [key: string]: string;
             } | null;
         };
+        /** @description Fields sent back with the value the link already has are no change; a body that changes nothing answers 200 with the link, unwritten. */
         LinkUpdate: {
             /** @description http(s) target; normalised (WHATWG), IDNs stored as punycode */
             url?: string;
@@ -761,6 +762,53 @@ export interface components {
             geo?: {
                 [key: string]: string;
             } | null;
+            /** @description (read-only: ignored, so a GET's body can be sent back) */
+            id?: string;
+            /** @description (read-only: ignored, so a GET's body can be sent back) */
+            user_id?: string | null;
+            /**
+             * Format: uri
+             * @description (read-only: ignored, so a GET's body can be sent back)
+             */
+            short_url?: string;
+            /** @description (read-only: ignored, so a GET's body can be sent back) */
+            url_display?: string;
+            /** @description Clicks by people (bots excluded), exact; updated seconds after each click (read-only: ignored, so a GET's body can be sent back) */
+            click_count?: number;
+            /** @description Clicks by bots (crawlers, link previewers, uptime checkers), counted apart (read-only: ignored, so a GET's body can be sent back) */
+            bot_click_count?: number;
+            /**
+             * Format: date-time
+             * @description (read-only: ignored, so a GET's body can be sent back)
+             */
+            last_clicked_at?: string | null;
+            /**
+             * Format: date-time
+             * @description (read-only: ignored, so a GET's body can be sent back)
+             */
+            created_at?: string;
+            /**
+             * Format: date-time
+             * @description (read-only: ignored, so a GET's body can be sent back)
+             */
+            updated_at?: string;
+            /** @description the version the link was read with: checked like If-Match (412 when the link has changed since); If-Match wins when both are sent */
+            version?: number;
+            /** @description on create/update only, e.g. when redirect_status is 301 (read-only: ignored, so a GET's body can be sent back) */
+            warnings?: string[];
+            /** @description (read-only: ignored, so a GET's body can be sent back) */
+            has_password?: boolean;
+            /** @description Disabled for abuse by uLoad (its visitors get a 451 page): why and when; null otherwise (read-only: ignored, so a GET's body can be sent back) */
+            blocked?: null | {
+                reason: string;
+                /** Format: date-time */
+                at: string;
+            };
+            /**
+             * Format: date-time
+             * @description Held for review since then, after independent abuse reports (visitors see a warning with a continue link); null otherwise (read-only: ignored, so a GET's body can be sent back)
+             */
+            held_at?: string | null;
         };
         LinkList: {
             data: components["schemas"]["Link"][];

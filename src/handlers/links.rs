@@ -186,23 +186,31 @@ pub async fn update(
     body: &Value,
     if_match: Option<String>,
 ) -> Result<Reply, ApiError> {
-    let fields = link::parse_update(body, &rules(c)).map_err(ApiError::Validation)?;
+    let db = db(c)?;
+    let current = db.get(id, c.who.owner()).await?.ok_or(ApiError::NotFound)?;
+    // A GET's body may come back edited: read-only and unchanged fields are no change, and
+    // its `version` is a precondition like If-Match (the header wins when both are sent).
+    let sent_something = body.as_object().is_some_and(|o| !o.is_empty());
+    let (body, version) =
+        link::changes(body, &view(c, &current, None)).map_err(ApiError::Validation)?;
+    let versions = match if_match.as_deref() {
+        Some(h) => precondition::if_match_versions(h),
+        None => version.map(|v| vec![v]),
+    };
+    if versions.is_some_and(|v| !v.contains(&current.version)) {
+        return Err(ApiError::PreconditionFailed {
+            current_etag: current.etag(),
+        });
+    }
+    if sent_something && body.as_object().is_some_and(|o| o.is_empty()) {
+        // Only what the link already is (or read-only fields): nothing to write.
+        return Ok(link_reply(c, 200, &current, &[]));
+    }
+    let fields = link::parse_update(&body, &rules(c)).map_err(ApiError::Validation)?;
     if let Field::Value(slug) = &fields.workspace_id {
         super::workspaces::check_use(c, slug).await?;
     }
     let flags = screen(c, &fields).await?;
-    let db = db(c)?;
-    let current = db.get(id, c.who.owner()).await?.ok_or(ApiError::NotFound)?;
-    if let Some(versions) = if_match
-        .as_deref()
-        .and_then(precondition::if_match_versions)
-    {
-        if !versions.contains(&current.version) {
-            return Err(ApiError::PreconditionFailed {
-                current_etag: current.etag(),
-            });
-        }
-    }
     let values = to_write(fields).await?;
     let (link, old_code) = match db
         .update(&current, &values, &crate::clock::now_iso())

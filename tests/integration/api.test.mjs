@@ -97,6 +97,18 @@ describe("links: create, get, update, delete", () => {
     assert.equal((await asAlice(w, "GET", `/api/v1/links/${doomed.id}`)).status, 404);
     await problem(await asAlice(w, "DELETE", `/api/v1/links/${doomed.id}`, { headers: { "if-match": '"v2"' } }), 404, "not_found");
 
+    // A GET's body, edited and sent back: read-only and unchanged fields are no change, its
+    // version is a precondition.
+    const fresh = await asAlice(w, "GET", `/api/v1/links/${link.id}`);
+    const body = await json(fresh, 200);
+    const echoed = await json(await asAlice(w, "PATCH", `/api/v1/links/${link.id}`, { body: { ...body, title: "Echoed" } }), 200);
+    assert.equal(echoed.title, "Echoed");
+    assert.equal(echoed.version, body.version + 1);
+    const same = await json(await asAlice(w, "PATCH", `/api/v1/links/${link.id}`, { body: echoed }), 200);
+    assert.equal(same.version, echoed.version, "sent back unchanged: nothing written");
+    await problem(await asAlice(w, "PATCH", `/api/v1/links/${link.id}`, { body: { ...body, title: "Late" } }), 412, "precondition_failed");
+    await problem(await asAlice(w, "PATCH", `/api/v1/links/${link.id}`, { body: {} }), 422, "validation_failed");
+
     // Without If-Match the write is unconditional; null clears a field.
     const cleared = await json(await asAlice(w, "PATCH", `/api/v1/links/${link.id}`, { body: { title: null } }), 200);
     assert.equal(cleared.title, null);

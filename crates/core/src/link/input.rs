@@ -71,6 +71,56 @@ pub fn parse_create(body: &Value, rules: &Rules) -> Result<LinkFields, Vec<Field
 }
 
 /// Validates a partial update: at least one field; `url` and `code` cannot be cleared.
+/// Fields of a link's representation that a client cannot set: a PATCH may send them back
+/// (a GET's body, edited), and they are ignored; `version` is checked instead (as `If-Match`).
+pub const READ_ONLY: &[&str] = &[
+    "id",
+    "user_id",
+    "short_url",
+    "url_display",
+    "click_count",
+    "bot_click_count",
+    "last_clicked_at",
+    "created_at",
+    "updated_at",
+    "version",
+    "warnings",
+    "has_password",
+    "blocked",
+    "held_at",
+];
+
+/// What a PATCH body asks to change, given the link as a GET shows it (`current`): without
+/// the read-only fields and without the fields it sends back unchanged (an expiry already in
+/// the past, a code the link already has), so a GET's body can be edited and sent back.
+/// Returns the rest and the `version` it names, if any. A body that is not an object is
+/// returned as it is, for `parse_update` to refuse.
+pub fn changes(body: &Value, current: &Value) -> Result<(Value, Option<u64>), Vec<FieldError>> {
+    let Some(given) = body.as_object() else {
+        return Ok((body.clone(), None));
+    };
+    let mut version = None;
+    let mut rest = serde_json::Map::new();
+    for (k, v) in given {
+        if k == "version" {
+            match v.as_u64() {
+                Some(n) => version = Some(n),
+                None => {
+                    return Err(vec![FieldError::new(
+                        "version",
+                        "version must be the whole number the link was read with",
+                    )])
+                }
+            }
+        } else if READ_ONLY.contains(&k.as_str()) || current.get(k) == Some(v) {
+            continue;
+        } else {
+            rest.insert(k.clone(), v.clone());
+        }
+    }
+    Ok((Value::Object(rest), version))
+}
+
 pub fn parse_update(body: &Value, rules: &Rules) -> Result<LinkFields, Vec<FieldError>> {
     let mut r = Reader::new(body, FIELDS)?;
     let fields = read_fields(&mut r, rules);

@@ -143,3 +143,31 @@ fn passwords_of_a_bulk_request_are_counted() {
     ];
     assert_eq!(passwords_in(&items), 2);
 }
+
+#[test]
+fn a_get_body_sent_back_changes_only_what_was_edited() {
+    let current = serde_json::json!({
+        "id": "abc", "url": "https://a.example/", "code": "promo", "title": "Old",
+        "expires_at": "2020-01-01T00:00:00.000Z", "tags": ["x"], "version": 3,
+        "click_count": 7, "short_url": "https://ulo.ad/promo",
+    });
+    let mut edited = current.clone();
+    edited["title"] = "New".into();
+    edited["click_count"] = 99.into(); // read-only: ignored, whatever it says
+    let (rest, version) = changes(&edited, &current).unwrap();
+    assert_eq!(
+        rest,
+        serde_json::json!({ "title": "New" }),
+        "unchanged fields, even an expiry in the past, are no change"
+    );
+    assert_eq!(version, Some(3), "the version it was read with");
+    let (rest, version) = changes(&serde_json::json!({ "title": "Old" }), &current).unwrap();
+    assert_eq!((rest, version), (serde_json::json!({}), None));
+    assert!(changes(&serde_json::json!({ "version": "3" }), &current).is_err());
+    let (rest, _) = changes(&serde_json::json!([1]), &current).unwrap();
+    assert_eq!(
+        rest,
+        serde_json::json!([1]),
+        "not an object: left for parse_update to refuse"
+    );
+}
