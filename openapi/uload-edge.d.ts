@@ -2025,6 +2025,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    /** @description the user created: /api/v1/users/{id} */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2391,6 +2393,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    /** @description the workspace created: /api/v1/workspaces/{slug} */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -65,7 +65,11 @@ pub async fn put(c: &Ctx<'_>, id: &str, body: &Value) -> Result<Reply, ApiError>
         public,
     };
     match users.put(id, &profile, &crate::clock::now_iso()).await {
-        Ok((user, created)) => Ok(Reply::json(if created { 201 } else { 200 }, &user)),
+        Ok((user, true)) => {
+            let location = format!("/api/v1/users/{}", user.id);
+            Ok(Reply::json(201, &user).header("location", location))
+        }
+        Ok((user, false)) => Ok(Reply::json(200, &user)),
         Err(StoreError::Conflict(Constraint::Username)) => Err(ApiError::Conflict {
             code: "username_taken",
             field: "username",

@@ -75,7 +75,12 @@ pub async fn put(c: &Ctx<'_>, slug: &str, body: &Value) -> Result<Reply, ApiErro
         .get(slug)
         .await?
         .ok_or_else(|| ApiError::Internal("workspace vanished after it was written".into()))?;
-    Ok(Reply::json(if created { 201 } else { 200 }, &ws))
+    let reply = Reply::json(if created { 201 } else { 200 }, &ws);
+    Ok(if created {
+        reply.header("location", format!("/api/v1/workspaces/{slug}"))
+    } else {
+        reply
+    })
 }
 
 pub async fn delete(c: &Ctx<'_>, slug: &str) -> Result<Reply, ApiError> {

@@ -15,7 +15,9 @@ describe("links: create, get, update, delete", () => {
     });
     await setupUsers(w);
     // Alice's workspace (links go under /w/ws1/ only for its members).
-    assert.equal((await api(w, "PUT", "/api/v1/workspaces/ws1", { body: { name: "Alice's team", members: [ALICE] } })).status, 201);
+    const ws = await api(w, "PUT", "/api/v1/workspaces/ws1", { body: { name: "Alice's team", members: [ALICE] } });
+    assert.equal(ws.status, 201);
+    assert.equal(ws.headers.get("location"), "/api/v1/workspaces/ws1", "a 201 names what it created");
   });
   after(() => w?.stop());
 
@@ -277,7 +279,12 @@ describe("ownership across two users", () => {
     assert.equal(updated.username, "bobby");
   });
 
-  it("a user's profile: read it, and change one field without losing the others", async () => {
+  it("a user's profile: created with its Location, read, and changed one field without losing the others", async () => {
+    const made = await api(w, "PUT", "/api/v1/users/carolid000001", { body: { username: "carol" } });
+    assert.equal(made.status, 201);
+    assert.equal(made.headers.get("location"), "/api/v1/users/carolid000001");
+    assert.equal((await api(w, "GET", made.headers.get("location"))).status, 200);
+    assert.equal((await api(w, "PUT", "/api/v1/users/carolid000001", { body: { username: "carol" } })).headers.get("location"), null, "a replacement creates nothing");
     await json(await api(w, "PUT", `/api/v1/users/${BOB}`, { body: { username: "bobby", display_name: "Bob", bio: "hi" } }), 200);
     const read = await json(await api(w, "GET", `/api/v1/users/${BOB}`), 200);
     assert.deepEqual([read.username, read.display_name, read.bio, read.profile_public], ["bobby", "Bob", "hi", true]);
