@@ -142,6 +142,11 @@ fn learn(link_id: &str, f: impl FnOnce(&mut Known)) {
     });
 }
 
+/// An object's answer says how many shards the link has; the count only ever grows.
+fn learn_shards(link_id: &str, shards: u32) {
+    learn(link_id, |k| k.shards = k.shards.max(shards));
+}
+
 fn counted(object: &'static str) {
     metrics::record(|m| m.inc("click_counter_calls_total", &[("object", object)], 1));
 }
@@ -164,7 +169,7 @@ pub async fn consume(
         counted("pool");
         let call = PoolCall::take(max, cost, per_object);
         let a: Answer = objects::call(env, BINDING, &pool_name(link_id), DEPENDENCY, &call).await?;
-        learn(link_id, |k| k.shards = k.shards.max(a.shards));
+        learn_shards(link_id, a.shards);
         if a.allowed || a.shards <= 1 {
             if !a.allowed {
                 learn(link_id, |k| k.exhausted_at = Some(max));
@@ -198,7 +203,7 @@ pub async fn consume(
         .await;
         match answer {
             Ok(a) => {
-                learn(link_id, |k| k.shards = k.shards.max(a.shards));
+                learn_shards(link_id, a.shards);
                 if a.allowed {
                     return Ok(Verdict { allowed: true });
                 }

@@ -20,12 +20,14 @@ use uload_core::{time, username};
 /// reconcile job deletes 500 a minute), within the runtime's subrequest limit.
 const KV_NOW: usize = 500;
 
+/// What a profile is made of: the fields PUT takes, and PATCH lays over the stored ones.
+const PROFILE_FIELDS: [&str; 4] = ["username", "display_name", "bio", "profile_public"];
+
 /// Creates or replaces a user's public profile. Only the dashboard's server (service token)
 /// may: users are managed there, this is a copy for the edge.
 pub async fn put(c: &Ctx<'_>, id: &str, body: &Value) -> Result<Reply, ApiError> {
     c.require_service("users")?;
-    let mut r = Reader::new(body, &["username", "display_name", "bio", "profile_public"])
-        .map_err(ApiError::Validation)?;
+    let mut r = Reader::new(body, &PROFILE_FIELDS).map_err(ApiError::Validation)?;
     let name = r.string("username");
     let name = r.require("username", name);
     if let Some(u) = &name {
@@ -106,17 +108,13 @@ pub async fn patch(c: &Ctx<'_>, id: &str, body: &Value) -> Result<Reply, ApiErro
         .user(id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let mut merged = json!({
-        "username": user.username,
-        "display_name": user.display_name,
-        "bio": user.bio,
-        "profile_public": user.profile_public,
-    });
-    if let Some(m) = merged.as_object_mut() {
-        for (k, v) in given {
-            m.insert(k.clone(), v.clone());
-        }
-    }
+    let stored = serde_json::to_value(&user).unwrap_or_default();
+    let mut merged: serde_json::Map<String, Value> = PROFILE_FIELDS
+        .iter()
+        .filter_map(|k| Some((k.to_string(), stored.get(k)?.clone())))
+        .collect();
+    merged.extend(given.clone());
+    let merged = Value::Object(merged);
     put(c, id, &merged).await
 }
 

@@ -14,9 +14,14 @@ pub fn if_match_versions(header: &str) -> Option<Vec<u64>> {
             .split(',')
             .map(str::trim)
             .filter(|t| !t.starts_with("W/"))
-            .filter_map(|t| t.strip_prefix("\"v")?.strip_suffix('"')?.parse().ok())
+            .filter_map(version_of)
             .collect(),
     )
+}
+
+/// The version an ETag of this worker names (`"v3"` → 3); `None` for anything else.
+fn version_of(tag: &str) -> Option<u64> {
+    tag.strip_prefix("\"v")?.strip_suffix('"')?.parse().ok()
 }
 
 /// Whether an `If-None-Match` header names `version` (or is `*`): then a GET answers 304.
@@ -24,13 +29,10 @@ pub fn if_match_versions(header: &str) -> Option<Vec<u64>> {
 pub fn if_none_match(header: &str, version: u64) -> bool {
     let header = header.trim();
     header == "*"
-        || header.split(',').map(str::trim).any(|t| {
-            let t = t.strip_prefix("W/").unwrap_or(t);
-            t.strip_prefix("\"v")
-                .and_then(|t| t.strip_suffix('"'))
-                .and_then(|n| n.parse::<u64>().ok())
-                == Some(version)
-        })
+        || header
+            .split(',')
+            .map(str::trim)
+            .any(|t| version_of(t.strip_prefix("W/").unwrap_or(t)) == Some(version))
 }
 
 #[cfg(test)]
