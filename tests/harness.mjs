@@ -205,7 +205,9 @@ export async function startWorker({ bindings = {}, state, brokenLimiter = false,
     export default { fetch() { return new Response(null, { status: 404 }); } };`,
     durableObjects: {
       PROXY: { className: "ClickShard" },
-      REAL: { className: "ClickShard", scriptName: "uload-edge" },
+      // The real class is SQLite-backed: every binding to it must say so, or workerd may
+      // set it up without SQL (its objects then fail).
+      REAL: { className: "ClickShard", scriptName: "uload-edge", useSQLite: true },
     },
   };
   // `broken: ["kv", "d1"]`: those bindings are replaced by objects whose every operation
