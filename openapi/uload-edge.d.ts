@@ -687,6 +687,15 @@ export interface components {
              * @description Held for review since then, after independent abuse reports (visitors see a warning with a continue link); null otherwise
              */
             held_at: string | null;
+            /** @description The title of the link's own social preview card (Open Graph), shown to social crawlers instead of the redirect. */
+            og_title: string | null;
+            /** @description The description of the link's preview card. */
+            og_description: string | null;
+            /**
+             * Format: uri
+             * @description The image of the link's preview card.
+             */
+            og_image: string | null;
         };
         LinkCreate: {
             /** @description http(s) target; normalised (WHATWG), IDNs stored as punycode */
@@ -724,6 +733,15 @@ export interface components {
             geo?: {
                 [key: string]: string;
             } | null;
+            /** @description Title of the link's own preview card for social crawlers (Facebook, X, LinkedIn, Slack, Discord, WhatsApp, Telegram, iMessage…). Setting any og_ field makes crawlers see the card (with a refresh to the target) instead of the redirect; missing parts come from title and description. Never for limited or password-protected links. */
+            og_title?: string | null;
+            /** @description Description of the preview card. */
+            og_description?: string | null;
+            /**
+             * Format: uri
+             * @description Absolute http(s) URL of the preview card's image, without credentials.
+             */
+            og_image?: string | null;
         };
         /** @description Fields sent back with the value the link already has are no change; a body that changes nothing answers 200 with the link, unwritten. */
         LinkUpdate: {
@@ -809,6 +827,15 @@ export interface components {
              * @description Held for review since then, after independent abuse reports (visitors see a warning with a continue link); null otherwise (read-only: ignored, so a GET's body can be sent back)
              */
             held_at?: string | null;
+            /** @description Title of the link's own preview card for social crawlers (Facebook, X, LinkedIn, Slack, Discord, WhatsApp, Telegram, iMessage…). Setting any og_ field makes crawlers see the card (with a refresh to the target) instead of the redirect; missing parts come from title and description. Never for limited or password-protected links. */
+            og_title?: string | null;
+            /** @description Description of the preview card. */
+            og_description?: string | null;
+            /**
+             * Format: uri
+             * @description Absolute http(s) URL of the preview card's image, without credentials.
+             */
+            og_image?: string | null;
         };
         LinkList: {
             data: components["schemas"]["Link"][];

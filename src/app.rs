@@ -6,7 +6,7 @@ use worker::{Context, Env, Request, Response};
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::handlers::origin as proxy;
-use crate::handlers::{api, health, limits, password, ready, redirect, report};
+use crate::handlers::{api, health, inspect, limits, password, ready, redirect, report};
 use crate::{http, metrics, runtime};
 use uload_core::origin::{hand_off, Miss};
 use uload_core::route::{route, Route, RouteError};
@@ -58,6 +58,8 @@ fn count(method: &str, kind: &'static str, status: u16, served_from: &str, start
         } else if kind == "redirect" {
             let outcome = match status {
                 300..=399 => "redirect",
+                // A social previewer shown the link's card.
+                200 => "preview",
                 204 => "head_limited",
                 401 => "password_required",
                 404 => "not_found",
@@ -100,9 +102,14 @@ async fn dispatch(
     let has_origin = cfg.origin_url.is_some();
     let miss = match &routed {
         // A reserved word cannot be a link: it is one of the app's own pages.
-        Ok(Route::Redirect { code } | Route::Unlock { code }) if code::is_reserved(code) => {
-            Some(Miss::ReservedWord)
-        }
+        Ok(
+            Route::Redirect { code }
+            | Route::Unlock { code }
+            | Route::Inspect {
+                code,
+                workspace: None,
+            },
+        ) if code::is_reserved(code) => Some(Miss::ReservedWord),
         Ok(Route::NotFound) => Some(Miss::NoRoute),
         _ => None,
     };
@@ -115,6 +122,9 @@ async fn dispatch(
             redirect::serve(req, code, Some(workspace), env, ctx, cfg).await
         }
         Ok(Route::Unlock { code }) => password::unlock(req, code, env, ctx, cfg).await,
+        Ok(Route::Inspect { code, workspace }) => {
+            inspect::serve(req, code, workspace, env, ctx, cfg).await
+        }
         Ok(Route::Health) => health::live(),
         Ok(Route::AbuseReport) => report::serve(req, env, ctx, cfg).await,
         Ok(Route::SecurityTxt) => report::security_txt(cfg),

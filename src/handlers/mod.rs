@@ -4,6 +4,7 @@ pub mod api;
 pub mod bio;
 pub mod bulk;
 pub mod health;
+pub mod inspect;
 pub mod keys;
 pub mod limits;
 pub mod links;

@@ -9,12 +9,13 @@ use super::visitor::{no_link, password_page, too_many, unlocked, visitor_error};
 use crate::config::Config;
 use crate::handlers::limits;
 use crate::handlers::origin;
-use crate::services::link_lookup::{lookup, Layer};
+use crate::services::link_lookup::{lookup_in, Layer};
 use crate::{analytics, click_counter};
 use crate::{http, log};
 use uload_core::code;
-use uload_core::link::RedirectRecord;
+use uload_core::link::{Preview, RedirectRecord};
 use uload_core::pages::{self, VisitorError};
+use uload_core::previewers;
 use uload_core::redirect::{self, Decision, Visit, CACHE_CONTROL};
 
 /// `workspace`: the link must belong to it (`/w/{workspace}/{code}`).
@@ -31,15 +32,7 @@ pub async fn serve(
         Err((e, h)) => return too_many(&req, &e, &h),
     };
     let mut response = {
-        let found = lookup(code, env, ctx, cfg).await;
-        // Under /w/{workspace}/ only that workspace's links exist.
-        let found = match (found, workspace) {
-            (Ok((Some(r), layer)), Some(ws)) if r.workspace.as_deref() != Some(ws) => {
-                Ok((None, layer))
-            }
-            (other, _) => other,
-        };
-        match found {
+        match lookup_in(code, workspace, env, ctx, cfg).await {
             Ok((Some(record), layer)) => {
                 // The raw URL's query, read once: the decision and the click both need it.
                 let query = raw_query(&req);
@@ -50,9 +43,12 @@ pub async fn serve(
                     query: query.as_deref(),
                 };
                 match decide_for(&req, &record, here.query) {
-                    Decision::Redirect { status, location } => {
-                        counted(&req, &record, code, &here, status, &location, layer).await
-                    }
+                    Decision::Redirect { status, location } => match preview_for(&req, &record) {
+                        Some(preview) => {
+                            preview_card(&req, &record, code, &here, preview, &location)
+                        }
+                        None => counted(&req, &record, code, &here, status, &location, layer).await,
+                    },
                     Decision::Gone => visitor_error(&req, VisitorError::Gone, code, layer.name()),
                     Decision::Blocked => {
                         visitor_error(&req, VisitorError::Blocked, code, layer.name())
@@ -143,6 +139,49 @@ async fn counted(
             visitor_error(req, VisitorError::Unavailable, code, layer.name())
         }
     }
+}
+
+/// The link's own preview card, when this visitor is a social previewer that should see it.
+/// Only links that set one, and never a limited link (its clicks are counted by the link's
+/// counter as always; a password-protected link never reaches here).
+fn preview_for<'r>(req: &Request, record: &'r RedirectRecord) -> Option<&'r Preview> {
+    let preview = record.preview.as_ref()?;
+    if record.max_clicks.is_some() {
+        return None;
+    }
+    let user_agent = req.headers().get("user-agent").ok().flatten()?;
+    previewers::is_social_previewer(&user_agent).then_some(preview)
+}
+
+/// The card for a social previewer (`pages::preview_page`): recorded like any visit, and
+/// filed as a bot's by analytics (every previewer of the list is one), so it never counts
+/// as a person's click.
+fn preview_card(
+    req: &Request,
+    record: &RedirectRecord,
+    code: &str,
+    here: &Here<'_>,
+    preview: &Preview,
+    location: &str,
+) -> Response {
+    analytics::record(
+        req,
+        &record.link_id,
+        here.query,
+        here.env,
+        here.ctx,
+        here.cfg,
+    );
+    let short_url = format!("{}{}", here.cfg.short_base_url, code::public_path(code));
+    http::html(
+        200,
+        pages::preview_page(preview, &short_url, location),
+        &[
+            ("cache-control", CACHE_CONTROL),
+            ("x-robots-tag", "noindex"),
+            (http::SERVED_FROM, "preview"),
+        ],
+    )
 }
 
 /// The raw URL's query, without parsing the whole URL a second time (routing did once).

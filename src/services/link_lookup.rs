@@ -69,6 +69,21 @@ pub async fn lookup(
     Ok((found, Layer::D1))
 }
 
+/// `lookup`, for a path that names the link's workspace (`/w/{workspace}/{code}`): under
+/// it only that workspace's links exist.
+pub async fn lookup_in(
+    code: &str,
+    workspace: Option<&str>,
+    env: &Env,
+    ctx: &Context,
+    cfg: &Config,
+) -> Result<(Option<RedirectRecord>, Layer), StoreError> {
+    match (lookup(code, env, ctx, cfg).await?, workspace) {
+        ((Some(r), layer), Some(ws)) if r.workspace.as_deref() != Some(ws) => Ok((None, layer)),
+        (found, _) => Ok(found),
+    }
+}
+
 fn write_back(env: Env, ctx: &Context, code: &str, record: RedirectRecord, cache_ttl_s: u64) {
     let code = code.to_string();
     ctx.wait_until(async move {

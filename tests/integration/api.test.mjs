@@ -134,7 +134,7 @@ describe("links: create, get, update, delete", () => {
 
     await json(await asAlice(w, "PATCH", `/api/v1/links/${link.id}`, { body: { url: "https://new.example/" } }), 200);
     assert.equal((await w.fetch("/moving")).headers.get("location"), "https://new.example/");
-    assert.deepEqual(await (await kv(w)).get("link:moving", "json"), { link_id: link.id, url: "https://new.example/", status: 302 });
+    assert.deepEqual(await (await kv(w)).get("link:moving", "json"), { link_id: link.id, url: "https://new.example/", status: 302, ca: link.created_at });
 
     await json(await asAlice(w, "PATCH", `/api/v1/links/${link.id}`, { body: { is_active: false } }), 200);
     const gone = await w.fetch("/moving", { headers: { accept: "application/json" } });

@@ -44,7 +44,7 @@ describe("link creation and redirect", () => {
     const row = await (await d1(w)).prepare("SELECT url, code FROM links WHERE id = ?").bind(link.id).first();
     assert.deepEqual(row, { url: link.url, code: link.code });
     const record = await (await kv(w)).get(`link:${link.code}`, "json");
-    assert.deepEqual(record, { link_id: link.id, url: link.url, status: 302 });
+    assert.deepEqual(record, { link_id: link.id, url: link.url, status: 302, ca: link.created_at });
   });
 
   it("random codes differ between creates", async () => {
@@ -96,7 +96,7 @@ describe("link creation and redirect", () => {
     assert.equal(res.headers.get("x-served-from"), "d1");
 
     const record = await eventually(() => kv(w).then((k) => k.get("link:fromd1", "json")), "KV write-back");
-    assert.deepEqual(record, { link_id: "d1only000000001", url: "https://d1.example/", status: 307 });
+    assert.deepEqual(record, { link_id: "d1only000000001", url: "https://d1.example/", status: 307, ca: "now" });
   });
 
   it("answers 404 for an unknown code: a page for browsers, a problem document for JSON clients", async () => {

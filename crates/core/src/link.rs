@@ -68,6 +68,34 @@ pub struct RedirectRecord {
     /// Held for review after abuse reports: visitors see a warning with a continue link.
     #[serde(default, rename = "hd", skip_serializing_if = "std::ops::Not::not")]
     pub held: bool,
+    /// The link's title and creation time, for its inspection page (`/{code}+`).
+    #[serde(default, rename = "ti", skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, rename = "ca", skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// The link's own social preview (Open Graph), shown to social crawlers instead of the
+    /// redirect. Only when the link sets one: otherwise crawlers follow the redirect and
+    /// show the target's own card.
+    #[serde(default, rename = "pv", skip_serializing_if = "Option::is_none")]
+    pub preview: Option<Preview>,
+}
+
+/// A link's social preview card: what Open Graph and Twitter card tags say about it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Preview {
+    #[serde(default, rename = "t", skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, rename = "d", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, rename = "i", skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+}
+
+impl Preview {
+    fn approx_bytes(&self) -> usize {
+        let opt = |s: &Option<String>| s.as_ref().map_or(0, String::len);
+        48 + opt(&self.title) + opt(&self.description) + opt(&self.image)
+    }
 }
 
 impl RedirectRecord {
@@ -91,6 +119,9 @@ impl RedirectRecord {
                 .map(|(k, v)| k.len() + v.len() + 48)
                 .sum::<usize>()
             + opt(&self.workspace)
+            + opt(&self.title)
+            + opt(&self.created_at)
+            + self.preview.as_ref().map_or(0, Preview::approx_bytes)
     }
 }
 
@@ -183,6 +214,10 @@ pub struct Link {
     pub blocked: Option<Blocked>,
     /// Held for review since then, after independent abuse reports (visitors are warned).
     pub held_at: Option<String>,
+    /// The social preview card (Open Graph) that crawlers are shown instead of the redirect.
+    pub og_title: Option<String>,
+    pub og_description: Option<String>,
+    pub og_image: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -215,7 +250,26 @@ impl Link {
             workspace: self.workspace_id.clone(),
             blocked: self.blocked.is_some(),
             held: self.held_at.is_some(),
+            title: self.title.clone(),
+            created_at: Some(self.created_at.clone()),
+            preview: self.preview(),
         }
+    }
+
+    /// The card social crawlers see: only when the link sets one of its own (the missing
+    /// parts then come from its title and description).
+    fn preview(&self) -> Option<Preview> {
+        if self.og_title.is_none() && self.og_description.is_none() && self.og_image.is_none() {
+            return None;
+        }
+        Some(Preview {
+            title: self.og_title.clone().or_else(|| self.title.clone()),
+            description: self
+                .og_description
+                .clone()
+                .or_else(|| self.description.clone()),
+            image: self.og_image.clone(),
+        })
     }
 
     /// The strong ETag of this version of the link.

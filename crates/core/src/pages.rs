@@ -10,6 +10,8 @@ mod bio;
 pub use bio::*;
 mod forms;
 pub use forms::*;
+mod preview;
+pub use preview::*;
 
 /// Sent with every HTML page the worker renders (password form, errors, maintenance, bio):
 /// no sniffing, no framing (clickjacking of the password form), nothing loaded from anywhere
@@ -54,6 +56,7 @@ footer{margin-top:1.5rem;font-size:.875rem;color:var(--muted);text-align:center}
 .links{list-style:none;padding:0;margin:1.5rem 0 0}\
 .links li+li{margin-top:.75rem}\
 .links a{display:block;padding:.9rem 1rem;border:2px solid var(--brand);border-radius:.75rem;color:var(--text);font-weight:600;text-decoration:none;text-align:center;overflow-wrap:anywhere}\
+dt{font-weight:600;margin-top:.8rem}dd{margin:0;overflow-wrap:anywhere}\
 .links a:hover{background:var(--brand);color:var(--on-brand)}";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -198,6 +198,9 @@ mod tests {
             workspace: None,
             blocked: false,
             held: false,
+            title: None,
+            created_at: None,
+            preview: None,
         }
     }
 

@@ -23,6 +23,12 @@ pub enum Route<'a> {
     Unlock {
         code: &'a str,
     },
+    /// `/{code}+` (also `/u/{user}/{code}+`, `/w/{workspace}/{code}+`): where the link goes,
+    /// shown instead of going there.
+    Inspect {
+        code: &'a str,
+        workspace: Option<&'a str>,
+    },
     Api(Api<'a>),
     /// A CORS preflight for an API path.
     Preflight,
@@ -78,6 +84,21 @@ pub fn route<'a>(method: &str, path: &'a str) -> Routed<'a> {
         "POST" => Ok(Route::Unlock { code }),
         _ => read_only(Route::Redirect { code }),
     };
+    // A trailing `+` (as sent, or percent-encoded) asks for the inspection page.
+    let (path, inspect) = match strip_plus(path) {
+        Some(p) => (p, true),
+        None => (path, false),
+    };
+    let link = |code: &'a str| {
+        if inspect {
+            read_only(Route::Inspect {
+                code,
+                workspace: None,
+            })
+        } else {
+            link(code)
+        }
+    };
     // /u/{username}/{code}: uLoad's user links, stored with the code "username/code".
     if let Some(rest) = path.strip_prefix("/u/") {
         let rest = rest.strip_suffix('/').unwrap_or(rest);
@@ -91,9 +112,24 @@ pub fn route<'a>(method: &str, path: &'a str) -> Routed<'a> {
         let rest = rest.strip_suffix('/').unwrap_or(rest);
         return match rest.split_once('/') {
             Some((workspace, code)) if is_code_shaped(workspace) && is_code_shaped(code) => {
-                read_only(Route::WorkspaceRedirect { workspace, code })
+                read_only(if inspect {
+                    Route::Inspect {
+                        code,
+                        workspace: Some(workspace),
+                    }
+                } else {
+                    Route::WorkspaceRedirect { workspace, code }
+                })
             }
             _ => Ok(Route::NotFound),
+        };
+    }
+    if inspect && !path.starts_with("/u/") && !path.starts_with("/w/") {
+        let seg = path.strip_prefix('/').unwrap_or(path);
+        return if is_code_shaped(seg) {
+            link(seg)
+        } else {
+            Ok(Route::NotFound)
         };
     }
     match path {
@@ -233,6 +269,7 @@ impl Route<'_> {
             Route::Metrics => "metrics",
             Route::Redirect { .. } | Route::WorkspaceRedirect { .. } => "redirect",
             Route::Unlock { .. } => "unlock",
+            Route::Inspect { .. } => "inspect",
             Route::Api(_) => "api",
             Route::Preflight => "preflight",
             Route::ApiNotFound | Route::NotFound => "not_found",
@@ -255,6 +292,14 @@ fn is_backup_id(s: &str) -> bool {
     (1..=40).contains(&s.len())
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+}
+
+/// The path without its trailing `+` (or `%2B`), if it has one.
+fn strip_plus(path: &str) -> Option<&str> {
+    path.strip_suffix('+').or_else(|| {
+        path.strip_suffix("%2B")
+            .or_else(|| path.strip_suffix("%2b"))
+    })
 }
 
 /// Shape only (characters and length); reserved words are refused when links are created,

@@ -72,6 +72,19 @@ pub fn normalise(raw: &str) -> Result<String, TargetError> {
     Ok(out)
 }
 
+/// Preview images (`og_image`) are fetched by crawlers, never followed by visitors: an
+/// absolute http(s) URL without credentials, no longer than crawlers accept.
+pub const MAX_IMAGE_LEN: usize = 2048;
+
+/// Checks and normalises a preview image URL; the error names the field.
+pub fn image_url(raw: &str) -> Result<String, String> {
+    let out = normalise(raw).map_err(|e| e.message().replacen("url", "og_image", 1))?;
+    if out.len() > MAX_IMAGE_LEN {
+        return Err(format!("og_image must be at most {MAX_IMAGE_LEN} bytes"));
+    }
+    Ok(out)
+}
+
 /// Where links may not point: the service's own short hosts (a link to a short link is a
 /// loop or a chain that hides the real target) and a configurable blocklist. Hosts are
 /// lowercase ASCII (punycode), as `normalise` produces them.

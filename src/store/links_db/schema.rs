@@ -16,7 +16,7 @@ const READ: &str = "l.id, l.code, l.url, l.title, l.description, l.is_active, \
     l.bot_click_count, l.last_clicked_at, l.utm_source, l.utm_medium, l.utm_campaign, l.user_id, \
     l.workspace_id, l.redirect_status, l.forward_query, l.created_at, l.updated_at, l.version, \
     l.password_hash, l.ios_url, l.android_url, l.geo_targets, l.blocked_reason, l.blocked_at, \
-    l.held_at";
+    l.held_at, l.og_title, l.og_description, l.og_image";
 
 /// The link's tag names, a JSON array (only the API's reads need them; the redirect path's
 /// do not pay for the join).
@@ -67,6 +67,12 @@ pub(super) struct LinkRow {
     blocked_at: Option<String>,
     #[serde(default)]
     held_at: Option<String>,
+    #[serde(default)]
+    og_title: Option<String>,
+    #[serde(default)]
+    og_description: Option<String>,
+    #[serde(default)]
+    og_image: Option<String>,
     tags: Option<String>,
 }
 
@@ -110,6 +116,9 @@ impl From<LinkRow> for Link {
                 at: r.blocked_at.unwrap_or_default(),
             }),
             held_at: r.held_at,
+            og_title: r.og_title,
+            og_description: r.og_description,
+            og_image: r.og_image,
         }
     }
 }
@@ -214,6 +223,9 @@ pub(super) fn written(w: &LinkWrite) -> Vec<Column> {
             }),
             P::Null,
         ),
+        column("og_title", text(&f.og_title), P::Null),
+        column("og_description", text(&f.og_description), P::Null),
+        column("og_image", text(&f.og_image), P::Null),
     ]
 }
 

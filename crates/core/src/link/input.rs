@@ -26,6 +26,9 @@ pub struct LinkFields {
     pub ios_url: Field<String>,
     pub android_url: Field<String>,
     pub geo: Field<std::collections::BTreeMap<String, String>>,
+    pub og_title: Field<String>,
+    pub og_description: Field<String>,
+    pub og_image: Field<String>,
 }
 
 pub const FIELDS: &[&str] = &[
@@ -47,6 +50,9 @@ pub const FIELDS: &[&str] = &[
     "ios_url",
     "android_url",
     "geo",
+    "og_title",
+    "og_description",
+    "og_image",
 ];
 
 pub const MAX_GEO: usize = 50;
@@ -252,6 +258,18 @@ fn read_fields(r: &mut Reader, rules: &Rules) -> LinkFields {
     let ios_url = target_url(r, "ios_url");
     let android_url = target_url(r, "android_url");
     let geo = read_geo(r, rules);
+    let og_title = text(r, "og_title", MAX_TITLE);
+    let og_description = text(r, "og_description", MAX_DESCRIPTION);
+    let og_image = match r.string("og_image") {
+        Field::Value(raw) => match crate::target::image_url(&raw) {
+            Ok(u) => Field::Value(u),
+            Err(msg) => {
+                r.error("og_image", msg);
+                Field::Absent
+            }
+        },
+        other => other,
+    };
     LinkFields {
         url,
         code,
@@ -271,6 +289,9 @@ fn read_fields(r: &mut Reader, rules: &Rules) -> LinkFields {
         ios_url,
         android_url,
         geo,
+        og_title,
+        og_description,
+        og_image,
     }
 }
 

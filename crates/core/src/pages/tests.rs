@@ -97,3 +97,68 @@ fn bio_pages_escape_everything_and_show_no_target() {
     assert_eq!(bio_label(Some(" My CV "), "https://ulo.ad/u/a/cv"), "My CV");
     assert_eq!(bio_label(None, "https://ulo.ad/u/a/cv"), "ulo.ad/u/a/cv");
 }
+
+#[test]
+fn preview_cards_escape_every_value_and_fall_back_to_a_summary_card() {
+    let preview = crate::link::Preview {
+        title: Some("Sale \"now\" <b>".into()),
+        description: Some("50% & more".into()),
+        image: Some("https://img.example/a.png?x=1&y=\"2\"".into()),
+    };
+    let page = preview_page(
+        &preview,
+        "https://ulo.ad/abc",
+        "https://shop.example/?a=1&b=2",
+    );
+    assert!(
+        page.contains("<meta property=\"og:title\" content=\"Sale &quot;now&quot; &lt;b&gt;\">")
+    );
+    assert!(page.contains("<meta property=\"og:description\" content=\"50% &amp; more\">"));
+    assert!(page.contains("content=\"https://img.example/a.png?x=1&amp;y=&quot;2&quot;\""));
+    assert!(page.contains("<meta name=\"twitter:card\" content=\"summary_large_image\">"));
+    assert!(page.contains("<meta property=\"og:url\" content=\"https://ulo.ad/abc\">"));
+    assert!(page.contains("content=\"0;url=https://shop.example/?a=1&amp;b=2\""));
+    assert!(!page.contains("<b>"), "{page}");
+    let bare = preview_page(
+        &crate::link::Preview::default(),
+        "https://ulo.ad/abc",
+        "https://shop.example/",
+    );
+    assert!(bare.contains("<meta name=\"twitter:card\" content=\"summary\">"));
+    assert!(bare.contains("<title>https://ulo.ad/abc</title>") && !bare.contains("og:image"));
+}
+
+#[test]
+fn the_inspection_page_shows_an_open_target_as_text_and_hides_a_protected_one() {
+    use crate::inspect::{Inspection, State};
+    let mut i = Inspection {
+        code: "abc".into(),
+        short_url: "https://ulo.ad/abc".into(),
+        title: Some("<Docs>".into()),
+        created_at: Some("2026-01-02T03:04:05Z".into()),
+        state: State::Active,
+        protected: false,
+        limited: false,
+        target: Some("https://example.com/?q=<x>".into()),
+        other_targets: false,
+    };
+    let page = inspect_page(EN, &i, "/abc");
+    assert!(
+        page.contains("<code>https://example.com/?q=%3Cx%3E</code>")
+            || page.contains("<code>https://example.com/?q=&lt;x&gt;</code>"),
+        "{page}"
+    );
+    assert!(page.contains("&lt;Docs&gt;") && page.contains(">2026-01-02</time>"));
+    assert!(page.contains("<a class=\"button\" href=\"/abc\">Open the link</a>"));
+    assert!(
+        !page.contains("href=\"https://example.com"),
+        "the target is never a link"
+    );
+    i.target = None;
+    i.protected = true;
+    let page = inspect_page(DE, &i, "/abc");
+    assert!(page.contains("Passwortgeschützt") && !page.contains("example.com"));
+    i.state = State::Blocked;
+    let page = inspect_page(EN, &i, "/abc");
+    assert!(page.contains("Disabled") && !page.contains("Open the link"));
+}

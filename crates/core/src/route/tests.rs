@@ -129,6 +129,31 @@ fn routes_known_paths() {
 }
 
 #[test]
+fn a_trailing_plus_inspects_the_link_on_every_kind_of_path() {
+    let inspect = |code, workspace| Ok(Route::Inspect { code, workspace });
+    assert_eq!(route("GET", "/abc+"), inspect("abc", None));
+    assert_eq!(route("HEAD", "/abc%2B"), inspect("abc", None));
+    assert_eq!(route("GET", "/abc%2b"), inspect("abc", None));
+    assert_eq!(
+        route("GET", "/u/alice/promo+"),
+        inspect("alice/promo", None)
+    );
+    assert_eq!(
+        route("GET", "/w/team1/promo+"),
+        inspect("promo", Some("team1"))
+    );
+    // Read-only: the password form is never posted to an inspection page.
+    assert_eq!(
+        route("POST", "/abc+"),
+        Err(RouteError::MethodNotAllowed { allow: "GET, HEAD" })
+    );
+    for path in ["/+", "/a+b", "/abc++", "/u/alice+", "/w/team1+", "/ab.c+"] {
+        assert_eq!(route("GET", path), Ok(Route::NotFound), "{path}");
+    }
+    assert_eq!(route("GET", "/abc+").map(|r| r.kind()), Ok("inspect"));
+}
+
+#[test]
 fn wrong_methods_name_the_allowed_ones() {
     assert_eq!(
         route("DELETE", "/api/v1/links"),
