@@ -295,6 +295,9 @@ async fn store(env: &Env, events: Vec<ClickEvent>) -> Result<(usize, usize), Sto
     }
     // Also with no new rows: a batch that died after its insert left pending rows.
     db.count_pending().await?;
+    // The clicks' webhook events (ids from the clicks: a retried batch raises them once). A
+    // failure retries the batch, so no event is lost.
+    crate::services::webhooks::clicks(env, &clicks).await?;
     Ok((new, dropped))
 }
 

@@ -132,7 +132,13 @@ async fn dispatch(
         Ok(Route::Ready) => ready::ready(&req, env, cfg).await,
         Ok(Route::Api(endpoint)) => {
             let origin = req.headers().get("origin").ok().flatten();
+            let writes = endpoint.rules().writes;
             let (result, limit_headers) = api::handle(endpoint, req, env, ctx, cfg).await;
+            // A write may have raised webhook events (the link triggers): out they go,
+            // after the response.
+            if writes && result.is_ok() {
+                crate::services::webhooks::dispatch_soon(env, ctx);
+            }
             let mut response = match result {
                 Ok(reply) => reply.into_response(&[]),
                 Err(e) => http::problem(&e),

@@ -85,8 +85,29 @@ pub struct Config {
     /// Days a username given up (renamed, deleted) stays reserved for its previous owner
     /// (USERNAME_HOLD_DAYS, default 180).
     pub username_hold_days: i64,
+    /// Webhook deliveries (WEBHOOK_*).
+    pub webhooks: Webhooks,
     /// Vars that were set but could not be parsed (their defaults were used instead).
     pub problems: Vec<String>,
+}
+
+/// How webhooks are delivered.
+#[derive(Debug, Clone)]
+pub struct Webhooks {
+    /// How long a receiver has to answer (WEBHOOK_TIMEOUT_MS, default 10,000).
+    pub timeout_ms: u64,
+    /// The first retry's delay; each next one doubles, up to the cap
+    /// (WEBHOOK_RETRY_BASE_SECONDS 10, WEBHOOK_RETRY_MAX_SECONDS 3,600).
+    pub retry_base_s: u32,
+    pub retry_max_s: u32,
+    /// Consecutive failed attempts after which an endpoint is disabled (its owner sees why)
+    /// (WEBHOOK_DISABLE_AFTER, default 100).
+    pub disable_after: u32,
+    /// Days events are kept for redelivery to a re-enabled endpoint, and attempts for the
+    /// delivery log (WEBHOOK_RETENTION_DAYS, default 7).
+    pub retention_days: i64,
+    /// Tests only: endpoints may be plain http on loopback (WEBHOOK_ALLOW_LOOPBACK).
+    pub allow_loopback: bool,
 }
 
 impl Config {
@@ -177,6 +198,12 @@ impl Config {
         let stale_ttl_s = num("STALE_TTL_SECONDS", 86_400);
         let click_retention_days = num("CLICK_RETENTION_DAYS", 90).clamp(1, 36_500) as i64;
         let backup_retention_days = num("BACKUP_RETENTION_DAYS", 7).clamp(1, 3650) as i64;
+        let webhook_timeout_ms = num("WEBHOOK_TIMEOUT_MS", 10_000).clamp(100, 30_000);
+        let webhook_retry_base_s = num("WEBHOOK_RETRY_BASE_SECONDS", 10).clamp(1, 3_600) as u32;
+        // A queue delays a retry by at most 12 hours.
+        let webhook_retry_max_s = num("WEBHOOK_RETRY_MAX_SECONDS", 3_600).clamp(1, 43_200) as u32;
+        let webhook_disable_after = num("WEBHOOK_DISABLE_AFTER", 100).clamp(1, 100_000) as u32;
+        let webhook_retention_days = num("WEBHOOK_RETENTION_DAYS", 7).clamp(1, 90) as i64;
         let username_hold_days = num("USERNAME_HOLD_DAYS", 180).clamp(0, 36_500) as i64;
         let mut flag = |name: &str, default: bool| match get(name).as_deref().map(str::trim) {
             None | Some("") => default,
@@ -190,6 +217,14 @@ impl Config {
             }
         };
         let analytics_enabled = flag("ANALYTICS_ENABLED", true);
+        let webhooks = Webhooks {
+            timeout_ms: webhook_timeout_ms,
+            retry_base_s: webhook_retry_base_s,
+            retry_max_s: webhook_retry_max_s,
+            disable_after: webhook_disable_after,
+            retention_days: webhook_retention_days,
+            allow_loopback: flag("WEBHOOK_ALLOW_LOOPBACK", false),
+        };
         let backup_include_clicks = flag("BACKUP_INCLUDE_CLICKS", false);
         let short_base_url = get("SHORT_BASE_URL")
             .map(|s| s.trim().trim_end_matches('/').to_string())
@@ -262,6 +297,7 @@ impl Config {
             backup_retention_days,
             backup_include_clicks,
             username_hold_days,
+            webhooks,
             problems,
         }
     }

@@ -42,11 +42,17 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     services::jobs::run(&event.cron(), &env).await;
 }
 
-/// Queue consumer (wrangler.toml `[[queues.consumers]]`): click events into D1.
+/// Queue consumers (wrangler.toml `[[queues.consumers]]`): click events into D1, and
+/// webhook deliveries.
 #[event(queue)]
 async fn queue(batch: MessageBatch<serde_json::Value>, env: Env, _ctx: Context) -> Result<()> {
     console_error_panic_hook::set_once();
     // Failures are handled inside (the batch is retried); an `Err` here would panic.
-    analytics::consume(batch, &env).await;
+    if batch.queue().starts_with(services::webhooks::QUEUE_PREFIX) {
+        let cfg = runtime::config(&env);
+        services::webhooks::consume(batch, &env, &cfg).await;
+    } else {
+        analytics::consume(batch, &env).await;
+    }
     Ok(())
 }

@@ -6,7 +6,7 @@ use worker::{Context, Env, Request};
 
 use super::limits::{self, Headers};
 use super::request::{header, query_pairs, read_json};
-use super::{abuse, admin, bulk, keys, links, stats, tags, users, workspaces, Ctx};
+use super::{abuse, admin, bulk, keys, links, stats, tags, users, webhooks, workspaces, Ctx};
 use crate::auth;
 use crate::config::Config;
 use crate::error::ApiError;
@@ -158,6 +158,14 @@ async fn route(
             GetRestoreMode => admin::restore_mode(&c).await,
             PutRestoreMode => admin::set_restore_mode(&c, &body).await,
             ListDenylist => abuse::list_denylist(&c).await,
+            ListWebhooks => webhooks::list(&c).await,
+            CreateWebhook => webhooks::create(&c, &body).await,
+            GetWebhook(id) => webhooks::get(&c, id).await,
+            UpdateWebhook(id) => webhooks::update(&c, id, &body).await,
+            DeleteWebhook(id) => webhooks::delete(&c, id).await,
+            RotateWebhookSecret(id) => webhooks::rotate(&c, id).await,
+            TestWebhook(id) => webhooks::test(&c, id).await,
+            WebhookDeliveries(id) => webhooks::deliveries(&c, id).await,
             AddDenylist => abuse::add_denylist(&c, &body).await,
             RemoveDenylist => abuse::remove_denylist(&c, &query).await,
             BlockLink(id) => abuse::block(&c, id, Some(&body)).await,

@@ -19,6 +19,7 @@ pub mod stats;
 pub mod tags;
 pub mod users;
 pub mod visitor;
+pub mod webhooks;
 pub mod workspaces;
 
 use worker::{Context, Env};

@@ -129,7 +129,10 @@ async fn counted(
             click();
             redirect_response(status, location, layer)
         }
-        Ok(_) => visitor_error(req, VisitorError::Gone, code, layer.name()),
+        Ok(_) => {
+            crate::services::webhooks::limit_reached(here.env, here.ctx, &record.link_id, max);
+            visitor_error(req, VisitorError::Gone, code, layer.name())
+        }
         Err(e) => {
             // The limit is a promise: without the counter, no redirect (fail closed).
             log::error(

@@ -85,6 +85,13 @@ pub async fn run(cron: &str, env: &Env) {
         }
         _ => {}
     }
+    // Webhooks: expiries become events, events left undispatched go out, old ones go.
+    if let Err(e) = super::webhooks::tick(env, &cfg).await {
+        log::error(
+            "webhook_tick_failed",
+            serde_json::json!({ "cause": e.to_string() }),
+        );
+    }
     match kv_sync::reconcile(env, cfg.kv_cache_ttl_s).await {
         Ok((fixed, failed)) => log::info(
             "kv_reconciled",

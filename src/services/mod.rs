@@ -7,3 +7,4 @@ pub mod app_status;
 pub mod jobs;
 pub mod kv_sync;
 pub mod link_lookup;
+pub mod webhooks;

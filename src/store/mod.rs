@@ -16,6 +16,7 @@ pub mod r2;
 pub mod repairs;
 pub mod tags_db;
 pub mod users_db;
+pub mod webhooks_db;
 pub mod workspaces_db;
 
 #[derive(Debug)]

@@ -145,7 +145,7 @@ describe("deploy", () => {
       assert.equal(await readFile(config, "utf8"), await readFile(join(ROOT, "wrangler.toml"), "utf8"));
 
       await provision(["production"], "first");
-      assert.deepEqual((await creates("first")).sort(), ["d1 create uload-edge", "kv namespace create uload-edge-LINKS_KV", "queues create uload-clicks", "queues create uload-clicks-dlq", "r2 bucket create uload-backups"]);
+      assert.deepEqual((await creates("first")).sort(), ["d1 create uload-edge", "kv namespace create uload-edge-LINKS_KV", "queues create uload-clicks", "queues create uload-clicks-dlq", "queues create uload-webhooks", "queues create uload-webhooks-dlq", "r2 bucket create uload-backups"]);
       const written = await readFile(config, "utf8");
       assert.match(written, /\[\[kv_namespaces\]\]\nbinding = "LINKS_KV"\nid = "[0-9a-f]{32}"/);
       assert.match(written, /database_name = "uload-edge"\ndatabase_id = "[0-9a-f-]{36}"/);
@@ -156,7 +156,7 @@ describe("deploy", () => {
       assert.equal(await readFile(config, "utf8"), written, "and writes nothing");
 
       await provision(["staging"], "staging");
-      assert.equal((await creates("staging")).length, 5, "staging gets its own resources");
+      assert.equal((await creates("staging")).length, 7, "staging gets its own resources");
       assert.match(await readFile(config, "utf8"), /database_name = "uload-edge-staging"\ndatabase_id = "[0-9a-f-]{36}"/);
 
       // An id in the config that is not the account's: refused, nothing changed.

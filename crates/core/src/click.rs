@@ -356,3 +356,33 @@ impl StoredClick {
 
 #[cfg(test)]
 mod tests;
+
+/// A stored click as a `link.clicked` webhook shows it: what the stats show, per click
+/// (never the visitor hash: it would let receivers link a visitor's clicks across links).
+pub fn webhook_view(c: &StoredClick, code: &str) -> serde_json::Value {
+    serde_json::json!({
+        "click_id": c.id,
+        "link_id": c.link_id,
+        "code": code,
+        "clicked_at": c.clicked_at,
+        "is_bot": c.agent.bot,
+        "browser": c.agent.browser,
+        "os": c.agent.os,
+        "device_type": c.agent.device,
+        "referer_host": c.referer_host,
+        "country": c.country,
+        "city": c.city,
+        "utm_source": c.utm.source,
+        "utm_medium": c.utm.medium,
+        "utm_campaign": c.utm.campaign,
+    })
+}
+
+/// A stable id for a set of clicks (whatever their order): the same batch, delivered
+/// twice, raises the same event.
+pub fn batch_id(ids: &[&str]) -> String {
+    let mut sorted = ids.to_vec();
+    sorted.sort_unstable();
+    let digest = Sha256::digest(sorted.join("\n").as_bytes());
+    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}

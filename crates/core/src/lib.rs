@@ -38,3 +38,4 @@ pub mod token;
 pub mod unlock;
 pub mod useragent;
 pub mod username;
+pub mod webhook;

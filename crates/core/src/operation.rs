@@ -48,6 +48,14 @@ pub enum Api<'a> {
     ReleaseLink(&'a str),
     ListReports,
     AuditLog,
+    ListWebhooks,
+    CreateWebhook,
+    GetWebhook(&'a str),
+    UpdateWebhook(&'a str),
+    DeleteWebhook(&'a str),
+    RotateWebhookSecret(&'a str),
+    TestWebhook(&'a str),
+    WebhookDeliveries(&'a str),
 }
 
 /// Who may call an operation.
@@ -106,6 +114,14 @@ impl Api<'_> {
             PutUser(_) | PatchUser(_) | PutWorkspace(_) => rules(Service, true, Json),
             RevokeApiKey(_) | DeleteUser(_) | DeleteWorkspace(_) => rules(Service, true, Empty),
             ListApiKeys | GetWorkspace(_) | GetUser(_) => rules(Service, false, Empty),
+            // Webhooks stream all of a user's link and click data: the dashboard manages
+            // them (for a user, with X-Uload-User); API keys, which are scoped, cannot.
+            CreateWebhook => rules(Service, true, Idempotent),
+            UpdateWebhook(_) => rules(Service, true, Json),
+            DeleteWebhook(_) | RotateWebhookSecret(_) | TestWebhook(_) => {
+                rules(Service, true, Empty)
+            }
+            ListWebhooks | GetWebhook(_) | WebhookDeliveries(_) => rules(Service, false, Empty),
             // Operations: not "writes" of the dashboard's data (restore mode has its own
             // answers for them).
             PutRestoreMode | AddDenylist | BlockLink(_) => rules(Admin, false, Json),

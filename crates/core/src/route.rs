@@ -223,6 +223,29 @@ fn api<'a>(method: &str, rest: &'a str) -> Routed<'a> {
                 ("DELETE", DeleteWorkspace(slug)),
             ],
         ),
+        ["webhooks"] => by_method(
+            method,
+            "GET, HEAD, POST",
+            &[("GET", ListWebhooks), ("POST", CreateWebhook)],
+        ),
+        ["webhooks", id] if is_id(id) => by_method(
+            method,
+            "GET, HEAD, PATCH, DELETE",
+            &[
+                ("GET", GetWebhook(id)),
+                ("PATCH", UpdateWebhook(id)),
+                ("DELETE", DeleteWebhook(id)),
+            ],
+        ),
+        ["webhooks", id, "secret"] if is_id(id) => {
+            by_method(method, "POST", &[("POST", RotateWebhookSecret(id))])
+        }
+        ["webhooks", id, "test"] if is_id(id) => {
+            by_method(method, "POST", &[("POST", TestWebhook(id))])
+        }
+        ["webhooks", id, "deliveries"] if is_id(id) => {
+            by_method(method, "GET, HEAD", &[("GET", WebhookDeliveries(id))])
+        }
         ["admin", "backups"] => by_method(
             method,
             "GET, HEAD, POST",

@@ -202,6 +202,10 @@ pub trait MessageExt {
 
     /// Marks message acknowledged.
     fn ack(&self);
+
+    /// How many times the message has been delivered, this time included (uload-edge's
+    /// addition: the runtime's `message.attempts`, 1 when it is unknown).
+    fn attempts(&self) -> u32;
 }
 
 impl<T: MessageSysInner> MessageExt for T {
@@ -231,6 +235,14 @@ impl<T: MessageSysInner> MessageExt for T {
     /// Marks message acknowledged.
     fn ack(&self) {
         self.inner().ack().unwrap();
+    }
+
+    fn attempts(&self) -> u32 {
+        let inner: &wasm_bindgen::JsValue = self.inner().as_ref();
+        js_sys::Reflect::get(inner, &wasm_bindgen::JsValue::from_str("attempts"))
+            .ok()
+            .and_then(|v| v.as_f64())
+            .map_or(1, |n| n as u32)
     }
 }
 

@@ -1,0 +1,272 @@
+//! Webhook delivery: the dispatcher (events → one queue message per subscribed endpoint),
+//! the queue consumer (signed POSTs with a timeout, retries with back-off and jitter, the
+//! endpoint disabled after too many failures in a row), the dead-letter consumer, and the
+//! events that are not written by the link triggers (clicks, limits, expiries).
+//!
+//! At least once, never silently: an event is in D1 before anything is sent (the outbox),
+//! a dispatcher that dies leaves it to the next one, a delivery that fails is retried by
+//! the queue with the same `webhook-id`, and whatever an endpoint could not take is in its
+//! delivery log and is sent again when its owner enables it.
+
+use std::cell::RefCell;
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use worker::{Context, Env};
+
+use crate::config::Config;
+use crate::log;
+use crate::store::d1;
+use crate::store::webhooks_db::{EndpointRow, EventRow, NewEvent, WebhooksDb};
+use crate::store::StoreError;
+use uload_core::webhook;
+
+mod delivery;
+pub use delivery::consume;
+
+pub const QUEUE_BINDING: &str = "WEBHOOK_DELIVERIES";
+/// The delivery queue's name starts so (uload-webhooks, -staging, -dlq): how the queue
+/// handler tells its batches from the clicks'.
+pub const QUEUE_PREFIX: &str = "uload-webhooks";
+/// Events claimed per round, and how long a claim holds.
+const CLAIM: u32 = 100;
+const LEASE_MS: i64 = 60_000;
+
+/// One delivery: an event for an endpoint. Small: the consumer reads the event from D1, so
+/// every attempt sends the same body.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Delivery {
+    pub event: String,
+    pub endpoint: String,
+}
+
+/// Hands undispatched events to the queue, after the response.
+pub fn dispatch_soon(env: &Env, ctx: &Context) {
+    let env = env.clone();
+    ctx.wait_until(async move {
+        if let Err(e) = dispatch(&env).await {
+            log::warn("webhook_dispatch_failed", json!({ "cause": e.to_string() }));
+        }
+    });
+}
+
+/// Claims undispatched events, sends one delivery per subscribed endpoint, marks them
+/// dispatched. Returns how many deliveries were queued.
+pub async fn dispatch(env: &Env) -> Result<usize, StoreError> {
+    let db = d1::database(env)?;
+    let store = WebhooksDb { db: &db };
+    let queue = env
+        .queue(QUEUE_BINDING)
+        .map_err(|e| StoreError::unavailable("webhook queue", e))?;
+    let mut sent = 0;
+    loop {
+        let events = store
+            .claim(crate::clock::now_ms() as i64, LEASE_MS, CLAIM)
+            .await?;
+        if events.is_empty() {
+            return Ok(sent);
+        }
+        let mut owners: Vec<Option<String>> = events.iter().map(|e| e.user_id.clone()).collect();
+        owners.sort();
+        owners.dedup();
+        let endpoints = store.endpoints_of(&owners).await?;
+        let mut deliveries: Vec<Delivery> = Vec::new();
+        for ev in &events {
+            for ep in endpoints.iter().filter(|ep| takes(ep, ev)) {
+                if ep.enabled {
+                    deliveries.push(Delivery {
+                        event: ev.id.clone(),
+                        endpoint: ep.id.clone(),
+                    });
+                } else {
+                    // Not sent; logged, and sent when its owner enables it again.
+                    let reason = ep.disabled_reason.as_deref().unwrap_or("endpoint disabled");
+                    store
+                        .record(
+                            &ep.id,
+                            ev,
+                            0,
+                            "skipped",
+                            None,
+                            None,
+                            Some(reason),
+                            &crate::clock::now_iso(),
+                            u32::MAX,
+                        )
+                        .await?;
+                }
+            }
+        }
+        for chunk in deliveries.chunks(100) {
+            let batch: Vec<&Delivery> = chunk.iter().collect();
+            queue
+                .send_batch(batch)
+                .await
+                .map_err(|e| StoreError::unavailable("webhook queue", e))?;
+        }
+        sent += deliveries.len();
+        let ids: Vec<String> = events.iter().map(|e| e.id.clone()).collect();
+        store
+            .mark_dispatched(&ids, &crate::clock::now_iso())
+            .await?;
+        if events.len() < CLAIM as usize {
+            return Ok(sent);
+        }
+    }
+}
+
+/// Whether an endpoint takes an event: a test event goes to its endpoint only; the others
+/// to every endpoint of the owner that subscribes to their type (and workspace).
+fn takes(ep: &EndpointRow, ev: &EventRow) -> bool {
+    match &ev.endpoint_id {
+        Some(id) => *id == ep.id,
+        None => {
+            ep.user_id == ev.user_id
+                && webhook::subscribed(
+                    &ep.event_list(),
+                    ep.workspace_id.as_deref(),
+                    &ev.kind,
+                    ev.workspace_id.as_deref(),
+                )
+        }
+    }
+}
+
+thread_local! {
+    /// Links whose `link.limit_reached` this isolate raised already.
+    static LIMITS_RAISED: RefCell<HashSet<(String, u64)>> = RefCell::new(HashSet::new());
+}
+
+/// Sends again what an endpoint missed (its owner enabled it again).
+pub async fn redeliver_missed(env: &Env, endpoint_id: &str) -> Result<usize, StoreError> {
+    let db = d1::database(env)?;
+    let missed = WebhooksDb { db: &db }.missed(endpoint_id).await?;
+    let queue = env
+        .queue(QUEUE_BINDING)
+        .map_err(|e| StoreError::unavailable("webhook queue", e))?;
+    let deliveries: Vec<Delivery> = missed
+        .iter()
+        .map(|event| Delivery {
+            event: event.clone(),
+            endpoint: endpoint_id.to_string(),
+        })
+        .collect();
+    for chunk in deliveries.chunks(100) {
+        let batch: Vec<&Delivery> = chunk.iter().collect();
+        queue
+            .send_batch(batch)
+            .await
+            .map_err(|e| StoreError::unavailable("webhook queue", e))?;
+    }
+    Ok(deliveries.len())
+}
+
+/// A limited link ran out: `link.limit_reached`, once per isolate (and once in all, by its
+/// id), after the response.
+pub fn limit_reached(env: &Env, ctx: &Context, link_id: &str, max: u64) {
+    let first = LIMITS_RAISED.with(|s| {
+        let mut s = s.borrow_mut();
+        if s.len() > 10_000 {
+            s.clear();
+        }
+        s.insert((link_id.to_string(), max))
+    });
+    if !first {
+        return;
+    }
+    let env = env.clone();
+    let link_id = link_id.to_string();
+    ctx.wait_until(async move {
+        let result = async {
+            let db = d1::database(&env)?;
+            WebhooksDb { db: &db }
+                .insert_limit_reached(&link_id, max, &crate::clock::now_iso())
+                .await?;
+            dispatch(&env).await
+        }
+        .await;
+        if let Err(e) = result {
+            log::warn(
+                "webhook_limit_event_failed",
+                json!({ "link_id": link_id, "cause": e.to_string() }),
+            );
+        }
+    });
+}
+
+/// After a batch of clicks is stored: one `link.clicked` event per owner (and workspace)
+/// that takes them, with every click of the batch. Ids come from the clicks, so a batch
+/// delivered twice raises each event once.
+pub async fn clicks(
+    env: &Env,
+    clicks: &[uload_core::click::StoredClick],
+) -> Result<(), StoreError> {
+    if clicks.is_empty() {
+        return Ok(());
+    }
+    let db = d1::database(env)?;
+    let store = WebhooksDb { db: &db };
+    let mut link_ids: Vec<&str> = clicks.iter().map(|c| c.link_id.as_str()).collect();
+    link_ids.sort_unstable();
+    link_ids.dedup();
+    let owners = store.click_subscribers(&link_ids).await?;
+    if owners.is_empty() {
+        return Ok(());
+    }
+    // One event per owner and workspace: (owner, workspace) → (clicks, click ids).
+    type Owner = (Option<String>, Option<String>);
+    type Group<'c> = (Owner, (Vec<Value>, Vec<&'c str>));
+    let mut groups: Vec<Group> = Vec::new();
+    for c in clicks {
+        let Some(o) = owners.iter().find(|o| o.id == c.link_id) else {
+            continue;
+        };
+        let key = (o.user_id.clone(), o.workspace_id.clone());
+        let i = match groups.iter().position(|g| g.0 == key) {
+            Some(i) => i,
+            None => {
+                groups.push((key, (Vec::new(), Vec::new())));
+                groups.len() - 1
+            }
+        };
+        groups[i]
+            .1
+             .0
+            .push(uload_core::click::webhook_view(c, &o.code));
+        groups[i].1 .1.push(c.id.as_str());
+    }
+    let events: Vec<NewEvent> = groups
+        .into_iter()
+        .map(|((user_id, workspace_id), (list, ids))| NewEvent {
+            id: format!("msg_clicks_{}", uload_core::click::batch_id(&ids)),
+            kind: "link.clicked",
+            user_id,
+            workspace_id,
+            data: json!({ "clicks": list }),
+        })
+        .collect();
+    store
+        .insert_events(&events, &crate::clock::now_iso())
+        .await?;
+    dispatch(env).await.map(|_| ())
+}
+
+/// Every minute: `link.expired` for links that expired since the last run (with overlap;
+/// ids make repeats no-ops), events left undispatched, and the retention of old ones.
+pub async fn tick(env: &Env, cfg: &Config) -> Result<(), StoreError> {
+    let db = d1::database(env)?;
+    let store = WebhooksDb { db: &db };
+    let now = crate::clock::now_utc();
+    let since = uload_core::time::format(now - chrono::Duration::minutes(10));
+    store
+        .insert_expired(&since, &uload_core::time::format(now))
+        .await?;
+    dispatch(env).await?;
+    if now.format("%M").to_string() == "00" {
+        let before =
+            uload_core::time::format(now - chrono::Duration::days(cfg.webhooks.retention_days));
+        store.prune(&before).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,180 @@
+// Webhooks (issue 15) in workerd with a real queue and D1: a real HTTP receiver on
+// loopback, every delivery verified with the `standardwebhooks` package from npm (the
+// specification's own verifier, not code of ours); failures, timeouts and a disabled
+// endpoint that recovers get every event, under the same id.
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import { after, before, describe, test } from "node:test";
+import { Webhook } from "standardwebhooks";
+import { api, eventually, startWorker } from "../harness.mjs";
+import { ALICE, BOB, json, problem, setupUsers } from "./api-helpers.mjs";
+import { CHROME } from "./clicks.mjs";
+
+/** A receiver: records every request; `answer(req, n)` decides (status, or "hang"). */
+async function receiver(answer = () => 200) {
+  const got = [];
+  let n = 0;
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      const i = n++;
+      const verdict = answer(req, i);
+      got.push({ headers: req.headers, body, verdict });
+      if (verdict === "hang") return setTimeout(() => res.destroy(), 3000);
+      res.writeHead(verdict, verdict >= 300 && verdict < 400 ? { location: "http://127.0.0.1:1/" } : {});
+      res.end("ok");
+    });
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  return { got, url: `http://127.0.0.1:${server.address().port}/hook`, close: () => new Promise((r) => server.close(r)), set: (f) => (answer = f) };
+}
+
+const verified = (secret, r) => new Webhook(secret).verify(r.body, r.headers);
+const delivered = (rcv) => rcv.got.filter((r) => r.verdict === 200);
+const FAST = { WEBHOOK_ALLOW_LOOPBACK: "true", WEBHOOK_RETRY_BASE_SECONDS: "1", WEBHOOK_RETRY_MAX_SECONDS: "2", WEBHOOK_TIMEOUT_MS: "1000" };
+const asAlice = (w, m, p, o = {}) => api(w, m, p, { user: ALICE, ...o });
+
+describe("webhooks", () => {
+  let w, rcv;
+  before(async () => {
+    w = await startWorker({ bindings: FAST });
+    await setupUsers(w);
+    rcv = await receiver();
+  });
+  after(() => rcv.close());
+
+  test("link events arrive signed as the Standard Webhooks specification says", async () => {
+    const ep = await json(await asAlice(w, "POST", "/api/v1/webhooks", { body: { url: rcv.url, events: ["link.created", "link.updated", "link.deleted"], description: "CRM" } }), 201);
+    assert.match(ep.secret, /^whsec_[A-Za-z0-9+/=]{32}$/);
+    assert.equal(ep.enabled, true);
+    const shown = await json(await asAlice(w, "GET", `/api/v1/webhooks/${ep.id}`), 200);
+    assert.equal(shown.secret, undefined, "the secret is shown once");
+    const link = await json(await asAlice(w, "POST", "/api/v1/links", { body: { url: "https://a.example/", code: "hooked" } }), 201);
+    await json(await asAlice(w, "PATCH", `/api/v1/links/${link.id}`, { body: { title: "Now with a title" } }), 200);
+    assert.equal((await asAlice(w, "DELETE", `/api/v1/links/${link.id}`)).status, 204);
+    await eventually(() => delivered(rcv).length >= 3 || undefined, "three deliveries", { timeoutMs: 30_000 });
+    const events = delivered(rcv).map((r) => verified(ep.secret, r));
+    assert.deepEqual(events.map((e) => e.type).sort(), ["link.created", "link.deleted", "link.updated"]);
+    const created = events.find((e) => e.type === "link.created");
+    assert.equal(created.data.code, "hooked");
+    assert.equal(created.data.short_url, "http://127.0.0.1:8787/hooked");
+    assert.equal(events.find((e) => e.type === "link.updated").data.title, "Now with a title");
+    assert.equal(new Set(delivered(rcv).map((r) => r.headers["webhook-id"])).size, 3, "one id per event");
+    assert.throws(() => verified(`whsec_${Buffer.alloc(24, 1).toString("base64")}`, delivered(rcv)[0]), "another secret does not verify");
+    // Bob's links raise nothing for Alice, and Bob cannot see her endpoint.
+    await json(await api(w, "POST", "/api/v1/links", { user: BOB, body: { url: "https://b.example/" } }), 201);
+    await problem(await api(w, "GET", `/api/v1/webhooks/${ep.id}`, { user: BOB }), 404, "not_found");
+    const log = await json(await asAlice(w, "GET", `/api/v1/webhooks/${ep.id}/deliveries`), 200);
+    assert.ok(log.data.filter((a) => a.outcome === "delivered" && a.status === 200).length >= 3, JSON.stringify(log));
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(delivered(rcv).length, 3, "nothing else was sent");
+    assert.equal((await asAlice(w, "DELETE", `/api/v1/webhooks/${ep.id}`)).status, 204);
+  });
+
+  test("endpoints: public https only, known events, a bounded number; refusals change nothing", async () => {
+    for (const url of ["http://hooks.example.com/", "https://10.0.0.1/", "https://169.254.169.254/", "https://192.168.1.1/", "https://u:p@hooks.example.com/", "https://printer.local/"]) {
+      const body = await problem(await asAlice(w, "POST", "/api/v1/webhooks", { body: { url, events: ["link.created"] } }), 422, "validation_failed");
+      assert.ok(body.errors.some((e) => e.field === "url"), url);
+    }
+    await problem(await asAlice(w, "POST", "/api/v1/webhooks", { body: { url: "https://hooks.example.com/", events: ["link.exploded"] } }), 422, "validation_failed");
+    await problem(await asAlice(w, "POST", "/api/v1/webhooks", { body: { url: "https://hooks.example.com/" } }), 422, "validation_failed");
+    assert.deepEqual((await json(await asAlice(w, "GET", "/api/v1/webhooks"), 200)).data, []);
+    const made = [];
+    for (let i = 0; i < 10; i++) made.push(await json(await asAlice(w, "POST", "/api/v1/webhooks", { body: { url: `https://hooks${i}.example.com/`, events: ["link.created"], enabled: false } }), 201));
+    await problem(await asAlice(w, "POST", "/api/v1/webhooks", { body: { url: "https://hooks.example.com/", events: ["link.created"] } }), 409, "too_many_webhooks");
+    for (const ep of made) assert.equal((await asAlice(w, "DELETE", `/api/v1/webhooks/${ep.id}`)).status, 204);
+    // API keys cannot manage webhooks (they stream all of a user's data).
+    const key = await json(await api(w, "POST", "/api/v1/api-keys", { user: ALICE, body: { name: "k", scopes: ["links:read", "links:write", "stats:read"] } }), 201);
+    const res = await api(w, "GET", "/api/v1/webhooks", { token: key.key });
+    assert.equal(res.status, 403);
+  });
+
+  test("a failing, then hanging receiver gets every event after it recovers, each under one id", async () => {
+    const flaky = await receiver((req, i) => (i < 2 ? 500 : i < 3 ? "hang" : 200));
+    try {
+      const ep = await json(await asAlice(w, "POST", "/api/v1/webhooks", { body: { url: flaky.url, events: ["link.created"] } }), 201);
+      const codes = ["flaky1", "flaky2", "flaky3"];
+      for (const code of codes) await json(await asAlice(w, "POST", "/api/v1/links", { body: { url: "https://f.example/", code } }), 201);
+      await eventually(() => new Set(delivered(flaky).map((r) => r.headers["webhook-id"])).size >= 3 || undefined, "every event delivered", { timeoutMs: 60_000 });
+      const ok = delivered(flaky).map((r) => verified(ep.secret, r));
+      assert.deepEqual(ok.map((e) => e.data.code).sort(), codes);
+      // Every attempt of an event carried its id: the ids of failed attempts are among the delivered ones.
+      const ids = new Set(delivered(flaky).map((r) => r.headers["webhook-id"]));
+      for (const r of flaky.got) assert.ok(ids.has(r.headers["webhook-id"]), "a retried event keeps its id");
+      assert.equal(delivered(flaky).length, ids.size, "none delivered twice");
+      const log = (await json(await asAlice(w, "GET", `/api/v1/webhooks/${ep.id}/deliveries`), 200)).data;
+      assert.ok(log.some((a) => a.outcome === "failed" && a.status === 500), JSON.stringify(log));
+      assert.ok(log.some((a) => a.outcome === "failed" && /no answer within 1000 ms/.test(a.error)), JSON.stringify(log));
+      const state = await json(await asAlice(w, "GET", `/api/v1/webhooks/${ep.id}`), 200);
+      assert.equal(state.consecutive_failures, 0);
+      assert.ok(state.last_failure_at && state.last_success_at);
+      await asAlice(w, "DELETE", `/api/v1/webhooks/${ep.id}`);
+    } finally {
+      await flaky.close();
+    }
+  });
+
+  test("clicks in batches, the limit reached, a test event, and a rotated secret signing twice", async () => {
+    const hook = await receiver();
+    try {
+      const ep = await json(await asAlice(w, "POST", "/api/v1/webhooks", { body: { url: hook.url, events: ["link.clicked", "link.limit_reached"] } }), 201);
+      const link = await json(await asAlice(w, "POST", "/api/v1/links", { body: { url: "https://c.example/", code: "clicky", max_clicks: 3 } }), 201);
+      for (let i = 0; i < 4; i++) await w.fetch("/clicky", { headers: { "user-agent": CHROME } });
+      const clicks = () => delivered(hook).map((r) => verified(ep.secret, r)).filter((e) => e.type === "link.clicked").flatMap((e) => e.data.clicks);
+      await eventually(() => clicks().length >= 3 || undefined, "the clicks", { timeoutMs: 30_000 });
+      assert.equal(new Set(clicks().map((c) => c.click_id)).size, 3);
+      assert.ok(clicks().every((c) => c.code === "clicky" && c.browser && c.is_bot === false && !("visitor_hash" in c)));
+      await eventually(() => delivered(hook).some((r) => verified(ep.secret, r).type === "link.limit_reached") || undefined, "limit reached", { timeoutMs: 30_000 });
+
+      const test = await json(await asAlice(w, "POST", `/api/v1/webhooks/${ep.id}/test`), 202);
+      await eventually(() => delivered(hook).some((r) => r.headers["webhook-id"] === test.event_id) || undefined, "test event");
+
+      const rotated = await json(await asAlice(w, "POST", `/api/v1/webhooks/${ep.id}/secret`), 200);
+      assert.notEqual(rotated.secret, ep.secret);
+      assert.ok(Date.parse(rotated.previous_secret_until) > Date.now() + 23 * 3600_000);
+      const again = await json(await asAlice(w, "POST", `/api/v1/webhooks/${ep.id}/test`), 202);
+      await eventually(() => delivered(hook).find((r) => r.headers["webhook-id"] === again.event_id), "second test event");
+      const last = delivered(hook).find((r) => r.headers["webhook-id"] === again.event_id);
+      assert.equal(last.headers["webhook-signature"].split(" ").length, 2, "both secrets sign during the overlap");
+      assert.equal(verified(rotated.secret, last).type, "webhook.test");
+      assert.equal(verified(ep.secret, last).type, "webhook.test");
+      await asAlice(w, "DELETE", `/api/v1/webhooks/${ep.id}`);
+    } finally {
+      await hook.close();
+    }
+  });
+});
+
+describe("webhooks: an endpoint that keeps failing", () => {
+  test("is disabled with its reason, and gets what it missed when enabled again", async () => {
+    const w = await startWorker({ bindings: { ...FAST, WEBHOOK_DISABLE_AFTER: "3" } });
+    await setupUsers(w);
+    let down = true;
+    const rcv = await receiver(() => (down ? 503 : 200));
+    try {
+      const ep = await json(await asAlice(w, "POST", "/api/v1/webhooks", { body: { url: rcv.url, events: ["link.created"] } }), 201);
+      await json(await asAlice(w, "POST", "/api/v1/links", { body: { url: "https://d.example/", code: "down1" } }), 201);
+      const off = await eventually(async () => {
+        const e = await json(await asAlice(w, "GET", `/api/v1/webhooks/${ep.id}`), 200);
+        return e.enabled ? undefined : e;
+      }, "disabled", { timeoutMs: 30_000 });
+      assert.match(off.disabled_reason, /3 failed deliveries in a row; last: HTTP 503/);
+      // While disabled, events are logged as skipped, not sent.
+      await json(await asAlice(w, "POST", "/api/v1/links", { body: { url: "https://d.example/", code: "down2" } }), 201);
+      const tries = rcv.got.length;
+      await new Promise((r) => setTimeout(r, 3000));
+      assert.equal(rcv.got.length, tries, "a disabled endpoint is not called");
+      down = false;
+      const on = await json(await asAlice(w, "PATCH", `/api/v1/webhooks/${ep.id}`, { body: { enabled: true } }), 200);
+      assert.equal(on.enabled, true);
+      assert.equal(on.disabled_reason, null);
+      await eventually(() => delivered(rcv).length >= 2 || undefined, "the missed events", { timeoutMs: 30_000 });
+      const codes = delivered(rcv).map((r) => verified(ep.secret, r).data.code).sort();
+      assert.deepEqual(codes, ["down1", "down2"]);
+    } finally {
+      await rcv.close();
+      await w.stop();
+    }
+  });
+});
