@@ -612,8 +612,169 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the user's webhook endpoints
+         * @description Service token only, acting for a user (X-Uload-User): webhooks stream all of a user's link and click data, so API keys (which are scoped) get 403.
+         */
+        get: operations["listWebhooks"];
+        put?: never;
+        /**
+         * Create a webhook endpoint; its secret is in this response only
+         * @description Service token only, acting for a user (X-Uload-User): webhooks stream all of a user's link and click data, so API keys (which are scoped) get 403. At most 10 per user (409 too_many_webhooks).
+         */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * A webhook endpoint
+         * @description Service token only, acting for a user (X-Uload-User): webhooks stream all of a user's link and click data, so API keys (which are scoped) get 403.
+         */
+        get: operations["getWebhook"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook endpoint
+         * @description Service token only, acting for a user (X-Uload-User): webhooks stream all of a user's link and click data, so API keys (which are scoped) get 403.
+         */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a webhook endpoint (enable it again: it gets what it missed)
+         * @description Service token only, acting for a user (X-Uload-User): webhooks stream all of a user's link and click data, so API keys (which are scoped) get 403.
+         */
+        patch: operations["updateWebhook"];
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate the signing secret (the previous one signs too for 24 hours)
+         * @description Service token only, acting for a user (X-Uload-User): webhooks stream all of a user's link and click data, so API keys (which are scoped) get 403.
+         */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a webhook.test event to this endpoint
+         * @description Service token only, acting for a user (X-Uload-User): webhooks stream all of a user's link and click data, so API keys (which are scoped) get 403. Delivered through the queue like every event; the outcome is in the delivery log.
+         */
+        post: operations["testWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * The endpoint's last 100 delivery attempts, newest first
+         * @description Service token only, acting for a user (X-Uload-User): webhooks stream all of a user's link and click data, so API keys (which are scoped) get 403.
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/{code}+": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where a short link goes, without going there
+         * @description Also /u/{user}/{code}+ and /w/{workspace}/{code}+; %2B for +. An HTML page by default (noindex, no-store); JSON with Accept: application/json. Never a click. Rate-limited like redirects.
+         */
+        get: operations["inspectLink"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    linkEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An event delivered to a webhook endpoint
+         * @description POSTed with webhook-id (the event's id, the same on every retry), webhook-timestamp (Unix seconds of this attempt) and webhook-signature (space-separated `v1,<base64 HMAC-SHA256 of id.timestamp.body>`, one per secret that signs: two during a rotation). Answer 2xx within WEBHOOK_TIMEOUT_MS; anything else (redirects included) is retried with back-off.
+         */
+        post: operations["receiveEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         /** @description RFC 9457 problem document */
@@ -1168,6 +1329,127 @@ export interface components {
             display_name?: string | null;
             bio?: string | null;
             profile_public?: boolean;
+        };
+        WebhookEndpoint: {
+            id: string;
+            /** Format: uri */
+            url: string;
+            description: string | null;
+            events: ("link.created" | "link.updated" | "link.deleted" | "link.clicked" | "link.expired" | "link.limit_reached")[];
+            workspace_id: string | null;
+            enabled: boolean;
+            /** @description why it was disabled: by its owner, or after WEBHOOK_DISABLE_AFTER failed deliveries in a row (with the last error) */
+            disabled_reason: string | null;
+            consecutive_failures: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: date-time */
+            last_success_at: string | null;
+            /** Format: date-time */
+            last_failure_at: string | null;
+            last_failure_reason: string | null;
+            /**
+             * Format: date-time
+             * @description after a rotation: until when the previous secret signs too
+             */
+            previous_secret_until: string | null;
+        };
+        WebhookEndpointWithSecret: {
+            id: string;
+            /** Format: uri */
+            url: string;
+            description: string | null;
+            events: ("link.created" | "link.updated" | "link.deleted" | "link.clicked" | "link.expired" | "link.limit_reached")[];
+            workspace_id: string | null;
+            enabled: boolean;
+            /** @description why it was disabled: by its owner, or after WEBHOOK_DISABLE_AFTER failed deliveries in a row (with the last error) */
+            disabled_reason: string | null;
+            consecutive_failures: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: date-time */
+            last_success_at: string | null;
+            /** Format: date-time */
+            last_failure_at: string | null;
+            last_failure_reason: string | null;
+            /**
+             * Format: date-time
+             * @description after a rotation: until when the previous secret signs too
+             */
+            previous_secret_until: string | null;
+            /** @description the signing secret (Standard Webhooks): shown in this response only */
+            secret: string;
+        };
+        WebhookCreate: {
+            /**
+             * Format: uri
+             * @description https to a public host: no IP of a private, loopback, link-local or otherwise special network, no local names (localhost, *.local, *.internal, single labels), no credentials, no fragment; redirects are not followed
+             */
+            url: string;
+            /** @description the events it takes (duplicates ignored) */
+            events: ("link.created" | "link.updated" | "link.deleted" | "link.clicked" | "link.expired" | "link.limit_reached")[];
+            /** @description only events of links in this workspace */
+            workspace_id?: string | null;
+            description?: string | null;
+            /** @default true */
+            enabled: boolean;
+        };
+        WebhookUpdate: {
+            /**
+             * Format: uri
+             * @description https to a public host: no IP of a private, loopback, link-local or otherwise special network, no local names (localhost, *.local, *.internal, single labels), no credentials, no fragment; redirects are not followed
+             */
+            url?: string;
+            /** @description the events it takes (duplicates ignored) */
+            events?: ("link.created" | "link.updated" | "link.deleted" | "link.clicked" | "link.expired" | "link.limit_reached")[];
+            /** @description only events of links in this workspace */
+            workspace_id?: string | null;
+            description?: string | null;
+            /** @description true on a disabled endpoint clears its failures and sends it every event it missed (kept WEBHOOK_RETENTION_DAYS) */
+            enabled?: boolean;
+        };
+        WebhookAttempt: {
+            event_id: string;
+            event_type: string;
+            attempt: number;
+            /** @enum {unknown} */
+            outcome: "delivered" | "failed" | "skipped" | "dead";
+            status: number | null;
+            latency_ms: number | null;
+            error: string | null;
+            /** Format: date-time */
+            at: string;
+        };
+        WebhookPayload: {
+            /** @enum {unknown} */
+            type: "link.created" | "link.updated" | "link.deleted" | "link.clicked" | "link.expired" | "link.limit_reached" | "webhook.test";
+            /**
+             * Format: date-time
+             * @description when the event happened
+             */
+            timestamp: string;
+            /** @description link events: the link (id, code, short_url, url, title, description, is_active, has_password, max_clicks, expires_at, workspace_id, redirect_status, blocked, version, created_at, updated_at); link.clicked: {clicks: [{click_id, link_id, code, clicked_at, is_bot, browser, os, device_type, referer_host, country, city, utm_source, utm_medium, utm_campaign}]} */
+            data: Record<string, never>;
+        };
+        Inspection: {
+            code: string;
+            /** Format: uri */
+            short_url: string;
+            title: string | null;
+            /** Format: date-time */
+            created_at: string | null;
+            /** @enum {unknown} */
+            state: "active" | "gone" | "blocked" | "held";
+            protected: boolean;
+            limited: boolean;
+            /** @description null for protected, limited, gone and disabled links */
+            target: string | null;
+            /** @description some visitors go elsewhere (by device or country) */
+            other_targets: boolean;
         };
     };
     responses: {
@@ -2882,6 +3164,327 @@ export interface operations {
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
+        };
+    };
+    listWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoints */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["WebhookEndpoint"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description a retried POST with the same key returns the first response (kept 24 h) */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointWithSecret"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookUpdate"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new secret, shown once */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointWithSecret"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    testWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        event_id: string;
+                        /** @constant */
+                        type: "webhook.test";
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Attempts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["WebhookAttempt"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    inspectLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The link's facts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Inspection"];
+                    "text/html": string;
+                };
+            };
+            /** @description No such link */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The link cannot be read now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveEvent: {
+        parameters: {
+            query?: never;
+            header: {
+                "webhook-id": string;
+                "webhook-timestamp": string;
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookPayload"];
+            };
+        };
+        responses: {
+            /** @description Received */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
 }

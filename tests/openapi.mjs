@@ -16,7 +16,8 @@ ajv.addSchema(OPENAPI, BASE);
 const templates = Object.keys(OPENAPI.paths)
   .map((t) => ({
     t,
-    re: new RegExp("^" + t.replace(/\{[^}]+\}/g, "[^/]+") + "/?$"),
+    // Literal parts are escaped ("/{code}+" ends in a literal "+").
+    re: new RegExp("^" + t.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{[^}]+\}/g, "[^/]+") + "/?$"),
     literal: t.replace(/\{[^}]+\}/g, "").length,
   }))
   .sort((a, b) => b.literal - a.literal);
