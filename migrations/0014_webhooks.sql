@@ -6,7 +6,8 @@
 CREATE TABLE webhook_endpoints (
   id                    TEXT PRIMARY KEY,
   user_id               TEXT REFERENCES users (id) ON DELETE CASCADE,
-  -- Only events of links in this workspace (NULL: every link of the user).
+  -- A workspace's endpoint: every link in it, whoever's (its owner must be a member);
+  -- NULL: every link of its owner.
   workspace_id          TEXT,
   url                   TEXT NOT NULL,
   description           TEXT,
@@ -65,12 +66,13 @@ CREATE TABLE webhook_deliveries (
 CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, id);
 CREATE INDEX webhook_deliveries_event ON webhook_deliveries (event_id, endpoint_id);
 
--- Link events, raised by the write itself: only for users with an endpoint (a disabled one
--- too: it gets what it missed when enabled again), and not while a restore writes the
+-- Link events, raised by the write itself: only for links someone listens to (their owner's
+-- endpoint or their workspace's; a disabled one: it gets what it missed when enabled again), and not while a restore writes the
 -- links back. Updates are what bumps `version` (every
 -- change of the link's representation; clicks do not).
 CREATE TRIGGER webhook_link_created AFTER INSERT ON links
-WHEN EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.user_id IS new.user_id)
+WHEN EXISTS (SELECT 1 FROM webhook_endpoints e
+  WHERE e.user_id IS new.user_id OR e.workspace_id = new.workspace_id)
   AND NOT EXISTS (SELECT 1 FROM operations WHERE name = 'restore' AND state = 'running')
 BEGIN
   INSERT INTO webhook_events (id, type, user_id, workspace_id, link_id, data, created_at)
@@ -88,7 +90,8 @@ BEGIN
 END;
 
 CREATE TRIGGER webhook_link_updated AFTER UPDATE OF version ON links
-WHEN EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.user_id IS new.user_id)
+WHEN EXISTS (SELECT 1 FROM webhook_endpoints e
+  WHERE e.user_id IS new.user_id OR e.workspace_id = new.workspace_id)
   AND NOT EXISTS (SELECT 1 FROM operations WHERE name = 'restore' AND state = 'running')
 BEGIN
   INSERT INTO webhook_events (id, type, user_id, workspace_id, link_id, data, created_at)
@@ -106,7 +109,8 @@ BEGIN
 END;
 
 CREATE TRIGGER webhook_link_deleted AFTER DELETE ON links
-WHEN EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.user_id IS old.user_id)
+WHEN EXISTS (SELECT 1 FROM webhook_endpoints e
+  WHERE e.user_id IS old.user_id OR e.workspace_id = old.workspace_id)
   AND NOT EXISTS (SELECT 1 FROM operations WHERE name = 'restore' AND state = 'running')
 BEGIN
   INSERT INTO webhook_events (id, type, user_id, workspace_id, link_id, data, created_at)

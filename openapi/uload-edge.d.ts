@@ -1392,7 +1392,7 @@ export interface components {
             url: string;
             /** @description the events it takes (duplicates ignored) */
             events: ("link.created" | "link.updated" | "link.deleted" | "link.clicked" | "link.expired" | "link.limit_reached")[];
-            /** @description only events of links in this workspace */
+            /** @description a workspace the user is a member of (422 otherwise): the endpoint takes the events of every link in it, whoever's, while its owner is a member; without it, the events of the owner's own links */
             workspace_id?: string | null;
             description?: string | null;
             /** @default true */
@@ -1406,7 +1406,7 @@ export interface components {
             url?: string;
             /** @description the events it takes (duplicates ignored) */
             events?: ("link.created" | "link.updated" | "link.deleted" | "link.clicked" | "link.expired" | "link.limit_reached")[];
-            /** @description only events of links in this workspace */
+            /** @description a workspace the user is a member of (422 otherwise): the endpoint takes the events of every link in it, whoever's, while its owner is a member; without it, the events of the owner's own links */
             workspace_id?: string | null;
             description?: string | null;
             /** @description true on a disabled endpoint clears its failures and sends it every event it missed (kept WEBHOOK_RETENTION_DAYS) */

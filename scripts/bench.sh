@@ -5,6 +5,7 @@
 #   scripts/bench.sh viral      only the viral-link load test (docs/CAPACITY.md), ~1 min
 #   scripts/bench.sh backlog    only the click backlog case, ~1 min
 #   scripts/bench.sh profile    a V8 CPU profile of the hot redirect and /health, ~20 s
+#   scripts/bench.sh webhooks   redirects with and without a slow webhook receiver, ~2 min
 # BENCH_SECONDS sets the length of each main case; VIRAL_* and BACKLOG_* the others'.
 . "$(dirname "$0")/lib.sh"
 "$ROOT/scripts/setup.sh"
@@ -16,7 +17,7 @@ if ! command -v wrk >/dev/null; then
 fi
 "$ROOT/scripts/build.sh"
 only="${1:-all}"
-case "$only" in all|viral|backlog|profile) ;; *) die "usage: scripts/bench.sh [viral|backlog|profile]" ;; esac
+case "$only" in all|viral|backlog|profile|webhooks) ;; *) die "usage: scripts/bench.sh [viral|backlog|profile|webhooks]" ;; esac
 if [ "$only" = profile ]; then
   step "CPU profile (workerd's inspector) of the hot redirect and /health"
   exec node "$ROOT/bench/profile.mjs"
@@ -35,6 +36,10 @@ if [ "$only" = all ]; then
   step "origin proxy: the SvelteKit test app direct and through the worker"
   [ -f "$ROOT/tests/origin-app/build/index.js" ] || (cd "$ROOT/tests/origin-app" && node "$ROOT/node_modules/vite/bin/vite.js" build) >&2
   node "$ROOT/bench/proxy.mjs"
+fi
+if [ "$only" = all ] || [ "$only" = webhooks ]; then
+  step "webhooks: redirects with and without a slow receiver taking every click"
+  node "$ROOT/bench/webhooks.mjs"
 fi
 if [ "$only" = all ] || [ "$only" = viral ]; then
   step "viral link: one max_clicks link under load, production settings"

@@ -1,14 +1,13 @@
 //! `/{code}+`: the link's inspection page (`uload_core::inspect`) instead of the redirect.
 //! Rate-limited like a redirect, never counted as a click, never indexed.
 
-use serde_json::json;
 use worker::{Context, Env, Request, Response};
 
-use super::visitor::{too_many, visitor_error};
+use super::visitor::{lookup_failed, too_many, visitor_error};
 use crate::config::Config;
 use crate::handlers::limits;
+use crate::http;
 use crate::services::link_lookup::{lookup_in, Layer};
-use crate::{http, log};
 use uload_core::inspect::inspect;
 use uload_core::pages::{self, VisitorError};
 
@@ -35,13 +34,7 @@ pub async fn serve(
             page(&req, &seen, &path, layer)
         }
         Ok((None, layer)) => visitor_error(&req, VisitorError::NotFound, code, layer.name()),
-        Err(e) => {
-            log::error(
-                "lookup_failed",
-                json!({ "code": code, "cause": e.to_string() }),
-            );
-            visitor_error(&req, VisitorError::Unavailable, code, "none")
-        }
+        Err(e) => lookup_failed(&req, code, &e),
     };
     http::add_headers(&mut response, &limit_headers);
     response

@@ -5,7 +5,7 @@
 use serde_json::json;
 use worker::{Context, Env, Request, Response};
 
-use super::visitor::{no_link, password_page, too_many, unlocked, visitor_error};
+use super::visitor::{lookup_failed, no_link, password_page, too_many, unlocked, visitor_error};
 use crate::config::Config;
 use crate::handlers::limits;
 use crate::handlers::origin;
@@ -72,13 +72,7 @@ pub async fn serve(
                 Some(fallback) => origin::proxy(req, env, ctx, cfg, fallback).await,
                 None => visitor_error(&req, VisitorError::NotFound, code, layer.name()),
             },
-            Err(e) => {
-                log::error(
-                    "lookup_failed",
-                    json!({ "code": code, "cause": e.to_string() }),
-                );
-                visitor_error(&req, VisitorError::Unavailable, code, "none")
-            }
+            Err(e) => lookup_failed(&req, code, &e),
         }
     };
     http::add_headers(&mut response, &limit_headers);
@@ -98,16 +92,7 @@ async fn counted(
     location: &str,
     layer: Layer,
 ) -> Response {
-    let click = || {
-        analytics::record(
-            req,
-            &record.link_id,
-            here.query,
-            here.env,
-            here.ctx,
-            here.cfg,
-        )
-    };
+    let click = || here.click(req, record);
     let Some(max) = record.max_clicks else {
         click();
         return redirect_response(status, location, layer);
@@ -167,14 +152,7 @@ fn preview_card(
     preview: &Preview,
     location: &str,
 ) -> Response {
-    analytics::record(
-        req,
-        &record.link_id,
-        here.query,
-        here.env,
-        here.ctx,
-        here.cfg,
-    );
+    here.click(req, record);
     let short_url = format!("{}{}", here.cfg.short_base_url, code::public_path(code));
     http::html(
         200,
@@ -200,6 +178,20 @@ struct Here<'a> {
     ctx: &'a Context,
     cfg: &'a Config,
     query: Option<&'a str>,
+}
+
+impl Here<'_> {
+    /// Hands this visit's click to analytics (sent after the response).
+    fn click(&self, req: &Request, record: &RedirectRecord) {
+        analytics::record(
+            req,
+            &record.link_id,
+            self.query,
+            self.env,
+            self.ctx,
+            self.cfg,
+        );
+    }
 }
 
 /// The decision for this visitor. Only links with targets read the User-Agent and country.

@@ -43,6 +43,16 @@ pub(super) fn too_many(
     response
 }
 
+/// The link could not be read (D1 down after a KV miss, …): logged, and the visitor gets
+/// the "back in a moment" page.
+pub(super) fn lookup_failed(req: &Request, code: &str, e: &crate::store::StoreError) -> Response {
+    log::error(
+        "lookup_failed",
+        json!({ "code": code, "cause": e.to_string() }),
+    );
+    visitor_error(req, VisitorError::Unavailable, code, "none")
+}
+
 /// Where a code that is no link goes (`uload_core::origin::hand_off`).
 pub(super) fn no_link(cfg: &Config) -> Option<uload_core::origin::Fallback> {
     hand_off(Miss::NoLink, cfg.origin_url.is_some(), &cfg.origin_prefixes)

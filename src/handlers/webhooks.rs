@@ -1,6 +1,8 @@
 //! Webhooks API: endpoints (create, list, read, change, delete), secret rotation, a test
 //! event and the delivery log. The dashboard's service token only, acting for a user; an
-//! endpoint belongs to that user (another user's is simply not found).
+//! endpoint belongs to that user (another user's is simply not found). With a
+//! `workspace_id` (of a workspace the user is a member of) it is the workspace's: it takes
+//! the events of every link in it, whoever's, for as long as its owner is a member.
 
 use serde_json::{json, Value};
 
@@ -48,6 +50,9 @@ pub async fn list(c: &Ctx<'_>) -> Result<Reply, ApiError> {
 /// 201 with the secret: the only time it is shown.
 pub async fn create(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
     let fields = webhook::parse(body, true, &url_rules(c)).map_err(ApiError::Validation)?;
+    if let Field::Value(slug) = &fields.workspace_id {
+        super::workspaces::check_use(c, slug).await?;
+    }
     let db = d1::database(c.env)?;
     let store = WebhooksDb { db: &db };
     if store.count(c.who.owner()).await? >= webhook::MAX_ENDPOINTS as u64 {
@@ -81,17 +86,20 @@ pub async fn get(c: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
     Ok(Reply::json(200, &found(c, id).await?.view()))
 }
 
-/// A partial update. Enabling a disabled endpoint clears its failures and sends it what it
-/// missed while it was disabled (or what every retry failed to deliver).
+/// A partial update. `enabled: true` clears the endpoint's failures and sends it what it
+/// missed: events skipped while it was disabled, and deliveries whose every retry failed.
 pub async fn update(c: &Ctx<'_>, id: &str, body: &Value) -> Result<Reply, ApiError> {
     let fields = webhook::parse(body, false, &url_rules(c)).map_err(ApiError::Validation)?;
-    let before = found(c, id).await?;
+    found(c, id).await?;
+    if let Field::Value(slug) = &fields.workspace_id {
+        super::workspaces::check_use(c, slug).await?;
+    }
     let db = d1::database(c.env)?;
     let row = WebhooksDb { db: &db }
         .update(id, c.who.owner(), &fields, &crate::clock::now_iso())
         .await?
         .ok_or(ApiError::NotFound)?;
-    if fields.enabled == Field::Value(true) && !before.enabled {
+    if fields.enabled == Field::Value(true) {
         let n = delivery::redeliver_missed(c.env, id).await?;
         crate::log::info(
             "webhook_enabled",

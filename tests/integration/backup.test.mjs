@@ -9,7 +9,7 @@ import { promisify } from "node:util";
 import { ROOT, api, d1, eventually, kv, r2, startWorker } from "../harness.mjs";
 
 const CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
-const TABLES = ["users", "links", "tags", "link_tags", "api_keys", "click_rollups", "workspaces", "workspace_members", "import_ledger", "abuse_denylist", "admin_audit"];
+const TABLES = ["users", "webhook_endpoints", "links", "tags", "link_tags", "api_keys", "click_rollups", "workspaces", "workspace_members", "import_ledger", "abuse_denylist", "admin_audit"];
 
 async function ok(res, status) {
   assert.equal(res.status, status, await res.clone().text());
@@ -25,7 +25,7 @@ async function counts(w) {
 
 async function wipe(w) {
   const db = await d1(w);
-  for (const t of ["link_tags", "click_rollups", "clicks", "click_visitors", "api_keys", "workspace_members", "workspaces", "tags", "links", "users", "kv_repairs", "idempotency_keys"]) {
+  for (const t of ["link_tags", "click_rollups", "clicks", "click_visitors", "api_keys", "workspace_members", "workspaces", "tags", "links", "webhook_deliveries", "webhook_events", "webhook_endpoints", "users", "kv_repairs", "idempotency_keys"]) {
     await db.prepare(`DELETE FROM ${t}`).run();
   }
   const store = await kv(w);
@@ -52,6 +52,8 @@ describe("backups and restore", () => {
     links.push(await ok(await api(w, "POST", "/api/v1/links", { body: { url: "https://example.com/service", code: "svc" } }), 201));
     await ok(await api(w, "POST", "/api/v1/api-keys", { body: { name: "ci" }, ...as }), 201);
     await ok(await api(w, "PUT", "/api/v1/workspaces/backupteam", { body: { name: "Team", members: ["backupuser001"] } }), 201);
+    // A webhook endpoint (with its secret): a restore must not cut off the user's integrations.
+    await ok(await api(w, "POST", "/api/v1/webhooks", { body: { url: "https://hooks.example.com/uload", events: ["link.created"], enabled: false }, ...as }), 201);
     // Clicks, counted into the links and rollups.
     for (const l of links.slice(3, 8)) {
       for (let i = 0; i < 3; i++) assert.equal((await w.fetch(`/${l.code}`, { headers: { "user-agent": CHROME } })).status, 302);

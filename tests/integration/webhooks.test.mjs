@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { after, before, describe, test } from "node:test";
 import { Webhook } from "standardwebhooks";
-import { api, eventually, startWorker } from "../harness.mjs";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { api, eventually, ROOT, startWorker } from "../harness.mjs";
 import { ALICE, BOB, json, problem, setupUsers } from "./api-helpers.mjs";
 import { CHROME } from "./clicks.mjs";
 
@@ -146,6 +147,34 @@ describe("webhooks", () => {
   });
 });
 
+describe("webhooks of a workspace", () => {
+  test("take every member's links in it, only while their owner is a member", async () => {
+    const w = await startWorker({ bindings: FAST });
+    await setupUsers(w);
+    const rcv = await receiver();
+    try {
+      assert.equal((await api(w, "PUT", "/api/v1/workspaces/team", { body: { name: "Team", members: [ALICE, BOB] } })).status, 201);
+      const body = await problem(await api(w, "POST", "/api/v1/webhooks", { user: BOB, body: { url: rcv.url, events: ["link.created"], workspace_id: "elsewhere" } }), 422, "validation_failed");
+      assert.ok(body.errors.some((e) => e.field === "workspace_id"));
+      const ep = await json(await asAlice(w, "POST", "/api/v1/webhooks", { body: { url: rcv.url, events: ["link.created"], workspace_id: "team" } }), 201);
+      await json(await api(w, "POST", "/api/v1/links", { user: BOB, body: { url: "https://t.example/", code: "bobteam", workspace_id: "team" } }), 201);
+      await json(await api(w, "POST", "/api/v1/links", { user: BOB, body: { url: "https://t.example/", code: "bobown" } }), 201);
+      await json(await asAlice(w, "POST", "/api/v1/links", { body: { url: "https://t.example/", code: "aliceown" } }), 201);
+      await eventually(() => delivered(rcv).length >= 1 || undefined, "the team link's event", { timeoutMs: 30_000 });
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.deepEqual(delivered(rcv).map((r) => verified(ep.secret, r).data.code), ["bobteam"], "only links in the workspace, whoever's");
+      // Alice leaves the team: her endpoint hears nothing more of it.
+      assert.equal((await api(w, "PUT", "/api/v1/workspaces/team", { body: { name: "Team", members: [BOB] } })).status, 200);
+      await json(await api(w, "POST", "/api/v1/links", { user: BOB, body: { url: "https://t.example/", code: "bobteam2", workspace_id: "team" } }), 201);
+      await new Promise((r) => setTimeout(r, 2500));
+      assert.equal(delivered(rcv).length, 1, "not after leaving");
+    } finally {
+      await rcv.close();
+      await w.stop();
+    }
+  });
+});
+
 describe("webhooks: an endpoint that keeps failing", () => {
   test("is disabled with its reason, and gets what it missed when enabled again", async () => {
     const w = await startWorker({ bindings: { ...FAST, WEBHOOK_DISABLE_AFTER: "3" } });
@@ -172,6 +201,37 @@ describe("webhooks: an endpoint that keeps failing", () => {
       await eventually(() => delivered(rcv).length >= 2 || undefined, "the missed events", { timeoutMs: 30_000 });
       const codes = delivered(rcv).map((r) => verified(ep.secret, r).data.code).sort();
       assert.deepEqual(codes, ["down1", "down2"]);
+    } finally {
+      await rcv.close();
+      await w.stop();
+    }
+  });
+});
+
+describe("webhooks: every retry failed", () => {
+  test("the dead-letter queue logs it as dead, and enabling the endpoint sends it again", async () => {
+    // The production queue settings, with one retry instead of twenty (test-only wiring).
+    const { workerOptions } = unstable_getMiniflareWorkerOptions(`${ROOT}/wrangler.toml`, undefined, { envFiles: [`${ROOT}/tests/no-such.env`] });
+    const queueConsumers = { ...workerOptions.queueConsumers, "uload-webhooks": { ...workerOptions.queueConsumers["uload-webhooks"], maxRetries: 1 }, "uload-webhooks-dlq": { ...workerOptions.queueConsumers["uload-webhooks-dlq"], maxBatchTimeout: 1 } };
+    const w = await startWorker({ bindings: FAST, overrides: { queueConsumers } });
+    await setupUsers(w);
+    let down = true;
+    const rcv = await receiver(() => (down ? 500 : 200));
+    try {
+      const ep = await json(await asAlice(w, "POST", "/api/v1/webhooks", { body: { url: rcv.url, events: ["link.created"] } }), 201);
+      await json(await asAlice(w, "POST", "/api/v1/links", { body: { url: "https://x.example/", code: "deadone" } }), 201);
+      const log = await eventually(async () => {
+        const l = (await json(await asAlice(w, "GET", `/api/v1/webhooks/${ep.id}/deliveries`), 200)).data;
+        return l.some((a) => a.outcome === "dead") ? l : undefined;
+      }, "the dead letter", { timeoutMs: 30_000 });
+      assert.equal(log.filter((a) => a.outcome === "failed").length, 2, "the first attempt and its one retry");
+      assert.equal(rcv.got.length, 2);
+      down = false;
+      await json(await asAlice(w, "PATCH", `/api/v1/webhooks/${ep.id}`, { body: { enabled: true } }), 200);
+      await eventually(() => delivered(rcv).length >= 1 || undefined, "the redelivery", { timeoutMs: 30_000 });
+      const event = verified(ep.secret, delivered(rcv)[0]);
+      assert.equal(event.data.code, "deadone");
+      assert.equal(delivered(rcv)[0].headers["webhook-id"], rcv.got[0].headers["webhook-id"], "the same event id as the failed attempts");
     } finally {
       await rcv.close();
       await w.stop();

@@ -14,10 +14,14 @@ pub const FORMAT: u32 = 1;
 pub const PREFIX: &str = "backups/";
 
 /// Tables in restore order (parents before children: foreign keys hold at every step).
-/// Not backed up: idempotency keys, the KV repair queue and the visitors of the day
-/// (short-lived by design; KV is rebuilt from the links after a restore).
-pub const TABLES: [&str; 11] = [
+/// Not backed up: idempotency keys, the KV repair queue, the visitors of the day and webhook
+/// events and attempts (short-lived by design; KV is rebuilt from the links after a restore).
+pub const TABLES: [&str; 12] = [
     "users",
+    // Webhook endpoints with their secrets: a restore must not silently cut off a user's
+    // integrations. Their events and attempts are short-lived and not backed up; the link
+    // triggers raise nothing while a restore writes (migrations/0014).
+    "webhook_endpoints",
     "links",
     "tags",
     "link_tags",

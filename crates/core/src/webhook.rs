@@ -292,14 +292,23 @@ pub fn backoff_seconds(attempt: u32, base: u32, cap: u32, unit: f64) -> u32 {
     ((full as f64) * (0.5 + unit / 2.0)).round().max(1.0) as u32
 }
 
-/// Whether an endpoint (its events and workspace filter) takes an event.
-pub fn subscribed(
-    events: &[String],
-    workspace: Option<&str>,
-    event_type: &str,
-    event_workspace: Option<&str>,
-) -> bool {
-    events.iter().any(|e| e == event_type) && workspace.is_none_or(|w| event_workspace == Some(w))
+/// Who an endpoint or an event belongs to: a user (None: the service namespace) and a
+/// workspace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scope<'a> {
+    pub user: Option<&'a str>,
+    pub workspace: Option<&'a str>,
+}
+
+/// Whether an endpoint takes an event: it subscribes to the type, and the event is of its
+/// workspace (a workspace's endpoint: every link in it, whoever's; the caller checks that
+/// the endpoint's owner is a member) or, for an endpoint without one, of its owner.
+pub fn subscribed(events: &[String], endpoint: Scope, event_type: &str, event: Scope) -> bool {
+    let ours = match endpoint.workspace {
+        Some(w) => event.workspace == Some(w),
+        None => endpoint.user == event.user,
+    };
+    ours && events.iter().any(|e| e == event_type)
 }
 
 #[cfg(test)]

@@ -83,36 +83,28 @@ pub async fn consume(batch: MessageBatch<Value>, env: &Env, cfg: &Config) {
         let now = crate::clock::now_iso();
         if dead {
             // Every retry failed: said in the log; sent again when the owner enables it.
-            let _ = store
-                .record(
-                    &endpoint.id,
-                    event,
-                    attempt,
-                    "dead",
-                    None,
-                    None,
-                    Some("retries exhausted"),
-                    &now,
-                    cfg.webhooks.disable_after,
-                )
-                .await;
+            log_only(
+                &store,
+                endpoint,
+                event,
+                attempt,
+                "dead",
+                Some("retries exhausted"),
+            )
+            .await;
             message.ack();
             continue;
         }
         if !endpoint.enabled {
-            let _ = store
-                .record(
-                    &endpoint.id,
-                    event,
-                    attempt,
-                    "skipped",
-                    None,
-                    None,
-                    endpoint.disabled_reason.as_deref(),
-                    &now,
-                    cfg.webhooks.disable_after,
-                )
-                .await;
+            log_only(
+                &store,
+                endpoint,
+                event,
+                attempt,
+                "skipped",
+                endpoint.disabled_reason.as_deref(),
+            )
+            .await;
             message.ack();
             continue;
         }
@@ -156,19 +148,15 @@ pub async fn consume(batch: MessageBatch<Value>, env: &Env, cfg: &Config) {
             // Disabled by this failure: its owner sees why, and gets the event when they
             // enable it again.
             Ok(false) => {
-                let _ = store
-                    .record(
-                        &endpoint.id,
-                        event,
-                        attempt,
-                        "skipped",
-                        None,
-                        None,
-                        Some("endpoint disabled"),
-                        &now,
-                        cfg.webhooks.disable_after,
-                    )
-                    .await;
+                log_only(
+                    &store,
+                    endpoint,
+                    event,
+                    attempt,
+                    "skipped",
+                    Some("endpoint disabled"),
+                )
+                .await;
                 message.ack();
             }
             _ => {
@@ -260,4 +248,31 @@ async fn deliver(
         ),
     };
     answered
+}
+
+/// An attempt that made no request (the endpoint is disabled, or every retry failed):
+/// logged for the endpoint's owner, who gets the event when they enable it again. A log
+/// that fails is not worth a retry of the delivery.
+async fn log_only(
+    store: &WebhooksDb<'_>,
+    ep: &EndpointRow,
+    ev: &EventRow,
+    attempt: u32,
+    outcome: &str,
+    why: Option<&str>,
+) {
+    let now = crate::clock::now_iso();
+    let _ = store
+        .record(
+            &ep.id,
+            ev,
+            attempt,
+            outcome,
+            None,
+            None,
+            why,
+            &now,
+            u32::MAX,
+        )
+        .await;
 }

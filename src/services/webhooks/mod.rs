@@ -56,9 +56,7 @@ pub fn dispatch_soon(env: &Env, ctx: &Context) {
 pub async fn dispatch(env: &Env) -> Result<usize, StoreError> {
     let db = d1::database(env)?;
     let store = WebhooksDb { db: &db };
-    let queue = env
-        .queue(QUEUE_BINDING)
-        .map_err(|e| StoreError::unavailable("webhook queue", e))?;
+    let queue = delivery_queue(env)?;
     let mut sent = 0;
     loop {
         let events = store
@@ -70,7 +68,13 @@ pub async fn dispatch(env: &Env) -> Result<usize, StoreError> {
         let mut owners: Vec<Option<String>> = events.iter().map(|e| e.user_id.clone()).collect();
         owners.sort();
         owners.dedup();
-        let endpoints = store.endpoints_of(&owners).await?;
+        let mut workspaces: Vec<String> = events
+            .iter()
+            .filter_map(|e| e.workspace_id.clone())
+            .collect();
+        workspaces.sort();
+        workspaces.dedup();
+        let endpoints = store.endpoints_of(&owners, &workspaces).await?;
         let mut deliveries: Vec<Delivery> = Vec::new();
         for ev in &events {
             for ep in endpoints.iter().filter(|ep| takes(ep, ev)) {
@@ -98,13 +102,7 @@ pub async fn dispatch(env: &Env) -> Result<usize, StoreError> {
                 }
             }
         }
-        for chunk in deliveries.chunks(100) {
-            let batch: Vec<&Delivery> = chunk.iter().collect();
-            queue
-                .send_batch(batch)
-                .await
-                .map_err(|e| StoreError::unavailable("webhook queue", e))?;
-        }
+        enqueue(&queue, &deliveries).await?;
         sent += deliveries.len();
         let ids: Vec<String> = events.iter().map(|e| e.id.clone()).collect();
         store
@@ -117,19 +115,16 @@ pub async fn dispatch(env: &Env) -> Result<usize, StoreError> {
 }
 
 /// Whether an endpoint takes an event: a test event goes to its endpoint only; the others
-/// to every endpoint of the owner that subscribes to their type (and workspace).
+/// as `webhook::subscribed` says (membership is checked by the query that found it).
 fn takes(ep: &EndpointRow, ev: &EventRow) -> bool {
     match &ev.endpoint_id {
         Some(id) => *id == ep.id,
-        None => {
-            ep.user_id == ev.user_id
-                && webhook::subscribed(
-                    &ep.event_list(),
-                    ep.workspace_id.as_deref(),
-                    &ev.kind,
-                    ev.workspace_id.as_deref(),
-                )
-        }
+        None => webhook::subscribed(
+            &ep.event_list(),
+            scope(&ep.user_id, &ep.workspace_id),
+            &ev.kind,
+            scope(&ev.user_id, &ev.workspace_id),
+        ),
     }
 }
 
@@ -138,20 +133,15 @@ thread_local! {
     static LIMITS_RAISED: RefCell<HashSet<(String, u64)>> = RefCell::new(HashSet::new());
 }
 
-/// Sends again what an endpoint missed (its owner enabled it again).
-pub async fn redeliver_missed(env: &Env, endpoint_id: &str) -> Result<usize, StoreError> {
-    let db = d1::database(env)?;
-    let missed = WebhooksDb { db: &db }.missed(endpoint_id).await?;
-    let queue = env
-        .queue(QUEUE_BINDING)
-        .map_err(|e| StoreError::unavailable("webhook queue", e))?;
-    let deliveries: Vec<Delivery> = missed
-        .iter()
-        .map(|event| Delivery {
-            event: event.clone(),
-            endpoint: endpoint_id.to_string(),
-        })
-        .collect();
+fn scope<'a>(user: &'a Option<String>, workspace: &'a Option<String>) -> webhook::Scope<'a> {
+    webhook::Scope {
+        user: user.as_deref(),
+        workspace: workspace.as_deref(),
+    }
+}
+
+/// Queues deliveries (a send takes at most 100 messages).
+async fn enqueue(queue: &worker::Queue, deliveries: &[Delivery]) -> Result<(), StoreError> {
     for chunk in deliveries.chunks(100) {
         let batch: Vec<&Delivery> = chunk.iter().collect();
         queue
@@ -159,6 +149,27 @@ pub async fn redeliver_missed(env: &Env, endpoint_id: &str) -> Result<usize, Sto
             .await
             .map_err(|e| StoreError::unavailable("webhook queue", e))?;
     }
+    Ok(())
+}
+
+fn delivery_queue(env: &Env) -> Result<worker::Queue, StoreError> {
+    env.queue(QUEUE_BINDING)
+        .map_err(|e| StoreError::unavailable("webhook queue", e))
+}
+
+/// Sends again what an endpoint missed (its owner enabled it again).
+pub async fn redeliver_missed(env: &Env, endpoint_id: &str) -> Result<usize, StoreError> {
+    let db = d1::database(env)?;
+    let missed = WebhooksDb { db: &db }.missed(endpoint_id).await?;
+    let queue = delivery_queue(env)?;
+    let deliveries: Vec<Delivery> = missed
+        .iter()
+        .map(|event| Delivery {
+            event: event.clone(),
+            endpoint: endpoint_id.to_string(),
+        })
+        .collect();
+    enqueue(&queue, &deliveries).await?;
     Ok(deliveries.len())
 }
 

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{EndpointRow, WebhooksDb, COLUMNS};
+use super::{ClickOwner, EndpointRow, NewEvent, WebhooksDb, COLUMNS};
 use crate::store::d1;
 use crate::store::StoreError;
 
@@ -60,12 +60,12 @@ const LINK_JSON: &str = "json_object('id', l.id, 'code', l.code, 'url', l.url, '
     'blocked', json(CASE WHEN l.blocked_reason IS NULL THEN 'false' ELSE 'true' END), \
     'version', l.version, 'created_at', l.created_at, 'updated_at', l.updated_at)";
 
-/// The link's owner has an endpoint that takes `event` (a disabled one too: it gets what it
-/// missed when enabled again).
+/// Someone listens to the link's `event`: an endpoint of its owner or of its workspace (a
+/// disabled one too: it gets what it missed when enabled again).
 fn subscribed(event: &str) -> String {
     format!(
         "EXISTS (SELECT 1 FROM webhook_endpoints e, json_each(e.events) ev \
-         WHERE e.user_id IS l.user_id AND ev.value = '{event}')"
+         WHERE (e.user_id IS l.user_id OR e.workspace_id = l.workspace_id) AND ev.value = '{event}')"
     )
 }
 
@@ -155,21 +155,29 @@ impl WebhooksDb<'_> {
     }
 
     /// The endpoints of these owners (None: the service namespace).
+    /// The endpoints that may take events of these owners and workspaces: the owners' own
+    /// (None: the service namespace), and the workspaces' whose owner is still a member.
     pub async fn endpoints_of(
         &self,
         owners: &[Option<String>],
+        workspaces: &[String],
     ) -> Result<Vec<EndpointRow>, StoreError> {
         let with_null = owners.iter().any(Option::is_none);
         let ids: Vec<&str> = owners.iter().flatten().map(String::as_str).collect();
         d1::all(
             self.db,
             &format!(
-                "SELECT {COLUMNS} FROM webhook_endpoints WHERE \
-                 (user_id IN (SELECT value FROM json_each(?1)) OR (?2 = 1 AND user_id IS NULL))"
+                "SELECT {COLUMNS} FROM webhook_endpoints e WHERE \
+                 (e.workspace_id IS NULL AND (e.user_id IN (SELECT value FROM json_each(?1)) \
+                   OR (?2 = 1 AND e.user_id IS NULL))) \
+                 OR (e.workspace_id IN (SELECT value FROM json_each(?3)) AND (e.user_id IS NULL \
+                   OR EXISTS (SELECT 1 FROM workspace_members m \
+                     WHERE m.workspace_slug = e.workspace_id AND m.user_id = e.user_id)))"
             ),
             &[
                 serde_json::to_string(&ids).unwrap_or_default().into(),
                 with_null.into(),
+                serde_json::to_string(workspaces).unwrap_or_default().into(),
             ],
         )
         .await
@@ -372,22 +380,4 @@ impl WebhooksDb<'_> {
         ];
         d1::batch::<Value>(self.db, statements).await.map(|_| ())
     }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct ClickOwner {
-    pub id: String,
-    pub code: String,
-    pub user_id: Option<String>,
-    pub workspace_id: Option<String>,
-}
-
-/// An event raised outside the link triggers.
-#[derive(Debug, Clone)]
-pub struct NewEvent {
-    pub id: String,
-    pub kind: &'static str,
-    pub user_id: Option<String>,
-    pub workspace_id: Option<String>,
-    pub data: Value,
 }

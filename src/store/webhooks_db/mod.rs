@@ -4,6 +4,7 @@
 //! insert of the same event a no-op.
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use worker::D1Database;
 
 use super::d1::{self, P};
@@ -260,3 +261,22 @@ impl WebhooksDb<'_> {
 
 mod events;
 pub use events::*;
+
+/// A link whose owner or workspace takes its clicks.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ClickOwner {
+    pub id: String,
+    pub code: String,
+    pub user_id: Option<String>,
+    pub workspace_id: Option<String>,
+}
+
+/// An event raised outside the link triggers.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub id: String,
+    pub kind: &'static str,
+    pub user_id: Option<String>,
+    pub workspace_id: Option<String>,
+    pub data: Value,
+}

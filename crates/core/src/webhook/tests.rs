@@ -129,10 +129,45 @@ fn backoff_doubles_up_to_the_cap_with_jitter_between_half_and_whole() {
 }
 
 #[test]
-fn subscriptions_by_event_and_workspace() {
+fn subscriptions_by_event_owner_and_workspace() {
     let events = vec!["link.created".to_string()];
-    assert!(subscribed(&events, None, "link.created", Some("ws")));
-    assert!(!subscribed(&events, None, "link.deleted", None));
-    assert!(subscribed(&events, Some("ws"), "link.created", Some("ws")));
-    assert!(!subscribed(&events, Some("ws"), "link.created", None));
+    let alice = Scope {
+        user: Some("alice"),
+        workspace: None,
+    };
+    let team = Scope {
+        user: Some("alice"),
+        workspace: Some("team"),
+    };
+    let of = |user, workspace| Scope { user, workspace };
+    assert!(subscribed(
+        &events,
+        alice,
+        "link.created",
+        of(Some("alice"), Some("team"))
+    ));
+    assert!(!subscribed(
+        &events,
+        alice,
+        "link.deleted",
+        of(Some("alice"), None)
+    ));
+    assert!(
+        !subscribed(&events, alice, "link.created", of(Some("bob"), None)),
+        "another user's link"
+    );
+    assert!(
+        subscribed(&events, team, "link.created", of(Some("bob"), Some("team"))),
+        "a workspace's endpoint takes every member's link in it"
+    );
+    assert!(
+        !subscribed(&events, team, "link.created", of(Some("alice"), None)),
+        "but not its owner's other links"
+    );
+    assert!(!subscribed(
+        &events,
+        team,
+        "link.created",
+        of(Some("bob"), Some("other"))
+    ));
 }
