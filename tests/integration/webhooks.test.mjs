@@ -147,6 +147,37 @@ describe("webhooks", () => {
   });
 });
 
+describe("webhooks: bulk operations and expiries", () => {
+  test("bulk writes raise an event per link; an expiry raises one, once", async () => {
+    const w = await startWorker({ bindings: FAST });
+    await setupUsers(w);
+    const rcv = await receiver();
+    try {
+      const ep = await json(await asAlice(w, "POST", "/api/v1/webhooks", { body: { url: rcv.url, events: ["link.created", "link.deleted", "link.expired"] } }), 201);
+      const bulk = await json(await asAlice(w, "POST", "/api/v1/links/bulk", { body: { links: [{ url: "https://b.example/1", code: "bulk1" }, { url: "https://b.example/2", code: "bulk2" }] } }), 200);
+      const ids = bulk.results.map((r) => r.link.id);
+      await json(await asAlice(w, "POST", "/api/v1/links/bulk/delete", { body: { ids } }), 200);
+      const events = () => delivered(rcv).map((r) => verified(ep.secret, r));
+      await eventually(() => events().length >= 4 || undefined, "bulk events", { timeoutMs: 30_000 });
+      assert.deepEqual(events().map((e) => `${e.type} ${e.data.code}`).sort(), ["link.created bulk1", "link.created bulk2", "link.deleted bulk1", "link.deleted bulk2"]);
+
+      const soon = new Date(Date.now() + 1500).toISOString();
+      await json(await asAlice(w, "POST", "/api/v1/links", { body: { url: "https://e.example/", code: "fleeting", expires_at: soon } }), 201);
+      await eventually(() => events().length >= 5 || undefined, "its creation");
+      await new Promise((r) => setTimeout(r, 2000));
+      for (let i = 0; i < 2; i++) await (await w.mf.getWorker()).scheduled({ cron: "* * * * *" });
+      await eventually(() => events().some((e) => e.type === "link.expired") || undefined, "the expiry", { timeoutMs: 30_000 });
+      await new Promise((r) => setTimeout(r, 1500));
+      const expired = events().filter((e) => e.type === "link.expired");
+      assert.equal(expired.length, 1, "raised once, however often the minute job runs");
+      assert.equal(expired[0].data.code, "fleeting");
+    } finally {
+      await rcv.close();
+      await w.stop();
+    }
+  });
+});
+
 describe("webhooks of a workspace", () => {
   test("take every member's links in it, only while their owner is a member", async () => {
     const w = await startWorker({ bindings: FAST });
