@@ -126,6 +126,7 @@ async fn route(
             OpenApi => Ok(openapi()),
             ListLinks => links::list(&c, &query).await,
             CreateLink => links::create(&c, &body).await,
+            CodeAvailability => links::availability(&c, &query).await,
             GetLink(id) => links::get(&c, id, header(&req, "if-none-match")).await,
             UpdateLink(id) => links::update(&c, id, &body, header(&req, "if-match")).await,
             DeleteLink(id) => links::delete(&c, id, header(&req, "if-match")).await,

@@ -258,6 +258,38 @@ pub async fn delete(c: &Ctx<'_>, id: &str, if_match: Option<String>) -> Result<R
     Ok(Reply::no_content())
 }
 
+/// `GET /links/availability?code=`: whether the acting user could create a link with this
+/// code now: `available`, and when not, `reason` (`taken`, `reserved`, `invalid`) and
+/// `detail`. Existence of a code is public anyway (its short URL answers), so this reveals
+/// nothing a visitor could not learn; it is rate-limited like every API call.
+pub async fn availability(c: &Ctx<'_>, pairs: &[(String, String)]) -> Result<Reply, ApiError> {
+    let code = match pairs
+        .iter()
+        .filter(|(k, _)| k == "code")
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [(_, v)] if !v.is_empty() => v.clone(),
+        [] => return Err(ApiError::validation("code", "code is required")),
+        [_] => return Err(ApiError::validation("code", "code must not be empty")),
+        _ => return Err(ApiError::validation("code", "give code once")),
+    };
+    if let Some((k, _)) = pairs.iter().find(|(k, _)| k != "code") {
+        return Err(ApiError::validation(k, format!("unknown parameter '{k}'")));
+    }
+    let answer = match uload_core::code::availability(&code, c.who.username.as_deref()) {
+        Err((reason, detail)) => {
+            json!({ "code": code, "available": false, "reason": reason, "detail": detail })
+        }
+        Ok(()) if db(c)?.code_exists(&code).await? => json!({
+            "code": code, "available": false, "reason": "taken",
+            "detail": format!("a link with the code '{code}' exists"),
+        }),
+        Ok(()) => json!({ "code": code, "available": true, "reason": null, "detail": null }),
+    };
+    Ok(Reply::json(200, &answer).header("cache-control", "no-store"))
+}
+
 pub async fn list(c: &Ctx<'_>, pairs: &[(String, String)]) -> Result<Reply, ApiError> {
     let q = listing::parse(pairs).map_err(ApiError::Validation)?;
     let mut rows = db(c)?

@@ -290,3 +290,38 @@ describe("bad input: 4xx problem documents, nothing changes", () => {
     assert.equal((await w.fetch("/stable")).headers.get("location"), "https://stable.example/");
   });
 });
+
+describe("code availability", () => {
+  let w;
+  before(async () => {
+    w = await startWorker();
+    await setupUsers(w);
+  });
+  after(() => w?.stop());
+
+  it("says whether a code can be had, and why not", async () => {
+    await json(await asBob(w, "POST", "/api/v1/links", { body: { url: "https://taken.example/", code: "takenone" } }), 201);
+    const ask = async (code, as = asAlice) => json(await as(w, "GET", `/api/v1/links/availability?code=${encodeURIComponent(code)}`), 200);
+    assert.deepEqual(await ask("freeone"), { code: "freeone", available: true, reason: null, detail: null });
+    const taken = await ask("takenone");
+    assert.equal(taken.available, false);
+    assert.equal(taken.reason, "taken", "another user's code is taken too");
+    assert.equal((await ask("login")).reason, "reserved");
+    assert.equal((await ask("no spaces")).reason, "invalid");
+    assert.equal((await ask("ab")).reason, "invalid");
+    assert.equal((await ask("alice/mine")).available, true, "under the user's own name");
+    assert.equal((await ask("bob/mine")).reason, "invalid", "not under someone else's");
+    // What it says holds: the free code can be created, then is taken.
+    await json(await asAlice(w, "POST", "/api/v1/links", { body: { url: "https://free.example/", code: "freeone" } }), 201);
+    assert.equal((await ask("freeone")).reason, "taken");
+  });
+
+  it("refuses a missing, empty, repeated or unknown parameter with a problem document", async () => {
+    const unchanged = await snapshot(w);
+    for (const query of ["", "?code=", "?code=a&code=b", "?code=abc&x=1"]) {
+      await problem(await asAlice(w, "GET", `/api/v1/links/availability${query}`), 422, "validation_failed");
+    }
+    await problem(await asAlice(w, "POST", "/api/v1/links/availability", { body: {} }), 405, "method_not_allowed");
+    assert.equal(await snapshot(w), unchanged);
+  });
+});

@@ -152,6 +152,18 @@ pub fn validate_stored(code: &str, username: Option<&str>) -> Result<(), CodeErr
     }
 }
 
+/// Whether `code` can be had by this user: `Ok(())` if it is a valid code for them (then
+/// only its being taken decides), else why not (`reason`, `detail`).
+pub fn availability(code: &str, username: Option<&str>) -> Result<(), (&'static str, String)> {
+    validate_stored(code, username).map_err(|e| {
+        let reason = match e {
+            CodeError::Reserved(_) => "reserved",
+            _ => "invalid",
+        };
+        (reason, e.message())
+    })
+}
+
 /// The path a code is served at: `/{code}`, or `/u/{username}/{code}` for user codes.
 pub fn public_path(code: &str) -> String {
     if code.contains('/') {

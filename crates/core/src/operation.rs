@@ -9,6 +9,8 @@ pub enum Api<'a> {
     OpenApi,
     ListLinks,
     CreateLink,
+    /// Whether a code can be had (`?code=`): the dashboard's "is it free?" as you type.
+    CodeAvailability,
     BulkCreate,
     BulkDelete,
     BulkUpdate,
@@ -102,7 +104,7 @@ impl Api<'_> {
         use Caller::{Admin, Key, Service};
         use KeyScope::{LinksRead, LinksWrite, StatsRead};
         match self {
-            OpenApi | ListLinks | GetLink(_) | LinkQr(_) | ListTags => {
+            OpenApi | ListLinks | GetLink(_) | LinkQr(_) | ListTags | CodeAvailability => {
                 rules(Key(LinksRead), false, Empty)
             }
             LinkStats(_) | LinkClicksCsv(_) => rules(Key(StatsRead), false, Empty),

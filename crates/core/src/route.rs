@@ -165,6 +165,7 @@ fn api<'a>(method: &str, rest: &'a str) -> Routed<'a> {
             "GET, HEAD, POST",
             &[("GET", ListLinks), ("POST", CreateLink)],
         ),
+        ["links", "availability"] => by_method(method, "GET, HEAD", &[("GET", CodeAvailability)]),
         ["links", "bulk"] => by_method(method, "POST", &[("POST", BulkCreate)]),
         ["links", "bulk", "delete"] => by_method(method, "POST", &[("POST", BulkDelete)]),
         ["links", "bulk", "update"] => by_method(method, "POST", &[("POST", BulkUpdate)]),

@@ -361,6 +361,17 @@ impl LinksDb {
         Ok(row.map(|r| Link::from(r).redirect_record()))
     }
 
+    /// Whether any link has this code (on the default domain), whoever's.
+    pub async fn code_exists(&self, code: &str) -> Result<bool, StoreError> {
+        let row: Option<Value> = d1::first(
+            &self.db,
+            "SELECT 1 AS found FROM links WHERE domain = ?1 AND code = ?2",
+            &[DEFAULT_DOMAIN.into(), code.into()],
+        )
+        .await?;
+        Ok(row.is_some())
+    }
+
     /// Redirect records of the default domain by code, after `after`, `limit` at a time
     /// (the reconcile job walks every link with it).
     pub async fn redirects_page(

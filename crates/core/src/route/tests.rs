@@ -129,6 +129,18 @@ fn routes_known_paths() {
 }
 
 #[test]
+fn code_availability_is_its_own_route_not_a_link_id() {
+    assert_eq!(
+        route("GET", "/api/v1/links/availability"),
+        Ok(Route::Api(Api::CodeAvailability))
+    );
+    assert_eq!(
+        route("POST", "/api/v1/links/availability"),
+        Err(RouteError::MethodNotAllowed { allow: "GET, HEAD" })
+    );
+}
+
+#[test]
 fn a_trailing_plus_inspects_the_link_on_every_kind_of_path() {
     let inspect = |code, workspace| Ok(Route::Inspect { code, workspace });
     assert_eq!(route("GET", "/abc+"), inspect("abc", None));
