@@ -147,6 +147,35 @@ describe("webhooks", () => {
   });
 });
 
+describe("webhooks: many clicks", () => {
+  test("every click arrives once, in events of at most 500 clicks", async () => {
+    const w = await startWorker({ bindings: FAST });
+    await setupUsers(w);
+    const rcv = await receiver();
+    try {
+      const ep = await json(await asAlice(w, "POST", "/api/v1/webhooks", { body: { url: rcv.url, events: ["link.clicked"] } }), 201);
+      const link = await json(await asAlice(w, "POST", "/api/v1/links", { body: { url: "https://m.example/", code: "many" } }), 201);
+      const n = 1200;
+      let next = 0;
+      await Promise.all(Array.from({ length: 40 }, async () => {
+        while (next < n) {
+          next++;
+          await (await w.fetch("/many", { headers: { "user-agent": CHROME } })).arrayBuffer();
+        }
+      }));
+      const events = () => delivered(rcv).map((r) => verified(ep.secret, r)).filter((e) => e.type === "link.clicked");
+      const clicks = () => events().flatMap((e) => e.data.clicks);
+      await eventually(() => clicks().length >= n || undefined, `${n} clicks`, { timeoutMs: 60_000 });
+      assert.equal(new Set(clicks().map((c) => c.click_id)).size, n, "each click once");
+      assert.ok(events().every((e) => e.data.clicks.length <= 500), events().map((e) => e.data.clicks.length).join(","));
+      assert.ok(clicks().every((c) => c.link_id === link.id));
+    } finally {
+      await rcv.close();
+      await w.stop();
+    }
+  });
+});
+
 describe("webhooks: bulk operations and expiries", () => {
   test("bulk writes raise an event per link; an expiry raises one, once", async () => {
     const w = await startWorker({ bindings: FAST });

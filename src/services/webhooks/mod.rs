@@ -32,6 +32,9 @@ pub const QUEUE_PREFIX: &str = "uload-webhooks";
 /// Events claimed per round, and how long a claim holds.
 const CLAIM: u32 = 100;
 const LEASE_MS: i64 = 60_000;
+/// Clicks in one `link.clicked` event (about 300 bytes each): a body receivers take, and a
+/// row well under D1's 2 MB.
+const CLICKS_PER_EVENT: usize = 500;
 
 /// One delivery: an event for an endpoint. Small: the consumer reads the event from D1, so
 /// every attempt sends the same body.
@@ -225,38 +228,39 @@ pub async fn clicks(
     if owners.is_empty() {
         return Ok(());
     }
-    // One event per owner and workspace: (owner, workspace) → (clicks, click ids).
+    // Per owner and workspace, the batch's clicks in id order, in events of at most
+    // CLICKS_PER_EVENT: ids from the clicks, so a redelivered batch raises the same events;
+    // bounded, so no event outgrows a D1 row or a receiver's body limit.
     type Owner = (Option<String>, Option<String>);
-    type Group<'c> = (Owner, (Vec<Value>, Vec<&'c str>));
-    let mut groups: Vec<Group> = Vec::new();
+    let mut groups: Vec<(Owner, Vec<(&uload_core::click::StoredClick, &str)>)> = Vec::new();
     for c in clicks {
         let Some(o) = owners.iter().find(|o| o.id == c.link_id) else {
             continue;
         };
         let key = (o.user_id.clone(), o.workspace_id.clone());
-        let i = match groups.iter().position(|g| g.0 == key) {
-            Some(i) => i,
-            None => {
-                groups.push((key, (Vec::new(), Vec::new())));
-                groups.len() - 1
-            }
-        };
-        groups[i]
-            .1
-             .0
-            .push(uload_core::click::webhook_view(c, &o.code));
-        groups[i].1 .1.push(c.id.as_str());
+        match groups.iter_mut().find(|g| g.0 == key) {
+            Some(g) => g.1.push((c, &o.code)),
+            None => groups.push((key, vec![(c, &o.code)])),
+        }
     }
-    let events: Vec<NewEvent> = groups
-        .into_iter()
-        .map(|((user_id, workspace_id), (list, ids))| NewEvent {
-            id: format!("msg_clicks_{}", uload_core::click::batch_id(&ids)),
-            kind: "link.clicked",
-            user_id,
-            workspace_id,
-            data: json!({ "clicks": list }),
-        })
-        .collect();
+    let mut events: Vec<NewEvent> = Vec::new();
+    for ((user_id, workspace_id), mut list) in groups {
+        list.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+        for chunk in list.chunks(CLICKS_PER_EVENT) {
+            let ids: Vec<&str> = chunk.iter().map(|(c, _)| c.id.as_str()).collect();
+            let views: Vec<Value> = chunk
+                .iter()
+                .map(|(c, code)| uload_core::click::webhook_view(c, code))
+                .collect();
+            events.push(NewEvent {
+                id: format!("msg_clicks_{}", uload_core::click::batch_id(&ids)),
+                kind: "link.clicked",
+                user_id: user_id.clone(),
+                workspace_id: workspace_id.clone(),
+                data: json!({ "clicks": views }),
+            });
+        }
+    }
     store
         .insert_events(&events, &crate::clock::now_iso())
         .await?;
