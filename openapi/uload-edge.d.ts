@@ -1021,6 +1021,8 @@ export interface components {
         LinkList: {
             data: components["schemas"]["Link"][];
             next_cursor: string | null;
+            /** @description with total=true: how many links match the filters in all */
+            total?: number;
         };
         BulkCreate: {
             links: components["schemas"]["LinkCreate"][];
@@ -1665,6 +1667,10 @@ export interface operations {
                 q?: string;
                 /** @description exactly this short code (e.g. `promo`, `alice/cv`): the caller's link with that code, or an empty list */
                 code?: string;
+                /** @description only links of this workspace */
+                workspace?: string;
+                /** @description also count every link that matches the filters (the cursor aside): `total` in the answer */
+                total?: boolean;
             };
             header?: never;
             path?: never;

@@ -292,15 +292,16 @@ pub async fn availability(c: &Ctx<'_>, pairs: &[(String, String)]) -> Result<Rep
 
 pub async fn list(c: &Ctx<'_>, pairs: &[(String, String)]) -> Result<Reply, ApiError> {
     let q = listing::parse(pairs).map_err(ApiError::Validation)?;
-    let mut rows = db(c)?
+    let (mut rows, total) = db(c)?
         .list(c.who.owner(), &q, &crate::clock::now_iso())
         .await?;
     let next_cursor = listing::next_cursor(&q, &mut rows);
     let data: Vec<Value> = rows.iter().map(|l| view(c, l, None)).collect();
-    Ok(Reply::json(
-        200,
-        &json!({ "data": data, "next_cursor": next_cursor }),
-    ))
+    let mut body = json!({ "data": data, "next_cursor": next_cursor });
+    if let Some(n) = total {
+        body["total"] = json!(n);
+    }
+    Ok(Reply::json(200, &body))
 }
 
 /// The short link as a QR code (SVG), made here rather than by a third-party service.

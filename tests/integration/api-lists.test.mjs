@@ -325,3 +325,37 @@ describe("code availability", () => {
     assert.equal(await snapshot(w), unchanged);
   });
 });
+
+describe("list totals and the workspace filter", () => {
+  let w;
+  before(async () => {
+    w = await startWorker();
+    await setupUsers(w);
+    assert.equal((await api(w, "PUT", "/api/v1/workspaces/crew", { body: { members: ["alice0000000001"] } })).status, 201);
+    for (let i = 0; i < 7; i++) {
+      const body = { url: `https://t.example/${i}`, ...(i < 3 ? { workspace_id: "crew" } : {}), ...(i % 2 ? { is_active: false } : {}) };
+      await json(await asAlice(w, "POST", "/api/v1/links", { body }), 201);
+    }
+    await json(await asBob(w, "POST", "/api/v1/links", { body: { url: "https://bob.example/" } }), 201);
+  });
+  after(() => w?.stop());
+
+  it("total counts every match across pages, the cursor aside; only when asked", async () => {
+    const first = await json(await asAlice(w, "GET", "/api/v1/links?limit=3&total=true"), 200);
+    assert.equal(first.total, 7, "Alice's links only");
+    assert.equal(first.data.length, 3);
+    const second = await json(await asAlice(w, "GET", `/api/v1/links?limit=3&total=true&cursor=${first.next_cursor}`), 200);
+    assert.equal(second.total, 7, "the same on every page");
+    assert.equal((await json(await asAlice(w, "GET", "/api/v1/links?status=inactive&total=true"), 200)).total, 3);
+    assert.equal((await json(await asAlice(w, "GET", "/api/v1/links"), 200)).total, undefined);
+    await problem(await asAlice(w, "GET", "/api/v1/links?total=yes"), 422, "validation_failed");
+  });
+
+  it("workspace= lists only that workspace's links", async () => {
+    const crew = await json(await asAlice(w, "GET", "/api/v1/links?workspace=crew&total=true"), 200);
+    assert.equal(crew.total, 3);
+    assert.ok(crew.data.every((l) => l.workspace_id === "crew"));
+    assert.equal((await json(await asBob(w, "GET", "/api/v1/links?workspace=crew&total=true"), 200)).total, 0, "another user sees none of them");
+    await problem(await asAlice(w, "GET", "/api/v1/links?workspace=no%20spaces"), 422, "validation_failed");
+  });
+});

@@ -80,10 +80,15 @@ pub struct ListQuery {
     pub search: Option<String>,
     /// Exactly this code (`code=`): a link found by its short code.
     pub code: Option<String>,
+    /// Only links of this workspace (`workspace=`).
+    pub workspace: Option<String>,
+    /// Also count every link that matches (`total=true`), for "page 2 of 7".
+    pub total: bool,
     pub cursor: Option<Cursor>,
 }
 
-/// Parses `?limit=&sort=&status=&tag=&q=&code=&cursor=` (already percent-decoded pairs).
+/// Parses `?limit=&sort=&status=&tag=&q=&code=&workspace=&total=&cursor=` (already
+/// percent-decoded pairs).
 pub fn parse(pairs: &[(String, String)]) -> Result<ListQuery, Vec<FieldError>> {
     let mut q = ListQuery {
         limit: DEFAULT_LIMIT,
@@ -92,6 +97,8 @@ pub fn parse(pairs: &[(String, String)]) -> Result<ListQuery, Vec<FieldError>> {
         tag: None,
         search: None,
         code: None,
+        workspace: None,
+        total: false,
         cursor: None,
     };
     let mut errors = Vec::new();
@@ -141,6 +148,18 @@ pub fn parse(pairs: &[(String, String)]) -> Result<ListQuery, Vec<FieldError>> {
                     format!("code must be at most {MAX_SEARCH} characters"),
                 )),
                 c => q.code = Some(c.to_string()),
+            },
+            "workspace" => match v.trim() {
+                w if crate::route::is_id(w) => q.workspace = Some(w.to_string()),
+                _ => errors.push(FieldError::new(
+                    "workspace",
+                    "workspace must be a workspace's slug (A-Z, a-z, 0-9, '_', '-')",
+                )),
+            },
+            "total" => match v.as_str() {
+                "true" => q.total = true,
+                "false" => q.total = false,
+                _ => errors.push(FieldError::new("total", "total must be true or false")),
             },
             "cursor" => raw_cursor = Some(v.clone()),
             other => errors.push(FieldError::new(other, "unknown query parameter")),
@@ -192,6 +211,17 @@ mod tests {
         list.iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn total_and_workspace_are_read_and_checked() {
+        let q = parse(&pairs(&[("total", "true"), ("workspace", "crew-1")])).expect("valid");
+        assert!(q.total);
+        assert_eq!(q.workspace.as_deref(), Some("crew-1"));
+        assert!(!parse(&pairs(&[])).expect("valid").total);
+        for bad in [("total", "1"), ("workspace", "a b"), ("workspace", "")] {
+            assert!(parse(&pairs(&[bad])).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -1,12 +1,11 @@
-//! The delivery queue's consumer: one signed POST per message, with a timeout; a failure
-//! is retried by the queue after an exponential, jittered delay, and enough of them in a
-//! row disable the endpoint. On the dead-letter queue: the attempt is logged as dead (the
+//! The delivery queue's consumer: one signed POST per message (a batch's at once), with a
+//! timeout; a failure is retried by the queue after an exponential, jittered delay, and
+//! enough of them in a row disable the endpoint. On the dead-letter queue: the attempt is logged as dead (the
 //! owner gets it again by enabling the endpoint).
 
-use std::collections::HashSet;
 use std::time::Duration;
 
-use futures_util::future::{select, Either};
+use futures_util::future::{join_all, select, Either};
 use serde_json::{json, Value};
 use worker::{
     Delay, Env, Fetch, Headers, MessageBatch, MessageExt, Method, QueueRetryOptionsBuilder,
@@ -60,9 +59,10 @@ pub async fn consume(batch: MessageBatch<Value>, env: &Env, cfg: &Config) {
             return;
         }
     };
-    // An endpoint that failed in this batch is not called again in it: its later
-    // deliveries wait with the failed one (in order, and without hammering it).
-    let mut failing: HashSet<String> = HashSet::new();
+    // First what needs no request (malformed, gone, dead letters, disabled endpoints), then
+    // every delivery of the batch at once: a slow receiver holds its batch for one timeout,
+    // not for one per message (order is not promised anyway: retries overtake).
+    let mut sending = Vec::new();
     for (message, delivery) in messages.iter().zip(parsed) {
         let Some(delivery) = delivery else {
             log::error(
@@ -80,7 +80,6 @@ pub async fn consume(batch: MessageBatch<Value>, env: &Env, cfg: &Config) {
             continue;
         };
         let attempt = message.attempts();
-        let now = crate::clock::now_iso();
         if dead {
             // Every retry failed: said in the log; sent again when the owner enables it.
             log_only(
@@ -93,43 +92,24 @@ pub async fn consume(batch: MessageBatch<Value>, env: &Env, cfg: &Config) {
             )
             .await;
             message.ack();
-            continue;
-        }
-        if !endpoint.enabled {
-            log_only(
-                &store,
-                endpoint,
-                event,
-                attempt,
-                "skipped",
-                endpoint.disabled_reason.as_deref(),
-            )
-            .await;
+        } else if !endpoint.enabled {
+            let why = endpoint.disabled_reason.as_deref();
+            log_only(&store, endpoint, event, attempt, "skipped", why).await;
             message.ack();
-            continue;
+        } else {
+            sending.push((message, event, endpoint, attempt));
         }
-        let delay = webhook::backoff_seconds(
-            attempt,
-            cfg.webhooks.retry_base_s,
-            cfg.webhooks.retry_max_s,
-            unit_random(),
-        );
-        let retry = || {
-            message.retry_with_options(
-                &QueueRetryOptionsBuilder::new()
-                    .with_delay_seconds(delay)
-                    .build(),
-            )
-        };
-        if failing.contains(&endpoint.id) {
-            retry();
-            continue;
-        }
-        let (outcome, latency) = deliver(endpoint, event, cfg).await;
+    }
+    let outcomes = join_all(sending.iter().map(|(_, ev, ep, _)| deliver(ep, ev, cfg))).await;
+    for ((message, event, endpoint, attempt), (outcome, latency)) in
+        sending.into_iter().zip(outcomes)
+    {
         let (kind, status, error) = match &outcome {
             Ok(s) => ("delivered", Some(*s), None),
             Err((s, why)) => ("failed", *s, Some(why.as_str())),
         };
+        let now = crate::clock::now_iso();
+        let limit = cfg.webhooks.disable_after;
         let recorded = store
             .record(
                 &endpoint.id,
@@ -140,7 +120,7 @@ pub async fn consume(batch: MessageBatch<Value>, env: &Env, cfg: &Config) {
                 latency,
                 error,
                 &now,
-                cfg.webhooks.disable_after,
+                limit,
             )
             .await;
         match recorded {
@@ -148,20 +128,21 @@ pub async fn consume(batch: MessageBatch<Value>, env: &Env, cfg: &Config) {
             // Disabled by this failure: its owner sees why, and gets the event when they
             // enable it again.
             Ok(false) => {
-                log_only(
-                    &store,
-                    endpoint,
-                    event,
-                    attempt,
-                    "skipped",
-                    Some("endpoint disabled"),
-                )
-                .await;
+                let why = Some("endpoint disabled");
+                log_only(&store, endpoint, event, attempt, "skipped", why).await;
                 message.ack();
             }
             _ => {
-                failing.insert(endpoint.id.clone());
-                retry();
+                let delay = webhook::backoff_seconds(
+                    attempt,
+                    cfg.webhooks.retry_base_s,
+                    cfg.webhooks.retry_max_s,
+                    unit_random(),
+                );
+                let options = QueueRetryOptionsBuilder::new()
+                    .with_delay_seconds(delay)
+                    .build();
+                message.retry_with_options(&options);
             }
         }
         log::info(

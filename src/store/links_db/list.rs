@@ -1,0 +1,114 @@
+//! Listing a user's links: filters, the search index, keyset pages, and the total.
+
+use serde::Deserialize;
+
+use super::schema::{self, LinkRow};
+use super::{LinksDb, DEFAULT_DOMAIN};
+use crate::store::d1::{self, P};
+use crate::store::StoreError;
+use uload_core::link::Link;
+use uload_core::listing::{self, ListQuery, Sort, StatusFilter};
+
+impl LinksDb {
+    /// One page of a user's links, newest first (or most clicked first), after the cursor;
+    /// with `q.total`, also how many links match in all (the cursor aside).
+    pub async fn list(
+        &self,
+        owner: Option<&str>,
+        q: &ListQuery,
+        now: &str,
+    ) -> Result<(Vec<Link>, Option<u64>), StoreError> {
+        let mut conds = vec!["l.user_id IS ?1".to_string()];
+        let mut params: Vec<P> = vec![owner.into(), now.into()];
+        match q.status {
+            Some(StatusFilter::Active) => {
+                conds.push("l.is_active = 1 AND (l.expires_at IS NULL OR l.expires_at > ?2)".into())
+            }
+            Some(StatusFilter::Inactive) => conds.push("l.is_active = 0".into()),
+            Some(StatusFilter::Expired) => {
+                conds.push("l.expires_at IS NOT NULL AND l.expires_at <= ?2".into())
+            }
+            None => {}
+        }
+        if let Some(tag) = &q.tag {
+            params.push(tag.into());
+            conds.push(format!(
+                "EXISTS (SELECT 1 FROM link_tags lt JOIN tags t ON t.id = lt.tag_id \
+                 WHERE lt.link_id = l.id AND t.slug = ?{})",
+                params.len()
+            ));
+        }
+        if let Some(code) = &q.code {
+            params.push(DEFAULT_DOMAIN.into());
+            params.push(code.as_str().into());
+            conds.push(format!(
+                "l.domain = ?{} AND l.code = ?{}",
+                params.len() - 1,
+                params.len()
+            ));
+        }
+        if let Some(term) = &q.search {
+            // From the trigram index (migration 0012) when the term is long enough for it;
+            // a one- or two-character term reads the user's links.
+            if let Some(phrase) = listing::search_phrase(term) {
+                params.push(phrase.into());
+                conds.push(format!(
+                    "l.rowid IN (SELECT rowid FROM links_search WHERE links_search MATCH ?{})",
+                    params.len()
+                ));
+            } else {
+                params.push(listing::like_pattern(term).into());
+                let i = params.len();
+                conds.push(format!(
+                    "(l.title LIKE ?{i} ESCAPE '\\' OR l.url LIKE ?{i} ESCAPE '\\' \
+                     OR l.description LIKE ?{i} ESCAPE '\\' OR l.code LIKE ?{i} ESCAPE '\\')"
+                ));
+            }
+        }
+        if let Some(ws) = &q.workspace {
+            params.push(ws.as_str().into());
+            conds.push(format!("l.workspace_id = ?{}", params.len()));
+        }
+        // The total: the same filters, without the cursor and the limit.
+        let total = if q.total {
+            #[derive(Deserialize)]
+            struct N {
+                n: f64,
+            }
+            // Every bound value must be used (D1 refuses extra bindings), and `now` (?2) is
+            // only when a status filter needs it: an always-true mention.
+            let sql = format!(
+                "SELECT count(*) AS n FROM links l WHERE {} AND (?2 IS NULL OR ?2 IS NOT NULL)",
+                conds.join(" AND ")
+            );
+            let n: Option<N> = d1::first(&self.db, &sql, &params).await?;
+            Some(n.map_or(0, |n| d1::uint(n.n)))
+        } else {
+            None
+        };
+        let sort_col = match q.sort {
+            Sort::Created => "l.created_at",
+            Sort::Clicks => "l.click_count",
+        };
+        if let Some(c) = &q.cursor {
+            params.push(match q.sort {
+                Sort::Created => c.c.as_str().unwrap_or_default().into(),
+                Sort::Clicks => (c.c.as_u64().unwrap_or_default() as i64).into(),
+            });
+            params.push(c.id.as_str().into());
+            let (a, b) = (params.len() - 1, params.len());
+            conds.push(format!(
+                "({sort_col} < ?{a} OR ({sort_col} = ?{a} AND l.id < ?{b}))"
+            ));
+        }
+        params.push((i64::from(q.limit) + 1).into());
+        let sql = format!(
+            "{} WHERE {} ORDER BY {sort_col} DESC, l.id DESC LIMIT ?{}",
+            schema::select(true),
+            conds.join(" AND "),
+            params.len()
+        );
+        let rows: Vec<LinkRow> = d1::all(&self.db, &sql, &params).await?;
+        Ok((rows.into_iter().map(Link::from).collect(), total))
+    }
+}
