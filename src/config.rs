@@ -30,6 +30,11 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     /// Rate limits per scope (RATE_<SCOPE>_LIMIT, RATE_<SCOPE>_WINDOW_SECONDS).
     pub rate_api: ratelimit::Policy,
+    /// The API limit of the dashboard's service token, per user it acts for (or per user it
+    /// syncs): a dashboard page is many calls (a list with 20 QR previews is ~25), and its
+    /// server is one client for everybody (RATE_DASHBOARD_LIMIT, default 1,000 per
+    /// RATE_DASHBOARD_WINDOW_SECONDS, 900).
+    pub rate_dashboard: ratelimit::Policy,
     pub rate_create: ratelimit::Policy,
     pub rate_password: ratelimit::Policy,
     /// Abuse reports per client network (RATE_REPORT_LIMIT / _WINDOW_SECONDS, 10 an hour).
@@ -158,6 +163,7 @@ impl Config {
             window_ms: num(&format!("RATE_{name}_WINDOW_SECONDS"), window_s).max(1) * 1000,
         };
         let rate_api = policy("API", 100, 900);
+        let rate_dashboard = policy("DASHBOARD", 1_000, 900);
         let rate_create = policy("CREATE", 20, 60);
         let rate_password = policy("PASSWORD", 5, 900);
         let rate_report = policy("REPORT", 10, 3600);
@@ -271,6 +277,7 @@ impl Config {
             kv_cache_ttl_s,
             max_body_bytes,
             rate_api,
+            rate_dashboard,
             rate_create,
             rate_password,
             rate_report,

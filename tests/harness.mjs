@@ -106,7 +106,7 @@ export function configuredVars(configPath = join(ROOT, "wrangler.toml")) {
 }
 
 const GENEROUS_LIMITS = Object.fromEntries(
-  ["API", "CREATE", "PASSWORD", "PASSWORD_LINK", "PASSWORD_DAILY", "FAILURE", "REDIRECT"].map((s) => [`RATE_${s}_LIMIT`, "1000000"]),
+  ["API", "DASHBOARD", "CREATE", "PASSWORD", "PASSWORD_LINK", "PASSWORD_DAILY", "FAILURE", "REDIRECT"].map((s) => [`RATE_${s}_LIMIT`, "1000000"]),
 );
 
 /**

@@ -22,6 +22,18 @@ pub const OPENAPI: &str = include_str!("../../openapi/openapi.json");
 
 /// Answers an API request; also returns the rate-limit headers to send with the answer,
 /// whatever it is.
+/// Whom the dashboard's call counts against: the user it acts for; for the user routes
+/// without `X-Uload-User` (sign-ups and profile syncs), the user they name, so a burst of
+/// sign-ups does not share one bucket.
+fn dashboard_client(who: &auth::Principal, api: &Api<'_>) -> String {
+    match (who.user_id.is_none(), api) {
+        (true, Api::PutUser(id) | Api::PatchUser(id) | Api::GetUser(id) | Api::DeleteUser(id)) => {
+            format!("sync:{id}")
+        }
+        _ => who.rate_key(),
+    }
+}
+
 pub async fn handle(
     api: Api<'_>,
     req: Request,
@@ -46,12 +58,16 @@ pub async fn handle(
     }
     // The API scope: per API key, per user for the dashboard, per IP for unauthenticated
     // requests (so guessing tokens is limited too). Creating API keys fails closed.
-    let client = match &who {
-        Ok(p) => p.rate_key(),
-        Err(_) => format!("ip:{ip}"),
+    let (client, policy) = match &who {
+        Ok(p) if p.key_id.is_none() && !p.is_admin => {
+            (dashboard_client(p, &api), cfg.rate_dashboard)
+        }
+        Ok(p) => (p.rate_key(), cfg.rate_api),
+        Err(_) => (format!("ip:{ip}"), cfg.rate_api),
     };
+    let fail_closed = api == Api::CreateApiKey;
     let (admitted, mut headers) =
-        limits::enforce(env, cfg, Scope::Api, &client, api == Api::CreateApiKey).await;
+        limits::enforce_policy(env, Scope::Api, &client, policy, fail_closed).await;
     if let Err(e) = admitted {
         return (Err(e), headers);
     }

@@ -33,7 +33,10 @@ describe("exact scopes", () => {
   before(async () => {
     w = await startWorker({
       bindings: {
+        // The dashboard (the service token acting for a user) has its own, larger limit in
+        // production; here both are 10, so the tests of the API scope hold for both callers.
         RATE_API_LIMIT: "10", RATE_API_WINDOW_SECONDS: "600",
+        RATE_DASHBOARD_LIMIT: "10", RATE_DASHBOARD_WINDOW_SECONDS: "600",
         RATE_CREATE_LIMIT: "5", RATE_CREATE_WINDOW_SECONDS: "600",
         RATE_PASSWORD_LIMIT: "3", RATE_PASSWORD_WINDOW_SECONDS: "600",
       },
@@ -105,7 +108,7 @@ describe("exact scopes", () => {
 
 describe("windows and restarts", () => {
   it("the window slides: denied until the oldest request leaves it", async () => {
-    const w = await startWorker({ bindings: { RATE_API_LIMIT: "3", RATE_API_WINDOW_SECONDS: "2" } });
+    const w = await startWorker({ bindings: { RATE_DASHBOARD_LIMIT: "3", RATE_DASHBOARD_WINDOW_SECONDS: "2" } });
     try {
       await users(w);
       const start = Date.now();
@@ -125,7 +128,7 @@ describe("windows and restarts", () => {
   });
 
   it("the state survives a restart of the runtime", async () => {
-    const bindings = { RATE_API_LIMIT: "3", RATE_API_WINDOW_SECONDS: "600" };
+    const bindings = { RATE_DASHBOARD_LIMIT: "3", RATE_DASHBOARD_WINDOW_SECONDS: "600" };
     const first = await startWorker({ bindings });
     await users(first);
     for (let i = 0; i < 3; i++) assert.equal((await api(first, "GET", "/api/v1/tags", { user: ALICE })).status, 200);
@@ -225,5 +228,29 @@ describe("an unreachable limiter", () => {
     assert.equal(n.n, 0);
     assert.equal((await api(w, "GET", "/api/v1/tags", { user: ALICE })).status, 200);
     assert.ok(w.events().some((e) => e.event === "rate_limiter_unreachable" && e.level === "error" && e.fail_closed === true));
+  });
+});
+
+describe("limits sized for the dashboard", () => {
+  it("the service token acting for a user has the dashboard's limit, API keys the API's, and sign-ups do not share a bucket", async () => {
+    const w = await startWorker({ bindings: { RATE_API_LIMIT: "2", RATE_API_WINDOW_SECONDS: "600", RATE_DASHBOARD_LIMIT: "5", RATE_DASHBOARD_WINDOW_SECONDS: "600" } });
+    try {
+      // Eight sign-ups in a row (the service token, no X-Uload-User): each user its own bucket.
+      for (let i = 0; i < 8; i++) {
+        const res = await api(w, "PUT", `/api/v1/users/signup00000000${i}`, { body: { username: `signup${i}` } });
+        assert.equal(res.status, 201, `sign-up ${i}`);
+      }
+      const asDashboard = () => api(w, "GET", "/api/v1/tags", { user: "signup000000000" });
+      const dashboard = [];
+      for (let i = 0; i < 6; i++) dashboard.push(await asDashboard());
+      assert.deepEqual(dashboard.map((r) => r.status), [200, 200, 200, 200, 200, 429]);
+      assert.equal(dashboard[0].headers.get("ratelimit-limit"), "5");
+      const key = await (await api(w, "POST", "/api/v1/api-keys", { user: "signup000000001", body: { name: "k" } })).json();
+      const byKey = [];
+      for (let i = 0; i < 3; i++) byKey.push((await api(w, "GET", "/api/v1/tags", { token: key.key })).status);
+      assert.deepEqual(byKey, [200, 200, 429], "an API key keeps the API's limit");
+    } finally {
+      await w.stop();
+    }
   });
 });
