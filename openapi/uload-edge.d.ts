@@ -903,9 +903,9 @@ export interface components {
              * @default 302
              * @enum {integer}
              */
-            redirect_status: 301 | 302 | 307 | 308;
+            redirect_status?: 301 | 302 | 307 | 308;
             /** @default true */
-            forward_query: boolean;
+            forward_query?: boolean;
             /** @description http(s) target for this device, validated like url */
             ios_url?: string | null;
             /** @description http(s) target for this device, validated like url */
@@ -946,13 +946,9 @@ export interface components {
             utm_medium?: string | null;
             utm_campaign?: string | null;
             workspace_id?: string | null;
-            /**
-             * @default 302
-             * @enum {integer}
-             */
-            redirect_status: 301 | 302 | 307 | 308;
-            /** @default true */
-            forward_query: boolean;
+            /** @enum {integer} */
+            redirect_status?: 301 | 302 | 307 | 308;
+            forward_query?: boolean;
             /** @description http(s) target for this device, validated like url */
             ios_url?: string | null;
             /** @description http(s) target for this device, validated like url */
@@ -1153,7 +1149,7 @@ export interface components {
             display_name?: string | null;
             bio?: string | null;
             /** @default true */
-            profile_public: boolean;
+            profile_public?: boolean;
         };
         Health: {
             /** @constant */
@@ -1418,7 +1414,7 @@ export interface components {
             workspace_id?: string | null;
             description?: string | null;
             /** @default true */
-            enabled: boolean;
+            enabled?: boolean;
         };
         WebhookUpdate: {
             /**

@@ -24,13 +24,14 @@ export function freePort() {
 }
 
 /**
- * Starts the app on a free port. `env`: more of its environment (e.g. EXTERNAL_URL).
+ * Starts the app on a free port (or `port`, when the worker in front of it had to know it
+ * first). `env`: more of its environment (e.g. EXTERNAL_URL).
  * Returns { url, port, stop(), start() }: stop() kills the process (an outage), start()
  * brings it back on the same port.
  */
-export async function startApp({ env = {} } = {}) {
+export async function startApp({ env = {}, port: wanted } = {}) {
   if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: scripts/test.sh builds the SvelteKit test app`);
-  const port = await freePort();
+  const port = wanted ?? (await freePort());
   const app = { port, url: `http://127.0.0.1:${port}`, child: null, output: "" };
   app.start = async () => {
     const child = spawn(process.execPath, [ENTRY], {
