@@ -45,7 +45,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List links (newest first, or most clicked), keyset-paginated */
+        /** List links (newest first, or by clicks, last click, title or code, either way), keyset-paginated */
         get: operations["listLinks"];
         put?: never;
         /** Create a link */
@@ -1656,15 +1656,25 @@ export interface operations {
                 limit?: number;
                 /** @description next_cursor of the previous page */
                 cursor?: string;
-                sort?: "created" | "clicks";
+                /** @description created (default), clicks (people's clicks), last_click (never clicked sorts as the earliest), title (no title sorts as an empty one), code; text ASCII case-insensitive, ties by id. A leading `-` asks for descending (the same as order=desc) */
+                sort?: "created" | "clicks" | "last_click" | "title" | "code" | "-created" | "-clicks" | "-last_click" | "-title" | "-code";
+                /** @description Direction. Default: desc for created, clicks and last_click (newest, most, most recent first), asc for title and code (alphabetical). With sort=-…, only desc */
+                order?: "asc" | "desc";
                 status?: "active" | "inactive" | "expired";
+                /** @description only links with this tag, by name (matched as its slug: `Summer Sale` finds `summer-sale`) */
                 tag?: string;
+                /** @description only links with this tag, by its id */
+                tag_id?: string;
                 /** @description search in title, url, description and code: the links whose text contains the term anywhere (case-insensitive, Unicode case folding; no operators: the whole term is one phrase), from a trigram index for terms of 3 characters or more */
                 q?: string;
                 /** @description exactly this short code (e.g. `promo`, `alice/cv`): the caller's link with that code, or an empty list */
                 code?: string;
                 /** @description only links of this workspace */
                 workspace?: string;
+                /** @description only links created at or after this: a date (YYYY-MM-DD, the start of that day, UTC) or an RFC 3339 time */
+                created_from?: string;
+                /** @description only links created before this: a date (the end of that day, UTC) or an RFC 3339 time (exclusive); after created_from */
+                created_to?: string;
                 /** @description also count every link that matches the filters (the cursor aside): `total` in the answer */
                 total?: boolean;
             };

@@ -53,7 +53,7 @@ pub struct StatsQuery {
 
 /// One bound of a range: a date (the start of that day in the zone; as `to`, the end of
 /// that day, so `from=2026-11-01&to=2026-11-30` is all of November) or an RFC 3339 instant.
-fn bound(v: &str, zone: &Zone, is_end: bool) -> Option<DateTime<Utc>> {
+pub(crate) fn bound(v: &str, zone: &Zone, is_end: bool) -> Option<DateTime<Utc>> {
     if let Ok(d) = NaiveDate::parse_from_str(v, "%Y-%m-%d") {
         let d = if is_end { d.succ_opt()? } else { d };
         return Some(zone.instant(d.and_hms_opt(0, 0, 0)?));

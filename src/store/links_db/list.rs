@@ -7,10 +7,10 @@ use super::{LinksDb, DEFAULT_DOMAIN};
 use crate::store::d1::{self, P};
 use crate::store::StoreError;
 use uload_core::link::Link;
-use uload_core::listing::{self, ListQuery, Sort, StatusFilter};
+use uload_core::listing::{self, ListQuery, Order, Sort, StatusFilter};
 
 impl LinksDb {
-    /// One page of a user's links, newest first (or most clicked first), after the cursor;
+    /// One page of a user's links in the query's order, after the cursor;
     /// with `q.total`, also how many links match in all (the cursor aside).
     pub async fn list(
         &self,
@@ -69,6 +69,21 @@ impl LinksDb {
             params.push(ws.as_str().into());
             conds.push(format!("l.workspace_id = ?{}", params.len()));
         }
+        if let Some(tag_id) = &q.tag_id {
+            params.push(tag_id.as_str().into());
+            conds.push(format!(
+                "EXISTS (SELECT 1 FROM link_tags lt WHERE lt.link_id = l.id AND lt.tag_id = ?{})",
+                params.len()
+            ));
+        }
+        if let Some(from) = &q.created_from {
+            params.push(from.as_str().into());
+            conds.push(format!("l.created_at >= ?{}", params.len()));
+        }
+        if let Some(to) = &q.created_to {
+            params.push(to.as_str().into());
+            conds.push(format!("l.created_at < ?{}", params.len()));
+        }
         // The total: the same filters, without the cursor and the limit.
         let total = if q.total {
             #[derive(Deserialize)]
@@ -86,24 +101,33 @@ impl LinksDb {
         } else {
             None
         };
-        let sort_col = match q.sort {
+        // Each order's key is never NULL (see uload_core::listing::order); text compares
+        // ASCII case-insensitively, with the id breaking ties.
+        let key = match q.sort {
             Sort::Created => "l.created_at",
             Sort::Clicks => "l.click_count",
+            Sort::LastClick => "coalesce(l.last_clicked_at, '')",
+            Sort::Title => "coalesce(l.title, '') COLLATE NOCASE",
+            Sort::Code => "l.code COLLATE NOCASE",
+        };
+        let (dir, past) = match q.order {
+            Order::Asc => ("ASC", ">"),
+            Order::Desc => ("DESC", "<"),
         };
         if let Some(c) = &q.cursor {
             params.push(match q.sort {
-                Sort::Created => c.c.as_str().unwrap_or_default().into(),
                 Sort::Clicks => (c.c.as_u64().unwrap_or_default() as i64).into(),
+                _ => c.c.as_str().unwrap_or_default().into(),
             });
             params.push(c.id.as_str().into());
             let (a, b) = (params.len() - 1, params.len());
             conds.push(format!(
-                "({sort_col} < ?{a} OR ({sort_col} = ?{a} AND l.id < ?{b}))"
+                "({key} {past} ?{a} OR ({key} = ?{a} AND l.id {past} ?{b}))"
             ));
         }
         params.push((i64::from(q.limit) + 1).into());
         let sql = format!(
-            "{} WHERE {} ORDER BY {sort_col} DESC, l.id DESC LIMIT ?{}",
+            "{} WHERE {} ORDER BY {key} {dir}, l.id {dir} LIMIT ?{}",
             schema::select(true),
             conds.join(" AND "),
             params.len()

@@ -1,24 +1,15 @@
-//! Listing links: query parameters, and opaque cursors for keyset pagination. A keyset
-//! cursor (the sort value and id of the last row) stays correct when links are inserted
-//! while a client pages, unlike an offset.
+//! Listing links: the query parameters (filters, search, order), checked; the orders and
+//! their keyset cursors are in `order`.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use base64::Engine;
-use serde::{Deserialize, Serialize};
+mod order;
+
+pub use order::{Cursor, Order, Sort, SORTS};
 
 use super::problem::FieldError;
 
 pub const DEFAULT_LIMIT: u32 = 20;
 pub const MAX_LIMIT: u32 = 100;
 pub const MAX_SEARCH: usize = 200;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Sort {
-    #[serde(rename = "created")]
-    Created,
-    #[serde(rename = "clicks")]
-    Clicks,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatusFilter {
@@ -27,54 +18,17 @@ pub enum StatusFilter {
     Expired,
 }
 
-/// Where the previous page ended. `c` is created_at or click_count, per sort.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Cursor {
-    pub s: Sort,
-    pub c: serde_json::Value,
-    pub id: String,
-}
-
-impl Cursor {
-    pub fn encode(&self) -> String {
-        B64.encode(serde_json::to_vec(self).unwrap_or_default())
-    }
-
-    pub fn decode(s: &str) -> Option<Self> {
-        let bytes = B64.decode(s).ok()?;
-        let c: Cursor = serde_json::from_slice(&bytes).ok()?;
-        let valid = match c.s {
-            Sort::Created => c.c.is_string(),
-            Sort::Clicks => c.c.is_u64(),
-        };
-        valid.then_some(c)
-    }
-}
-
 /// Cuts a page fetched with one row more than `q.limit` to the page, and gives the cursor
 /// of the next page when that extra row was there.
 pub fn next_cursor(q: &ListQuery, rows: &mut Vec<crate::link::Link>) -> Option<String> {
-    let more = rows.len() > q.limit as usize;
-    rows.truncate(q.limit as usize);
-    let last = rows.last().filter(|_| more)?;
-    let c = match q.sort {
-        Sort::Created => serde_json::json!(last.created_at),
-        Sort::Clicks => serde_json::json!(last.click_count),
-    };
-    Some(
-        Cursor {
-            s: q.sort,
-            c,
-            id: last.id.clone(),
-        }
-        .encode(),
-    )
+    order::next_cursor(q.sort, q.order, q.limit, rows)
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListQuery {
     pub limit: u32,
     pub sort: Sort,
+    pub order: Order,
     pub status: Option<StatusFilter>,
     pub tag: Option<String>,
     pub search: Option<String>,
@@ -82,27 +36,38 @@ pub struct ListQuery {
     pub code: Option<String>,
     /// Only links of this workspace (`workspace=`).
     pub workspace: Option<String>,
+    /// Only links with this tag, by its id (`tag_id=`; `tag=` names it).
+    pub tag_id: Option<String>,
+    /// Created at or after this instant (`created_from=`), stored format.
+    pub created_from: Option<String>,
+    /// Created before this instant (`created_to=`; a date includes that day), stored format.
+    pub created_to: Option<String>,
     /// Also count every link that matches (`total=true`), for "page 2 of 7".
     pub total: bool,
     pub cursor: Option<Cursor>,
 }
 
-/// Parses `?limit=&sort=&status=&tag=&q=&code=&workspace=&total=&cursor=` (already
-/// percent-decoded pairs).
+/// Parses `?limit=&sort=&order=&status=&tag=&tag_id=&q=&code=&workspace=&created_from=
+/// &created_to=&total=&cursor=` (already percent-decoded pairs).
 pub fn parse(pairs: &[(String, String)]) -> Result<ListQuery, Vec<FieldError>> {
     let mut q = ListQuery {
         limit: DEFAULT_LIMIT,
         sort: Sort::Created,
+        order: Order::Desc,
         status: None,
         tag: None,
         search: None,
         code: None,
         workspace: None,
+        tag_id: None,
+        created_from: None,
+        created_to: None,
         total: false,
         cursor: None,
     };
     let mut errors = Vec::new();
     let mut raw_cursor = None;
+    let (mut sort_order, mut order) = (None, None);
     for (k, v) in pairs {
         match k.as_str() {
             "limit" => match v.parse::<u32>() {
@@ -112,11 +77,30 @@ pub fn parse(pairs: &[(String, String)]) -> Result<ListQuery, Vec<FieldError>> {
                     format!("limit must be 1 to {MAX_LIMIT}"),
                 )),
             },
-            "sort" => match v.as_str() {
-                "created" | "-created" => q.sort = Sort::Created,
-                "clicks" | "-clicks" => q.sort = Sort::Clicks,
-                _ => errors.push(FieldError::new("sort", "sort must be created or clicks")),
+            "sort" => match Sort::parse(v) {
+                Some((sort, o)) => (q.sort, sort_order) = (sort, o),
+                None => errors.push(FieldError::new("sort", format!("sort must be {SORTS}"))),
             },
+            "order" => match v.as_str() {
+                "asc" => order = Some(Order::Asc),
+                "desc" => order = Some(Order::Desc),
+                _ => errors.push(FieldError::new("order", "order must be asc or desc")),
+            },
+            "tag_id" => match v.trim() {
+                t if crate::route::is_id(t) => q.tag_id = Some(t.to_string()),
+                _ => errors.push(FieldError::new("tag_id", "tag_id must be a tag's id")),
+            },
+            "created_from" | "created_to" => {
+                let end = k == "created_to";
+                match super::stats::bound(v, &super::stats::Zone::utc(), end) {
+                    Some(t) if end => q.created_to = Some(crate::time::format(t)),
+                    Some(t) => q.created_from = Some(crate::time::format(t)),
+                    None => errors.push(FieldError::new(
+                        k.as_str(),
+                        format!("{k} must be a date (YYYY-MM-DD, UTC) or an RFC 3339 time"),
+                    )),
+                }
+            }
             "status" => match v.as_str() {
                 "active" => q.status = Some(StatusFilter::Active),
                 "inactive" => q.status = Some(StatusFilter::Inactive),
@@ -165,9 +149,28 @@ pub fn parse(pairs: &[(String, String)]) -> Result<ListQuery, Vec<FieldError>> {
             other => errors.push(FieldError::new(other, "unknown query parameter")),
         }
     }
+    q.order = match (sort_order, order) {
+        (Some(Order::Desc), Some(Order::Asc)) => {
+            errors.push(FieldError::new(
+                "order",
+                "sort=-… is descending; order=asc contradicts it",
+            ));
+            Order::Desc
+        }
+        (_, Some(o)) | (Some(o), None) => o,
+        (None, None) => q.sort.default_order(),
+    };
+    if let (Some(from), Some(to)) = (&q.created_from, &q.created_to) {
+        if from >= to {
+            errors.push(FieldError::new(
+                "created_from",
+                "created_from must be before created_to",
+            ));
+        }
+    }
     if let Some(raw) = raw_cursor {
         match Cursor::decode(&raw) {
-            Some(c) if c.s == q.sort => q.cursor = Some(c),
+            Some(c) if c.s == q.sort && c.o == q.order => q.cursor = Some(c),
             Some(_) => errors.push(FieldError::new(
                 "cursor",
                 "cursor belongs to another sort order",
@@ -288,6 +291,7 @@ mod tests {
     fn cursors_round_trip_and_are_checked() {
         let c = Cursor {
             s: Sort::Created,
+            o: Order::Desc,
             c: "2026-01-01T00:00:00.000Z".into(),
             id: "abc".into(),
         };
@@ -297,10 +301,61 @@ mod tests {
         assert!(parse(&pairs(&[("cursor", &c.encode()), ("sort", "clicks")])).is_err());
         let wrong = Cursor {
             s: Sort::Clicks,
+            o: Order::Desc,
             c: "text".into(),
             id: "a".into(),
         };
         assert_eq!(Cursor::decode(&wrong.encode()), None);
+    }
+
+    #[test]
+    fn orders_take_a_direction_and_a_cursor_keeps_to_its_own() {
+        let q = |list: &[(&str, &str)]| parse(&pairs(list));
+        assert_eq!(q(&[("sort", "title")]).unwrap().order, Order::Asc);
+        assert_eq!(q(&[("sort", "last_click")]).unwrap().order, Order::Desc);
+        let asc = q(&[("sort", "clicks"), ("order", "asc")]).unwrap();
+        assert_eq!((asc.sort, asc.order), (Sort::Clicks, Order::Asc));
+        assert_eq!(q(&[("sort", "-created")]).unwrap().order, Order::Desc);
+        let errs = q(&[("sort", "-created"), ("order", "asc")]).unwrap_err();
+        assert_eq!(errs[0].field, "order");
+        assert!(q(&[("order", "up")]).is_err());
+        let c = Cursor {
+            s: Sort::Title,
+            o: Order::Asc,
+            c: "m".into(),
+            id: "x".into(),
+        }
+        .encode();
+        assert!(q(&[("sort", "title"), ("cursor", &c)]).is_ok());
+        let errs = q(&[("sort", "title"), ("order", "desc"), ("cursor", &c)]).unwrap_err();
+        assert_eq!(errs[0].message, "cursor belongs to another sort order");
+    }
+
+    #[test]
+    fn tag_ids_and_creation_dates_filter() {
+        let q = parse(&pairs(&[
+            ("tag_id", "t0000000000001"),
+            ("created_from", "2026-11-01"),
+            ("created_to", "2026-11-25"),
+        ]))
+        .unwrap();
+        assert_eq!(q.tag_id.as_deref(), Some("t0000000000001"));
+        assert_eq!(q.created_from.as_deref(), Some("2026-11-01T00:00:00.000Z"));
+        assert_eq!(
+            q.created_to.as_deref(),
+            Some("2026-11-26T00:00:00.000Z"),
+            "a date includes that whole day"
+        );
+        let q = parse(&pairs(&[("created_to", "2026-11-25T12:00:00+01:00")])).unwrap();
+        assert_eq!(q.created_to.as_deref(), Some("2026-11-25T11:00:00.000Z"));
+        for bad in [
+            vec![("tag_id", "a b")],
+            vec![("created_from", "yesterday")],
+            vec![("created_to", "2026-13-01")],
+            vec![("created_from", "2026-11-02"), ("created_to", "2026-11-01")],
+        ] {
+            assert!(parse(&pairs(&bad)).is_err(), "{bad:?}");
+        }
     }
 
     #[test]
