@@ -174,7 +174,10 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** QR code of the short link */
+        /**
+         * QR code of the short link, SVG or PNG
+         * @description Made by the worker (no third party sees the link). Every option is checked: an unknown or unsupported one is a 422, never ignored. Colours must have a WCAG contrast of at least 3:1 (scanners must tell dark from light). PNG: whole pixels per module (never blurred), the code centred on a size × size square; a code with more modules than size pixels is drawn at one pixel per module, so larger. Served with `Content-Disposition: inline; filename="{code}.{svg|png}"`.
+         */
         get: operations["getLinkQr"];
         put?: never;
         post?: never;
@@ -2051,7 +2054,19 @@ export interface operations {
     };
     getLinkQr: {
         parameters: {
-            query?: never;
+            query?: {
+                format?: "svg" | "png";
+                /** @description side of the image in pixels */
+                size?: number;
+                /** @description quiet zone around the code, in modules (the QR standard asks for 4) */
+                margin?: number;
+                /** @description error correction: L 7%, M 15%, Q 25%, H 30% of the code may be damaged */
+                ecc?: "L" | "M" | "Q" | "H" | "l" | "m" | "q" | "h";
+                /** @description dark modules, RRGGBB (a leading # allowed, sent as %23) */
+                color?: string;
+                /** @description light modules and quiet zone, RRGGBB */
+                background?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -2060,13 +2075,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description SVG */
+            /** @description The QR code */
             200: {
                 headers: {
+                    /** @description inline, with a file name from the code */
+                    "Content-Disposition"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "image/svg+xml": string;
+                    "image/png": string;
                 };
             };
             400: components["responses"]["BadRequest"];

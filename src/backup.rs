@@ -1,12 +1,11 @@
 //! Backups of D1 to R2 and restores from them. The rules (format, checks, retention) are
 //! in `uload_core::backup`; this moves the bytes. Compression is the runtime's own gzip
-//! (CompressionStream), so no compression library is shipped in the wasm.
+//! (`compression`), so no compression library is shipped in the wasm.
 
 use serde_json::{json, Value};
-use worker::js_sys::Uint8Array;
-use worker::wasm_bindgen::{JsCast, JsValue};
 use worker::Env;
 
+use crate::compression::{self, Format};
 use crate::config::Config;
 use crate::services::kv_sync;
 use crate::store::backup_db::{BackupDb, TableRows};
@@ -30,63 +29,6 @@ impl From<StoreError> for RestoreError {
     fn from(e: StoreError) -> Self {
         RestoreError::Store(e)
     }
-}
-
-fn js_err(e: JsValue) -> String {
-    e.as_string()
-        .or_else(|| {
-            e.dyn_ref::<worker::js_sys::Error>()
-                .map(|e| String::from(e.message()))
-        })
-        .unwrap_or_else(|| format!("{e:?}"))
-}
-
-// The runtime's CompressionStream / DecompressionStream (web-sys has them only behind its
-// unstable-APIs flag; these few bindings are all that is needed).
-#[wasm_bindgen::prelude::wasm_bindgen]
-extern "C" {
-    type CompressionStream;
-    #[wasm_bindgen(constructor, catch)]
-    fn new(format: &str) -> Result<CompressionStream, JsValue>;
-    #[wasm_bindgen(method, getter)]
-    fn readable(this: &CompressionStream) -> web_sys::ReadableStream;
-    #[wasm_bindgen(method, getter)]
-    fn writable(this: &CompressionStream) -> web_sys::WritableStream;
-
-    type DecompressionStream;
-    #[wasm_bindgen(constructor, catch)]
-    fn new(format: &str) -> Result<DecompressionStream, JsValue>;
-    #[wasm_bindgen(method, getter)]
-    fn readable(this: &DecompressionStream) -> web_sys::ReadableStream;
-    #[wasm_bindgen(method, getter)]
-    fn writable(this: &DecompressionStream) -> web_sys::WritableStream;
-}
-
-/// gzip, or gunzip with at most `cap` bytes of output, through the runtime's streams. The
-/// output is read chunk by chunk and given up past the cap: a gzip bomb in R2 (a few KB that
-/// inflate to gigabytes) costs at most `cap` bytes of memory.
-async fn transform(bytes: &[u8], compress: bool, cap: usize) -> Result<Vec<u8>, String> {
-    use futures_util::StreamExt;
-    use web_sys::{ReadableWritablePair, Response};
-    let input = Response::new_with_opt_u8_array(Some(&mut bytes.to_vec())).map_err(js_err)?;
-    let body = input.body().ok_or("no body")?;
-    let pair = if compress {
-        let s = CompressionStream::new("gzip").map_err(js_err)?;
-        ReadableWritablePair::new(&s.readable(), &s.writable())
-    } else {
-        let s = DecompressionStream::new("gzip").map_err(js_err)?;
-        ReadableWritablePair::new(&s.readable(), &s.writable())
-    };
-    let mut chunks = wasm_streams::ReadableStream::from_raw(body.pipe_through(&pair)).into_stream();
-    let mut out = Vec::new();
-    while let Some(chunk) = chunks.next().await {
-        let chunk = Uint8Array::new(&chunk.map_err(js_err)?);
-        if out.len() + chunk.length() as usize > cap {
-            return Err(format!("more than {cap} bytes once decompressed"));
-        }
-        out.extend_from_slice(&chunk.to_vec());
-    }
-    Ok(out)
 }
 
 /// The most a table's NDJSON may take once decompressed (D1's own size limit per database is
@@ -128,7 +70,7 @@ async fn write(env: &Env, cfg: &Config) -> Result<Manifest, StoreError> {
     let mut entries = Vec::new();
     for (name, rows) in names.iter().zip(data) {
         let ndjson = backup::ndjson(&rows);
-        let gz = transform(&ndjson, true, usize::MAX)
+        let gz = compression::compress(&ndjson, Format::Gzip)
             .await
             .map_err(|e| StoreError::unavailable("CompressionStream", e))?;
         let key = backup::table_key(&id, name);
@@ -233,12 +175,14 @@ pub async fn restore(env: &Env, cfg: &Config, id: &str) -> Result<Restored, Rest
         let cap = usize::try_from(entry.bytes)
             .unwrap_or(MAX_TABLE_BYTES)
             .min(MAX_TABLE_BYTES);
-        let ndjson = transform(&gz, false, cap).await.map_err(|why| {
-            RestoreError::Backup(BackupError::Damaged {
-                table: entry.name.clone(),
-                why: format!("not valid gzip (truncated?): {why}"),
-            })
-        })?;
+        let ndjson = compression::decompress(&gz, Format::Gzip, cap)
+            .await
+            .map_err(|why| {
+                RestoreError::Backup(BackupError::Damaged {
+                    table: entry.name.clone(),
+                    why: format!("not valid gzip (truncated?): {why}"),
+                })
+            })?;
         let rows = backup::verify_table(entry, &ndjson).map_err(RestoreError::Backup)?;
         tables.push((entry.clone(), rows));
     }

@@ -12,6 +12,7 @@ mod auth;
 mod backup;
 pub mod click_counter;
 pub mod clock;
+mod compression;
 pub mod crypto;
 mod handlers;
 mod http;

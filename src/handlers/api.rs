@@ -6,7 +6,7 @@ use worker::{Context, Env, Request};
 
 use super::limits::{self, Headers};
 use super::request::{header, query_pairs, read_json};
-use super::{abuse, admin, bulk, keys, links, stats, tags, users, webhooks, workspaces, Ctx};
+use super::{abuse, admin, bulk, keys, links, qr, stats, tags, users, webhooks, workspaces, Ctx};
 use crate::auth;
 use crate::config::Config;
 use crate::error::ApiError;
@@ -146,7 +146,7 @@ async fn route(
             GetLink(id) => links::get(&c, id, header(&req, "if-none-match")).await,
             UpdateLink(id) => links::update(&c, id, &body, header(&req, "if-match")).await,
             DeleteLink(id) => links::delete(&c, id, header(&req, "if-match")).await,
-            LinkQr(id) => links::qr(&c, id).await,
+            LinkQr(id) => qr::get(&c, id, &query).await,
             BulkCreate => bulk::create(&c, &body).await,
             BulkDelete => bulk::delete(&c, &body).await,
             BulkUpdate => bulk::update(&c, &body).await,

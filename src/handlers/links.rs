@@ -303,24 +303,3 @@ pub async fn list(c: &Ctx<'_>, pairs: &[(String, String)]) -> Result<Reply, ApiE
     }
     Ok(Reply::json(200, &body))
 }
-
-/// The short link as a QR code (SVG), made here rather than by a third-party service.
-pub async fn qr(c: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
-    let link = db(c)?
-        .get(id, c.who.owner())
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let url = short_url(c, &link.code);
-    let code = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
-        .map_err(|e| ApiError::Internal(format!("qr: {e}")))?;
-    let svg = code
-        .render::<qrcode::render::svg::Color>()
-        .min_dimensions(256, 256)
-        .quiet_zone(true)
-        .build();
-    Ok(Reply::raw(
-        "image/svg+xml",
-        svg.into_bytes(),
-        "private, max-age=300",
-    ))
-}

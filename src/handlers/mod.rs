@@ -11,6 +11,7 @@ pub mod links;
 pub mod origin;
 pub mod origin_fallback;
 pub mod password;
+pub mod qr;
 pub mod ready;
 pub mod redirect;
 pub mod report;

@@ -21,6 +21,7 @@ pub mod pages;
 pub mod precondition;
 pub mod previewers;
 pub mod problem;
+pub mod qr;
 pub mod ratelimit;
 pub mod redirect;
 pub mod redirect_limit;
