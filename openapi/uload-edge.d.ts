@@ -807,8 +807,11 @@ export interface components {
             title: string;
             status: number;
             detail?: string;
-            /** @description stable machine-readable code */
-            code: string;
+            /**
+             * @description stable machine-readable code (the README lists what each means). New codes may be added within v1: a client should act on `status` for a code it does not know
+             * @enum {string}
+             */
+            code: "invalid_json" | "invalid_header" | "unauthorized" | "password_required" | "forbidden" | "not_found" | "link_not_found" | "method_not_allowed" | "code_taken" | "tag_exists" | "username_taken" | "username_held" | "too_many_webhooks" | "database_not_empty" | "idempotency_in_flight" | "link_held" | "link_gone" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "idempotency_key_reused" | "target_refused" | "backup_unusable" | "rate_limited" | "link_blocked" | "internal" | "not_implemented" | "unavailable" | "restore_mode";
             errors?: {
                 field: string;
                 message: string;
