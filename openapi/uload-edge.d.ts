@@ -622,7 +622,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * The abuse report form (HTML)
+         * @description The page visitors reach from the 404 and 410 pages; ?link= fills in the link. It posts to this same path.
+         */
+        get: operations["abuseReportForm"];
         put?: never;
         /**
          * Report a short link for abuse (public, rate-limited per network)
@@ -885,7 +889,7 @@ export interface components {
             og_image: string | null;
         };
         LinkCreate: {
-            /** @description http(s) target; normalised (WHATWG), IDNs stored as punycode */
+            /** @description an absolute http(s) URL as WHATWG parses it, written out (starting http:// or https://; surrounding spaces ignored), with a host that is a domain name (IDNs allowed, stored as punycode) or an IP address; no credentials; at most 8,192 bytes once normalised */
             url: string;
             /** @description custom code (case-sensitive), or username/code for /u/{username}/{code}; random 7 characters if absent */
             code?: string;
@@ -924,15 +928,12 @@ export interface components {
             og_title?: string | null;
             /** @description Description of the preview card. */
             og_description?: string | null;
-            /**
-             * Format: uri
-             * @description Absolute http(s) URL of the preview card's image, without credentials.
-             */
+            /** @description Absolute http(s) URL of the preview card's image, without credentials. */
             og_image?: string | null;
         };
         /** @description Fields sent back with the value the link already has are no change; a body that changes nothing answers 200 with the link, unwritten. */
         LinkUpdate: {
-            /** @description http(s) target; normalised (WHATWG), IDNs stored as punycode */
+            /** @description an absolute http(s) URL as WHATWG parses it, written out (starting http:// or https://; surrounding spaces ignored), with a host that is a domain name (IDNs allowed, stored as punycode) or an IP address; no credentials; at most 8,192 bytes once normalised */
             url?: string;
             /** @description custom code (case-sensitive), or username/code for /u/{username}/{code}; random 7 characters if absent */
             code?: string;
@@ -1014,10 +1015,7 @@ export interface components {
             og_title?: string | null;
             /** @description Description of the preview card. */
             og_description?: string | null;
-            /**
-             * Format: uri
-             * @description Absolute http(s) URL of the preview card's image, without credentials.
-             */
+            /** @description Absolute http(s) URL of the preview card's image, without credentials. */
             og_image?: string | null;
         };
         LinkList: {
@@ -1047,10 +1045,15 @@ export interface components {
             ids: components["schemas"]["Ids"];
             is_active: boolean;
         };
+        /** @description tags to add, to remove, or both: at least one tag in all */
         BulkTag: {
             ids: components["schemas"]["Ids"];
             add?: string[];
             remove?: string[];
+        } | {
+            add: unknown;
+        } | {
+            remove: unknown;
         };
         BulkOutcome: {
             updated: string[];
@@ -1075,10 +1078,12 @@ export interface components {
             data: components["schemas"]["Tag"][];
         };
         TagCreate: {
+            /** @description a letter or digit somewhere (a tag's slug is its letters and digits) */
             name: string;
             color?: string | null;
         };
         TagUpdate: {
+            /** @description a letter or digit somewhere (a tag's slug is its letters and digits) */
             name?: string;
             color?: string | null;
         };
@@ -1137,7 +1142,7 @@ export interface components {
              * Format: date-time
              * @description optional expiry, in the future
              */
-            expires_at?: string;
+            expires_at?: string | null;
         };
         User: {
             id: string;
@@ -1416,7 +1421,7 @@ export interface components {
             url: string;
             /** @description the events it takes (duplicates ignored) */
             events: ("link.created" | "link.updated" | "link.deleted" | "link.clicked" | "link.expired" | "link.limit_reached")[];
-            /** @description a workspace the user is a member of (422 otherwise): the endpoint takes the events of every link in it, whoever's, while its owner is a member; without it, the events of the owner's own links */
+            /** @description a workspace the user is a member of (422 otherwise): the endpoint takes the events of every link in it, whoever's, while its owner is a member; without it, the events of the owner's own links; empty or null: none */
             workspace_id?: string | null;
             description?: string | null;
             /** @default true */
@@ -1430,7 +1435,7 @@ export interface components {
             url?: string;
             /** @description the events it takes (duplicates ignored) */
             events?: ("link.created" | "link.updated" | "link.deleted" | "link.clicked" | "link.expired" | "link.limit_reached")[];
-            /** @description a workspace the user is a member of (422 otherwise): the endpoint takes the events of every link in it, whoever's, while its owner is a member; without it, the events of the owner's own links */
+            /** @description a workspace the user is a member of (422 otherwise): the endpoint takes the events of every link in it, whoever's, while its owner is a member; without it, the events of the owner's own links; empty or null: none */
             workspace_id?: string | null;
             description?: string | null;
             /** @description true on a disabled endpoint clears its failures and sends it every event it missed (kept WEBHOOK_RETENTION_DAYS) */
@@ -1560,7 +1565,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Validation failed; errors[] names each field (code target_refused: an abuse rule refuses a target, named in the detail: denied_domain, denied_term, url_shortener) */
+        /** @description Validation failed; errors[] names each field (code target_refused: an abuse rule refuses a target, named in the detail: denied_domain, denied_term, url_shortener). With the service token, also when X-Uload-User names no user. */
         Unprocessable: {
             headers: {
                 [name: string]: unknown;
@@ -1713,7 +1718,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description a retried POST with the same key returns the first response (kept 24 h) */
+                /** @description a retried POST with the same key returns the first response (kept 24 h); 1 to 255 printable ASCII characters, no spaces (a UUID, usually) */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -1721,6 +1726,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "url": "https://example.com/summer-sale?utm_source=newsletter",
+                 *       "code": "summer-sale",
+                 *       "title": "Summer sale",
+                 *       "tags": [
+                 *         "Promo"
+                 *       ],
+                 *       "redirect_status": 302
+                 *     }
+                 */
                 "application/json": components["schemas"]["LinkCreate"];
             };
         };
@@ -1789,7 +1805,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description a retried POST with the same key returns the first response (kept 24 h) */
+                /** @description a retried POST with the same key returns the first response (kept 24 h); 1 to 255 printable ASCII characters, no spaces (a UUID, usually) */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -1797,6 +1813,19 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "links": [
+                 *         {
+                 *           "url": "https://example.com/a"
+                 *         },
+                 *         {
+                 *           "url": "https://example.com/b",
+                 *           "title": "B"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["BulkCreate"];
             };
         };
@@ -1827,7 +1856,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description a retried POST with the same key returns the first response (kept 24 h) */
+                /** @description a retried POST with the same key returns the first response (kept 24 h); 1 to 255 printable ASCII characters, no spaces (a UUID, usually) */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -1865,7 +1894,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description a retried POST with the same key returns the first response (kept 24 h) */
+                /** @description a retried POST with the same key returns the first response (kept 24 h); 1 to 255 printable ASCII characters, no spaces (a UUID, usually) */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -1903,7 +1932,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description a retried POST with the same key returns the first response (kept 24 h) */
+                /** @description a retried POST with the same key returns the first response (kept 24 h); 1 to 255 printable ASCII characters, no spaces (a UUID, usually) */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -2026,6 +2055,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "title": "Winter sale",
+                 *       "is_active": false
+                 *     }
+                 */
                 "application/json": components["schemas"]["LinkUpdate"];
             };
         };
@@ -2132,7 +2167,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description a retried POST with the same key returns the first response (kept 24 h) */
+                /** @description a retried POST with the same key returns the first response (kept 24 h); 1 to 255 printable ASCII characters, no spaces (a UUID, usually) */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -2140,6 +2175,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Promo",
+                 *       "color": "#FF8800"
+                 *     }
+                 */
                 "application/json": components["schemas"]["TagCreate"];
             };
         };
@@ -2235,7 +2276,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description a retried POST with the same key returns the first response (kept 24 h) */
+                /** @description a retried POST with the same key returns the first response (kept 24 h); 1 to 255 printable ASCII characters, no spaces (a UUID, usually) */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -2303,7 +2344,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description a retried POST with the same key returns the first response (kept 24 h) */
+                /** @description a retried POST with the same key returns the first response (kept 24 h); 1 to 255 printable ASCII characters, no spaces (a UUID, usually) */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -2406,6 +2447,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "username": "alice",
+                 *       "display_name": "Alice",
+                 *       "bio": "Links I like",
+                 *       "profile_public": true
+                 *     }
+                 */
                 "application/json": components["schemas"]["UserPut"];
             };
         };
@@ -2466,6 +2515,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
         };
@@ -2759,6 +2809,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
         };
@@ -2833,6 +2884,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
         };
@@ -2966,6 +3018,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "kind": "domain",
+                 *       "value": "evil.example",
+                 *       "reason": "phishing kit",
+                 *       "disable_existing": true
+                 *     }
+                 */
                 "application/json": {
                     /** @enum {unknown} */
                     kind: "domain" | "term";
@@ -2973,7 +3033,17 @@ export interface operations {
                     reason: string;
                     /** @description domains only: disable every link to the domain or a subdomain (451) */
                     disable_existing?: boolean;
-                };
+                } & ({
+                    /** @constant */
+                    kind?: "domain";
+                    value?: unknown;
+                } | {
+                    /** @constant */
+                    kind?: "term";
+                    value?: unknown;
+                    /** @constant */
+                    disable_existing?: false;
+                });
             };
         };
         responses: {
@@ -3212,6 +3282,39 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    abuseReportForm: {
+        parameters: {
+            query?: {
+                /** @description the short URL or code to fill in (not filled in past 2,048 characters) */
+                link?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The form */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            405: components["responses"]["MethodNotAllowed"];
+            /** @description Too many requests (an HTML page) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
     reportAbuse: {
         parameters: {
             query?: never;
@@ -3221,6 +3324,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "link": "summer-sale",
+                 *       "reason": "phishing",
+                 *       "details": "asks for a bank login"
+                 *     }
+                 */
                 "application/json": {
                     /** @description the short URL, its path or its code */
                     link: string;
@@ -3278,6 +3388,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             405: components["responses"]["MethodNotAllowed"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
         };
@@ -3286,7 +3397,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description a retried POST with the same key returns the first response (kept 24 h) */
+                /** @description a retried POST with the same key returns the first response (kept 24 h); 1 to 255 printable ASCII characters, no spaces (a UUID, usually) */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -3294,6 +3405,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "url": "https://hooks.example.com/uload",
+                 *       "events": [
+                 *         "link.created",
+                 *         "link.clicked"
+                 *       ],
+                 *       "description": "analytics"
+                 *     }
+                 */
                 "application/json": components["schemas"]["WebhookCreate"];
             };
         };
@@ -3345,6 +3466,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
         };
@@ -3372,6 +3494,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
         };
@@ -3437,6 +3560,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
         };
@@ -3470,6 +3594,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
         };
@@ -3501,6 +3626,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
         };

@@ -78,6 +78,22 @@ if [ -z "${PROMETHEUS_BIN:-}" ] && ! command -v prometheus >/dev/null; then
     || die "could not install prometheus with apt-get (run as root, or set PROMETHEUS_BIN and PROMTOOL_BIN)"
 fi
 
+# schemathesis (PyPI) checks the worker against its OpenAPI document: pinned with every
+# dependency in tests/schemathesis/requirements.txt, in a virtualenv of the tool cache named
+# by that file's hash (a changed pin makes a new one).
+if [ -z "${SCHEMATHESIS_BIN:-}" ]; then
+  req="$ROOT/tests/schemathesis/requirements.txt"
+  venv="$TOOLS/schemathesis-$(sha256sum "$req" | cut -c1-12)"
+  if [ ! -x "$venv/bin/st" ]; then
+    step "installing schemathesis into $venv (PyPI, pinned; about a minute the first time)"
+    command -v python3 >/dev/null || die "missing: python3 (3.9 or newer) for schemathesis"
+    rm -rf "$venv"
+    python3 -m venv "$venv" >&2 && "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req" >&2 \
+      || die "could not install schemathesis from $req"
+  fi
+  export SCHEMATHESIS_BIN="$venv/bin/st"
+fi
+
 # The real SvelteKit app the proxy tests put behind the worker (tests/origin-app), built
 # with adapter-node from the pinned packages; skipped when the build is newer than its sources.
 build_origin_app() {

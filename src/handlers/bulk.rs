@@ -145,6 +145,10 @@ pub async fn tag(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
             r.error(field, msg);
             Vec::new()
         }),
+        Field::Null => {
+            r.error(field, format!("{field} must be an array of tag names"));
+            Vec::new()
+        }
         _ => Vec::new(),
     };
     let add = names(&mut r, "add");

@@ -193,6 +193,14 @@ pub async fn update(
     let sent_something = body.as_object().is_some_and(|o| !o.is_empty());
     let (body, version) =
         link::changes(body, &view(c, &current, None)).map_err(ApiError::Validation)?;
+    // Only what the link already is (or read-only fields): nothing to write.
+    let nothing = sent_something && body.as_object().is_some_and(|o| o.is_empty());
+    // The request's own faults first (422), then whether it is stale (412): a malformed
+    // request is malformed whatever version it names.
+    let fields = match nothing {
+        true => None,
+        false => Some(link::parse_update(&body, &rules(c)).map_err(ApiError::Validation)?),
+    };
     let versions = match if_match.as_deref() {
         Some(h) => precondition::if_match_versions(h),
         None => version.map(|v| vec![v]),
@@ -202,11 +210,9 @@ pub async fn update(
             current_etag: current.etag(),
         });
     }
-    if sent_something && body.as_object().is_some_and(|o| o.is_empty()) {
-        // Only what the link already is (or read-only fields): nothing to write.
+    let Some(fields) = fields else {
         return Ok(link_reply(c, 200, &current, &[]));
-    }
-    let fields = link::parse_update(&body, &rules(c)).map_err(ApiError::Validation)?;
+    };
     if let Field::Value(slug) = &fields.workspace_id {
         super::workspaces::check_use(c, slug).await?;
     }
@@ -269,6 +275,12 @@ pub async fn availability(c: &Ctx<'_>, pairs: &[(String, String)]) -> Result<Rep
         .collect::<Vec<_>>()
         .as_slice()
     {
+        [(_, v)] if v.chars().count() > 200 => {
+            return Err(ApiError::validation(
+                "code",
+                "code must be at most 200 characters",
+            ))
+        }
         [(_, v)] if !v.is_empty() => v.clone(),
         [] => return Err(ApiError::validation("code", "code is required")),
         [_] => return Err(ApiError::validation("code", "code must not be empty")),

@@ -33,7 +33,10 @@ fn page(status: u16, body: String) -> Response {
 pub async fn serve(mut req: Request, env: &Env, ctx: &Context, cfg: &Config) -> Response {
     let chrome = crate::services::app_status::chrome(&req);
     if req.method() != Method::Post {
-        let link = http_query(&req, "link").unwrap_or_default();
+        // Filled in only when it could be a link: the form never echoes a huge query back.
+        let link = http_query(&req, "link")
+            .filter(|l| l.chars().count() <= 2048)
+            .unwrap_or_default();
         return page(200, pages::report_form(chrome, &link, &[]));
     }
     let accept = req.headers().get("accept").ok().flatten();

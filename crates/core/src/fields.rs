@@ -90,8 +90,8 @@ impl<'a> Reader<'a> {
     }
 
     pub fn uint(&mut self, name: &str) -> Field<u64> {
-        self.get(name, "a whole number ≥ 0", |v| v.as_u64().is_some())
-            .map(|v| v.as_u64().unwrap_or_default())
+        self.get(name, "a whole number ≥ 0", |v| whole(v).is_some())
+            .map(|v| whole(v).unwrap_or_default())
     }
 
     pub fn object(&mut self, name: &str) -> Field<Map<String, Value>> {
@@ -135,6 +135,16 @@ impl<'a> Reader<'a> {
 }
 
 /// A text field with a length limit in characters; empty strings become "not set".
+/// A whole number ≥ 0, as JSON Schema's `integer` counts them: `7` and `7.0` alike (some
+/// clients and languages write every number with a fraction), up to 2^53 (exact in a double).
+pub fn whole(v: &Value) -> Option<u64> {
+    v.as_u64().or_else(|| {
+        v.as_f64()
+            .filter(|f| f.fract() == 0.0 && (0.0..=9_007_199_254_740_992.0).contains(f))
+            .map(|f| f as u64)
+    })
+}
+
 pub fn text(r: &mut Reader, name: &str, max: usize) -> Field<String> {
     match r.string(name) {
         Field::Value(s) => {
@@ -156,6 +166,17 @@ pub fn text(r: &mut Reader, name: &str, max: usize) -> Field<String> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn whole_numbers_may_be_written_with_a_zero_fraction() {
+        assert_eq!(whole(&json!(7)), Some(7));
+        assert_eq!(whole(&json!(18843.0)), Some(18843));
+        assert_eq!(whole(&json!(1.5)), None);
+        assert_eq!(whole(&json!(-1)), None);
+        assert_eq!(whole(&json!(-0.0)), Some(0));
+        assert_eq!(whole(&json!(1e300)), None);
+        assert_eq!(whole(&json!("7")), None);
+    }
 
     #[test]
     fn reads_typed_fields_and_collects_errors() {

@@ -49,6 +49,15 @@ fn text(v: &Value, key: &str) -> Option<String> {
 
 /// Checks a report (JSON, or a form turned into an object of strings).
 pub fn parse(body: &Value, hosts: &[String]) -> Result<Report, Vec<FieldError>> {
+    // Every field is text when it is there: `{"contact": {}}` is a mistake, not no contact.
+    let wrong: Vec<FieldError> = ["link", "reason", "details", "contact"]
+        .into_iter()
+        .filter(|k| body.get(k).is_some_and(|v| !v.is_string()))
+        .map(|k| FieldError::new(k, format!("{k} must be text")))
+        .collect();
+    if !wrong.is_empty() {
+        return Err(wrong);
+    }
     let mut errors = Vec::new();
     let code = match text(body, "link") {
         None => {
@@ -148,6 +157,17 @@ mod tests {
         let fields: Vec<&str> = bad.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["link", "reason", "details"]);
         assert_eq!(parse(&json!({}), &hosts()).unwrap_err().len(), 2);
+        let typed = parse(
+            &json!({ "link": "promo", "reason": "spam", "contact": {}, "details": null }),
+            &hosts(),
+        )
+        .unwrap_err();
+        let fields: Vec<&str> = typed.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            ["details", "contact"],
+            "text or nothing, never another type"
+        );
     }
 
     #[test]

@@ -58,6 +58,31 @@ pub fn normalise(raw: &str) -> Result<String, TargetError> {
         "http" | "https" => {}
         other => return Err(TargetError::SchemeNotAllowed(other.to_string())),
     }
+    // The parser repairs `http:/a.de` and `http:a.de` into `http://a.de/`; a target is taken
+    // as written, so only the form every client and the API's document agree on is.
+    let starts = |p: &str| {
+        raw.get(..p.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(p))
+    };
+    if !starts("http://") && !starts("https://") {
+        return Err(TargetError::Unparsable(
+            "it must start with http:// or https://".into(),
+        ));
+    }
+    // A host is a domain name (letters, digits, '-' and '_' in labels, punycode for IDNs)
+    // or an IP address: the parser lets through names no DNS can hold (`a*b.de`).
+    if let Some(url::Host::Domain(d)) = url.host() {
+        let label_ok = |l: &str| {
+            (1..=63).contains(&l.len())
+                && l.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        };
+        if !d.trim_end_matches('.').split('.').all(label_ok) {
+            return Err(TargetError::Unparsable(format!(
+                "'{d}' is not a domain name"
+            )));
+        }
+    }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(TargetError::CredentialsNotAllowed);
     }
@@ -266,6 +291,32 @@ mod tests {
             Err(TargetError::CredentialsNotAllowed)
         );
         assert_eq!(normalise("   "), Err(TargetError::Empty));
+    }
+
+    #[test]
+    fn takes_targets_as_written_with_a_host_dns_can_hold() {
+        for bad in [
+            "http:/a.de/",
+            "http:a.de",
+            "https:\\\\a.de",
+            "http://a*b.de/",
+            "http://a..b.de/",
+        ] {
+            assert!(
+                matches!(normalise(bad), Err(TargetError::Unparsable(_))),
+                "{bad}"
+            );
+        }
+        for good in [
+            "HTTP://A.DE/x",
+            "https://my_host.example.com/",
+            "http://1.2.3.4:8080/",
+            "http://[::1]/",
+            "https://bücher.de/",
+            "http://a.de./",
+        ] {
+            assert!(normalise(good).is_ok(), "{good}");
+        }
     }
 
     #[test]

@@ -109,9 +109,10 @@ pub fn changes(body: &Value, current: &Value) -> Result<(Value, Option<u64>), Ve
     let mut rest = serde_json::Map::new();
     for (k, v) in given {
         if k == "version" {
-            match v.as_u64() {
-                Some(n) => version = Some(n),
-                None => {
+            // Versions start at 1: 0 is not one the link could have been read with.
+            match crate::fields::whole(v) {
+                Some(n) if n >= 1 => version = Some(n),
+                _ => {
                     return Err(vec![FieldError::new(
                         "version",
                         "version must be the whole number the link was read with",

@@ -111,6 +111,10 @@ pub fn parse(pairs: &[(String, String)]) -> Result<ListQuery, Vec<FieldError>> {
                 )),
             },
             "tag" => match super::slug::slugify(v) {
+                _ if v.chars().count() > MAX_SEARCH => errors.push(FieldError::new(
+                    "tag",
+                    format!("tag must be at most {MAX_SEARCH} characters"),
+                )),
                 s if s.is_empty() => errors.push(FieldError::new("tag", "tag must name a tag")),
                 s => q.tag = Some(s),
             },
