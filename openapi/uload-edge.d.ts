@@ -1631,11 +1631,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @constant */
-                        status: "ok";
-                        version: string;
-                    };
+                    "application/json": components["schemas"]["Health"];
                 };
             };
             405: components["responses"]["MethodNotAllowed"];
@@ -1659,6 +1655,7 @@ export interface operations {
                     "application/json": Record<string, never>;
                 };
             };
+            405: components["responses"]["MethodNotAllowed"];
         };
     };
     listLinks: {
@@ -3035,14 +3032,17 @@ export interface operations {
                     disable_existing?: boolean;
                 } & ({
                     /** @constant */
-                    kind?: "domain";
+                    kind: "domain";
                     value?: unknown;
+                    reason?: unknown;
+                    disable_existing?: unknown;
                 } | {
                     /** @constant */
-                    kind?: "term";
+                    kind: "term";
                     value?: unknown;
                     /** @constant */
                     disable_existing?: false;
+                    reason?: unknown;
                 });
             };
         };

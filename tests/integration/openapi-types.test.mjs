@@ -26,6 +26,15 @@ test("openapi/uload-edge.d.ts is generated from the current openapi.json", async
   }
 });
 
+test("redocly lint passes: the recommended rules, every one an error (redocly.yaml)", async () => {
+  const { stdout, stderr } = await promisify(execFile)(join(ROOT, "node_modules", ".bin", "redocly"), ["lint", join(ROOT, "openapi", "openapi.json"), "--config", join(ROOT, "redocly.yaml"), "--format", "stylish"], {
+    cwd: ROOT,
+    env: { ...process.env, REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true" },
+  }).catch((e) => assert.fail(`redocly lint failed:\n${e.stdout}${e.stderr}`));
+  assert.match(stdout + stderr, /Your API description is valid/);
+  assert.doesNotMatch(stdout + stderr, /\b(error|warning)\b\s+[a-z-]+\s/, "no problem reported");
+});
+
 test("every operation documents its errors as problem documents", () => {
   for (const [path, item] of Object.entries(OPENAPI.paths)) {
     for (const [method, op] of Object.entries(item)) {
