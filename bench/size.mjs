@@ -12,24 +12,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { functionNames, sections } from '../scripts/wasm-names.mjs';
+import { functionNames, leb, sections } from '../scripts/wasm-names.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const deployed = readFileSync(join(ROOT, 'build', 'index_bg.wasm'));
 const named = readFileSync(join(ROOT, 'build', 'symbols', 'index_bg.wasm'));
 const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
-
-function leb(bytes, at) {
-  let value = 0;
-  let shift = 0;
-  for (;;) {
-    const b = bytes[at++];
-    value += (b & 0x7f) * 2 ** shift;
-    shift += 7;
-    if (b < 0x80) return [value, at];
-  }
-}
 
 /** How many functions are imported (they come first in the function index space). */
 function importedFunctions(bytes) {

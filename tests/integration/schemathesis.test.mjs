@@ -16,7 +16,7 @@ const ACTING = "alice0000000001";
 function schemathesis(w, token, extra) {
   const bin = process.env.SCHEMATHESIS_BIN;
   assert.ok(bin, "SCHEMATHESIS_BIN is set by scripts/test.sh (run the tests with it)");
-  const args = ["--config-file", join(DIR, "schemathesis.toml"), "run", join(ROOT, "openapi", "openapi.json"), "--url", w.url.replace(/\/$/, ""), "--workers", "2", "--no-color", ...extra];
+  const args = ["--config-file", join(DIR, "schemathesis.toml"), "run", join(ROOT, "openapi", "openapi.json"), "--url", w.url.replace(/\/$/, ""), "--workers", "1", "--no-color", ...extra];
   return new Promise((resolve, reject) => {
     const child = spawn(bin, args, {
       cwd: DIR,

@@ -214,7 +214,7 @@ pub fn verify_table(entry: &TableEntry, ndjson: &[u8]) -> Result<Vec<Value>, Bac
 /// A restored row must be one the API could have written: a backup in R2 is input like any
 /// other (whoever can write the bucket could craft a consistent one). Links: their code (a
 /// plain code, or `username/code` of their owner), their targets under the current target
-/// policy, and a password hash in the worker's own format and cost. Users: their username.
+/// policy (as stored: `check_stored`), and a password hash in the worker's own format and cost. Users: their username.
 /// API keys: a SHA-256 hex hash. `usernames`: user id → username, from the backup's users.
 pub fn validate_row(
     table: &str,
@@ -234,7 +234,7 @@ pub fn validate_row(
             for field in ["url", "ios_url", "android_url"] {
                 if let Some(url) = text(field) {
                     policy
-                        .check(url)
+                        .check_stored(url)
                         .map_err(|e| format!("{field} of '{code}': {e:?}"))?;
                 }
             }
@@ -243,7 +243,7 @@ pub fn validate_row(
                     .map_err(|_| format!("geo_targets of '{code}' is not a map"))?;
                 for url in map.values() {
                     policy
-                        .check(url)
+                        .check_stored(url)
                         .map_err(|e| format!("a geo target of '{code}': {e:?}"))?;
                 }
             }

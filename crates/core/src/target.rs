@@ -42,22 +42,13 @@ impl TargetError {
     }
 }
 
-/// Parses and normalises a target with the WHATWG URL parser (the same rules browsers
-/// apply), so what is stored is exactly what a browser will follow. Internationalised
-/// domains come back as punycode.
+/// Parses and normalises a new target (API input) with the WHATWG URL parser (the same
+/// rules browsers apply), so what is stored is exactly what a browser will follow.
+/// Internationalised domains come back as punycode. Stricter than the parser: the target
+/// must be written out as `http://` or `https://` and its host must be one DNS can hold.
 pub fn normalise(raw: &str) -> Result<String, TargetError> {
+    let (url, out) = parse(raw)?;
     let raw = raw.trim();
-    if raw.is_empty() {
-        return Err(TargetError::Empty);
-    }
-    if raw.len() > MAX_LEN {
-        return Err(TargetError::TooLong { max: MAX_LEN });
-    }
-    let url = Url::parse(raw).map_err(|e| TargetError::Unparsable(e.to_string()))?;
-    match url.scheme() {
-        "http" | "https" => {}
-        other => return Err(TargetError::SchemeNotAllowed(other.to_string())),
-    }
     // The parser repairs `http:/a.de` and `http:a.de` into `http://a.de/`; a target is taken
     // as written, so only the form every client and the API's document agree on is.
     let starts = |p: &str| {
@@ -83,18 +74,41 @@ pub fn normalise(raw: &str) -> Result<String, TargetError> {
             )));
         }
     }
+    Ok(out)
+}
+
+/// A target already stored (a restore) or kept by uLoad (the import): the WHATWG parser's
+/// rules only, as when it was first accepted. The stricter rules of `normalise` apply to
+/// new input; applying them to what exists would refuse a backup or drop links that work.
+pub fn normalise_stored(raw: &str) -> Result<String, TargetError> {
+    parse(raw).map(|(_, out)| out)
+}
+
+fn parse(raw: &str) -> Result<(Url, String), TargetError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Err(TargetError::Empty);
+    }
+    if raw.len() > MAX_LEN {
+        return Err(TargetError::TooLong { max: MAX_LEN });
+    }
+    let url = Url::parse(raw).map_err(|e| TargetError::Unparsable(e.to_string()))?;
+    match url.scheme() {
+        "http" | "https" => {}
+        other => return Err(TargetError::SchemeNotAllowed(other.to_string())),
+    }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(TargetError::CredentialsNotAllowed);
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err(TargetError::MissingHost);
     }
-    let out = String::from(url);
+    let out = String::from(url.clone());
     // Normalising can lengthen a URL (percent-encoding); the limit applies to what is stored.
     if out.len() > MAX_LEN {
         return Err(TargetError::TooLong { max: MAX_LEN });
     }
-    Ok(out)
+    Ok((url, out))
 }
 
 /// Preview images (`og_image`) are fetched by crawlers, never followed by visitors: an
@@ -137,7 +151,15 @@ impl Policy {
 
     /// Normalises `raw` and applies the policy.
     pub fn check(&self, raw: &str) -> Result<String, TargetError> {
-        let out = normalise(raw)?;
+        self.allows(normalise(raw)?)
+    }
+
+    /// `check` for a target already stored or imported (see `normalise_stored`).
+    pub fn check_stored(&self, raw: &str) -> Result<String, TargetError> {
+        self.allows(normalise_stored(raw)?)
+    }
+
+    fn allows(&self, out: String) -> Result<String, TargetError> {
         let host = Url::parse(&out)
             .ok()
             .and_then(|u| u.host_str().map(|h| h.trim_end_matches('.').to_string()))
@@ -317,6 +339,22 @@ mod tests {
         ] {
             assert!(normalise(good).is_ok(), "{good}");
         }
+        // What exists (a backup, uLoad's links) is kept as the parser took it.
+        assert_eq!(
+            normalise_stored("http:/a.de").as_deref(),
+            Ok("http://a.de/")
+        );
+        assert_eq!(
+            normalise_stored("http://a*b.de/").as_deref(),
+            Ok("http://a*b.de/")
+        );
+        let policy = Policy::new(&["ulo.ad".to_string()], &[]);
+        assert!(policy.check("http://a*b.de/").is_err());
+        assert!(policy.check_stored("http://a*b.de/").is_ok());
+        assert!(
+            policy.check_stored("https://ulo.ad/x").is_err(),
+            "the policy still applies"
+        );
     }
 
     #[test]

@@ -78,7 +78,8 @@ pub(super) fn links(
             p.skip("links", &id, "no target URL");
             continue;
         };
-        let url = match policy.check(&raw_url) {
+        // uLoad's links work as the parser reads them: kept so (only the policy applies).
+        let url = match policy.check_stored(&raw_url) {
             Ok(u) => u,
             Err(e) => {
                 p.skip("links", &id, format!("target URL: {}", e.message()));
