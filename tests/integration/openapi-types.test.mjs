@@ -49,6 +49,26 @@ test("every operation documents its errors as problem documents", () => {
   }
 });
 
+test("the document declares the headers the worker sends: Location on 201s, rate limits and replays", () => {
+  const ref = (h) => ({ $ref: `#/components/headers/${h}` });
+  for (const [path, item] of Object.entries(OPENAPI.paths)) {
+    if (!path.startsWith("/api/v1/") || path === "/api/v1/openapi.json") continue;
+    for (const [method, op] of Object.entries(item)) {
+      if (method === "parameters") continue;
+      for (const [status, r] of Object.entries(op.responses)) {
+        if (!status.startsWith("2")) continue;
+        for (const h of ["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"]) {
+          assert.deepEqual(r.headers?.[h], ref(h), `${method} ${path} ${status} declares ${h}`);
+        }
+        if (method === "post") assert.deepEqual(r.headers?.["Idempotency-Replayed"], ref("Idempotency-Replayed"), `${method} ${path}`);
+        if (status === "201" && !path.startsWith("/api/v1/admin/")) assert.ok(r.headers?.Location, `${method} ${path} 201 declares Location`);
+      }
+    }
+  }
+  const limited = OPENAPI.components.responses.TooManyRequests.headers;
+  for (const h of ["Retry-After", "RateLimit-Policy", "X-RateLimit-Remaining"]) assert.ok(limited[h], `429 declares ${h}`);
+});
+
 test("every operation has an operationId of its own, so generated clients get good names", () => {
   const ids = [];
   for (const [path, item] of Object.entries(OPENAPI.paths)) {
