@@ -3,7 +3,9 @@
 //! library ships in the wasm.
 
 use worker::js_sys::Uint8Array;
-use worker::wasm_bindgen::{JsCast, JsValue};
+use worker::wasm_bindgen::JsValue;
+
+use crate::runtime::js_err;
 
 #[derive(Debug, Clone, Copy)]
 pub enum Format {
@@ -40,16 +42,6 @@ extern "C" {
     fn readable(this: &DecompressionStream) -> web_sys::ReadableStream;
     #[wasm_bindgen(method, getter)]
     fn writable(this: &DecompressionStream) -> web_sys::WritableStream;
-}
-
-/// A JS exception as text (its message when it is an Error).
-pub fn js_err(e: JsValue) -> String {
-    e.as_string()
-        .or_else(|| {
-            e.dyn_ref::<worker::js_sys::Error>()
-                .map(|e| String::from(e.message()))
-        })
-        .unwrap_or_else(|| format!("{e:?}"))
 }
 
 /// The bytes compressed.

@@ -2,6 +2,7 @@
 //! derivation in wasm would cost several times the CPU budget of a request. The PHC
 //! format and the comparison live in `uload_core::secret`.
 
+use crate::runtime::js_err;
 use web_sys::{CryptoKey, Pbkdf2Params, SubtleCrypto};
 use worker::js_sys::{self, Array, Uint8Array};
 use worker::wasm_bindgen::{JsCast, JsValue};
@@ -13,10 +14,6 @@ fn subtle() -> Result<SubtleCrypto, String> {
     let crypto = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("crypto"))
         .map_err(|_| "globalThis.crypto is missing".to_string())?;
     Ok(crypto.unchecked_into::<web_sys::Crypto>().subtle())
-}
-
-fn js_err(e: JsValue) -> String {
-    e.as_string().unwrap_or_else(|| format!("{e:?}"))
 }
 
 async fn pbkdf2(password: &str, salt: &[u8], iterations: u32) -> Result<Vec<u8>, String> {

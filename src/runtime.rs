@@ -175,3 +175,13 @@ pub mod memory {
         with(cfg, |c| c.remove(code));
     }
 }
+
+/// A JS exception as text (its message when it is an Error).
+pub fn js_err(e: worker::wasm_bindgen::JsValue) -> String {
+    e.as_string()
+        .or_else(|| {
+            worker::wasm_bindgen::JsCast::dyn_ref::<worker::js_sys::Error>(&e)
+                .map(|e| String::from(e.message()))
+        })
+        .unwrap_or_else(|| format!("{e:?}"))
+}

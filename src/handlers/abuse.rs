@@ -16,7 +16,7 @@ use crate::store::links_db::LinksDb;
 use crate::store::StoreError;
 use crate::{log, metrics, runtime};
 use uload_core::abuse::{self, Denylist, Flag};
-use uload_core::fields::{Field, Reader};
+use uload_core::fields::Reader;
 
 /// Checks a link's targets (`(field, url)`, normalised) against the abuse rules: a refusal
 /// is a 422 naming the rule; flags are returned for the answer's warnings.
@@ -108,13 +108,7 @@ pub async fn add_denylist(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> 
     let raw = r.string("value");
     let raw = r.require("value", raw);
     let why = reason(&mut r);
-    let disable = match r.bool("disable_existing") {
-        Field::Null => {
-            r.error("disable_existing", "disable_existing must be true or false");
-            false
-        }
-        f => f.into_option().unwrap_or(false),
-    };
+    let disable = r.flag("disable_existing", false);
     let value = match (kind.as_deref(), raw.as_deref()) {
         (Some("domain"), Some(v)) => abuse::normalise_domain(v).or_else(|| {
             r.error("value", "a domain is a host name such as evil.example");

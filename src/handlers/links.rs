@@ -275,10 +275,10 @@ pub async fn availability(c: &Ctx<'_>, pairs: &[(String, String)]) -> Result<Rep
         .collect::<Vec<_>>()
         .as_slice()
     {
-        [(_, v)] if v.chars().count() > 200 => {
+        [(_, v)] if v.chars().count() > listing::MAX_SEARCH => {
             return Err(ApiError::validation(
                 "code",
-                "code must be at most 200 characters",
+                format!("code must be at most {} characters", listing::MAX_SEARCH),
             ))
         }
         [(_, v)] if !v.is_empty() => v.clone(),

@@ -33,10 +33,7 @@ fn page(status: u16, body: String) -> Response {
 pub async fn serve(mut req: Request, env: &Env, ctx: &Context, cfg: &Config) -> Response {
     let chrome = crate::services::app_status::chrome(&req);
     if req.method() != Method::Post {
-        // Filled in only when it could be a link: the form never echoes a huge query back.
-        let link = http_query(&req, "link")
-            .filter(|l| l.chars().count() <= 2048)
-            .unwrap_or_default();
+        let link = http_query(&req, "link").unwrap_or_default();
         return page(200, pages::report_form(chrome, &link, &[]));
     }
     let accept = req.headers().get("accept").ok().flatten();
@@ -185,7 +182,8 @@ fn http_query(req: &Request, name: &str) -> Option<String> {
         .into_iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v)
-        .filter(|v| v.len() <= 2048)
+        // Filled in only when it could be a link: the form never echoes a huge query back.
+        .filter(|v| v.len() <= report::MAX_LINK_LEN)
 }
 
 /// RFC 9116: where abuse and security reports go.

@@ -13,7 +13,7 @@ use crate::store::d1;
 use crate::store::repairs::Repairs;
 use crate::store::users_db::{Profile, UsersDb};
 use crate::store::StoreError;
-use uload_core::fields::{text, Field, Reader};
+use uload_core::fields::{text, Reader};
 use uload_core::{time, username};
 
 /// KV records deleted while the request runs; the rest go through the repair queue (the
@@ -40,14 +40,7 @@ pub async fn put(c: &Ctx<'_>, id: &str, body: &Value) -> Result<Reply, ApiError>
     }
     let display_name = text(&mut r, "display_name", 100).into_option();
     let bio = text(&mut r, "bio", 500).into_option();
-    // Absent: public (the default); null is no answer to a yes-or-no question.
-    let public = match r.bool("profile_public") {
-        Field::Null => {
-            r.error("profile_public", "profile_public must be true or false");
-            true
-        }
-        f => f.into_option().unwrap_or(true),
-    };
+    let public = r.flag("profile_public", true);
     r.finish(|| ()).map_err(ApiError::Validation)?;
     let name = name.unwrap_or_default();
     let db = d1::database(c.env)?;

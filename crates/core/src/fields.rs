@@ -84,6 +84,18 @@ impl<'a> Reader<'a> {
             .map(|v| v.as_str().unwrap_or_default().to_string())
     }
 
+    /// A yes-or-no setting with a default: absent is the default, null is refused (it
+    /// answers neither), true or false is itself.
+    pub fn flag(&mut self, name: &str, default: bool) -> bool {
+        match self.bool(name) {
+            Field::Null => {
+                self.error(name, format!("{name} must be true or false"));
+                default
+            }
+            f => f.into_option().unwrap_or(default),
+        }
+    }
+
     pub fn bool(&mut self, name: &str) -> Field<bool> {
         self.get(name, "true or false", Value::is_boolean)
             .map(|v| v.as_bool().unwrap_or_default())

@@ -5,6 +5,9 @@ use serde_json::Value;
 
 use super::problem::FieldError;
 
+/// The longest link a report may name (a short URL is far shorter).
+pub const MAX_LINK_LEN: usize = 2048;
+
 pub const REASONS: [&str; 5] = ["phishing", "malware", "spam", "illegal", "other"];
 
 /// A valid report.
@@ -67,7 +70,7 @@ pub fn parse(body: &Value, hosts: &[String]) -> Result<Report, Vec<FieldError>> 
             ));
             None
         }
-        Some(l) if l.len() > 2048 => {
+        Some(l) if l.len() > MAX_LINK_LEN => {
             errors.push(FieldError::new("link", "the link is too long"));
             None
         }
