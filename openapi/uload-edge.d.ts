@@ -1686,7 +1686,7 @@ export interface operations {
                 tag?: string;
                 /** @description only links with this tag, by its id */
                 tag_id?: string;
-                /** @description search in title, url, description and code: the links whose text contains the term anywhere (case-insensitive, Unicode case folding; no operators: the whole term is one phrase), from a trigram index for terms of 3 characters or more */
+                /** @description search in title, url, description, code and the link's tag names: the links whose text contains the term anywhere (case-insensitive, Unicode case folding; a tag name also by its slug; no operators: the whole term is one phrase), from a trigram index for terms of 3 characters or more */
                 q?: string;
                 /** @description exactly this short code (e.g. `promo`, `alice/cv`): the caller's link with that code, or an empty list */
                 code?: string;

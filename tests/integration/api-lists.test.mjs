@@ -136,6 +136,18 @@ describe("listing, filters, bulk operations and tags", () => {
     assert.deepEqual(await listBy("code=spring-sale"), [coded.id]);
     assert.deepEqual(await listBy("code=spring"), [], "exact, not a prefix");
     assert.deepEqual(await list("ring-sa"), [coded.id], "q matches inside codes");
+    // And tag names: as written (any ASCII case) and by slug (any case, beyond ASCII).
+    const tagged = await mk({ url: "https://tagged.example/", tags: ["Herbst Aktion", "Über uns"] });
+    assert.deepEqual(await list("herbst akt"), [tagged.id], "inside a tag name");
+    assert.deepEqual(await list("ÜBER"), [tagged.id], "case folded beyond ASCII, by the slug");
+    assert.deepEqual(await list("bst-akt"), [tagged.id], "the slug's dashes");
+    assert.equal((await json(await asAlice(w, "GET", "/api/v1/links?q=aktion&total=true"), 200)).total, 1, "the total counts the same");
+    const bobs = await json(await asBob(w, "POST", "/api/v1/links", { body: { url: "https://bob.example/", tags: ["Herbst Aktion"] } }), 201);
+    assert.ok(!(await list("herbst")).includes(bobs.id), "another user's tag never finds their links for Alice");
+    const tag = (await json(await asAlice(w, "GET", "/api/v1/tags"), 200)).data.find((t) => t.name === "Herbst Aktion");
+    assert.equal((await asAlice(w, "PATCH", `/api/v1/tags/${tag.id}`, { body: { name: "Winterfest" } })).status, 200);
+    assert.deepEqual(await list("herbst"), [], "a renamed tag no longer matches its old name");
+    assert.deepEqual(await list("winterf"), [tagged.id]);
     // The index holds exactly the links D1 holds (checked by FTS5 itself).
     await (await d1(w)).prepare("INSERT INTO links_search (links_search, rank) VALUES ('integrity-check', 1)").run();
   });

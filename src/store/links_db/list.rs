@@ -48,22 +48,35 @@ impl LinksDb {
             ));
         }
         if let Some(term) = &q.search {
-            // From the trigram index (migration 0012) when the term is long enough for it;
-            // a one- or two-character term reads the user's links.
-            if let Some(phrase) = listing::search_phrase(term) {
+            // The link's own text from the trigram index (migration 0012) when the term is
+            // long enough for it; a one- or two-character term reads the user's links.
+            let text = if let Some(phrase) = listing::search_phrase(term) {
                 params.push(phrase.into());
-                conds.push(format!(
+                format!(
                     "l.rowid IN (SELECT rowid FROM links_search WHERE links_search MATCH ?{})",
                     params.len()
-                ));
+                )
             } else {
                 params.push(listing::like_pattern(term).into());
                 let i = params.len();
-                conds.push(format!(
-                    "(l.title LIKE ?{i} ESCAPE '\\' OR l.url LIKE ?{i} ESCAPE '\\' \
-                     OR l.description LIKE ?{i} ESCAPE '\\' OR l.code LIKE ?{i} ESCAPE '\\')"
-                ));
-            }
+                format!(
+                    "l.title LIKE ?{i} ESCAPE '\\' OR l.url LIKE ?{i} ESCAPE '\\' \
+                     OR l.description LIKE ?{i} ESCAPE '\\' OR l.code LIKE ?{i} ESCAPE '\\'"
+                )
+            };
+            // Or one of its tags' names: the owner's tags are few, read through their
+            // (owner, slug) index, and their links through link_tags' tag index.
+            let (name, slug) = listing::tag_patterns(term);
+            params.push(name.into());
+            let n = params.len();
+            params.push(slug.into());
+            let s = params.len();
+            conds.push(format!(
+                "({text} OR l.id IN (SELECT lt.link_id FROM tags t \
+                 JOIN link_tags lt ON lt.tag_id = t.id \
+                 WHERE ifnull(t.user_id, '') = ifnull(?1, '') \
+                 AND (t.name LIKE ?{n} ESCAPE '\\' OR t.slug LIKE ?{s} ESCAPE '\\')))"
+            ));
         }
         if let Some(ws) = &q.workspace {
             params.push(ws.as_str().into());

@@ -201,6 +201,17 @@ pub fn search_phrase(term: &str) -> Option<String> {
     (term.chars().count() >= 3).then(|| format!("\"{}\"", term.replace('"', "\"\"")))
 }
 
+/// The patterns a search term matches tag names with: the name as written (`LIKE`, ASCII
+/// case-insensitive) and the term's slug inside the tag's slug (lowercased by Unicode, so
+/// "KÜHL" finds "Kühlschrank"). No slug when the term has no letter or digit.
+pub fn tag_patterns(term: &str) -> (String, Option<String>) {
+    let slug = crate::slug::slugify(term);
+    (
+        like_pattern(term),
+        (!slug.is_empty()).then(|| like_pattern(&slug)),
+    )
+}
+
 /// Escapes a search term for `LIKE … ESCAPE '\'`, so `%` and `_` match themselves.
 pub fn like_pattern(term: &str) -> String {
     let mut out = String::with_capacity(term.len() + 2);

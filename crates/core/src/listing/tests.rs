@@ -185,6 +185,20 @@ fn search_phrases_are_one_quoted_phrase_of_three_characters_or_more() {
 }
 
 #[test]
+fn tag_names_are_searched_as_written_and_by_slug() {
+    assert_eq!(
+        tag_patterns("KÜHL Schrank"),
+        ("%KÜHL Schrank%".into(), Some("%kühl-schrank%".into()))
+    );
+    assert_eq!(tag_patterns("50%"), ("%50\\%%".into(), Some("%50%".into())));
+    assert_eq!(
+        tag_patterns("!!"),
+        ("%!!%".into(), None),
+        "no letter or digit: no slug"
+    );
+}
+
+#[test]
 fn like_patterns_escape_wildcards() {
     assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
 }
