@@ -41,7 +41,13 @@ export interface paths {
     "/api/v1/links": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -59,7 +65,13 @@ export interface paths {
     "/api/v1/links/availability": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -79,7 +91,13 @@ export interface paths {
     "/api/v1/links/bulk": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -96,7 +114,13 @@ export interface paths {
     "/api/v1/links/bulk/delete": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -113,7 +137,13 @@ export interface paths {
     "/api/v1/links/bulk/update": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -130,7 +160,13 @@ export interface paths {
     "/api/v1/links/bulk/tag": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -147,7 +183,13 @@ export interface paths {
     "/api/v1/links/{id}": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path: {
                 id: string;
             };
@@ -168,7 +210,13 @@ export interface paths {
     "/api/v1/links/{id}/qr": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path: {
                 id: string;
             };
@@ -190,7 +238,13 @@ export interface paths {
     "/api/v1/tags": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -208,7 +262,13 @@ export interface paths {
     "/api/v1/tags/{id}": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path: {
                 id: string;
             };
@@ -228,7 +288,13 @@ export interface paths {
     "/api/v1/tags/{id}/merge": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path: {
                 id: string;
             };
@@ -247,7 +313,13 @@ export interface paths {
     "/api/v1/api-keys": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -271,7 +343,13 @@ export interface paths {
     "/api/v1/api-keys/{id}": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path: {
                 id: string;
             };
@@ -293,7 +371,13 @@ export interface paths {
     "/api/v1/users/{id}": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path: {
                 id: string;
             };
@@ -324,7 +408,13 @@ export interface paths {
     "/api/v1/links/{id}/stats": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path: {
                 id: string;
             };
@@ -346,7 +436,13 @@ export interface paths {
     "/api/v1/links/{id}/clicks.csv": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path: {
                 id: string;
             };
@@ -434,7 +530,13 @@ export interface paths {
     "/api/v1/workspaces/{slug}": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path: {
                 slug: string;
             };
@@ -642,7 +744,13 @@ export interface paths {
     "/api/v1/webhooks": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -666,7 +774,13 @@ export interface paths {
     "/api/v1/webhooks/{id}": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path: {
                 id: string;
             };
@@ -696,7 +810,13 @@ export interface paths {
     "/api/v1/webhooks/{id}/secret": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path: {
                 id: string;
             };
@@ -718,7 +838,13 @@ export interface paths {
     "/api/v1/webhooks/{id}/test": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path: {
                 id: string;
             };
@@ -740,7 +866,13 @@ export interface paths {
     "/api/v1/webhooks/{id}/deliveries": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path: {
                 id: string;
             };
@@ -1601,7 +1733,13 @@ export interface components {
             };
         };
     };
-    parameters: never;
+    parameters: {
+        /**
+         * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+         * @example alice0000000001
+         */
+        ActAs: string;
+    };
     requestBodies: never;
     headers: {
         /** @description requests allowed in the window */
@@ -1699,7 +1837,13 @@ export interface operations {
                 /** @description also count every link that matches the filters (the cursor aside): `total` in the answer */
                 total?: boolean;
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1735,6 +1879,11 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
                 /** @description a retried POST with the same key returns the first response (kept 24 h); 1 to 255 printable ASCII characters, no spaces (a UUID, usually) */
                 "Idempotency-Key"?: string;
             };
@@ -1796,7 +1945,13 @@ export interface operations {
             query: {
                 code: string;
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1837,6 +1992,11 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
                 /** @description a retried POST with the same key returns the first response (kept 24 h); 1 to 255 printable ASCII characters, no spaces (a UUID, usually) */
                 "Idempotency-Key"?: string;
             };
@@ -1896,6 +2056,11 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
                 /** @description a retried POST with the same key returns the first response (kept 24 h); 1 to 255 printable ASCII characters, no spaces (a UUID, usually) */
                 "Idempotency-Key"?: string;
             };
@@ -1942,6 +2107,11 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
                 /** @description a retried POST with the same key returns the first response (kept 24 h); 1 to 255 printable ASCII characters, no spaces (a UUID, usually) */
                 "Idempotency-Key"?: string;
             };
@@ -1988,6 +2158,11 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
                 /** @description a retried POST with the same key returns the first response (kept 24 h); 1 to 255 printable ASCII characters, no spaces (a UUID, usually) */
                 "Idempotency-Key"?: string;
             };
@@ -2034,6 +2209,11 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
                 /** @description an ETag from an earlier read (or `*`): when the link is still that version, the answer is 304 without a body */
                 "If-None-Match"?: string;
             };
@@ -2085,6 +2265,11 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
                 /** @description delete only if the link is still this version (its ETag); 412 otherwise */
                 "If-Match"?: string;
             };
@@ -2124,6 +2309,11 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
                 "If-Match"?: string;
             };
             path: {
@@ -2190,7 +2380,13 @@ export interface operations {
                 /** @description light modules and quiet zone, RRGGBB */
                 background?: string;
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path: {
                 id: string;
             };
@@ -2230,7 +2426,13 @@ export interface operations {
     listTags: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2266,6 +2468,11 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
                 /** @description a retried POST with the same key returns the first response (kept 24 h); 1 to 255 printable ASCII characters, no spaces (a UUID, usually) */
                 "Idempotency-Key"?: string;
             };
@@ -2318,7 +2525,13 @@ export interface operations {
     deleteTag: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path: {
                 id: string;
             };
@@ -2353,7 +2566,13 @@ export interface operations {
     updateTag: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path: {
                 id: string;
             };
@@ -2398,6 +2617,11 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
                 /** @description a retried POST with the same key returns the first response (kept 24 h); 1 to 255 printable ASCII characters, no spaces (a UUID, usually) */
                 "Idempotency-Key"?: string;
             };
@@ -2445,7 +2669,13 @@ export interface operations {
     listApiKeys: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2481,6 +2711,11 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
                 /** @description a retried POST with the same key returns the first response (kept 24 h); 1 to 255 printable ASCII characters, no spaces (a UUID, usually) */
                 "Idempotency-Key"?: string;
             };
@@ -2527,7 +2762,13 @@ export interface operations {
     revokeApiKey: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path: {
                 id: string;
             };
@@ -2562,7 +2803,13 @@ export interface operations {
     getUser: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path: {
                 id: string;
             };
@@ -2599,7 +2846,13 @@ export interface operations {
     putUser: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path: {
                 id: string;
             };
@@ -2669,7 +2922,13 @@ export interface operations {
     deleteUser: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path: {
                 id: string;
             };
@@ -2704,7 +2963,13 @@ export interface operations {
     updateUser: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path: {
                 id: string;
             };
@@ -2761,7 +3026,13 @@ export interface operations {
                 /** @description Entries per breakdown */
                 top?: number;
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path: {
                 id: string;
             };
@@ -2811,7 +3082,13 @@ export interface operations {
                 /** @description Continue after this row (from the Link header) */
                 after?: string;
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path: {
                 id: string;
             };
@@ -3020,7 +3297,13 @@ export interface operations {
     getWorkspace: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path: {
                 slug: string;
             };
@@ -3057,7 +3340,13 @@ export interface operations {
     putWorkspace: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path: {
                 slug: string;
             };
@@ -3118,7 +3407,13 @@ export interface operations {
     deleteWorkspace: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path: {
                 slug: string;
             };
@@ -3703,7 +3998,13 @@ export interface operations {
     listWebhooks: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3740,6 +4041,11 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
                 /** @description a retried POST with the same key returns the first response (kept 24 h); 1 to 255 printable ASCII characters, no spaces (a UUID, usually) */
                 "Idempotency-Key"?: string;
             };
@@ -3795,7 +4101,13 @@ export interface operations {
     getWebhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path: {
                 id: string;
             };
@@ -3832,7 +4144,13 @@ export interface operations {
     deleteWebhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path: {
                 id: string;
             };
@@ -3867,7 +4185,13 @@ export interface operations {
     updateWebhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path: {
                 id: string;
             };
@@ -3910,7 +4234,13 @@ export interface operations {
     rotateWebhookSecret: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path: {
                 id: string;
             };
@@ -3948,7 +4278,13 @@ export interface operations {
     testWebhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path: {
                 id: string;
             };
@@ -3990,7 +4326,13 @@ export interface operations {
     listWebhookDeliveries: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description With the dashboard's SERVICE_TOKEN: the id of the user the call acts for (PUT /api/v1/users/{id} creates them first; an unknown id is a 422). Without it, the service's own namespace. A value that is not an id is a 400 `invalid_header`: an empty header never turns into the service itself. Ignored with a user's API key (the key names its user).
+                 * @example alice0000000001
+                 */
+                "X-Uload-User"?: components["parameters"]["ActAs"];
+            };
             path: {
                 id: string;
             };

@@ -137,7 +137,9 @@ describe("listing, filters, bulk operations and tags", () => {
     assert.deepEqual(await listBy("code=spring"), [], "exact, not a prefix");
     assert.deepEqual(await list("ring-sa"), [coded.id], "q matches inside codes");
     // And tag names: as written (any ASCII case) and by slug (any case, beyond ASCII).
-    const tagged = await mk({ url: "https://tagged.example/", tags: ["Herbst Aktion", "Über uns"] });
+    const tagged = await mk({ url: "https://tagged.example/", tags: ["Herbst Aktion", "Über uns", "Übergrößen für Kühlschränke"] });
+    assert.deepEqual(await list("übergrößen für kühlschränke"), [tagged.id], "a whole tag name past D1's 50-byte LIKE limit");
+    assert.deepEqual(await list("0".repeat(200)), [], "the longest term: no match, no error");
     assert.deepEqual(await list("herbst akt"), [tagged.id], "inside a tag name");
     assert.deepEqual(await list("ÜBER"), [tagged.id], "case folded beyond ASCII, by the slug");
     assert.deepEqual(await list("bst-akt"), [tagged.id], "the slug's dashes");

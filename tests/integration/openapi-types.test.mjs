@@ -69,6 +69,21 @@ test("the document declares the headers the worker sends: Location on 201s, rate
   for (const h of ["Retry-After", "RateLimit-Policy", "X-RateLimit-Remaining"]) assert.ok(limited[h], `429 declares ${h}`);
 });
 
+test("X-Uload-User is a declared header of every operation that acts for a user, and of no other", () => {
+  const actAs = { $ref: "#/components/parameters/ActAs" };
+  assert.equal(OPENAPI.components.parameters.ActAs.name, "X-Uload-User");
+  assert.equal(OPENAPI.components.parameters.ActAs.in, "header");
+  for (const [path, item] of Object.entries(OPENAPI.paths)) {
+    const acting = path.startsWith("/api/v1/") && !path.startsWith("/api/v1/admin/") && path !== "/api/v1/openapi.json";
+    for (const [method, op] of Object.entries(item)) {
+      if (method === "parameters") continue;
+      const declared = [...(item.parameters ?? []), ...(op.parameters ?? [])].some((p) => p.$ref === actAs.$ref);
+      assert.equal(declared, acting, `${method} ${path}: X-Uload-User ${acting ? "declared" : "not declared"}`);
+      if (acting) for (const s of ["400", "422"]) assert.ok(op.responses[s], `${method} ${path} declares ${s} (a malformed or unknown user)`);
+    }
+  }
+});
+
 test("every operation has an operationId of its own, so generated clients get good names", () => {
   const ids = [];
   for (const [path, item] of Object.entries(OPENAPI.paths)) {

@@ -21,6 +21,9 @@ checked against the document both ways:
 - A `name/code` must carry the acting user's own username; a `version` sent back must be
   the link's current one, and so must `If-Match` (optimistic concurrency): a positive
   case's are left out.
+- `X-Uload-User` is declared on every user-acting operation: a positive case acts for the
+  user the test created (ULOAD_ST_ACTING), as the dashboard does; any other well-formed id
+  names nobody (a 422).
 - The acting user stays who they are: the stateful phase finds their id in responses and
   would rename or delete them mid-run, so calls to `/api/v1/users/{acting user}` go to a
   scratch user instead (deleting and renaming are tested on that one).
@@ -121,6 +124,14 @@ def before_call(context, case, kwargs):
                 case.headers[name] = str(uuid.uuid4())
     if not positive(case):
         return
+    if ACTING and case.path.startswith("/api/v1/") and not case.path.startswith("/api/v1/admin"):
+        # The declared X-Uload-User: a valid call acts for the user the test created (any
+        # other id is unknown, a 422); invalid values stay in the negative cases.
+        if case.headers is None:
+            case.headers = {}
+        for name in [n for n in case.headers if n.lower() == "x-uload-user"]:
+            del case.headers[name]
+        case.headers["X-Uload-User"] = ACTING
     if case.headers is not None and case.path == "/api/v1/links/{id}":
         for name in list(case.headers):
             if name.lower() == "if-match":

@@ -64,18 +64,18 @@ impl LinksDb {
                      OR l.description LIKE ?{i} ESCAPE '\\' OR l.code LIKE ?{i} ESCAPE '\\'"
                 )
             };
-            // Or one of its tags' names: the owner's tags are few, read through their
-            // (owner, slug) index, and their links through link_tags' tag index.
-            let (name, slug) = listing::tag_patterns(term);
-            params.push(name.into());
+            // Or one of its tags' names, as written (ASCII case) or by slug: the owner's
+            // tags are few, read through their (owner, slug) index, and their links through
+            // link_tags' tag index.
+            params.push(term.into());
             let n = params.len();
-            params.push(slug.into());
+            params.push(listing::tag_slug_needle(term).into());
             let s = params.len();
             conds.push(format!(
                 "({text} OR l.id IN (SELECT lt.link_id FROM tags t \
                  JOIN link_tags lt ON lt.tag_id = t.id \
                  WHERE ifnull(t.user_id, '') = ifnull(?1, '') \
-                 AND (t.name LIKE ?{n} ESCAPE '\\' OR t.slug LIKE ?{s} ESCAPE '\\')))"
+                 AND (instr(lower(t.name), lower(?{n})) > 0 OR instr(t.slug, ?{s}) > 0)))"
             ));
         }
         if let Some(ws) = &q.workspace {

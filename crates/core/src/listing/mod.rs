@@ -201,15 +201,12 @@ pub fn search_phrase(term: &str) -> Option<String> {
     (term.chars().count() >= 3).then(|| format!("\"{}\"", term.replace('"', "\"\"")))
 }
 
-/// The patterns a search term matches tag names with: the name as written (`LIKE`, ASCII
-/// case-insensitive) and the term's slug inside the tag's slug (lowercased by Unicode, so
-/// "KÜHL" finds "Kühlschrank"). No slug when the term has no letter or digit.
-pub fn tag_patterns(term: &str) -> (String, Option<String>) {
-    let slug = crate::slug::slugify(term);
-    (
-        like_pattern(term),
-        (!slug.is_empty()).then(|| like_pattern(&slug)),
-    )
+/// What a search term finds inside a tag's slug: the term's own slug (lowercased by Unicode,
+/// so "KÜHL" finds "Kühlschrank"; tag names themselves compare in ASCII case only). `None`
+/// when the term has no letter or digit. Compared with `instr`, not `LIKE`: D1 refuses a
+/// `LIKE` pattern longer than 50 bytes (found by schemathesis, a 503), `instr` has no limit.
+pub fn tag_slug_needle(term: &str) -> Option<String> {
+    Some(crate::slug::slugify(term)).filter(|s| !s.is_empty())
 }
 
 /// Escapes a search term for `LIKE … ESCAPE '\'`, so `%` and `_` match themselves.
