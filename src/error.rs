@@ -1,7 +1,7 @@
 //! Errors of the HTTP layer, and their one mapping to problem documents.
 
 use crate::store::StoreError;
-use uload_core::problem::{FieldError, Problem};
+use uload_core::problem::{Code, FieldError, Problem};
 
 #[derive(Debug)]
 pub enum ApiError {
@@ -19,7 +19,7 @@ pub enum ApiError {
     Validation(Vec<FieldError>),
     /// A unique value is taken (code, tag slug, username).
     Conflict {
-        code: &'static str,
+        code: Code,
         field: &'static str,
         detail: String,
     },
@@ -66,7 +66,7 @@ pub enum ApiError {
 impl ApiError {
     pub fn code_taken(code: &str) -> Self {
         ApiError::Conflict {
-            code: "code_taken",
+            code: Code::CodeTaken,
             field: "code",
             detail: format!("the code '{code}' is already taken"),
         }
@@ -78,26 +78,26 @@ impl ApiError {
 
     pub fn to_problem(&self) -> Problem {
         match self {
-            ApiError::Unauthorized => Problem::new(401, "unauthorized", "Authentication required")
+            ApiError::Unauthorized => Problem::new(Code::Unauthorized, "Authentication required")
                 .with_detail("send Authorization: Bearer <token>"),
             ApiError::InvalidJson(why) => {
-                Problem::new(400, "invalid_json", "Malformed JSON body").with_detail(why.clone())
+                Problem::new(Code::InvalidJson, "Malformed JSON body").with_detail(why.clone())
             }
             ApiError::UnsupportedMediaType => {
-                Problem::new(415, "unsupported_media_type", "Unsupported content type")
+                Problem::new(Code::UnsupportedMediaType, "Unsupported content type")
                     .with_detail("send Content-Type: application/json")
             }
             ApiError::InvalidHeader { header, detail } => {
-                Problem::new(400, "invalid_header", "Invalid request header")
+                Problem::new(Code::InvalidHeader, "Invalid request header")
                     .with_detail(format!("{header}: {detail}"))
                     .with_errors(vec![FieldError::new(header, *detail)])
             }
             ApiError::PayloadTooLarge { max } => {
-                Problem::new(413, "payload_too_large", "Request body too large")
+                Problem::new(Code::PayloadTooLarge, "Request body too large")
                     .with_detail(format!("the body must be at most {max} bytes"))
             }
             ApiError::Validation(errors) => {
-                Problem::new(422, "validation_failed", "The request is invalid")
+                Problem::new(Code::ValidationFailed, "The request is invalid")
                     .with_detail(summary(errors))
                     .with_errors(errors.clone())
             }
@@ -105,19 +105,19 @@ impl ApiError {
                 code,
                 field,
                 detail,
-            } => Problem::new(409, code, "Conflict")
+            } => Problem::new(*code, "Conflict")
                 .with_detail(detail.clone())
                 .with_errors(vec![FieldError::new(field, "already taken")]),
             ApiError::PreconditionFailed { .. } => {
-                Problem::new(412, "precondition_failed", "The link changed")
+                Problem::new(Code::PreconditionFailed, "The link changed")
                     .with_detail("the link was changed since you read it; fetch it again and retry")
             }
             ApiError::IdempotencyKeyReused => {
-                Problem::new(422, "idempotency_key_reused", "Idempotency-Key reused")
+                Problem::new(Code::IdempotencyKeyReused, "Idempotency-Key reused")
                     .with_detail("this Idempotency-Key was used for a different request")
             }
             ApiError::IdempotencyInFlight => {
-                Problem::new(409, "idempotency_in_flight", "Request in progress")
+                Problem::new(Code::IdempotencyInFlight, "Request in progress")
                     .with_detail("a request with this Idempotency-Key is still being processed")
                     .with_retry_after(1)
             }
@@ -126,44 +126,44 @@ impl ApiError {
                 retry_after,
                 limit,
                 window_s,
-            } => Problem::new(429, "rate_limited", "Too many requests")
+            } => Problem::new(Code::RateLimited, "Too many requests")
                 .with_detail(format!(
                     "the {scope} limit of {limit} per {window_s} s is used up"
                 ))
                 .with_retry_after(*retry_after)
                 .with_limit(*limit, *window_s),
             ApiError::Forbidden(why) => {
-                Problem::new(403, "forbidden", "Forbidden").with_detail(why.clone())
+                Problem::new(Code::Forbidden, "Forbidden").with_detail(why.clone())
             }
-            ApiError::NotFound => Problem::new(404, "not_found", "Not found"),
+            ApiError::NotFound => Problem::new(Code::NotFound, "Not found"),
             ApiError::MethodNotAllowed { allow } => {
-                Problem::new(405, "method_not_allowed", "Method not allowed")
+                Problem::new(Code::MethodNotAllowed, "Method not allowed")
                     .with_detail(format!("allowed: {allow}"))
             }
             ApiError::Unavailable {
                 dependency,
                 retry_after,
-            } => Problem::new(503, "unavailable", "Temporarily unavailable")
+            } => Problem::new(Code::Unavailable, "Temporarily unavailable")
                 .with_detail(format!("{dependency} is unavailable; nothing was changed"))
                 .with_retry_after(*retry_after),
-            ApiError::RestoreMode(why) => Problem::new(503, "restore_mode", "Paused for a restore")
+            ApiError::RestoreMode(why) => Problem::new(Code::RestoreMode, "Paused for a restore")
                 .with_detail(format!("{why}; nothing was changed"))
                 .with_retry_after(60),
             ApiError::NotImplemented(why) => {
-                Problem::new(501, "not_implemented", "Not implemented").with_detail(*why)
+                Problem::new(Code::NotImplemented, "Not implemented").with_detail(*why)
             }
             ApiError::TargetRefused {
                 field,
                 rule,
                 detail,
-            } => Problem::new(422, "target_refused", "The target is not allowed")
+            } => Problem::new(Code::TargetRefused, "The target is not allowed")
                 .with_detail(format!("{rule}: {detail}"))
                 .with_errors(vec![FieldError::new(field, format!("{rule}: {detail}"))]),
             ApiError::BackupUnusable(why) => {
-                Problem::new(422, "backup_unusable", "The backup cannot be restored")
+                Problem::new(Code::BackupUnusable, "The backup cannot be restored")
                     .with_detail(format!("{why}; nothing was changed"))
             }
-            ApiError::Internal(_) => Problem::new(500, "internal", "Internal error"),
+            ApiError::Internal(_) => Problem::new(Code::Internal, "Internal error"),
         }
     }
 }

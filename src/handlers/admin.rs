@@ -2,6 +2,7 @@
 //! reconcile KV.
 
 use serde_json::{json, Value};
+use uload_core::problem::Code;
 
 use super::Ctx;
 use crate::backup::{self, RestoreError};
@@ -117,7 +118,7 @@ pub async fn restore(c: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
         }
         Err(RestoreError::Schema(why)) => Err(ApiError::BackupUnusable(why)),
         Err(RestoreError::NotEmpty) => Err(ApiError::Conflict {
-            code: "database_not_empty",
+            code: Code::DatabaseNotEmpty,
             field: "database",
             detail:
                 "a backup is restored only into an empty database (users, links, tags, API keys)"

@@ -229,8 +229,11 @@ fn held_page(req: &Request, code: &str, query: Option<&str>) -> Response {
     ];
     let accept = req.headers().get("accept").ok().flatten();
     if http::wants_json(accept.as_deref()) {
-        let p = uload_core::problem::Problem::new(409, "link_held", "Link held for review")
-            .with_detail(format!(
+        let p = uload_core::problem::Problem::new(
+            uload_core::problem::Code::LinkHeld,
+            "Link held for review",
+        )
+        .with_detail(format!(
             "this link was reported and is held for review; GET {continue_to} to continue anyway"
         ));
         return http::json_problem(&p, &headers);

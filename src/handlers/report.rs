@@ -15,7 +15,7 @@ use crate::store::d1;
 use crate::store::links_db::LinksDb;
 use crate::{http, log, metrics, runtime};
 use uload_core::pages::{self, Retry};
-use uload_core::problem::Problem;
+use uload_core::problem::{Code, Problem};
 use uload_core::ratelimit::Scope;
 use uload_core::{report, secret, unlock};
 
@@ -113,7 +113,7 @@ pub async fn serve(mut req: Request, env: &Env, ctx: &Context, cfg: &Config) -> 
         Ok(true) if is_form && !wants_json => page(200, pages::report_received(chrome)),
         Ok(true) => http::json(202, &json!({ "status": "received" }), &[]),
         Ok(false) => {
-            let p = Problem::new(404, "link_not_found", "Link not found")
+            let p = Problem::new(Code::LinkNotFound, "Link not found")
                 .with_detail(format!("no link has the code '{}'", r.code));
             http::json_problem(&p, &[])
         }

@@ -1,6 +1,7 @@
 //! Tags API: list, create, rename/recolour, delete, merge.
 
 use serde_json::{json, Value};
+use uload_core::problem::Code;
 
 use super::Ctx;
 use crate::error::ApiError;
@@ -15,7 +16,7 @@ use uload_core::tag;
 
 fn taken(slug: &str) -> ApiError {
     ApiError::Conflict {
-        code: "tag_exists",
+        code: Code::TagExists,
         field: "name",
         detail: format!("a tag '{slug}' exists already"),
     }

@@ -2,6 +2,7 @@
 //! under the username rules of `uload_core::username`, and deletion with everything of theirs.
 
 use serde_json::{json, Value};
+use uload_core::problem::Code;
 
 use super::Ctx;
 use crate::error::ApiError;
@@ -55,7 +56,7 @@ pub async fn put(c: &Ctx<'_>, id: &str, body: &Value) -> Result<Reply, ApiError>
         c.cfg.username_hold_days,
     ) {
         return Err(ApiError::Conflict {
-            code: "username_held",
+            code: Code::UsernameHeld,
             field: "username",
             detail: refusal.detail(&name),
         });
@@ -73,7 +74,7 @@ pub async fn put(c: &Ctx<'_>, id: &str, body: &Value) -> Result<Reply, ApiError>
         }
         Ok((user, false)) => Ok(Reply::json(200, &user)),
         Err(StoreError::Conflict(Constraint::Username)) => Err(ApiError::Conflict {
-            code: "username_taken",
+            code: Code::UsernameTaken,
             field: "username",
             detail: format!("the username '{name}' belongs to another user"),
         }),

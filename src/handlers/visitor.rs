@@ -111,11 +111,14 @@ pub(super) fn password_page(req: &Request, code: &str, wrong: bool, layer: Layer
         ("vary", "Accept, Accept-Language"),
     ];
     if http::wants_json(header("accept").as_deref()) {
-        let p = uload_core::problem::Problem::new(401, "password_required", "Password required")
-            .with_detail(format!(
-                "POST the password as a form field 'password' to {}",
-                code::public_path(code)
-            ));
+        let p = uload_core::problem::Problem::new(
+            uload_core::problem::Code::PasswordRequired,
+            "Password required",
+        )
+        .with_detail(format!(
+            "POST the password as a form field 'password' to {}",
+            code::public_path(code)
+        ));
         return http::json_problem(&p, &headers);
     }
     let page = pages::password_form(

@@ -5,6 +5,7 @@
 //! the events of every link in it, whoever's, for as long as its owner is a member.
 
 use serde_json::{json, Value};
+use uload_core::problem::Code;
 
 use super::Ctx;
 use crate::error::ApiError;
@@ -57,7 +58,7 @@ pub async fn create(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
     let store = WebhooksDb { db: &db };
     if store.count(c.who.owner()).await? >= webhook::MAX_ENDPOINTS as u64 {
         return Err(ApiError::Conflict {
-            code: "too_many_webhooks",
+            code: Code::TooManyWebhooks,
             field: "",
             detail: format!(
                 "a user has at most {} webhook endpoints; delete one first",

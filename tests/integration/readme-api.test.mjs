@@ -59,24 +59,26 @@ describe("the README's API section", () => {
     }
     const doc = OPENAPI.components.schemas.Problem.properties.code.enum;
     assert.deepEqual([...readme.keys()].sort(), [...doc].sort(), "the README's table and the document's enum");
-    // The worker's source: every Problem::new(status, "code", …) and every conflict's code.
-    const source = new Map();
+    // The worker's codes: the table of uload_core::problem::Code (its status follows from
+    // the code), each variant used somewhere outside that table.
+    const problemRs = await readFile(join(ROOT, "crates", "core", "src", "problem.rs"), "utf8");
+    const source = new Map([...problemRs.matchAll(/^\s+(\w+) = "([a-z_]+)", (\d{3});$/gm)].map(([, variant, code, status]) => [code, { variant, status: Number(status) }]));
+    assert.deepEqual([...source.keys()], doc, "the worker's codes and the document's enum, in the same order");
+    const uses = [];
     async function scan(dir) {
       for (const e of await readdir(dir, { withFileTypes: true })) {
         const path = join(dir, e.name);
         if (e.isDirectory()) await scan(path);
-        else if (e.name.endsWith(".rs") && e.name !== "tests.rs") {
-          const text = (await readFile(path, "utf8")).split("#[cfg(test)]")[0];
-          for (const [, status, code] of text.matchAll(/Problem::new\(\s*(\d{3}),\s*"([a-z_]+)"/g)) source.set(code, Number(status));
-          for (const [, code] of text.matchAll(/ApiError::Conflict \{\s*code: "([a-z_]+)"/g)) source.set(code, 409);
-          for (const [, code] of text.matchAll(/^\s*code: "([a-z_]+)",\s*$/gm)) if (!source.has(code)) source.set(code, 409);
-        }
+        else if (e.name.endsWith(".rs") && e.name !== "tests.rs") uses.push((await readFile(path, "utf8")).split("#[cfg(test)]")[0]);
       }
     }
     await scan(join(ROOT, "src"));
     await scan(join(ROOT, "crates", "core", "src"));
-    assert.deepEqual([...source.keys()].sort(), [...doc].sort(), "the worker's source and the document's enum");
-    for (const [code, status] of source) assert.equal(readme.get(code), status, `${code}: the README's status`);
+    const code = uses.join("\n");
+    for (const [name, { variant, status }] of source) {
+      assert.match(code, new RegExp(`Code::${variant}\\b`), `${name}: answered somewhere`);
+      assert.equal(readme.get(name), status, `${name}: the README's status`);
+    }
   });
 
   describe("the order of checks it states", () => {

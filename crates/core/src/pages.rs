@@ -4,7 +4,7 @@
 //! desktops, in German (ulo.ad's language, and the default) or English. Clients that ask
 //! for JSON get problem documents instead (`VisitorError::problem`).
 
-use super::problem::Problem;
+use super::problem::{Code, Problem};
 
 mod bio;
 pub use bio::*;
@@ -266,16 +266,16 @@ impl VisitorError {
     pub fn problem(self, code: &str) -> Problem {
         let (title, _) = self.texts(Lang::En);
         match self {
-            VisitorError::NotFound => Problem::new(404, "link_not_found", title)
+            VisitorError::NotFound => Problem::new(Code::LinkNotFound, title)
                 .with_detail(format!("no link has the code '{code}'")),
-            VisitorError::Gone => Problem::new(410, "link_gone", title)
+            VisitorError::Gone => Problem::new(Code::LinkGone, title)
                 .with_detail(format!("the link '{code}' was deactivated or has expired")),
-            VisitorError::Blocked => Problem::new(451, "link_blocked", title)
+            VisitorError::Blocked => Problem::new(Code::LinkBlocked, title)
                 .with_detail(format!("the link '{code}' was disabled for abuse")),
             VisitorError::Unavailable => {
-                Problem::new(503, "unavailable", "Temporarily unavailable").with_retry_after(30)
+                Problem::new(Code::Unavailable, "Temporarily unavailable").with_retry_after(30)
             }
-            VisitorError::TooManyRequests => Problem::new(429, "rate_limited", title),
+            VisitorError::TooManyRequests => Problem::new(Code::RateLimited, title),
         }
     }
 }

@@ -4,6 +4,99 @@ use serde::Serialize;
 
 pub const CONTENT_TYPE: &str = "application/problem+json";
 
+/// Declares `Code`: each problem's stable `code` with the one HTTP status it comes with.
+macro_rules! codes {
+    ($($(#[doc = $doc:literal])* $variant:ident = $code:literal, $status:literal;)*) => {
+        /// Every problem this service answers with. The status follows from the code, so the
+        /// two never disagree; the OpenAPI document's `Problem.code` enum is generated from
+        /// `Code::ALL` (crates/openapi), and the README's table is checked against it.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Code {
+            $($(#[doc = $doc])* $variant),*
+        }
+
+        impl Code {
+            /// Every code, in the order of their statuses.
+            pub const ALL: &'static [Code] = &[$(Code::$variant),*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $code),*
+                }
+            }
+
+            pub fn status(self) -> u16 {
+                match self {
+                    $(Code::$variant => $status),*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    /// A JSON body that does not parse (or is not an object where one is needed).
+    InvalidJson = "invalid_json", 400;
+    /// A request header that is present but unusable.
+    InvalidHeader = "invalid_header", 400;
+    /// No credentials, or unknown ones.
+    Unauthorized = "unauthorized", 401;
+    /// A password-protected link asked for by a client that wants JSON.
+    PasswordRequired = "password_required", 401;
+    /// Authenticated, but not allowed to do this.
+    Forbidden = "forbidden", 403;
+    /// No such route or resource (or not the caller's).
+    NotFound = "not_found", 404;
+    /// No link with this code.
+    LinkNotFound = "link_not_found", 404;
+    /// A method the route does not serve.
+    MethodNotAllowed = "method_not_allowed", 405;
+    /// The short code is taken.
+    CodeTaken = "code_taken", 409;
+    /// The user has a tag with this slug.
+    TagExists = "tag_exists", 409;
+    /// The username is taken.
+    UsernameTaken = "username_taken", 409;
+    /// The username was someone's until recently (their links keep working).
+    UsernameHeld = "username_held", 409;
+    /// The user has as many webhook endpoints as allowed.
+    TooManyWebhooks = "too_many_webhooks", 409;
+    /// A restore into a database that holds links.
+    DatabaseNotEmpty = "database_not_empty", 409;
+    /// The first request with this Idempotency-Key is still running.
+    IdempotencyInFlight = "idempotency_in_flight", 409;
+    /// A link held for abuse review.
+    LinkHeld = "link_held", 409;
+    /// An expired link, or one past its click limit.
+    LinkGone = "link_gone", 410;
+    /// If-Match names an older version.
+    PreconditionFailed = "precondition_failed", 412;
+    /// A body over the route's limit.
+    PayloadTooLarge = "payload_too_large", 413;
+    /// A body that is not JSON where JSON is needed.
+    UnsupportedMediaType = "unsupported_media_type", 415;
+    /// Fields that break the API's rules (each named in `errors`).
+    ValidationFailed = "validation_failed", 422;
+    /// An Idempotency-Key sent again with another request.
+    IdempotencyKeyReused = "idempotency_key_reused", 422;
+    /// A target an abuse rule refuses.
+    TargetRefused = "target_refused", 422;
+    /// A backup that cannot be restored.
+    BackupUnusable = "backup_unusable", 422;
+    /// Over a rate limit.
+    RateLimited = "rate_limited", 429;
+    /// A link disabled for abuse.
+    LinkBlocked = "link_blocked", 451;
+    /// A bug: logged with detail, answered without it.
+    Internal = "internal", 500;
+    /// Understood, not served here.
+    NotImplemented = "not_implemented", 501;
+    /// A dependency is down; nothing was changed.
+    Unavailable = "unavailable", 503;
+    /// Writes wait for a restore.
+    RestoreMode = "restore_mode", 503;
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {
     pub field: String,
@@ -42,13 +135,13 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(status: u16, code: &str, title: &str) -> Self {
+    pub fn new(code: Code, title: &str) -> Self {
         Self {
-            type_uri: format!("urn:uload:problem:{code}"),
+            type_uri: format!("urn:uload:problem:{}", code.as_str()),
             title: title.to_string(),
-            status,
+            status: code.status(),
             detail: None,
-            code: code.to_string(),
+            code: code.as_str().to_string(),
             errors: Vec::new(),
             retry_after: None,
             limit: None,
@@ -83,8 +176,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn each_code_is_unique_snake_case_with_an_error_status_in_status_order() {
+        let mut seen = std::collections::BTreeSet::new();
+        for c in Code::ALL {
+            let s = c.as_str();
+            assert!(seen.insert(s), "{s} twice");
+            assert!(s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{s}");
+            assert!((400..600).contains(&c.status()), "{s}");
+        }
+        assert!(Code::ALL.windows(2).all(|w| w[0].status() <= w[1].status()));
+        let p = Problem::new(Code::LinkGone, "Gone");
+        assert_eq!((p.status, p.code.as_str()), (410, "link_gone"), "status from the code");
+    }
+
+    #[test]
     fn serialises_to_rfc9457_members() {
-        let p = Problem::new(422, "validation_failed", "Invalid request")
+        let p = Problem::new(Code::ValidationFailed, "Invalid request")
             .with_errors(vec![FieldError::new("url", "bad")]);
         let v = serde_json::to_value(&p).unwrap();
         assert_eq!(v["type"], "urn:uload:problem:validation_failed");
