@@ -51,7 +51,8 @@ set -e
 record lint "$(( rc == 0 ))" "$(( rc != 0 ))" 0
 
 step "1/3 native unit tests (cargo test)"
-cargo_layer native -p uload-core -p uload-edge
+# uload-openapi: openapi/openapi.json must be what openapi/source.json and the core's rules give.
+cargo_layer native -p uload-core -p uload-edge -p uload-openapi
 # The PocketBase importer (a native CLI of the workspace).
 cargo_layer importer -p uload-import
 # The vendored User-Agent parser (woothee on regex-lite): its own test suite.

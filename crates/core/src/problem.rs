@@ -181,12 +181,19 @@ mod tests {
         for c in Code::ALL {
             let s = c.as_str();
             assert!(seen.insert(s), "{s} twice");
-            assert!(s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{s}");
+            assert!(
+                s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "{s}"
+            );
             assert!((400..600).contains(&c.status()), "{s}");
         }
         assert!(Code::ALL.windows(2).all(|w| w[0].status() <= w[1].status()));
         let p = Problem::new(Code::LinkGone, "Gone");
-        assert_eq!((p.status, p.code.as_str()), (410, "link_gone"), "status from the code");
+        assert_eq!(
+            (p.status, p.code.as_str()),
+            (410, "link_gone"),
+            "status from the code"
+        );
     }
 
     #[test]

@@ -7,6 +7,8 @@ use super::problem::FieldError;
 
 /// The longest link a report may name (a short URL is far shorter).
 pub const MAX_LINK_LEN: usize = 2048;
+pub const MAX_DETAILS: usize = 1000;
+pub const MAX_CONTACT: usize = 200;
 
 pub const REASONS: [&str; 5] = ["phishing", "malware", "spam", "illegal", "other"];
 
@@ -87,17 +89,23 @@ pub fn parse(body: &Value, hosts: &[String]) -> Result<Report, Vec<FieldError>> 
         ));
     }
     let details = text(body, "details");
-    if details.as_ref().is_some_and(|d| d.chars().count() > 1000) {
+    if details
+        .as_ref()
+        .is_some_and(|d| d.chars().count() > MAX_DETAILS)
+    {
         errors.push(FieldError::new(
             "details",
-            "details must be at most 1,000 characters",
+            format!("details must be at most {MAX_DETAILS} characters"),
         ));
     }
     let contact = text(body, "contact");
-    if contact.as_ref().is_some_and(|c| c.chars().count() > 200) {
+    if contact
+        .as_ref()
+        .is_some_and(|c| c.chars().count() > MAX_CONTACT)
+    {
         errors.push(FieldError::new(
             "contact",
-            "contact must be at most 200 characters",
+            format!("contact must be at most {MAX_CONTACT} characters"),
         ));
     }
     if !errors.is_empty() {

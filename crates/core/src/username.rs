@@ -9,9 +9,12 @@
 
 use chrono::{DateTime, Utc};
 
+pub const MIN_LEN: usize = 3;
+pub const MAX_LEN: usize = 30;
+
 /// 3 to 30 characters of a-z, 0-9, `_` and `-`.
 pub fn is_valid(u: &str) -> bool {
-    (3..=30).contains(&u.len())
+    (MIN_LEN..=MAX_LEN).contains(&u.len())
         && u.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
 }

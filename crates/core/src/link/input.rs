@@ -56,6 +56,8 @@ pub const FIELDS: &[&str] = &[
 ];
 
 pub const MAX_GEO: usize = 50;
+/// A workspace's slug, as `workspace_id` names it.
+pub const MAX_WORKSPACE_ID: usize = 50;
 
 /// The context a link is validated in.
 pub struct Rules<'a> {
@@ -220,7 +222,7 @@ fn read_fields(r: &mut Reader, rules: &Rules) -> LinkFields {
     let utm_source = text(r, "utm_source", MAX_UTM);
     let utm_medium = text(r, "utm_medium", MAX_UTM);
     let utm_campaign = text(r, "utm_campaign", MAX_UTM);
-    let workspace_id = match text(r, "workspace_id", 50) {
+    let workspace_id = match text(r, "workspace_id", MAX_WORKSPACE_ID) {
         Field::Value(w)
             if !w
                 .bytes()

@@ -1,0 +1,66 @@
+//! Every rule of the code the document states, by the name its placeholder uses: the
+//! constants and enums the validators themselves apply.
+
+use serde_json::{json, Value};
+use uload_core::{
+    code, link, listing, problem, qr, report, scope, stats, target, username, webhook,
+};
+
+pub fn registry() -> Vec<(&'static str, Value)> {
+    let codes: Vec<&str> = problem::Code::ALL.iter().map(|c| c.as_str()).collect();
+    let payloads: Vec<&str> = webhook::EVENT_TYPES
+        .iter()
+        .copied()
+        .chain([webhook::TEST_EVENT])
+        .collect();
+    let scopes: Vec<&str> = scope::ALL.iter().map(|s| s.name()).collect();
+    vec![
+        ("problem::Code::ALL", json!(codes)),
+        // A link's fields (uload_core::link).
+        ("target::MAX_LEN", json!(target::MAX_LEN)),
+        ("target::MAX_IMAGE_LEN", json!(target::MAX_IMAGE_LEN)),
+        ("link::MAX_TITLE", json!(link::MAX_TITLE)),
+        ("link::MAX_DESCRIPTION", json!(link::MAX_DESCRIPTION)),
+        ("link::MAX_PASSWORD", json!(link::MAX_PASSWORD)),
+        ("link::MAX_CLICKS_LIMIT", json!(link::MAX_CLICKS_LIMIT)),
+        ("link::MAX_TAGS", json!(link::MAX_TAGS)),
+        ("link::MAX_TAG_NAME", json!(link::MAX_TAG_NAME)),
+        ("link::MAX_UTM", json!(link::MAX_UTM)),
+        ("link::MAX_WORKSPACE_ID", json!(link::MAX_WORKSPACE_ID)),
+        ("link::MAX_GEO", json!(link::MAX_GEO)),
+        ("link::MAX_BULK", json!(link::MAX_BULK)),
+        ("link::DEFAULT_STATUS", json!(link::DEFAULT_STATUS)),
+        ("link::STATUSES", json!(link::STATUSES)),
+        ("code::MIN_LEN", json!(code::MIN_LEN)),
+        ("code::MAX_LEN", json!(code::MAX_LEN)),
+        ("username::MIN_LEN", json!(username::MIN_LEN)),
+        ("username::MAX_LEN", json!(username::MAX_LEN)),
+        // Lists and search (uload_core::listing).
+        ("listing::MAX_LIMIT", json!(listing::MAX_LIMIT)),
+        ("listing::DEFAULT_LIMIT", json!(listing::DEFAULT_LIMIT)),
+        ("listing::MAX_SEARCH", json!(listing::MAX_SEARCH)),
+        // QR images.
+        ("qr::MIN_SIZE", json!(qr::MIN_SIZE)),
+        ("qr::MAX_SIZE", json!(qr::MAX_SIZE)),
+        ("qr::DEFAULT_SIZE", json!(qr::DEFAULT_SIZE)),
+        ("qr::MAX_MARGIN", json!(qr::MAX_MARGIN)),
+        ("qr::DEFAULT_MARGIN", json!(qr::DEFAULT_MARGIN)),
+        // Statistics and the CSV export.
+        ("stats::MAX_TOP", json!(stats::MAX_TOP)),
+        ("stats::DEFAULT_TOP", json!(stats::DEFAULT_TOP)),
+        ("stats::MAX_EXPORT_LIMIT", json!(stats::MAX_EXPORT_LIMIT)),
+        (
+            "stats::DEFAULT_EXPORT_LIMIT",
+            json!(stats::DEFAULT_EXPORT_LIMIT),
+        ),
+        // API keys, webhooks, abuse reports.
+        ("scope::ALL", json!(scopes)),
+        ("webhook::EVENT_TYPES", json!(webhook::EVENT_TYPES)),
+        ("webhook::PAYLOAD_TYPES", json!(payloads)),
+        ("webhook::MAX_URL", json!(webhook::MAX_URL)),
+        ("webhook::MAX_DESCRIPTION", json!(webhook::MAX_DESCRIPTION)),
+        ("report::MAX_LINK_LEN", json!(report::MAX_LINK_LEN)),
+        ("report::MAX_DETAILS", json!(report::MAX_DETAILS)),
+        ("report::MAX_CONTACT", json!(report::MAX_CONTACT)),
+    ]
+}

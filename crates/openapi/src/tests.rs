@@ -1,0 +1,97 @@
+use super::*;
+use serde_json::json;
+
+#[test]
+fn the_committed_document_is_the_generated_one() {
+    let root = root();
+    let source = std::fs::read_to_string(root.join("openapi/source.json")).expect("source");
+    let committed = std::fs::read_to_string(root.join("openapi/openapi.json")).expect("document");
+    let generated = generate(&source).expect("the source fills in");
+    if generated != committed {
+        let line = generated
+            .lines()
+            .zip(committed.lines())
+            .position(|(g, c)| g != c)
+            .map_or(0, |i| i + 1);
+        panic!(
+            "openapi/openapi.json is not what openapi/source.json and uload-core give \
+             (first difference at line {line}): run `npm run openapi`"
+        );
+    }
+}
+
+#[test]
+fn the_document_states_the_rules_the_code_applies() {
+    let doc: Value = serde_json::from_str(
+        &generate(&std::fs::read_to_string(root().join("openapi/source.json")).expect("source"))
+            .expect("fills in"),
+    )
+    .expect("JSON");
+    let schemas = &doc["components"]["schemas"];
+    let codes: Vec<&str> = uload_core::problem::Code::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
+    assert_eq!(
+        schemas["Problem"]["properties"]["code"]["enum"],
+        json!(codes)
+    );
+    let create = &schemas["LinkCreate"]["properties"];
+    assert_eq!(
+        create["title"]["maxLength"],
+        json!(uload_core::link::MAX_TITLE)
+    );
+    assert_eq!(
+        create["url"]["maxLength"],
+        json!(uload_core::target::MAX_LEN)
+    );
+    assert_eq!(
+        create["code"]["pattern"],
+        json!("^([a-z0-9_-]{3,30}/)?[A-Za-z0-9_-]{3,50}$")
+    );
+    assert_eq!(
+        create["redirect_status"]["enum"],
+        json!([301, 302, 307, 308])
+    );
+}
+
+#[test]
+fn a_whole_placeholder_becomes_the_value_indented_like_its_line() {
+    let values = [("a::N", json!(7)), ("a::L", json!(["x", "y"]))];
+    let source = "{\n  \"n\": \"{{a::N}}\",\n  \"l\": \"{{a::L}}\"\n}\n";
+    assert_eq!(
+        fill(source, &values).unwrap(),
+        "{\n  \"n\": 7,\n  \"l\": [\n    \"x\",\n    \"y\"\n  ]\n}\n"
+    );
+}
+
+#[test]
+fn inside_a_string_a_placeholder_becomes_its_text_escaped() {
+    let values = [("a::MIN", json!(3)), ("a::RE", json!("\\d"))];
+    let source = r#"{"p": "^{{a::RE}}{{{a::MIN}},}$"}"#;
+    assert_eq!(fill(source, &values).unwrap(), r#"{"p": "^\\d{3,}$"}"#);
+}
+
+#[test]
+fn unknown_names_unused_rules_and_broken_json_are_errors() {
+    let values = [("a::N", json!(1)), ("a::M", json!(2))];
+    let unknown = fill(r#"{"n": "{{a::X}}"}"#, &values).unwrap_err();
+    assert!(
+        unknown.contains("unknown placeholder {{a::X}}"),
+        "{unknown}"
+    );
+    let unused = fill(r#"{"n": "{{a::N}}"}"#, &values).unwrap_err();
+    assert!(unused.contains("a::M"), "{unused}");
+    let arrays_in_text = fill(r#"{"n": "x{{a::L}}"}"#, &[("a::L", json!([1]))]).unwrap_err();
+    assert!(
+        arrays_in_text.contains("inside a string"),
+        "{arrays_in_text}"
+    );
+    assert!(fill(r#"{"n": "{{a::N}}" "#, &[("a::N", json!(1))]).is_err());
+}
+
+#[test]
+fn braces_that_are_not_placeholders_are_left_alone() {
+    let text = r#"{"p": "^[a-z]{1,64}$", "q": "{{ not one }}"}"#;
+    assert_eq!(fill(text, &[]).unwrap(), text);
+}
