@@ -66,8 +66,12 @@ fn reason(r: &mut Reader) -> Option<String> {
     let reason = r.string("reason");
     let reason = r.require("reason", reason);
     if let Some(text) = &reason {
-        if !(3..=500).contains(&text.trim().chars().count()) {
-            r.error("reason", "reason must be 3 to 500 characters");
+        if !(abuse::MIN_REASON..=abuse::MAX_REASON).contains(&text.trim().chars().count()) {
+            let (min, max) = (abuse::MIN_REASON, abuse::MAX_REASON);
+            r.error(
+                "reason",
+                format!("reason must be {min} to {max} characters"),
+            );
         }
     }
     reason.map(|t| t.trim().to_string())
@@ -360,9 +364,15 @@ pub async fn audit_log(c: &Ctx<'_>, pairs: &[(String, String)]) -> Result<Reply,
         .find(|(k, _)| k == "limit")
         .map(|(_, v)| v.parse::<u32>())
     {
-        None => 100,
-        Some(Ok(n)) if (1..=500).contains(&n) => n,
-        Some(_) => return Err(ApiError::validation("limit", "limit must be 1 to 500")),
+        None => abuse::AUDIT_DEFAULT_LIMIT,
+        Some(Ok(n)) if (1..=abuse::AUDIT_MAX_LIMIT).contains(&n) => n,
+        Some(_) => {
+            let max = abuse::AUDIT_MAX_LIMIT;
+            return Err(ApiError::validation(
+                "limit",
+                format!("limit must be 1 to {max}"),
+            ));
+        }
     };
     let db = d1::database(c.env)?;
     let entries = AbuseDb { db: &db }.audit_log(limit).await?;

@@ -15,7 +15,7 @@ use crate::store::repairs::Repairs;
 use crate::store::users_db::{Profile, UsersDb};
 use crate::store::StoreError;
 use uload_core::fields::{text, Reader};
-use uload_core::{time, username};
+use uload_core::{profile, time, username};
 
 /// KV records deleted while the request runs; the rest go through the repair queue (the
 /// reconcile job deletes 500 a minute), within the runtime's subrequest limit.
@@ -35,12 +35,16 @@ pub async fn put(c: &Ctx<'_>, id: &str, body: &Value) -> Result<Reply, ApiError>
         if !username::is_valid(u) {
             r.error(
                 "username",
-                "username must be 3 to 30 characters of a-z, 0-9, '_' and '-'",
+                format!(
+                    "username must be {} to {} characters of a-z, 0-9, '_' and '-'",
+                    username::MIN_LEN,
+                    username::MAX_LEN
+                ),
             );
         }
     }
-    let display_name = text(&mut r, "display_name", 100).into_option();
-    let bio = text(&mut r, "bio", 500).into_option();
+    let display_name = text(&mut r, "display_name", profile::MAX_DISPLAY_NAME).into_option();
+    let bio = text(&mut r, "bio", profile::MAX_BIO).into_option();
     let public = r.flag("profile_public", true);
     r.finish(|| ()).map_err(ApiError::Validation)?;
     let name = name.unwrap_or_default();

@@ -11,9 +11,7 @@ use crate::store::d1;
 use crate::store::workspaces_db::WorkspacesDb;
 use uload_core::fields::{text, Field, Reader};
 use uload_core::route::is_id;
-
-/// Members of one workspace, at most.
-const MAX_MEMBERS: usize = 1000;
+use uload_core::workspace::{MAX_MEMBERS, MAX_NAME};
 
 pub async fn get(c: &Ctx<'_>, slug: &str) -> Result<Reply, ApiError> {
     c.require_service("workspaces")?;
@@ -29,7 +27,7 @@ pub async fn get(c: &Ctx<'_>, slug: &str) -> Result<Reply, ApiError> {
 pub async fn put(c: &Ctx<'_>, slug: &str, body: &Value) -> Result<Reply, ApiError> {
     c.require_service("workspaces")?;
     let mut r = Reader::new(body, &["name", "members"]).map_err(ApiError::Validation)?;
-    let name = text(&mut r, "name", 100).into_option();
+    let name = text(&mut r, "name", MAX_NAME).into_option();
     let members = match r.strings("members") {
         Field::Value(mut ids) if ids.len() <= MAX_MEMBERS => {
             ids.sort();

@@ -218,11 +218,23 @@ fn percent_decoded(s: &str) -> String {
         .join("&")
 }
 
+/// A denied domain's length, at most (DNS's limit).
+pub const MAX_DOMAIN: usize = 253;
+/// A denied term's length (characters).
+pub const MIN_TERM: usize = 3;
+pub const MAX_TERM: usize = 100;
+/// The reason an admin gives for an action (denying, blocking), in characters.
+pub const MIN_REASON: usize = 3;
+pub const MAX_REASON: usize = 500;
+/// Entries of the admin audit log in one answer: by default, and at most.
+pub const AUDIT_DEFAULT_LIMIT: u32 = 100;
+pub const AUDIT_MAX_LIMIT: u32 = 500;
+
 /// A domain as an admin may deny it: a host name, lower case, without scheme or path.
 pub fn normalise_domain(raw: &str) -> Option<String> {
     let d = raw.trim().trim_end_matches('.').to_ascii_lowercase();
     let valid = !d.is_empty()
-        && d.len() <= 253
+        && d.len() <= MAX_DOMAIN
         && d.contains('.')
         && d.split('.').all(|l| {
             !l.is_empty()
@@ -235,7 +247,9 @@ pub fn normalise_domain(raw: &str) -> Option<String> {
 /// A term as an admin may deny it: 3 to 100 characters, matched ignoring ASCII case.
 pub fn normalise_term(raw: &str) -> Option<String> {
     let t = raw.trim().to_ascii_lowercase();
-    (3..=100).contains(&t.chars().count()).then_some(t)
+    (MIN_TERM..=MAX_TERM)
+        .contains(&t.chars().count())
+        .then_some(t)
 }
 
 #[cfg(test)]

@@ -37,6 +37,9 @@ pub struct QrOptions {
 }
 
 impl Format {
+    /// Every format: `format=` takes exactly their extensions.
+    pub const ALL: [Format; 2] = [Format::Svg, Format::Png];
+
     pub fn content_type(self) -> &'static str {
         match self {
             Format::Svg => "image/svg+xml",
@@ -74,10 +77,9 @@ pub fn parse(pairs: &[(String, String)]) -> Result<QrOptions, Vec<FieldError>> {
     let mut errors = Vec::new();
     for (k, v) in pairs {
         match k.as_str() {
-            "format" => match v.as_str() {
-                "svg" => o.format = Format::Svg,
-                "png" => o.format = Format::Png,
-                _ => errors.push(FieldError::new("format", "format must be svg or png")),
+            "format" => match Format::ALL.into_iter().find(|f| f.extension() == v) {
+                Some(f) => o.format = f,
+                None => errors.push(FieldError::new("format", "format must be svg or png")),
             },
             "size" => match v.parse::<u32>() {
                 Ok(n) if (MIN_SIZE..=MAX_SIZE).contains(&n) => o.size = n,

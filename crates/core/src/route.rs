@@ -303,10 +303,13 @@ impl Route<'_> {
     }
 }
 
+/// An id's length, at most.
+pub const MAX_ID_LEN: usize = 64;
+
 /// Record ids: PocketBase's 15 characters, or anything id-like up to 64 (imported data).
 /// The shape of an id in a path or header (users, links, tags, keys).
 pub fn is_id(s: &str) -> bool {
-    (1..=64).contains(&s.len())
+    (1..=MAX_ID_LEN).contains(&s.len())
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }

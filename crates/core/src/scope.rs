@@ -78,6 +78,9 @@ pub struct NewKey {
     pub expires_at: Option<String>,
 }
 
+/// An API key's name, at most (characters).
+pub const MAX_KEY_NAME: usize = 100;
+
 /// Validates `POST /api/v1/api-keys`: `name` (1–100), `scopes` (known names, at least one),
 /// `expires_at` (RFC 3339, in the future).
 pub fn parse_new_key(
@@ -86,7 +89,7 @@ pub fn parse_new_key(
 ) -> Result<NewKey, Vec<super::problem::FieldError>> {
     use super::fields::{text, Field, Reader};
     let mut r = Reader::new(body, &["name", "scopes", "expires_at"])?;
-    let name = text(&mut r, "name", 100);
+    let name = text(&mut r, "name", MAX_KEY_NAME);
     let name = r.require("name", name);
     let scopes = match r.strings("scopes") {
         Field::Value(list) => {

@@ -31,7 +31,7 @@ pub const API_KEY_PREFIX: &str = "ul_";
 const API_KEY_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 /// 32 symbols of 62: about 190 bits, far beyond guessing; SHA-256 (no salt, no stretching)
 /// is then enough to store it, and lets a key be found by its hash in one index lookup.
-const API_KEY_LEN: usize = 32;
+pub const API_KEY_LEN: usize = 32;
 pub const API_KEY_DISPLAY_LEN: usize = 10;
 
 pub fn sha256_hex(data: &[u8]) -> String {
@@ -59,9 +59,13 @@ pub fn fingerprint(method: &str, path: &str, body: &[u8]) -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// An Idempotency-Key's length, at most.
+pub const MAX_IDEMPOTENCY_KEY: usize = 255;
+
 /// Idempotency keys: what clients send (UUIDs, usually); printable ASCII, 1 to 255.
 pub fn valid_idempotency_key(key: &str) -> bool {
-    (1..=255).contains(&key.len()) && key.bytes().all(|b| (0x21..=0x7e).contains(&b))
+    (1..=MAX_IDEMPOTENCY_KEY).contains(&key.len())
+        && key.bytes().all(|b| (0x21..=0x7e).contains(&b))
 }
 
 /// PBKDF2-HMAC-SHA256. 100,000 iterations is the most workerd's WebCrypto allows (it refuses

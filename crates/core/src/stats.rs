@@ -24,6 +24,8 @@ pub const MAX_RANGE_DAYS: i64 = 3_660;
 pub const DEFAULT_DAYS: i64 = 30;
 pub const DEFAULT_EXPORT_LIMIT: u32 = 10_000;
 pub const MAX_EXPORT_LIMIT: u32 = 100_000;
+/// A `tz` (an IANA name or an offset), at most (characters).
+pub const MAX_ZONE_NAME: usize = 64;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Interval {
@@ -32,6 +34,9 @@ pub enum Interval {
 }
 
 impl Interval {
+    /// Every interval: `interval=` takes exactly these names.
+    pub const ALL: [Interval; 2] = [Interval::Hour, Interval::Day];
+
     pub fn name(self) -> &'static str {
         match self {
             Interval::Hour => "hour",
@@ -175,10 +180,9 @@ pub fn parse_stats(
             continue;
         }
         match k.as_str() {
-            "interval" => match v.as_str() {
-                "hour" => interval = Interval::Hour,
-                "day" => interval = Interval::Day,
-                _ => errors.push(FieldError::new("interval", "interval must be hour or day")),
+            "interval" => match Interval::ALL.into_iter().find(|i| i.name() == v) {
+                Some(i) => interval = i,
+                None => errors.push(FieldError::new("interval", "interval must be hour or day")),
             },
             "top" => match v.parse::<usize>() {
                 Ok(n) if (1..=MAX_TOP).contains(&n) => top = n,

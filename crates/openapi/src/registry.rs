@@ -3,7 +3,8 @@
 
 use serde_json::{json, Value};
 use uload_core::{
-    code, link, listing, problem, qr, report, scope, stats, target, username, webhook,
+    abuse, code, link, listing, problem, profile, qr, report, route, scope, secret, stats, target,
+    username, webhook, workspace,
 };
 
 pub fn registry() -> Vec<(&'static str, Value)> {
@@ -13,6 +14,19 @@ pub fn registry() -> Vec<(&'static str, Value)> {
         .copied()
         .chain([webhook::TEST_EVENT])
         .collect();
+    let sorts: Vec<String> = listing::Sort::ALL
+        .iter()
+        .map(|s| s.name().to_string())
+        .chain(listing::Sort::ALL.iter().map(|s| format!("-{}", s.name())))
+        .collect();
+    let intervals: Vec<&str> = stats::Interval::ALL.iter().map(|i| i.name()).collect();
+    let formats: Vec<&str> = qr::Format::ALL.iter().map(|f| f.extension()).collect();
+    // A denied term: MIN_TERM to MAX_TERM characters once trimmed.
+    let term = format!(
+        r"^\s*\S[\s\S]{{{},{}}}\S\s*$",
+        abuse::MIN_TERM - 2,
+        abuse::MAX_TERM - 2
+    );
     let scopes: Vec<&str> = scope::ALL.iter().map(|s| s.name()).collect();
     vec![
         ("problem::Code::ALL", json!(codes)),
@@ -39,12 +53,20 @@ pub fn registry() -> Vec<(&'static str, Value)> {
         ("listing::MAX_LIMIT", json!(listing::MAX_LIMIT)),
         ("listing::DEFAULT_LIMIT", json!(listing::DEFAULT_LIMIT)),
         ("listing::MAX_SEARCH", json!(listing::MAX_SEARCH)),
+        ("listing::Sort::ALL", json!(sorts)),
+        // Ids and headers.
+        ("route::MAX_ID_LEN", json!(route::MAX_ID_LEN)),
+        (
+            "secret::MAX_IDEMPOTENCY_KEY",
+            json!(secret::MAX_IDEMPOTENCY_KEY),
+        ),
         // QR images.
         ("qr::MIN_SIZE", json!(qr::MIN_SIZE)),
         ("qr::MAX_SIZE", json!(qr::MAX_SIZE)),
         ("qr::DEFAULT_SIZE", json!(qr::DEFAULT_SIZE)),
         ("qr::MAX_MARGIN", json!(qr::MAX_MARGIN)),
         ("qr::DEFAULT_MARGIN", json!(qr::DEFAULT_MARGIN)),
+        ("qr::Format::ALL", json!(formats)),
         // Statistics and the CSV export.
         ("stats::MAX_TOP", json!(stats::MAX_TOP)),
         ("stats::DEFAULT_TOP", json!(stats::DEFAULT_TOP)),
@@ -53,8 +75,22 @@ pub fn registry() -> Vec<(&'static str, Value)> {
             "stats::DEFAULT_EXPORT_LIMIT",
             json!(stats::DEFAULT_EXPORT_LIMIT),
         ),
+        ("stats::MAX_ZONE_NAME", json!(stats::MAX_ZONE_NAME)),
+        ("stats::Interval::ALL", json!(intervals)),
+        // Users and workspaces.
+        (
+            "profile::MAX_DISPLAY_NAME",
+            json!(profile::MAX_DISPLAY_NAME),
+        ),
+        ("profile::MAX_BIO", json!(profile::MAX_BIO)),
+        ("workspace::MAX_NAME", json!(workspace::MAX_NAME)),
+        ("workspace::MAX_MEMBERS", json!(workspace::MAX_MEMBERS)),
         // API keys, webhooks, abuse reports.
         ("scope::ALL", json!(scopes)),
+        ("scope::MAX_KEY_NAME", json!(scope::MAX_KEY_NAME)),
+        ("secret::API_KEY_PREFIX", json!(secret::API_KEY_PREFIX)),
+        ("secret::API_KEY_LEN", json!(secret::API_KEY_LEN)),
+        ("webhook::SECRET_PREFIX", json!(webhook::SECRET_PREFIX)),
         ("webhook::EVENT_TYPES", json!(webhook::EVENT_TYPES)),
         ("webhook::PAYLOAD_TYPES", json!(payloads)),
         ("webhook::MAX_URL", json!(webhook::MAX_URL)),
@@ -62,5 +98,15 @@ pub fn registry() -> Vec<(&'static str, Value)> {
         ("report::MAX_LINK_LEN", json!(report::MAX_LINK_LEN)),
         ("report::MAX_DETAILS", json!(report::MAX_DETAILS)),
         ("report::MAX_CONTACT", json!(report::MAX_CONTACT)),
+        // The operator's abuse handling.
+        ("abuse::MAX_DOMAIN", json!(abuse::MAX_DOMAIN)),
+        ("abuse::TERM_PATTERN", json!(term)),
+        ("abuse::MIN_REASON", json!(abuse::MIN_REASON)),
+        ("abuse::MAX_REASON", json!(abuse::MAX_REASON)),
+        (
+            "abuse::AUDIT_DEFAULT_LIMIT",
+            json!(abuse::AUDIT_DEFAULT_LIMIT),
+        ),
+        ("abuse::AUDIT_MAX_LIMIT", json!(abuse::AUDIT_MAX_LIMIT)),
     ]
 }

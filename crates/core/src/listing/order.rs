@@ -42,6 +42,25 @@ pub enum Order {
 pub const SORTS: &str = "created, clicks, last_click, title or code";
 
 impl Sort {
+    /// Every order: `sort=` takes exactly their names (or `-name`).
+    pub const ALL: [Sort; 5] = [
+        Sort::Created,
+        Sort::Clicks,
+        Sort::LastClick,
+        Sort::Title,
+        Sort::Code,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Sort::Created => "created",
+            Sort::Clicks => "clicks",
+            Sort::LastClick => "last_click",
+            Sort::Title => "title",
+            Sort::Code => "code",
+        }
+    }
+
     /// `sort=` as given, with the direction a leading `-` asks for (`-created`: descending,
     /// accepted as it always was).
     pub fn parse(v: &str) -> Option<(Sort, Option<Order>)> {
@@ -49,14 +68,7 @@ impl Sort {
             Some(rest) => (rest, Some(Order::Desc)),
             None => (v, None),
         };
-        let sort = match name {
-            "created" => Sort::Created,
-            "clicks" => Sort::Clicks,
-            "last_click" => Sort::LastClick,
-            "title" => Sort::Title,
-            "code" => Sort::Code,
-            _ => return None,
-        };
+        let sort = Sort::ALL.into_iter().find(|s| s.name() == name)?;
         Some((sort, order))
     }
 

@@ -198,3 +198,20 @@ fn tag_names_are_also_searched_by_slug() {
 fn like_patterns_escape_wildcards() {
     assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
 }
+
+#[test]
+fn every_sort_parses_by_its_name_which_cursors_carry_too() {
+    for s in Sort::ALL {
+        assert_eq!(Sort::parse(s.name()), Some((s, None)));
+        assert_eq!(
+            Sort::parse(&format!("-{}", s.name())),
+            Some((s, Some(Order::Desc)))
+        );
+        assert_eq!(
+            serde_json::to_value(s).unwrap(),
+            s.name(),
+            "the cursor's name"
+        );
+    }
+    assert_eq!(Sort::parse("newest"), None);
+}

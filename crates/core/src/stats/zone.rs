@@ -64,7 +64,7 @@ impl Zone {
             });
         }
         // IANA names: letters, digits, '/', '_', '-', '+'; at most a few dozen characters.
-        let plausible = (1..=64).contains(&s.len())
+        let plausible = (1..=super::MAX_ZONE_NAME).contains(&s.len())
             && s.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'_' | b'-' | b'+'));
         if !plausible {
