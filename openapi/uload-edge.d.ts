@@ -958,60 +958,52 @@ export interface components {
             /** @description on 429: its window in seconds */
             window?: number;
         };
+        /** @description A short link, as the API answers it. */
         Link: {
-            id: string;
-            code: string;
-            url: string;
-            url_display: string;
-            /** Format: uri */
-            short_url: string;
-            title: string | null;
-            description: string | null;
-            is_active: boolean;
-            has_password: boolean;
-            max_clicks: number | null;
-            /** Format: date-time */
-            expires_at: string | null;
-            /** @description Clicks by people (bots excluded), exact; updated seconds after each click */
-            click_count: number;
-            /** @description Clicks by bots (crawlers, link previewers, uptime checkers), counted apart */
+            /** @description Where Android devices go instead of `url`. */
+            android_url: string | null;
+            /** @description Disabled for abuse by uLoad (its visitors get a 451 page): why and when; null otherwise. */
+            blocked: components["schemas"]["Blocked"] | null;
+            /**
+             * Format: uint64
+             * @description Clicks by bots (crawlers, link previewers, uptime checkers), counted apart.
+             */
             bot_click_count: number;
-            /** Format: date-time */
-            last_clicked_at: string | null;
-            tags: string[];
-            utm_source: string | null;
-            utm_medium: string | null;
-            utm_campaign: string | null;
-            user_id: string | null;
-            workspace_id: string | null;
-            /** @enum {integer} */
-            redirect_status: 301 | 302 | 307 | 308;
-            forward_query: boolean;
+            /**
+             * Format: uint64
+             * @description Clicks by people (bots excluded), exact; updated seconds after each click.
+             */
+            click_count: number;
+            code: string;
             /** Format: date-time */
             created_at: string;
+            description: string | null;
             /** Format: date-time */
-            updated_at: string;
-            version: number;
-            /** @description on create/update only, e.g. when redirect_status is 301 */
-            warnings?: string[];
-            ios_url: string | null;
-            android_url: string | null;
+            expires_at: string | null;
+            /** @description Whether the short URL's query string is passed on to the target. */
+            forward_query: boolean;
+            /** @description Per country (ISO 3166-1 alpha-2, upper case), a target instead of `url`. */
             geo: {
                 [key: string]: string;
             };
-            /** @description Disabled for abuse by uLoad (its visitors get a 451 page): why and when; null otherwise */
-            blocked: null | {
-                reason: string;
-                /** Format: date-time */
-                at: string;
-            };
+            has_password: boolean;
             /**
              * Format: date-time
-             * @description Held for review since then, after independent abuse reports (visitors see a warning with a continue link); null otherwise
+             * @description Held for review since then, after independent abuse reports (visitors see a warning
+             *     with a continue link); null otherwise.
              */
             held_at: string | null;
-            /** @description The title of the link's own social preview card (Open Graph), shown to social crawlers instead of the redirect. */
-            og_title: string | null;
+            id: string;
+            /** @description Where iPhones and iPads go instead of `url`. */
+            ios_url: string | null;
+            is_active: boolean;
+            /** Format: date-time */
+            last_clicked_at: string | null;
+            /**
+             * Format: uint64
+             * @description At most this many redirects (people and bots); then the link answers 410.
+             */
+            max_clicks: number | null;
             /** @description The description of the link's preview card. */
             og_description: string | null;
             /**
@@ -1019,6 +1011,47 @@ export interface components {
              * @description The image of the link's preview card.
              */
             og_image: string | null;
+            /**
+             * @description The title of the link's own social preview card (Open Graph), shown to social
+             *     crawlers instead of the redirect.
+             */
+            og_title: string | null;
+            /** @enum {integer} */
+            redirect_status: 301 | 302 | 307 | 308;
+            /**
+             * Format: uri
+             * @description The short URL visitors use.
+             */
+            short_url: string;
+            tags: string[];
+            title: string | null;
+            /** Format: date-time */
+            updated_at: string;
+            /** @description The target as stored: host in punycode (`url_display` has it in Unicode). */
+            url: string;
+            /** @description The target with its host in Unicode, for display (`url` is what is stored: punycode). */
+            url_display: string;
+            user_id: string | null;
+            utm_campaign: string | null;
+            utm_medium: string | null;
+            utm_source: string | null;
+            /**
+             * Format: uint64
+             * @description Grows with every change: send it back (or the ETag in If-Match) to update safely.
+             */
+            version: number;
+            /**
+             * @description On create and update only: what to know about the link as written (e.g. a 301 is
+             *     cached by browsers for good).
+             */
+            warnings?: string[];
+            workspace_id: string | null;
+        };
+        /** @description Why and when a link was disabled for abuse. */
+        Blocked: {
+            /** Format: date-time */
+            at: string;
+            reason: string;
         };
         LinkCreate: {
             /** @description an absolute http(s) URL as WHATWG parses it, written out (starting http:// or https://; surrounding spaces ignored), with a host that is a domain name (IDNs allowed, stored as punycode) or an IP address; no credentials; at most 8,192 bytes once normalised */

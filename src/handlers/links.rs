@@ -1,6 +1,5 @@
 //! The link management API (/api/v1/links). D1 first, then KV; D1 is the truth.
 
-use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::Ctx;
@@ -11,23 +10,12 @@ use crate::store::links_db::{Insert, LinkWrite, LinksDb, Update};
 use crate::{crypto, log, runtime};
 use uload_core::abuse::Flag;
 use uload_core::fields::Field;
-use uload_core::link::{self, Link, LinkFields, Rules};
+use uload_core::link::{self, Link, LinkFields, LinkView, Rules};
 use uload_core::{listing, precondition, target};
 
 /// How often a random code is redrawn after a collision before giving up. With 55^7
 /// codes a second draw is already rare; five makes failure practically impossible.
 const RANDOM_CODE_ATTEMPTS: usize = 5;
-
-#[derive(Serialize)]
-struct LinkView<'a> {
-    #[serde(flatten)]
-    link: &'a Link,
-    short_url: String,
-    /// The target with its host in Unicode, for display (`url` is what is stored: punycode).
-    url_display: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    warnings: Vec<&'static str>,
-}
 
 /// `flags`: what the abuse checks flagged in this write (`None`: a read, no warnings).
 pub(super) fn view(c: &Ctx, link: &Link, flags: Option<&[Flag]>) -> Value {

@@ -2,6 +2,7 @@
 //! partial update), and the representation it answers with.
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -11,7 +12,9 @@ use super::problem::FieldError;
 use super::target::Policy;
 
 mod input;
+mod view;
 pub use input::*;
+pub use view::LinkView;
 
 /// Link ids look like PocketBase record ids (15 characters of [a-z0-9]), so ids imported
 /// from uLoad and ids minted here share one format.
@@ -176,22 +179,28 @@ fn is_true(b: &bool) -> bool {
     *b
 }
 
-/// A link as stored in D1 and answered by the API.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// A link as stored in D1 and answered by the API (in a `view::LinkView`). Its JSON Schema
+/// is the OpenAPI document's (crates/openapi): the doc comments are the fields' descriptions.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(rename = "StoredLink")]
 pub struct Link {
     pub id: String,
     pub code: String,
+    /// The target as stored: host in punycode (`url_display` has it in Unicode).
     pub url: String,
     pub title: Option<String>,
     pub description: Option<String>,
     pub is_active: bool,
     pub has_password: bool,
+    /// At most this many redirects (people and bots); then the link answers 410.
     pub max_clicks: Option<u64>,
+    #[schemars(extend("format" = "date-time"))]
     pub expires_at: Option<String>,
-    /// Clicks by people (bots excluded), kept exact by the click consumer.
+    /// Clicks by people (bots excluded), exact; updated seconds after each click.
     pub click_count: u64,
-    /// Clicks by bots: crawlers, link previewers, uptime checkers.
+    /// Clicks by bots (crawlers, link previewers, uptime checkers), counted apart.
     pub bot_click_count: u64,
+    #[schemars(extend("format" = "date-time"))]
     pub last_clicked_at: Option<String>,
     pub tags: Vec<String>,
     pub utm_source: Option<String>,
@@ -199,30 +208,53 @@ pub struct Link {
     pub utm_campaign: Option<String>,
     pub user_id: Option<String>,
     pub workspace_id: Option<String>,
+    #[schemars(schema_with = "redirect_status_schema")]
     pub redirect_status: u16,
+    /// Whether the short URL's query string is passed on to the target.
     pub forward_query: bool,
+    /// Where iPhones and iPads go instead of `url`.
     pub ios_url: Option<String>,
+    /// Where Android devices go instead of `url`.
     pub android_url: Option<String>,
+    /// Per country (ISO 3166-1 alpha-2, upper case), a target instead of `url`.
     pub geo: std::collections::BTreeMap<String, String>,
+    #[schemars(extend("format" = "date-time"))]
     pub created_at: String,
+    #[schemars(extend("format" = "date-time"))]
     pub updated_at: String,
+    /// Grows with every change: send it back (or the ETag in If-Match) to update safely.
+    #[schemars(range(min = 1))]
     pub version: u64,
     /// Never serialised: the API says only `has_password`.
     #[serde(skip)]
     pub password_hash: Option<String>,
-    /// Disabled for abuse: why and when (its owner sees this; visitors get a 451 page).
+    /// Disabled for abuse by uLoad (its visitors get a 451 page): why and when; null otherwise.
     pub blocked: Option<Blocked>,
-    /// Held for review since then, after independent abuse reports (visitors are warned).
+    /// Held for review since then, after independent abuse reports (visitors see a warning
+    /// with a continue link); null otherwise.
+    #[schemars(extend("format" = "date-time"))]
     pub held_at: Option<String>,
-    /// The social preview card (Open Graph) that crawlers are shown instead of the redirect.
+    /// The title of the link's own social preview card (Open Graph), shown to social
+    /// crawlers instead of the redirect.
     pub og_title: Option<String>,
+    /// The description of the link's preview card.
     pub og_description: Option<String>,
+    /// The image of the link's preview card.
+    #[schemars(extend("format" = "uri"))]
     pub og_image: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// `redirect_status`: one of `STATUSES`.
+fn redirect_status_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({ "type": "integer", "enum": STATUSES })
+}
+
+/// Why and when a link was disabled for abuse.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Blocked {
     pub reason: String,
+    #[schemars(extend("format" = "date-time"))]
     pub at: String,
 }
 

@@ -11,6 +11,7 @@
 //! value's text. Unknown names and registry entries no placeholder uses are errors.
 
 mod registry;
+mod schemas;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -18,6 +19,7 @@ use std::path::PathBuf;
 use serde_json::Value;
 
 pub use registry::registry;
+pub use schemas::schemas;
 
 /// The repository's root (this crate is at crates/openapi).
 pub fn root() -> PathBuf {
@@ -26,11 +28,16 @@ pub fn root() -> PathBuf {
 
 /// The document for `source`, formatted as the source is (two-space indentation).
 pub fn generate(source: &str) -> Result<String, String> {
-    fill(source, &registry())
+    let mut values: Vec<(String, Value)> = registry()
+        .into_iter()
+        .map(|(name, value)| (name.to_string(), value))
+        .collect();
+    values.extend(schemas());
+    fill(source, &values)
 }
 
 /// `source` with its placeholders filled in from `values`, each of which must be used.
-pub fn fill(source: &str, values: &[(&'static str, Value)]) -> Result<String, String> {
+pub fn fill(source: &str, values: &[(String, Value)]) -> Result<String, String> {
     let mut used = BTreeSet::new();
     let mut out = String::with_capacity(source.len() + source.len() / 8);
     let mut rest = source;
@@ -65,7 +72,7 @@ pub fn fill(source: &str, values: &[(&'static str, Value)]) -> Result<String, St
     out.push_str(rest);
     let unused: Vec<&str> = values
         .iter()
-        .map(|(n, _)| *n)
+        .map(|(n, _)| n.as_str())
         .filter(|n| !used.contains(n))
         .collect();
     if !unused.is_empty() {

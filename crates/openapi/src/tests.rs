@@ -1,6 +1,12 @@
 use super::*;
 use serde_json::json;
 
+fn vals(list: &[(&str, Value)]) -> Vec<(String, Value)> {
+    list.iter()
+        .map(|(n, v)| (n.to_string(), v.clone()))
+        .collect()
+}
+
 #[test]
 fn the_committed_document_is_the_generated_one() {
     let root = root();
@@ -57,7 +63,7 @@ fn the_document_states_the_rules_the_code_applies() {
 
 #[test]
 fn a_whole_placeholder_becomes_the_value_indented_like_its_line() {
-    let values = [("a::N", json!(7)), ("a::L", json!(["x", "y"]))];
+    let values = vals(&[("a::N", json!(7)), ("a::L", json!(["x", "y"]))]);
     let source = "{\n  \"n\": \"{{a::N}}\",\n  \"l\": \"{{a::L}}\"\n}\n";
     assert_eq!(
         fill(source, &values).unwrap(),
@@ -67,14 +73,14 @@ fn a_whole_placeholder_becomes_the_value_indented_like_its_line() {
 
 #[test]
 fn inside_a_string_a_placeholder_becomes_its_text_escaped() {
-    let values = [("a::MIN", json!(3)), ("a::RE", json!("\\d"))];
+    let values = vals(&[("a::MIN", json!(3)), ("a::RE", json!("\\d"))]);
     let source = r#"{"p": "^{{a::RE}}{{{a::MIN}},}$"}"#;
     assert_eq!(fill(source, &values).unwrap(), r#"{"p": "^\\d{3,}$"}"#);
 }
 
 #[test]
 fn unknown_names_unused_rules_and_broken_json_are_errors() {
-    let values = [("a::N", json!(1)), ("a::M", json!(2))];
+    let values = vals(&[("a::N", json!(1)), ("a::M", json!(2))]);
     let unknown = fill(r#"{"n": "{{a::X}}"}"#, &values).unwrap_err();
     assert!(
         unknown.contains("unknown placeholder {{a::X}}"),
@@ -82,16 +88,59 @@ fn unknown_names_unused_rules_and_broken_json_are_errors() {
     );
     let unused = fill(r#"{"n": "{{a::N}}"}"#, &values).unwrap_err();
     assert!(unused.contains("a::M"), "{unused}");
-    let arrays_in_text = fill(r#"{"n": "x{{a::L}}"}"#, &[("a::L", json!([1]))]).unwrap_err();
+    let arrays_in_text = fill(r#"{"n": "x{{a::L}}"}"#, &vals(&[("a::L", json!([1]))])).unwrap_err();
     assert!(
         arrays_in_text.contains("inside a string"),
         "{arrays_in_text}"
     );
-    assert!(fill(r#"{"n": "{{a::N}}" "#, &[("a::N", json!(1))]).is_err());
+    assert!(fill(r#"{"n": "{{a::N}}" "#, &vals(&[("a::N", json!(1))])).is_err());
 }
 
 #[test]
 fn braces_that_are_not_placeholders_are_left_alone() {
     let text = r#"{"p": "^[a-z]{1,64}$", "q": "{{ not one }}"}"#;
     assert_eq!(fill(text, &[]).unwrap(), text);
+}
+
+#[test]
+fn the_link_schema_has_exactly_the_members_a_link_serialises_to() {
+    use uload_core::link::{Link, LinkView};
+    let doc: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("openapi/openapi.json")).expect("document"),
+    )
+    .expect("JSON");
+    let schema = &doc["components"]["schemas"]["Link"];
+    let link = Link {
+        id: "abc".into(),
+        ..Default::default()
+    };
+    let view = LinkView {
+        link: &link,
+        short_url: "https://ulo.ad/abc".into(),
+        url_display: "https://example.com/".into(),
+        warnings: vec!["w"],
+    };
+    let value = serde_json::to_value(&view).expect("serialises");
+    let members: BTreeSet<&str> = value
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let declared: BTreeSet<&str> = schema["properties"]
+        .as_object()
+        .expect("properties")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(members, declared);
+    let required: BTreeSet<&str> = schema["required"]
+        .as_array()
+        .expect("required")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let optional: Vec<&str> = declared.difference(&required).copied().collect();
+    assert_eq!(optional, ["warnings"], "only the warnings may be left out");
+    assert_eq!(schema["additionalProperties"], json!(false));
 }
