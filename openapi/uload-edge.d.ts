@@ -936,27 +936,45 @@ export interface webhooks {
 }
 export interface components {
     schemas: {
-        /** @description RFC 9457 problem document */
+        /** @description An RFC 9457 problem document: what every error of the API answers. */
         Problem: {
-            /** Format: uri */
-            type: string;
-            title: string;
-            status: number;
-            detail?: string;
             /**
-             * @description stable machine-readable code (the README lists what each means). New codes may be added within v1: a client should act on `status` for a code it does not know
+             * @description The same identity as `type`, short: what client code switches on (the README lists
+             *     what each means). New codes may be added within v1: a client should act on `status`
+             *     for a code it does not know.
              * @enum {string}
              */
             code: "invalid_json" | "invalid_header" | "unauthorized" | "password_required" | "forbidden" | "not_found" | "link_not_found" | "method_not_allowed" | "code_taken" | "tag_exists" | "username_taken" | "username_held" | "too_many_webhooks" | "database_not_empty" | "idempotency_in_flight" | "link_held" | "link_gone" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "idempotency_key_reused" | "target_refused" | "backup_unusable" | "rate_limited" | "link_blocked" | "internal" | "not_implemented" | "unavailable" | "restore_mode";
-            errors?: {
-                field: string;
-                message: string;
-            }[];
-            retryAfter?: number;
-            /** @description on 429: the limit that was hit */
-            limit?: number;
-            /** @description on 429: its window in seconds */
-            window?: number;
+            detail?: string | null;
+            errors?: components["schemas"]["FieldError"][];
+            /**
+             * Format: uint32
+             * @description On 429: the limit that was hit.
+             */
+            limit?: number | null;
+            /**
+             * Format: uint32
+             * @description Seconds after which a retry may succeed (as the Retry-After header says).
+             */
+            retryAfter?: number | null;
+            /** Format: uint16 */
+            status: number;
+            title: string;
+            /**
+             * Format: uri
+             * @description A URI naming the problem type; stable, so clients can branch on it.
+             */
+            type: string;
+            /**
+             * Format: uint64
+             * @description On 429: the limit's window in seconds.
+             */
+            window?: number | null;
+        };
+        /** @description One field that breaks a rule, and how. */
+        FieldError: {
+            field: string;
+            message: string;
         };
         /** @description A short link, as the API answers it. */
         Link: {
@@ -1228,14 +1246,20 @@ export interface components {
             deleted: string[];
             not_found: string[];
         };
+        /** @description A tag as the API answers it. */
         Tag: {
-            id: string;
-            name: string;
-            slug: string;
             color: string | null;
-            link_count: number;
             /** Format: date-time */
             created_at: string;
+            id: string;
+            /**
+             * Format: uint64
+             * @description How many of the user's links carry it.
+             */
+            link_count: number;
+            name: string;
+            /** @description What the name is unique by (per user): lower case, words joined by `-`. */
+            slug: string;
             /** Format: date-time */
             updated_at: string;
         };
@@ -1309,16 +1333,19 @@ export interface components {
              */
             expires_at?: string | null;
         };
+        /** @description A user as the API answers it. */
         User: {
-            id: string;
-            username: string;
-            display_name: string | null;
             bio: string | null;
-            profile_public: boolean;
             /** Format: date-time */
             created_at: string;
+            display_name: string | null;
+            id: string;
+            /** @description Whether their link-in-bio page is public. */
+            profile_public: boolean;
             /** Format: date-time */
             updated_at: string;
+            /** @description Their links' `username/code` prefix: 3 to 30 characters of a-z, 0-9, `_` and `-`. */
+            username: string;
         };
         UserPut: {
             username: string;
@@ -1418,14 +1445,15 @@ export interface components {
             /** @description how many links it holds */
             links: number;
         };
+        /** @description A workspace as the API answers it. */
         Workspace: {
-            /** @description the path segment of /w/{slug}/{code}; links name it in workspace_id */
-            slug: string;
-            name: string | null;
-            /** @description user ids that may put links into this workspace */
-            members: string[];
             /** Format: date-time */
             created_at: string;
+            /** @description The user ids that may put links into this workspace. */
+            members: string[];
+            name: string | null;
+            /** @description The path segment of `/w/{slug}/{code}`; links name it in `workspace_id`. */
+            slug: string;
             /** Format: date-time */
             updated_at: string;
         };
@@ -1489,34 +1517,38 @@ export interface components {
              */
             set: "auto" | "pending" | "off" | "running";
         };
+        /** @description One entry of the denylist. */
         DenyEntry: {
-            /** @enum {unknown} */
-            kind: "domain" | "term";
-            value: string;
-            reason: string | null;
             /** Format: date-time */
             created_at: string;
+            /** @enum {string} */
+            kind: "domain" | "term";
+            reason: string | null;
+            value: string;
         };
+        /** @description One admin action. */
         AuditEntry: {
-            id: string;
+            /** @enum {string} */
+            action: "deny_domain" | "deny_term" | "allow_domain" | "allow_term" | "block_link" | "unblock_link" | "release_link";
+            actor: string;
             /** Format: date-time */
             at: string;
-            actor: string;
-            /** @description deny_domain, deny_term, allow_domain, allow_term, block_link, unblock_link */
-            action: string;
-            target: string;
-            reason: string | null;
-        };
-        AbuseReport: {
             id: string;
-            link_id: string;
+            reason: string | null;
+            /** @description The domain, term or link id acted on. */
+            target: string;
+        };
+        /** @description A stored abuse report, as the admin API lists it. */
+        AbuseReport: {
             code: string;
-            /** @enum {unknown} */
-            reason: "phishing" | "malware" | "spam" | "illegal" | "other";
-            details: string | null;
             contact: string | null;
             /** Format: date-time */
             created_at: string;
+            details: string | null;
+            id: string;
+            link_id: string;
+            /** @enum {string} */
+            reason: "phishing" | "malware" | "spam" | "illegal" | "other";
         };
         UserPatch: {
             username?: string;
@@ -1606,17 +1638,24 @@ export interface components {
             /** @description true on a disabled endpoint clears its failures and sends it every event it missed (kept WEBHOOK_RETENTION_DAYS) */
             enabled?: boolean;
         };
+        /** @description One delivery attempt, as the endpoint's owner sees it. */
         WebhookAttempt: {
-            event_id: string;
-            event_type: string;
-            attempt: number;
-            /** @enum {unknown} */
-            outcome: "delivered" | "failed" | "skipped" | "dead";
-            status: number | null;
-            latency_ms: number | null;
-            error: string | null;
             /** Format: date-time */
             at: string;
+            /** Format: uint64 */
+            attempt: number;
+            error: string | null;
+            event_id: string;
+            event_type: string;
+            /** Format: uint64 */
+            latency_ms: number | null;
+            /** @enum {string} */
+            outcome: "delivered" | "failed" | "skipped" | "dead";
+            /**
+             * Format: uint64
+             * @description The receiver's HTTP status, when it answered.
+             */
+            status: number | null;
         };
         WebhookPayload: {
             /** @enum {unknown} */
@@ -1629,22 +1668,23 @@ export interface components {
             /** @description link events: the link (id, code, short_url, url, title, description, is_active, has_password, max_clicks, expires_at, workspace_id, redirect_status, blocked, version, created_at, updated_at); link.clicked: {clicks: [{click_id, link_id, code, clicked_at, is_bot, browser, os, device_type, referer_host, country, city, utm_source, utm_medium, utm_campaign}]} */
             data: Record<string, never>;
         };
+        /** @description What the inspection page and its JSON show. */
         Inspection: {
             code: string;
-            /** Format: uri */
-            short_url: string;
-            title: string | null;
             /** Format: date-time */
             created_at: string | null;
-            /** @enum {unknown} */
-            state: "active" | "gone" | "blocked" | "held";
-            protected: boolean;
             limited: boolean;
-            /** @description null for protected, limited, gone and disabled links */
-            target: string | null;
-            /** @description some visitors go elsewhere (by device or country) */
+            /** @description Some visitors go elsewhere (by device or country). */
             other_targets: boolean;
+            protected: boolean;
+            /** Format: uri */
+            short_url: string;
+            state: components["schemas"]["InspectionState"];
+            /** @description The target, when it may be shown: null for protected, limited, gone and disabled links. */
+            target: string | null;
+            title: string | null;
         };
+        InspectionState: "active" | "gone" | "blocked" | "held";
     };
     responses: {
         /** @description Malformed request: a body that is not JSON (invalid_json), or an unusable header such as an empty X-Uload-User (invalid_header) */

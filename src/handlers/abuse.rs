@@ -199,7 +199,7 @@ pub async fn remove_denylist(c: &Ctx<'_>, pairs: &[(String, String)]) -> Result<
     c.require_admin("abuse handling routes")?;
     let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let kind = get("kind").unwrap_or_default();
-    if kind != "domain" && kind != "term" {
+    if !abuse::DENY_KINDS.contains(&kind) {
         return Err(ApiError::validation("kind", "kind must be domain or term"));
     }
     let value = get("value").unwrap_or_default().trim().to_ascii_lowercase();

@@ -1,32 +1,16 @@
 //! The abuse denylist and the admin audit log in D1 (migrations/0010_abuse.sql).
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use worker::D1Database;
 
 use super::d1;
 use super::StoreError;
 use uload_core::abuse::Denylist;
+pub use uload_core::abuse::{AuditEntry, DenyEntry};
+pub use uload_core::report::ReportEntry;
 
 pub struct AbuseDb<'a> {
     pub db: &'a D1Database,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct DenyEntry {
-    pub kind: String,
-    pub value: String,
-    pub reason: Option<String>,
-    pub created_at: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct AuditEntry {
-    pub id: String,
-    pub at: String,
-    pub actor: String,
-    pub action: String,
-    pub target: String,
-    pub reason: Option<String>,
 }
 
 impl AbuseDb<'_> {
@@ -209,18 +193,6 @@ impl AbuseDb<'_> {
         .await?;
         Ok(rows.into_iter().map(|r| (r.id, r.url)).collect())
     }
-}
-
-/// A stored abuse report (as the admin API lists it).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ReportEntry {
-    pub id: String,
-    pub link_id: String,
-    pub code: String,
-    pub reason: String,
-    pub details: Option<String>,
-    pub contact: Option<String>,
-    pub created_at: String,
 }
 
 impl AbuseDb<'_> {

@@ -123,12 +123,8 @@ pub fn flag(v: f64) -> bool {
     v != 0.0
 }
 
-/// A boolean column read into a row struct as a `bool`: SQLite's 0/1 (a JS number), or a
-/// JSON boolean (rows that went through a backup).
-pub fn flag_field<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-    Ok(v.as_bool().unwrap_or_else(|| v.as_f64().is_some_and(flag)))
-}
+/// A boolean column read into a row struct as a `bool` (SQLite's 0/1, or a JSON boolean).
+pub use uload_core::fields::flag_field;
 
 pub fn uint(v: f64) -> u64 {
     if v.is_finite() && v > 0.0 {

@@ -1,22 +1,13 @@
 //! Tags in D1, per owner.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 use worker::D1Database;
 
 use super::d1::{self, P};
 use super::StoreError;
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Tag {
-    pub id: String,
-    pub name: String,
-    pub slug: String,
-    pub color: Option<String>,
-    pub link_count: u64,
-    pub created_at: String,
-    pub updated_at: String,
-}
+pub use uload_core::tag::Tag;
 
 #[derive(Deserialize)]
 struct TagRow {

@@ -1,6 +1,6 @@
 //! Users in D1 (a copy of the dashboard's, for the edge) and the usernames they gave up.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 use worker::D1Database;
 
@@ -8,17 +8,7 @@ use super::d1;
 use super::StoreError;
 
 /// A user as the dashboard manages it (`PUT /api/v1/users/{id}`).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct User {
-    pub id: String,
-    pub username: String,
-    pub display_name: Option<String>,
-    pub bio: Option<String>,
-    #[serde(deserialize_with = "super::d1::flag_field")]
-    pub profile_public: bool,
-    pub created_at: String,
-    pub updated_at: String,
-}
+pub use uload_core::profile::User;
 
 const USER_SELECT: &str =
     "SELECT id, username, display_name, bio, profile_public, created_at, updated_at FROM users";

@@ -1,19 +1,12 @@
 //! Workspaces and their members in D1.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use worker::D1Database;
 
 use super::d1::{self, P};
 use super::StoreError;
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Workspace {
-    pub slug: String,
-    pub name: Option<String>,
-    pub members: Vec<String>,
-    pub created_at: String,
-    pub updated_at: String,
-}
+pub use uload_core::workspace::Workspace;
 
 #[derive(Deserialize)]
 struct Row {

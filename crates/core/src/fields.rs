@@ -149,6 +149,14 @@ impl<'a> Reader<'a> {
 /// A text field with a length limit in characters; empty strings become "not set".
 /// A whole number ≥ 0, as JSON Schema's `integer` counts them: `7` and `7.0` alike (some
 /// clients and languages write every number with a fraction), up to 2^53 (exact in a double).
+/// A boolean column read into a row struct as a `bool`: SQLite's 0/1 (a JS number), or a
+/// JSON boolean (rows that went through a backup).
+pub fn flag_field<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    let v = <Value as serde::Deserialize>::deserialize(d)?;
+    Ok(v.as_bool()
+        .unwrap_or_else(|| v.as_f64().is_some_and(|n| n != 0.0)))
+}
+
 pub fn whole(v: &Value) -> Option<u64> {
     v.as_u64().or_else(|| {
         v.as_f64()

@@ -3,14 +3,17 @@
 //! closed: the target of a password-protected or limited link is not shown (showing it
 //! would skip the password or the limit), nor that of a link that is gone or disabled.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::link::RedirectRecord;
 use crate::redirect::{decide, Decision, Visit};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[schemars(rename = "InspectionState")]
 pub enum State {
+    /// Redirects.
     Active,
     /// Deactivated or expired (visitors get 410).
     Gone,
@@ -21,16 +24,19 @@ pub enum State {
 }
 
 /// What the inspection page and its JSON show.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Inspection {
     pub code: String,
+    #[schemars(extend("format" = "uri"))]
     pub short_url: String,
     pub title: Option<String>,
+    #[schemars(extend("format" = "date-time"))]
     pub created_at: Option<String>,
     pub state: State,
     pub protected: bool,
     pub limited: bool,
-    /// The target, when it may be shown.
+    /// The target, when it may be shown: null for protected, limited, gone and disabled links.
     pub target: Option<String>,
     /// Some visitors go elsewhere (by device or country).
     pub other_targets: bool,

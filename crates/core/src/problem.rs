@@ -1,5 +1,6 @@
 //! RFC 9457 problem documents: the one shape every error of this service takes.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 pub const CONTENT_TYPE: &str = "application/problem+json";
@@ -97,7 +98,9 @@ codes! {
     RestoreMode = "restore_mode", 503;
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One field that breaks a rule, and how.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct FieldError {
     pub field: String,
     pub message: String,
@@ -112,26 +115,41 @@ impl FieldError {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// An RFC 9457 problem document: what every error of the API answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Problem {
     /// A URI naming the problem type; stable, so clients can branch on it.
     #[serde(rename = "type")]
+    #[schemars(extend("format" = "uri"))]
     pub type_uri: String,
     pub title: String,
+    #[schemars(range(min = 400, max = 599))]
     pub status: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
-    /// The same identity as `type`, short: what client code switches on.
+    /// The same identity as `type`, short: what client code switches on (the README lists
+    /// what each means). New codes may be added within v1: a client should act on `status`
+    /// for a code it does not know.
+    #[schemars(schema_with = "code_schema")]
     pub code: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// Seconds after which a retry may succeed (as the Retry-After header says).
     #[serde(rename = "retryAfter", skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u32>,
-    /// On 429: the limit and its window (seconds) that were hit.
+    /// On 429: the limit that was hit.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
+    /// On 429: the limit's window in seconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub window: Option<u64>,
+}
+
+/// `code`: one of `Code::ALL`.
+fn code_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let codes: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+    schemars::json_schema!({ "type": "string", "enum": codes })
 }
 
 impl Problem {

@@ -1,6 +1,8 @@
 //! Abuse reports from the public: what a report must say, which link it names (a code or
 //! a URL of this worker), and when reports hold a link for review. Pure.
 
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::problem::FieldError;
@@ -11,6 +13,21 @@ pub const MAX_DETAILS: usize = 1000;
 pub const MAX_CONTACT: usize = 200;
 
 pub const REASONS: [&str; 5] = ["phishing", "malware", "spam", "illegal", "other"];
+
+/// A stored abuse report, as the admin API lists it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[schemars(rename = "AbuseReport", deny_unknown_fields)]
+pub struct ReportEntry {
+    pub id: String,
+    pub link_id: String,
+    pub code: String,
+    #[schemars(extend("enum" = REASONS))]
+    pub reason: String,
+    pub details: Option<String>,
+    pub contact: Option<String>,
+    #[schemars(extend("format" = "date-time"))]
+    pub created_at: String,
+}
 
 /// A valid report.
 #[derive(Debug, Clone, PartialEq, Eq)]

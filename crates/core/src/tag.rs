@@ -1,8 +1,29 @@
 //! Tags as the API accepts them: a name (unique per owner by its slug) and a colour.
 
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
 use crate::fields::{text, Field, Reader};
 use crate::link::MAX_TAG_NAME;
 use crate::slug::slugify;
+
+/// A tag as the API answers it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Tag {
+    pub id: String,
+    pub name: String,
+    /// What the name is unique by (per user): lower case, words joined by `-`.
+    pub slug: String,
+    #[schemars(regex(pattern = r"^#[0-9a-f]{6}$"))]
+    pub color: Option<String>,
+    /// How many of the user's links carry it.
+    pub link_count: u64,
+    #[schemars(extend("format" = "date-time"))]
+    pub created_at: String,
+    #[schemars(extend("format" = "date-time"))]
+    pub updated_at: String,
+}
 
 /// A tag's name and the slug it is unique by (per owner): 1 to 50 characters with at
 /// least one letter or digit.

@@ -3,12 +3,11 @@
 
 use serde_json::{json, Value};
 use uload_core::{
-    abuse, code, link, listing, problem, profile, qr, report, route, scope, secret, stats, target,
-    username, webhook, workspace,
+    abuse, code, link, listing, profile, qr, report, route, scope, secret, stats, target, username,
+    webhook, workspace,
 };
 
 pub fn registry() -> Vec<(&'static str, Value)> {
-    let codes: Vec<&str> = problem::Code::ALL.iter().map(|c| c.as_str()).collect();
     let payloads: Vec<&str> = webhook::EVENT_TYPES
         .iter()
         .copied()
@@ -29,7 +28,6 @@ pub fn registry() -> Vec<(&'static str, Value)> {
     );
     let scopes: Vec<&str> = scope::ALL.iter().map(|s| s.name()).collect();
     vec![
-        ("problem::Code::ALL", json!(codes)),
         // A link's fields (uload_core::link).
         ("target::MAX_LEN", json!(target::MAX_LEN)),
         ("target::MAX_IMAGE_LEN", json!(target::MAX_IMAGE_LEN)),

@@ -5,7 +5,15 @@
 
 use schemars::generate::{Contract, SchemaSettings};
 use serde_json::Value;
+use uload_core::abuse::{AuditEntry, DenyEntry};
+use uload_core::inspect::Inspection;
 use uload_core::link::LinkView;
+use uload_core::problem::Problem;
+use uload_core::profile::User;
+use uload_core::report::ReportEntry;
+use uload_core::tag::Tag;
+use uload_core::webhook::Attempt;
+use uload_core::workspace::Workspace;
 
 pub fn schemas() -> Vec<(String, Value)> {
     let mut generator = SchemaSettings::draft2020_12()
@@ -16,6 +24,15 @@ pub fn schemas() -> Vec<(String, Value)> {
         })
         .into_generator();
     generator.subschema_for::<LinkView>();
+    generator.subschema_for::<Problem>();
+    generator.subschema_for::<Tag>();
+    generator.subschema_for::<User>();
+    generator.subschema_for::<Workspace>();
+    generator.subschema_for::<Inspection>();
+    generator.subschema_for::<DenyEntry>();
+    generator.subschema_for::<AuditEntry>();
+    generator.subschema_for::<ReportEntry>();
+    generator.subschema_for::<Attempt>();
     generator
         .take_definitions(true)
         .into_iter()

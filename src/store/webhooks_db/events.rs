@@ -2,7 +2,7 @@
 //! consumer records, and the events raised outside the link triggers (clicks, limits,
 //! expiries, tests), with ids that make a second insert of one event a no-op.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::{ClickOwner, EndpointRow, NewEvent, WebhooksDb, COLUMNS};
@@ -36,19 +36,7 @@ struct AttemptRow {
     at: String,
 }
 
-/// One delivery attempt, as the owner sees it.
-#[derive(Debug, Serialize)]
-pub struct Attempt {
-    pub event_id: String,
-    pub event_type: String,
-    pub attempt: u64,
-    /// delivered, failed, skipped (the endpoint was disabled) or dead (every retry failed).
-    pub outcome: String,
-    pub status: Option<u64>,
-    pub latency_ms: Option<u64>,
-    pub error: Option<String>,
-    pub at: String,
-}
+pub use uload_core::webhook::Attempt;
 
 /// A link's snapshot in an event's data, as the triggers write it (migrations/0014).
 const LINK_JSON: &str = "json_object('id', l.id, 'code', l.code, 'url', l.url, 'title', l.title, \
