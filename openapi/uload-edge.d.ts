@@ -1359,74 +1359,125 @@ export interface components {
             status: "ok";
             version: string;
         };
+        /** @description Clicks in a span, a bucket or a breakdown entry. */
         Counts: {
-            /** @description Clicks by people; with include_bots=true, people and bots */
-            clicks: number;
-            /** @description Clicks by bots */
+            /**
+             * Format: uint64
+             * @description Clicks by bots.
+             */
             bots: number;
-            /** @description People counted once per UTC day (first visits of the day in this span) */
+            /**
+             * Format: uint64
+             * @description Clicks by people; with include_bots=true, people and bots.
+             */
+            clicks: number;
+            /**
+             * Format: uint64
+             * @description People counted once per UTC day (first visits of the day in this span).
+             */
             unique_visitors: number;
         };
+        /** @description One value of a breakdown (a country, a referrer, a browser…). */
         TopEntry: {
-            /** @description null: unknown (no Referer, no country) */
-            value: string | null;
-            clicks: number;
+            /**
+             * Format: uint64
+             * @description Clicks by bots.
+             */
             bots: number;
+            /**
+             * Format: uint64
+             * @description Clicks by people; with include_bots=true, people and bots.
+             */
+            clicks: number;
+            /**
+             * Format: uint64
+             * @description People counted once per UTC day (first visits of the day in this span).
+             */
             unique_visitors: number;
+            /** @description null: unknown (no Referer, no country). */
+            value: string | null;
         };
+        /** @description One city of the breakdown, with its country. */
         CityEntry: {
-            /** @description null: unknown (no Referer, no country) */
-            value: string | null;
-            clicks: number;
+            /**
+             * Format: uint64
+             * @description Clicks by bots.
+             */
             bots: number;
-            unique_visitors: number;
+            /**
+             * Format: uint64
+             * @description Clicks by people; with include_bots=true, people and bots.
+             */
+            clicks: number;
             country: string | null;
+            /**
+             * Format: uint64
+             * @description People counted once per UTC day (first visits of the day in this span).
+             */
+            unique_visitors: number;
+            value: string | null;
         };
+        /** @description A link's statistics over a span. */
         LinkStats: {
-            link_id: string;
-            /**
-             * Format: date-time
-             * @description Start (inclusive), with the offset of tz
-             */
-            from: string;
-            /**
-             * Format: date-time
-             * @description End (exclusive), with the offset of tz
-             */
-            to: string;
-            tz: string;
-            /** @enum {string} */
-            interval: "hour" | "day";
-            include_bots: boolean;
-            totals: components["schemas"]["Counts"];
+            /** @description The link's counters since it was created. */
             all_time: {
-                clicks: number;
+                /** Format: uint64 */
                 bots: number;
+                /** Format: uint64 */
+                clicks: number;
                 /** Format: date-time */
                 last_clicked_at: string | null;
             };
-            /** @description Every bucket from the one containing from up to to, empty ones as zeros */
-            series: components["schemas"]["SeriesPoint"][];
-            top: {
-                /** @description ISO 3166-1 alpha-2 codes from request.cf */
-                countries: components["schemas"]["TopEntry"][];
-                cities: components["schemas"]["CityEntry"][];
-                /** @description Host of the Referer; null is direct traffic */
-                referrers: components["schemas"]["TopEntry"][];
-                browsers: components["schemas"]["TopEntry"][];
-                os: components["schemas"]["TopEntry"][];
-                /** @description desktop, mobile, tablet, bot, other */
-                devices: components["schemas"]["TopEntry"][];
-            };
-        };
-        SeriesPoint: {
             /**
              * Format: date-time
-             * @description Start of the hour or day, with the offset of tz at that time
+             * @description Start (inclusive), with the offset of tz.
+             */
+            from: string;
+            include_bots: boolean;
+            /** @enum {string} */
+            interval: "hour" | "day";
+            link_id: string;
+            /** @description Every bucket from the one containing from up to to, empty ones as zeros. */
+            series: components["schemas"]["SeriesPoint"][];
+            /**
+             * Format: date-time
+             * @description End (exclusive), with the offset of tz.
+             */
+            to: string;
+            /** @description The breakdowns, most clicks first, `top` entries each. */
+            top: {
+                browsers: components["schemas"]["TopEntry"][];
+                cities: components["schemas"]["CityEntry"][];
+                /** @description ISO 3166-1 alpha-2 codes from request.cf. */
+                countries: components["schemas"]["TopEntry"][];
+                devices: components["schemas"]["TopEntry"][];
+                os: components["schemas"]["TopEntry"][];
+                referrers: components["schemas"]["TopEntry"][];
+            };
+            totals: components["schemas"]["Counts"];
+            tz: string;
+        };
+        /** @description One bucket of the series. */
+        SeriesPoint: {
+            /**
+             * Format: uint64
+             * @description Clicks by bots.
+             */
+            bots: number;
+            /**
+             * Format: uint64
+             * @description Clicks by people; with include_bots=true, people and bots.
+             */
+            clicks: number;
+            /**
+             * Format: date-time
+             * @description Start of the hour or day, with the offset of tz at that time.
              */
             start: string;
-            clicks: number;
-            bots: number;
+            /**
+             * Format: uint64
+             * @description People counted once per UTC day (first visits of the day in this span).
+             */
             unique_visitors: number;
         };
         BackupSummary: {

@@ -2,7 +2,6 @@
 //! rollups (never the raw clicks, so a year costs what a day costs), and
 //! `GET /api/v1/links/{id}/clicks.csv` exports raw clicks.
 
-use serde_json::{json, Map, Value};
 
 use super::Ctx;
 use crate::error::ApiError;
@@ -10,25 +9,9 @@ use crate::http::Reply;
 use crate::runtime;
 use crate::store::clicks_db::{ClicksDb, ExportRange};
 use crate::store::links_db::LinksDb;
-use uload_core::stats::{self, Counts};
-
-/// The breakdowns: rollup dimension → the name in the API.
-const BREAKDOWNS: [(&str, &str); 6] = [
-    ("country", "countries"),
-    ("city", "cities"),
-    ("referrer", "referrers"),
-    ("browser", "browsers"),
-    ("os", "os"),
-    ("device", "devices"),
-];
-
-fn counts_json(c: Counts, include_bots: bool) -> Value {
-    json!({
-        "clicks": c.clicks + if include_bots { c.bots } else { 0 },
-        "bots": c.bots,
-        "unique_visitors": c.visitors,
-    })
-}
+use uload_core::stats::{
+    self, AllTime, Breakdowns, CityEntry, Counts, CountsView, LinkStats, SeriesPoint, TopEntry,
+};
 
 /// The link, if the caller owns it (404 otherwise: no hint that someone else's exists).
 async fn owned_link(c: &Ctx<'_>, id: &str) -> Result<uload_core::link::Link, ApiError> {
@@ -54,53 +37,46 @@ pub async fn stats(c: &Ctx<'_>, id: &str, pairs: &[(String, String)]) -> Result<
     for (_, c) in &hours {
         totals.add(*c);
     }
-    let series: Vec<Value> = stats::series(&q, &hours)
+    let counts = |c: Counts| CountsView::new(c, q.include_bots);
+    let series = stats::series(&q, &hours)
         .into_iter()
-        .map(|p| {
-            let mut v = counts_json(p.counts, q.include_bots);
-            v["start"] = json!(p.start);
-            v
+        .map(|p| SeriesPoint {
+            start: p.start,
+            counts: counts(p.counts),
         })
         .collect();
-    let mut breakdowns = Map::new();
-    for (dim, name) in BREAKDOWNS {
-        let entries: Vec<Value> = top
-            .iter()
-            .filter(|r| r.dim == dim)
-            .map(|r| {
-                let mut v = counts_json(r.counts, q.include_bots);
-                if dim == "city" {
-                    v["value"] = json!(r.value);
-                    v["country"] = json!(r.country);
-                } else {
-                    // '' is "unknown": no Referer (direct traffic), no country.
-                    v["value"] = if r.value.is_empty() {
-                        Value::Null
-                    } else {
-                        json!(r.value)
-                    };
-                }
-                v
-            })
-            .collect();
-        breakdowns.insert(name.to_string(), Value::Array(entries));
+    let mut top_lists = Breakdowns::default();
+    for r in &top {
+        if r.dim == "city" {
+            top_lists.cities.push(CityEntry {
+                value: Some(r.value.clone()),
+                country: r.country.clone(),
+                counts: counts(r.counts),
+            });
+        } else if let Some(list) = top_lists.list(&r.dim) {
+            list.push(TopEntry {
+                // '' is "unknown": no Referer (direct traffic), no country.
+                value: Some(r.value.clone()).filter(|v| !v.is_empty()),
+                counts: counts(r.counts),
+            });
+        }
     }
-    let body = json!({
-        "link_id": link.id,
-        "from": q.zone.format(q.from),
-        "to": q.zone.format(q.to),
-        "tz": q.zone.name(),
-        "interval": q.interval.name(),
-        "include_bots": q.include_bots,
-        "totals": counts_json(totals, q.include_bots),
-        "all_time": {
-            "clicks": link.click_count,
-            "bots": link.bot_click_count,
-            "last_clicked_at": link.last_clicked_at,
+    let body = LinkStats {
+        link_id: link.id,
+        from: q.zone.format(q.from),
+        to: q.zone.format(q.to),
+        tz: q.zone.name(),
+        interval: q.interval.name(),
+        include_bots: q.include_bots,
+        totals: counts(totals),
+        all_time: AllTime {
+            clicks: link.click_count,
+            bots: link.bot_click_count,
+            last_clicked_at: link.last_clicked_at,
         },
-        "series": series,
-        "top": breakdowns,
-    });
+        series,
+        top: top_lists,
+    };
     Ok(Reply::json(200, &body))
 }
 

@@ -11,6 +11,8 @@ mod csv;
 pub use csv::*;
 mod series;
 pub use series::*;
+mod response;
+pub use response::*;
 mod zone;
 pub use zone::*;
 

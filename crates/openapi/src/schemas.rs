@@ -11,6 +11,7 @@ use uload_core::link::LinkView;
 use uload_core::problem::Problem;
 use uload_core::profile::User;
 use uload_core::report::ReportEntry;
+use uload_core::stats::LinkStats;
 use uload_core::tag::Tag;
 use uload_core::webhook::Attempt;
 use uload_core::workspace::Workspace;
@@ -33,6 +34,7 @@ pub fn schemas() -> Vec<(String, Value)> {
     generator.subschema_for::<AuditEntry>();
     generator.subschema_for::<ReportEntry>();
     generator.subschema_for::<Attempt>();
+    generator.subschema_for::<LinkStats>();
     generator
         .take_definitions(true)
         .into_iter()
