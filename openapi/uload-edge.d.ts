@@ -1201,11 +1201,16 @@ export interface components {
             /** @description Absolute http(s) URL of the preview card's image, without credentials. */
             og_image?: string | null;
         };
+        /** @description A page of a user's links. */
         LinkList: {
             data: components["schemas"]["Link"][];
+            /** @description The cursor of the next page; null on the last. */
             next_cursor: string | null;
-            /** @description with total=true: how many links match the filters in all */
-            total?: number;
+            /**
+             * Format: uint64
+             * @description With total=true: how many links match the filters in all.
+             */
+            total?: number | null;
         };
         BulkCreate: {
             links: components["schemas"]["LinkCreate"][];
@@ -1263,6 +1268,7 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /** @description All of them, in one answer. */
         TagList: {
             data: components["schemas"]["Tag"][];
         };
@@ -1280,49 +1286,58 @@ export interface components {
             /** @description id of the tag that receives the links */
             into: string;
         };
+        /** @description An API key as its owner sees it (never its secret). */
         ApiKey: {
-            id: string;
-            name: string;
-            /** @description first characters of the key, to tell keys apart */
-            prefix: string;
             /** Format: date-time */
             created_at: string;
-            /** Format: date-time */
-            last_used_at: string | null;
-            /** Format: date-time */
-            revoked_at: string | null;
-            /** @description What the key may do: links:read (list and read links, QR codes, tags), links:write (create, change, delete links and tags), stats:read (stats and CSV). Keys never manage keys or users. */
-            scopes: ("links:read" | "links:write" | "stats:read")[];
             /**
              * Format: date-time
-             * @description after this the key is refused (401); null: no expiry
+             * @description After this the key is refused (401); null: no expiry.
              */
             expires_at: string | null;
+            id: string;
+            /** Format: date-time */
+            last_used_at: string | null;
+            name: string;
+            /** @description The first characters of the key, to tell keys apart. */
+            prefix: string;
+            /** Format: date-time */
+            revoked_at: string | null;
+            /** @description What the key may do. Keys never manage keys or users. */
+            scopes: components["schemas"]["KeyScope"][];
         };
+        /** @description A new key with its secret, answered once. */
         ApiKeyCreated: {
-            id: string;
-            name: string;
-            /** @description first characters of the key, to tell keys apart */
-            prefix: string;
             /** Format: date-time */
             created_at: string;
-            /** Format: date-time */
-            last_used_at: string | null;
-            /** Format: date-time */
-            revoked_at: string | null;
-            /** @description the secret; shown only in this response A retry with the same Idempotency-Key (Idempotency-Replayed: true) answers null here: the secret is never stored, so it cannot be shown again; revoke that key and create another if it was lost. */
-            key: string | null;
-            /** @description What the key may do: links:read (list and read links, QR codes, tags), links:write (create, change, delete links and tags), stats:read (stats and CSV). Keys never manage keys or users. */
-            scopes: ("links:read" | "links:write" | "stats:read")[];
             /**
              * Format: date-time
-             * @description after this the key is refused (401); null: no expiry
+             * @description After this the key is refused (401); null: no expiry.
              */
             expires_at: string | null;
+            id: string;
+            /**
+             * @description The secret; shown only in this response. A retry with the same Idempotency-Key
+             *     (Idempotency-Replayed: true) answers null here: the secret is never stored, so it
+             *     cannot be shown again; revoke that key and create another if it was lost.
+             */
+            key: string | null;
+            /** Format: date-time */
+            last_used_at: string | null;
+            name: string;
+            /** @description The first characters of the key, to tell keys apart. */
+            prefix: string;
+            /** Format: date-time */
+            revoked_at: string | null;
+            /** @description What the key may do. Keys never manage keys or users. */
+            scopes: components["schemas"]["KeyScope"][];
         };
+        /** @description All of them, in one answer. */
         ApiKeyList: {
             data: components["schemas"]["ApiKey"][];
         };
+        /** @description A right an API key may hold. */
+        KeyScope: "links:read" | "links:write" | "stats:read";
         ApiKeyCreate: {
             name: string;
             /** @description default: every scope. What the key may do: links:read (list and read links, QR codes, tags), links:write (create, change, delete links and tags), stats:read (stats and CSV). Keys never manage keys or users. */
@@ -1607,59 +1622,77 @@ export interface components {
             bio?: string | null;
             profile_public?: boolean;
         };
+        /** @description An endpoint as its owner sees it. */
         WebhookEndpoint: {
-            id: string;
-            /** Format: uri */
-            url: string;
-            description: string | null;
-            events: ("link.created" | "link.updated" | "link.deleted" | "link.clicked" | "link.expired" | "link.limit_reached")[];
-            workspace_id: string | null;
-            enabled: boolean;
-            /** @description why it was disabled: by its owner, or after WEBHOOK_DISABLE_AFTER failed deliveries in a row (with the last error) */
-            disabled_reason: string | null;
+            /** Format: uint64 */
             consecutive_failures: number;
             /** Format: date-time */
             created_at: string;
-            /** Format: date-time */
-            updated_at: string;
-            /** Format: date-time */
-            last_success_at: string | null;
+            description: string | null;
+            /**
+             * @description Why it was disabled: by its owner, or after WEBHOOK_DISABLE_AFTER failed deliveries
+             *     in a row (with the last error).
+             */
+            disabled_reason: string | null;
+            enabled: boolean;
+            events: ("link.created" | "link.updated" | "link.deleted" | "link.clicked" | "link.expired" | "link.limit_reached")[];
+            id: string;
             /** Format: date-time */
             last_failure_at: string | null;
             last_failure_reason: string | null;
+            /** Format: date-time */
+            last_success_at: string | null;
             /**
              * Format: date-time
-             * @description after a rotation: until when the previous secret signs too
+             * @description After a rotation: until when the previous secret signs too.
              */
             previous_secret_until: string | null;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: uri */
+            url: string;
+            workspace_id: string | null;
         };
+        /** @description An endpoint with its signing secret: answered once, when it is made or rotated. */
         WebhookEndpointWithSecret: {
-            id: string;
-            /** Format: uri */
-            url: string;
-            description: string | null;
-            events: ("link.created" | "link.updated" | "link.deleted" | "link.clicked" | "link.expired" | "link.limit_reached")[];
-            workspace_id: string | null;
-            enabled: boolean;
-            /** @description why it was disabled: by its owner, or after WEBHOOK_DISABLE_AFTER failed deliveries in a row (with the last error) */
-            disabled_reason: string | null;
+            /** Format: uint64 */
             consecutive_failures: number;
             /** Format: date-time */
             created_at: string;
-            /** Format: date-time */
-            updated_at: string;
-            /** Format: date-time */
-            last_success_at: string | null;
+            description: string | null;
+            /**
+             * @description Why it was disabled: by its owner, or after WEBHOOK_DISABLE_AFTER failed deliveries
+             *     in a row (with the last error).
+             */
+            disabled_reason: string | null;
+            enabled: boolean;
+            events: ("link.created" | "link.updated" | "link.deleted" | "link.clicked" | "link.expired" | "link.limit_reached")[];
+            id: string;
             /** Format: date-time */
             last_failure_at: string | null;
             last_failure_reason: string | null;
+            /** Format: date-time */
+            last_success_at: string | null;
             /**
              * Format: date-time
-             * @description after a rotation: until when the previous secret signs too
+             * @description After a rotation: until when the previous secret signs too.
              */
             previous_secret_until: string | null;
-            /** @description the signing secret (Standard Webhooks): shown in this response only */
+            /** @description The signing secret (Standard Webhooks): shown in this response only. */
             secret: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: uri */
+            url: string;
+            workspace_id: string | null;
+        };
+        /** @description All of them, in one answer. */
+        WebhookEndpointList: {
+            data: components["schemas"]["WebhookEndpoint"][];
+        };
+        /** @description All of them, in one answer. */
+        WebhookAttemptList: {
+            data: components["schemas"]["WebhookAttempt"][];
         };
         WebhookCreate: {
             /**
@@ -4147,9 +4180,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: components["schemas"]["WebhookEndpoint"][];
-                    };
+                    "application/json": components["schemas"]["WebhookEndpointList"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -4477,9 +4508,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: components["schemas"]["WebhookAttempt"][];
-                    };
+                    "application/json": components["schemas"]["WebhookAttemptList"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -8,7 +8,8 @@ use crate::http::Reply;
 use crate::store::d1;
 use crate::store::keys_db::KeysDb;
 use crate::{log, runtime};
-use uload_core::scope;
+use uload_core::page::List;
+use uload_core::scope::{self, ApiKeyCreated, ApiKeyView};
 use uload_core::secret::{self, API_KEY_DISPLAY_LEN};
 
 fn user_of<'a>(c: &'a Ctx) -> Result<&'a str, ApiError> {
@@ -25,18 +26,22 @@ pub async fn list(c: &Ctx<'_>) -> Result<Reply, ApiError> {
     let keys = KeysDb { db: &db }.list(user).await?;
     Ok(Reply::json(
         200,
-        &json!({ "data": keys.iter().map(shown).collect::<Vec<_>>() }),
+        &List::from(keys.iter().map(shown).collect::<Vec<_>>()),
     ))
 }
 
 /// A key as the API shows it: its scopes as a list.
-fn shown(key: &crate::store::keys_db::ApiKey) -> Value {
-    let mut v = serde_json::to_value(key).unwrap_or(Value::Null);
-    v["scopes"] = json!(scope::parse_stored(&key.scopes)
-        .iter()
-        .map(|s| s.name())
-        .collect::<Vec<_>>());
-    v
+fn shown(key: &crate::store::keys_db::ApiKey) -> ApiKeyView {
+    ApiKeyView {
+        id: key.id.clone(),
+        name: key.name.clone(),
+        prefix: key.prefix.clone(),
+        created_at: key.created_at.clone(),
+        last_used_at: key.last_used_at.clone(),
+        revoked_at: key.revoked_at.clone(),
+        scopes: scope::parse_stored(&key.scopes),
+        expires_at: key.expires_at.clone(),
+    }
 }
 
 pub async fn create(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
@@ -65,8 +70,10 @@ pub async fn create(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
         "api_key_created",
         json!({ "key_id": created.id, "user_id": user }),
     );
-    let mut body = shown(&created);
-    body["key"] = json!(key);
+    let body = ApiKeyCreated {
+        view: shown(&created),
+        key: Some(key),
+    };
     Ok(Reply::json(201, &body).header("location", format!("/api/v1/api-keys/{}", created.id)))
 }
 

@@ -19,7 +19,11 @@ const RANDOM_CODE_ATTEMPTS: usize = 5;
 
 /// `flags`: what the abuse checks flagged in this write (`None`: a read, no warnings).
 pub(super) fn view(c: &Ctx, link: &Link, flags: Option<&[Flag]>) -> Value {
-    let v = LinkView {
+    serde_json::to_value(link_view(c, link, flags)).unwrap_or(Value::Null)
+}
+
+fn link_view<'a>(c: &Ctx, link: &'a Link, flags: Option<&[Flag]>) -> LinkView<'a> {
+    LinkView {
         link,
         short_url: short_url(c, &link.code),
         url_display: target::display(&link.url),
@@ -31,8 +35,7 @@ pub(super) fn view(c: &Ctx, link: &Link, flags: Option<&[Flag]>) -> Value {
             }
             None => Vec::new(),
         },
-    };
-    serde_json::to_value(v).unwrap_or(Value::Null)
+    }
 }
 
 pub fn short_url(c: &Ctx, code: &str) -> String {
@@ -296,10 +299,10 @@ pub async fn list(c: &Ctx<'_>, pairs: &[(String, String)]) -> Result<Reply, ApiE
         .list(c.who.owner(), &q, &crate::clock::now_iso())
         .await?;
     let next_cursor = listing::next_cursor(&q, &mut rows);
-    let data: Vec<Value> = rows.iter().map(|l| view(c, l, None)).collect();
-    let mut body = json!({ "data": data, "next_cursor": next_cursor });
-    if let Some(n) = total {
-        body["total"] = json!(n);
-    }
+    let body = listing::LinkList {
+        data: rows.iter().map(|l| link_view(c, l, None)).collect(),
+        next_cursor,
+        total,
+    };
     Ok(Reply::json(200, &body))
 }

@@ -2,7 +2,6 @@
 //! rollups (never the raw clicks, so a year costs what a day costs), and
 //! `GET /api/v1/links/{id}/clicks.csv` exports raw clicks.
 
-
 use super::Ctx;
 use crate::error::ApiError;
 use crate::http::Reply;

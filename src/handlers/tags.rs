@@ -1,6 +1,6 @@
 //! Tags API: list, create, rename/recolour, delete, merge.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 use uload_core::problem::Code;
 
 use super::Ctx;
@@ -12,6 +12,7 @@ use crate::store::d1;
 use crate::store::tags_db::TagsDb;
 use crate::store::StoreError;
 use uload_core::fields::{Field, Reader};
+use uload_core::page::List;
 use uload_core::tag;
 
 fn taken(slug: &str) -> ApiError {
@@ -25,7 +26,7 @@ fn taken(slug: &str) -> ApiError {
 pub async fn list(c: &Ctx<'_>) -> Result<Reply, ApiError> {
     let db = d1::database(c.env)?;
     let tags = TagsDb { db: &db }.list(c.who.owner()).await?;
-    Ok(Reply::json(200, &json!({ "data": tags })))
+    Ok(Reply::json(200, &List::from(tags)))
 }
 
 pub async fn create(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {

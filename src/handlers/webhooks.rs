@@ -15,7 +15,8 @@ use crate::services::webhooks as delivery;
 use crate::store::d1;
 use crate::store::webhooks_db::{EndpointRow, WebhooksDb};
 use uload_core::fields::Field;
-use uload_core::webhook::{self, UrlRules};
+use uload_core::page::List;
+use uload_core::webhook::{self, EndpointWithSecret, UrlRules};
 
 /// How long the previous secret keeps signing after a rotation.
 const ROTATION_OVERLAP_HOURS: i64 = 24;
@@ -45,7 +46,7 @@ pub async fn list(c: &Ctx<'_>) -> Result<Reply, ApiError> {
     let db = d1::database(c.env)?;
     let rows = WebhooksDb { db: &db }.list(c.who.owner()).await?;
     let data: Vec<_> = rows.iter().map(EndpointRow::view).collect();
-    Ok(Reply::json(200, &json!({ "data": data })))
+    Ok(Reply::json(200, &List::from(data)))
 }
 
 /// 201 with the secret: the only time it is shown.
@@ -78,8 +79,10 @@ pub async fn create(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
         )
         .await?
         .ok_or_else(|| ApiError::Internal("the endpoint was not stored".into()))?;
-    let mut view = serde_json::to_value(row.view()).unwrap_or(Value::Null);
-    view["secret"] = Value::from(secret);
+    let view = EndpointWithSecret {
+        endpoint: row.view(),
+        secret,
+    };
     Ok(Reply::json(201, &view).header("location", format!("/api/v1/webhooks/{id}")))
 }
 
@@ -136,8 +139,10 @@ pub async fn rotate(c: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
         )
         .await?
         .ok_or(ApiError::NotFound)?;
-    let mut view = serde_json::to_value(row.view()).unwrap_or(Value::Null);
-    view["secret"] = Value::from(secret);
+    let view = EndpointWithSecret {
+        endpoint: row.view(),
+        secret,
+    };
     Ok(Reply::json(200, &view))
 }
 
@@ -165,5 +170,5 @@ pub async fn deliveries(c: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
     let attempts = WebhooksDb { db: &db }
         .attempts(&endpoint.id, LOG_LENGTH)
         .await?;
-    Ok(Reply::json(200, &json!({ "data": attempts })))
+    Ok(Reply::json(200, &List::from(attempts)))
 }

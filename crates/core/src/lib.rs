@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod operation;
 pub mod origin;
 pub mod outbox;
+pub mod page;
 pub mod pages;
 pub mod precondition;
 pub mod previewers;

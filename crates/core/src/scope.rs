@@ -4,14 +4,21 @@
 
 use std::fmt;
 
+use schemars::JsonSchema;
+use serde::Serialize;
+
 /// A right an API key may hold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[schemars(rename = "KeyScope")]
 pub enum KeyScope {
     /// List and read links, their QR codes, and tags.
+    #[serde(rename = "links:read")]
     LinksRead,
     /// Create, change and delete links and tags.
+    #[serde(rename = "links:write")]
     LinksWrite,
     /// Read click statistics and the CSV export.
+    #[serde(rename = "stats:read")]
     StatsRead,
 }
 
@@ -76,6 +83,44 @@ pub struct NewKey {
     pub name: String,
     pub scopes: Vec<KeyScope>,
     pub expires_at: Option<String>,
+}
+
+/// An API key as its owner sees it (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[schemars(rename = "ApiKey", deny_unknown_fields)]
+pub struct ApiKeyView {
+    pub id: String,
+    pub name: String,
+    /// The first characters of the key, to tell keys apart.
+    pub prefix: String,
+    #[schemars(extend("format" = "date-time"))]
+    pub created_at: String,
+    #[schemars(extend("format" = "date-time"))]
+    pub last_used_at: Option<String>,
+    #[schemars(extend("format" = "date-time"))]
+    pub revoked_at: Option<String>,
+    /// What the key may do. Keys never manage keys or users.
+    pub scopes: Vec<KeyScope>,
+    /// After this the key is refused (401); null: no expiry.
+    #[schemars(extend("format" = "date-time"))]
+    pub expires_at: Option<String>,
+}
+
+/// A new key with its secret, answered once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[schemars(rename = "ApiKeyCreated", deny_unknown_fields)]
+pub struct ApiKeyCreated {
+    #[serde(flatten)]
+    pub view: ApiKeyView,
+    /// The secret; shown only in this response. A retry with the same Idempotency-Key
+    /// (Idempotency-Replayed: true) answers null here: the secret is never stored, so it
+    /// cannot be shown again; revoke that key and create another if it was lost.
+    #[schemars(extend("pattern" = format!(
+        "^{}[A-Za-z0-9]{{{}}}$",
+        crate::secret::API_KEY_PREFIX,
+        crate::secret::API_KEY_LEN
+    )))]
+    pub key: Option<String>,
 }
 
 /// An API key's name, at most (characters).

@@ -6,35 +6,15 @@
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use hmac::{Hmac, Mac};
-use schemars::JsonSchema;
-use serde::Serialize;
 use serde_json::Value;
 use sha2::Sha256;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+mod views;
+pub use views::{Attempt, Endpoint, EndpointWithSecret, OUTCOMES};
+
 use crate::fields::{text, Field, Reader};
 use crate::problem::FieldError;
-
-/// What became of a delivery attempt: delivered, failed (retried later), skipped (the
-/// endpoint was disabled or no longer qualifies) or dead (every retry failed).
-pub const OUTCOMES: [&str; 4] = ["delivered", "failed", "skipped", "dead"];
-
-/// One delivery attempt, as the endpoint's owner sees it.
-#[derive(Debug, Serialize, JsonSchema)]
-#[schemars(rename = "WebhookAttempt", deny_unknown_fields)]
-pub struct Attempt {
-    pub event_id: String,
-    pub event_type: String,
-    pub attempt: u64,
-    #[schemars(extend("enum" = OUTCOMES))]
-    pub outcome: String,
-    /// The receiver's HTTP status, when it answered.
-    pub status: Option<u64>,
-    pub latency_ms: Option<u64>,
-    pub error: Option<String>,
-    #[schemars(extend("format" = "date-time"))]
-    pub at: String,
-}
 
 /// Every event an endpoint can subscribe to.
 pub const EVENT_TYPES: &[&str] = &[

@@ -86,9 +86,6 @@ pub fn registry() -> Vec<(&'static str, Value)> {
         // API keys, webhooks, abuse reports.
         ("scope::ALL", json!(scopes)),
         ("scope::MAX_KEY_NAME", json!(scope::MAX_KEY_NAME)),
-        ("secret::API_KEY_PREFIX", json!(secret::API_KEY_PREFIX)),
-        ("secret::API_KEY_LEN", json!(secret::API_KEY_LEN)),
-        ("webhook::SECRET_PREFIX", json!(webhook::SECRET_PREFIX)),
         ("webhook::EVENT_TYPES", json!(webhook::EVENT_TYPES)),
         ("webhook::PAYLOAD_TYPES", json!(payloads)),
         ("webhook::MAX_URL", json!(webhook::MAX_URL)),

@@ -8,12 +8,15 @@ use serde_json::Value;
 use uload_core::abuse::{AuditEntry, DenyEntry};
 use uload_core::inspect::Inspection;
 use uload_core::link::LinkView;
+use uload_core::listing::LinkList;
+use uload_core::page::List;
 use uload_core::problem::Problem;
 use uload_core::profile::User;
 use uload_core::report::ReportEntry;
+use uload_core::scope::{ApiKeyCreated, ApiKeyView};
 use uload_core::stats::LinkStats;
 use uload_core::tag::Tag;
-use uload_core::webhook::Attempt;
+use uload_core::webhook::{Attempt, Endpoint, EndpointWithSecret};
 use uload_core::workspace::Workspace;
 
 pub fn schemas() -> Vec<(String, Value)> {
@@ -35,6 +38,13 @@ pub fn schemas() -> Vec<(String, Value)> {
     generator.subschema_for::<ReportEntry>();
     generator.subschema_for::<Attempt>();
     generator.subschema_for::<LinkStats>();
+    generator.subschema_for::<LinkList>();
+    generator.subschema_for::<List<Tag>>();
+    generator.subschema_for::<ApiKeyCreated>();
+    generator.subschema_for::<List<ApiKeyView>>();
+    generator.subschema_for::<EndpointWithSecret>();
+    generator.subschema_for::<List<Endpoint>>();
+    generator.subschema_for::<List<Attempt>>();
     generator
         .take_definitions(true)
         .into_iter()

@@ -3,7 +3,7 @@
 //! events (clicks, limits, expiries, tests) are inserted here with ids that make a second
 //! insert of the same event a no-op.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 use worker::D1Database;
 
@@ -36,25 +36,7 @@ pub struct EndpointRow {
     pub last_failure_reason: Option<String>,
 }
 
-/// The API's view of an endpoint.
-#[derive(Debug, Serialize)]
-pub struct Endpoint {
-    pub id: String,
-    pub url: String,
-    pub description: Option<String>,
-    pub events: Vec<String>,
-    pub workspace_id: Option<String>,
-    pub enabled: bool,
-    pub disabled_reason: Option<String>,
-    pub consecutive_failures: u64,
-    pub created_at: String,
-    pub updated_at: String,
-    pub last_success_at: Option<String>,
-    pub last_failure_at: Option<String>,
-    pub last_failure_reason: Option<String>,
-    /// Until when the previous secret still signs too (after a rotation).
-    pub previous_secret_until: Option<String>,
-}
+pub use uload_core::webhook::Endpoint;
 
 impl EndpointRow {
     pub fn event_list(&self) -> Vec<String> {

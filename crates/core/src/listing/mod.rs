@@ -5,7 +5,23 @@ mod order;
 
 pub use order::{Cursor, Order, Sort, SORTS};
 
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use super::link::LinkView;
 use super::problem::FieldError;
+
+/// A page of a user's links.
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct LinkList<'a> {
+    pub data: Vec<LinkView<'a>>,
+    /// The cursor of the next page; null on the last.
+    pub next_cursor: Option<String>,
+    /// With total=true: how many links match the filters in all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
+}
 
 pub const DEFAULT_LIMIT: u32 = 20;
 pub const MAX_LIMIT: u32 = 100;
