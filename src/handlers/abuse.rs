@@ -105,8 +105,7 @@ pub async fn list_denylist(c: &Ctx<'_>) -> Result<Reply, ApiError> {
 /// for abuse at once.
 pub async fn add_denylist(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
     c.require_admin("abuse handling routes")?;
-    let mut r = Reader::new(body, &["kind", "value", "reason", "disable_existing"])
-        .map_err(ApiError::Validation)?;
+    let mut r = Reader::new(body, abuse::DENY_FIELDS).map_err(ApiError::Validation)?;
     let kind = r.string("kind");
     let kind = r.require("kind", kind);
     let raw = r.string("value");
@@ -257,7 +256,7 @@ pub async fn block(c: &Ctx<'_>, id: &str, body: Option<&Value>) -> Result<Reply,
     c.require_admin("abuse handling routes")?;
     let why = match body {
         Some(body) => {
-            let mut r = Reader::new(body, &["reason"]).map_err(ApiError::Validation)?;
+            let mut r = Reader::new(body, abuse::BLOCK_FIELDS).map_err(ApiError::Validation)?;
             let why = reason(&mut r);
             r.finish(|| ()).map_err(ApiError::Validation)?;
             why

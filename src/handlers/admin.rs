@@ -67,7 +67,8 @@ pub async fn restore_mode(c: &Ctx<'_>) -> Result<Reply, ApiError> {
 /// links exists).
 pub async fn set_restore_mode(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
     c.require_admin("operations")?;
-    let mut r = Reader::new(body, &["mode"]).map_err(ApiError::Validation)?;
+    let mut r =
+        Reader::new(body, uload_core::restore::MODE_FIELDS).map_err(ApiError::Validation)?;
     let mode = r.string("mode");
     let mode = r.require("mode", mode);
     let flag = match mode.as_deref() {

@@ -14,7 +14,7 @@ use uload_core::link::MAX_BULK;
 
 /// Each item succeeds or fails on its own; the answer lists every item's outcome in order.
 pub async fn create(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
-    let mut r = Reader::new(body, &["links"]).map_err(ApiError::Validation)?;
+    let mut r = Reader::new(body, link::BULK_CREATE_FIELDS).map_err(ApiError::Validation)?;
     let items = match body.get("links") {
         Some(Value::Array(items))
             if !items.is_empty()
@@ -94,7 +94,7 @@ fn outcome(ids: &[String], done: &[String]) -> Value {
 }
 
 pub async fn delete(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
-    let mut r = Reader::new(body, &["ids"]).map_err(ApiError::Validation)?;
+    let mut r = Reader::new(body, link::BULK_DELETE_FIELDS).map_err(ApiError::Validation)?;
     let ids = read_ids(&mut r);
     r.finish(|| ()).map_err(ApiError::Validation)?;
     let deleted = db(c)?.delete(&ids, c.who.owner()).await?;
@@ -114,7 +114,7 @@ pub async fn delete(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
 }
 
 pub async fn update(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
-    let mut r = Reader::new(body, &["ids", "is_active"]).map_err(ApiError::Validation)?;
+    let mut r = Reader::new(body, link::BULK_UPDATE_FIELDS).map_err(ApiError::Validation)?;
     let ids = read_ids(&mut r);
     let active = r.bool("is_active");
     let active = r.require("is_active", active);
@@ -138,7 +138,7 @@ pub async fn update(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
 }
 
 pub async fn tag(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
-    let mut r = Reader::new(body, &["ids", "add", "remove"]).map_err(ApiError::Validation)?;
+    let mut r = Reader::new(body, link::BULK_TAG_FIELDS).map_err(ApiError::Validation)?;
     let ids = read_ids(&mut r);
     let names = |r: &mut Reader, field: &str| match r.strings(field) {
         Field::Value(list) => link::normalise_tag_names(&list).unwrap_or_else(|msg| {

@@ -30,7 +30,7 @@ pub async fn list(c: &Ctx<'_>) -> Result<Reply, ApiError> {
 }
 
 pub async fn create(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
-    let mut r = Reader::new(body, &["name", "color"]).map_err(ApiError::Validation)?;
+    let mut r = Reader::new(body, tag::FIELDS).map_err(ApiError::Validation)?;
     let name = tag::read_name(&mut r);
     let name = r.require("name", name);
     let color = tag::read_color(&mut r).into_option();
@@ -55,7 +55,7 @@ pub async fn create(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
 }
 
 pub async fn update(c: &Ctx<'_>, id: &str, body: &Value) -> Result<Reply, ApiError> {
-    let mut r = Reader::new(body, &["name", "color"]).map_err(ApiError::Validation)?;
+    let mut r = Reader::new(body, tag::FIELDS).map_err(ApiError::Validation)?;
     let name = tag::read_name(&mut r).into_option();
     let color = tag::read_color(&mut r);
     if r.errors.is_empty() && name.is_none() && color.is_absent() {
@@ -93,7 +93,7 @@ pub async fn delete(c: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
 
 /// Moves every link tagged `id` to the tag `into`, then deletes `id`.
 pub async fn merge(c: &Ctx<'_>, id: &str, body: &Value) -> Result<Reply, ApiError> {
-    let mut r = Reader::new(body, &["into"]).map_err(ApiError::Validation)?;
+    let mut r = Reader::new(body, tag::MERGE_FIELDS).map_err(ApiError::Validation)?;
     let into = r.string("into");
     let into = r.require("into", into);
     if into.as_deref() == Some(id) {

@@ -21,14 +21,11 @@ use uload_core::{profile, time, username};
 /// reconcile job deletes 500 a minute), within the runtime's subrequest limit.
 const KV_NOW: usize = 500;
 
-/// What a profile is made of: the fields PUT takes, and PATCH lays over the stored ones.
-const PROFILE_FIELDS: [&str; 4] = ["username", "display_name", "bio", "profile_public"];
-
 /// Creates or replaces a user's public profile. Only the dashboard's server (service token)
 /// may: users are managed there, this is a copy for the edge.
 pub async fn put(c: &Ctx<'_>, id: &str, body: &Value) -> Result<Reply, ApiError> {
     c.require_service("users")?;
-    let mut r = Reader::new(body, &PROFILE_FIELDS).map_err(ApiError::Validation)?;
+    let mut r = Reader::new(body, profile::FIELDS).map_err(ApiError::Validation)?;
     let name = r.string("username");
     let name = r.require("username", name);
     if let Some(u) = &name {
@@ -114,7 +111,7 @@ pub async fn patch(c: &Ctx<'_>, id: &str, body: &Value) -> Result<Reply, ApiErro
         .await?
         .ok_or(ApiError::NotFound)?;
     let stored = serde_json::to_value(&user).unwrap_or_default();
-    let mut merged: serde_json::Map<String, Value> = PROFILE_FIELDS
+    let mut merged: serde_json::Map<String, Value> = profile::FIELDS
         .iter()
         .filter_map(|k| Some((k.to_string(), stored.get(k)?.clone())))
         .collect();

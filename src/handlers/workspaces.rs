@@ -26,7 +26,7 @@ pub async fn get(c: &Ctx<'_>, slug: &str) -> Result<Reply, ApiError> {
 /// `{name?, members: [user ids]}`: creates the workspace or replaces its name and members.
 pub async fn put(c: &Ctx<'_>, slug: &str, body: &Value) -> Result<Reply, ApiError> {
     c.require_service("workspaces")?;
-    let mut r = Reader::new(body, &["name", "members"]).map_err(ApiError::Validation)?;
+    let mut r = Reader::new(body, uload_core::workspace::FIELDS).map_err(ApiError::Validation)?;
     let name = text(&mut r, "name", MAX_NAME).into_option();
     let members = match r.strings("members") {
         Field::Value(mut ids) if ids.len() <= MAX_MEMBERS => {

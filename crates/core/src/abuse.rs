@@ -226,6 +226,9 @@ pub const MAX_DOMAIN: usize = 253;
 /// A denied term's length (characters).
 pub const MIN_TERM: usize = 3;
 pub const MAX_TERM: usize = 100;
+/// The members a denylist entry's POST accepts, and a block's.
+pub const DENY_FIELDS: &[&str] = &["kind", "value", "reason", "disable_existing"];
+pub const BLOCK_FIELDS: &[&str] = &["reason"];
 /// The reason an admin gives for an action (denying, blocking), in characters.
 pub const MIN_REASON: usize = 3;
 pub const MAX_REASON: usize = 500;

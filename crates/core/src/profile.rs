@@ -3,6 +3,9 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+/// What a profile is made of: the members PUT takes, and PATCH lays over the stored ones.
+pub const FIELDS: &[&str] = &["username", "display_name", "bio", "profile_public"];
+
 /// `display_name`, at most (characters).
 pub const MAX_DISPLAY_NAME: usize = 100;
 /// `bio`, at most (characters).

@@ -36,6 +36,9 @@ impl Flag {
     }
 }
 
+/// The member a restore-mode request accepts.
+pub const MODE_FIELDS: &[&str] = &["mode"];
+
 /// A restore that says it is running for longer than this died on the way (an isolate
 /// was evicted): restore mode stays on, as pending, until someone restores or turns it off.
 pub const RUNNING_STALE_MS: u64 = 15 * 60 * 1000;

@@ -123,6 +123,9 @@ pub struct ApiKeyCreated {
     pub key: Option<String>,
 }
 
+/// The members a new key's request accepts.
+pub const KEY_FIELDS: &[&str] = &["name", "scopes", "expires_at"];
+
 /// An API key's name, at most (characters).
 pub const MAX_KEY_NAME: usize = 100;
 
@@ -133,7 +136,7 @@ pub fn parse_new_key(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<NewKey, Vec<super::problem::FieldError>> {
     use super::fields::{text, Field, Reader};
-    let mut r = Reader::new(body, &["name", "scopes", "expires_at"])?;
+    let mut r = Reader::new(body, KEY_FIELDS)?;
     let name = text(&mut r, "name", MAX_KEY_NAME);
     let name = r.require("name", name);
     let scopes = match r.strings("scopes") {

@@ -7,6 +7,10 @@ use crate::fields::{text, Field, Reader};
 use crate::link::MAX_TAG_NAME;
 use crate::slug::slugify;
 
+/// The members a tag's create and update accept, and a merge's.
+pub const FIELDS: &[&str] = &["name", "color"];
+pub const MERGE_FIELDS: &[&str] = &["into"];
+
 /// A tag as the API answers it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
@@ -68,7 +72,7 @@ mod tests {
     use serde_json::json;
 
     fn read<T>(body: serde_json::Value, f: impl Fn(&mut Reader) -> Field<T>) -> (Field<T>, usize) {
-        let mut r = Reader::new(&body, &["name", "color"]).unwrap();
+        let mut r = Reader::new(&body, FIELDS).unwrap();
         let v = f(&mut r);
         (v, r.errors.len())
     }

@@ -36,7 +36,7 @@ pub const MAX_DESCRIPTION: usize = 200;
 /// Secrets carry this prefix (Standard Webhooks), so they are recognisable when leaked.
 pub const SECRET_PREFIX: &str = "whsec_";
 
-const FIELDS: &[&str] = &["url", "description", "events", "workspace_id", "enabled"];
+pub const FIELDS: &[&str] = &["url", "description", "events", "workspace_id", "enabled"];
 
 /// What a request may set on an endpoint (absent: default on create, unchanged on update).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

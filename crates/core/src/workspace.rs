@@ -3,6 +3,9 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
+/// The members a workspace's PUT accepts.
+pub const FIELDS: &[&str] = &["name", "members"];
+
 /// A workspace's name, at most (characters).
 pub const MAX_NAME: usize = 100;
 /// Members of one workspace, at most.

@@ -144,3 +144,92 @@ fn the_link_schema_has_exactly_the_members_a_link_serialises_to() {
     assert_eq!(optional, ["warnings"], "only the warnings may be left out");
     assert_eq!(schema["additionalProperties"], json!(false));
 }
+
+/// Every request body the document describes accepts exactly the members the worker's
+/// parser reads (`Reader::new(body, FIELDS)` refuses any other with a 422), and no other.
+#[test]
+fn each_request_body_declares_the_members_its_parser_accepts() {
+    use uload_core::{abuse, link, profile, restore, scope, tag, webhook, workspace};
+    let doc: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("openapi/openapi.json")).expect("document"),
+    )
+    .expect("JSON");
+    let link_update: Vec<&str> = link::FIELDS
+        .iter()
+        .chain(link::READ_ONLY)
+        .copied()
+        .collect();
+    let cases: [(&str, &str, &[&str]); 18] = [
+        ("post", "/api/v1/links", link::FIELDS),
+        ("patch", "/api/v1/links/{id}", &link_update),
+        ("post", "/api/v1/links/bulk", link::BULK_CREATE_FIELDS),
+        (
+            "post",
+            "/api/v1/links/bulk/delete",
+            link::BULK_DELETE_FIELDS,
+        ),
+        (
+            "post",
+            "/api/v1/links/bulk/update",
+            link::BULK_UPDATE_FIELDS,
+        ),
+        ("post", "/api/v1/links/bulk/tag", link::BULK_TAG_FIELDS),
+        ("post", "/api/v1/tags", tag::FIELDS),
+        ("patch", "/api/v1/tags/{id}", tag::FIELDS),
+        ("post", "/api/v1/tags/{id}/merge", tag::MERGE_FIELDS),
+        ("post", "/api/v1/api-keys", scope::KEY_FIELDS),
+        ("put", "/api/v1/users/{id}", profile::FIELDS),
+        ("patch", "/api/v1/users/{id}", profile::FIELDS),
+        ("put", "/api/v1/workspaces/{slug}", workspace::FIELDS),
+        ("post", "/api/v1/webhooks", webhook::FIELDS),
+        ("patch", "/api/v1/webhooks/{id}", webhook::FIELDS),
+        ("put", "/api/v1/admin/restore-mode", restore::MODE_FIELDS),
+        ("post", "/api/v1/admin/denylist", abuse::DENY_FIELDS),
+        (
+            "post",
+            "/api/v1/admin/links/{id}/block",
+            abuse::BLOCK_FIELDS,
+        ),
+    ];
+    let resolve = |s: &Value| -> Value {
+        match s["$ref"].as_str() {
+            Some(r) => doc.pointer(&r[1..]).cloned().expect("a known component"),
+            None => s.clone(),
+        }
+    };
+    let mut described = 0;
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            let Some(body) = op.get("requestBody") else {
+                continue;
+            };
+            described += 1;
+            if path == "/abuse/report" {
+                continue; // A public form: unknown members are ignored, not refused.
+            }
+            let (_, _, fields) = cases
+                .iter()
+                .find(|(m, p, _)| m == method && p == path)
+                .unwrap_or_else(|| panic!("{method} {path}: which fields does its parser accept?"));
+            let schema = resolve(&body["content"]["application/json"]["schema"]);
+            let declared: BTreeSet<&str> = schema["properties"]
+                .as_object()
+                .expect("properties")
+                .keys()
+                .map(String::as_str)
+                .collect();
+            let accepted: BTreeSet<&str> = fields.iter().copied().collect();
+            assert_eq!(declared, accepted, "{method} {path}");
+            assert_eq!(
+                schema["additionalProperties"],
+                json!(false),
+                "{method} {path}"
+            );
+        }
+    }
+    assert_eq!(
+        described,
+        cases.len() + 1,
+        "every case is a documented body"
+    );
+}

@@ -359,6 +359,12 @@ pub fn normalise_tag_names(list: &[String]) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
+/// The members each bulk request accepts (anything else is a 422).
+pub const BULK_CREATE_FIELDS: &[&str] = &["links"];
+pub const BULK_DELETE_FIELDS: &[&str] = &["ids"];
+pub const BULK_UPDATE_FIELDS: &[&str] = &["ids", "is_active"];
+pub const BULK_TAG_FIELDS: &[&str] = &["ids", "add", "remove"];
+
 /// Items (links or ids) of one bulk request, at most.
 pub const MAX_BULK: usize = 100;
 
