@@ -1215,14 +1215,21 @@ export interface components {
         BulkCreate: {
             links: components["schemas"]["LinkCreate"][];
         };
+        /** @description The outcome of a bulk create: how many were created, how many failed, and each item's. */
         BulkCreateResult: {
+            /** Format: uint */
             created: number;
+            /** Format: uint */
             failed: number;
             results: {
+                /** @description Otherwise: the problem document it would have had on its own. */
+                error?: components["schemas"]["Problem"] | null;
+                /** Format: uint */
                 index: number;
-                status: number;
+                /** @description On 201: the link (as `LinkView` serialises it). */
                 link?: components["schemas"]["Link"];
-                error?: components["schemas"]["Problem"];
+                /** Format: uint16 */
+                status: number;
             }[];
         };
         Ids: string[];
@@ -1243,10 +1250,15 @@ export interface components {
         } | {
             remove: unknown;
         };
+        /**
+         * @description A bulk activation, deactivation or tagging: the ids changed, and those not found (or
+         *     not the caller's).
+         */
         BulkOutcome: {
-            updated: string[];
             not_found: string[];
+            updated: string[];
         };
+        /** @description A bulk delete: the ids deleted, and those not found (or not the caller's). */
         BulkDeleteOutcome: {
             deleted: string[];
             not_found: string[];
@@ -1369,6 +1381,7 @@ export interface components {
             /** @default true */
             profile_public?: boolean;
         };
+        /** @description The worker runs. */
         Health: {
             /** @constant */
             status: "ok";
@@ -1534,21 +1547,24 @@ export interface components {
             status: "ok" | "degraded" | "fail";
             version: string;
         };
+        /** @description One readiness check. */
         ReadyCheck: {
-            ok: boolean;
+            /** @description Whether its failure fails readiness (503) or only degrades it. */
             critical: boolean;
+            error?: string | null;
+            /** Format: uint64 */
             latency_ms: number;
-            error?: string;
+            ok: boolean;
         };
         /** @description With Authorization: Bearer <ADMIN_TOKEN> or <METRICS_TOKEN>: every check, probed now. */
         ReadyDetailed: {
-            /** @enum {string} */
-            status: "ok" | "degraded" | "fail";
-            version: string;
-            /** @description kv, d1, durable_objects, origin (not critical), config, analytics (not critical) */
+            /** @description kv, d1, durable_objects, origin (not critical), config, analytics (not critical). */
             checks: {
                 [key: string]: components["schemas"]["ReadyCheck"];
             };
+            /** @enum {string} */
+            status: "ok" | "degraded" | "fail";
+            version: string;
         };
         BackupListed: {
             /** @description The backup's UTC time, e.g. 2026-11-25T02-41-00.123Z */
@@ -1570,16 +1586,19 @@ export interface components {
             /** @description the backup scripts/restore.sh takes when no id is given: the newest that is not suspect */
             default: boolean;
         };
+        /** @description Restore mode as the admin API answers it. */
         RestoreMode: {
             /**
-             * @description pending or running: API writes answer 503 restore_mode and the crons skip
-             * @enum {unknown}
+             * @description pending or running: API writes answer 503 restore_mode and the crons skip.
+             * @enum {string}
              */
             mode: "off" | "pending" | "running";
+            /** @description Why writes are refused (null while off). */
             reason: string | null;
             /**
-             * @description what is recorded: auto = decided by the database (pending while D1 holds no user or link and a backup with links exists)
-             * @enum {unknown}
+             * @description What is recorded: auto = decided by the database (pending while D1 holds no user or
+             *     link and a backup with links exists).
+             * @enum {string}
              */
             set: "auto" | "pending" | "off" | "running";
         };

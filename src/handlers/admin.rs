@@ -54,11 +54,7 @@ pub async fn restore_mode(c: &Ctx<'_>) -> Result<Reply, ApiError> {
     let (flag, mode) = restore_mode::state(c.env).await?;
     Ok(Reply::json(
         200,
-        &json!({
-            "mode": mode.as_str(),
-            "reason": (mode.is_on()).then(|| mode.reason()),
-            "set": flag.map(|f| f.as_str()).unwrap_or("auto"),
-        }),
+        &uload_core::restore::ModeView::new(flag, mode),
     ))
 }
 

@@ -18,7 +18,8 @@ use uload_core::operation::{Api, Body as Takes};
 use uload_core::ratelimit::Scope;
 use uload_core::secret;
 
-pub const OPENAPI: &str = include_str!("../../openapi/openapi.json");
+/// openapi/openapi.json without its indentation (build.rs).
+pub const OPENAPI: &str = include_str!(concat!(env!("OUT_DIR"), "/openapi.json"));
 
 /// Answers an API request; also returns the rate-limit headers to send with the answer,
 /// whatever it is.

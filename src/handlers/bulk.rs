@@ -1,7 +1,7 @@
 //! Bulk operations on links: create (per-item results), delete, activate/deactivate and
 //! tag many links in one request, each with its own limits.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::links::{create_one, db, rules, view};
 use super::Ctx;
@@ -10,7 +10,7 @@ use crate::http::Reply;
 use crate::services::kv_sync::publish;
 use uload_core::fields::{Field, Reader};
 use uload_core::link;
-use uload_core::link::MAX_BULK;
+use uload_core::link::{BulkCreated, BulkDeleted, BulkItem, BulkUpdated, MAX_BULK};
 
 /// Each item succeeds or fails on its own; the answer lists every item's outcome in order.
 pub async fn create(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
@@ -52,19 +52,33 @@ pub async fn create(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
         results.push(match outcome {
             Ok((link, flags)) => {
                 created += 1;
-                json!({ "index": index, "status": 201, "link": view(c, &link, Some(&flags)) })
+                BulkItem {
+                    index,
+                    status: 201,
+                    link: Some(view(c, &link, Some(&flags))),
+                    error: None,
+                }
             }
             Err(e @ ApiError::Unavailable { .. }) => return Err(e),
             Err(e) => {
                 failed += 1;
                 let p = e.to_problem();
-                json!({ "index": index, "status": p.status, "error": p })
+                BulkItem {
+                    index,
+                    status: p.status,
+                    link: None,
+                    error: Some(p),
+                }
             }
         });
     }
     Ok(Reply::json(
         200,
-        &json!({ "created": created, "failed": failed, "results": results }),
+        &BulkCreated {
+            created,
+            failed,
+            results,
+        },
     ))
 }
 
@@ -88,9 +102,19 @@ fn read_ids(r: &mut Reader) -> Vec<String> {
     }
 }
 
-fn outcome(ids: &[String], done: &[String]) -> Value {
-    let not_found: Vec<&String> = ids.iter().filter(|id| !done.contains(id)).collect();
-    json!({ "updated": done, "not_found": not_found })
+fn outcome(ids: &[String], done: Vec<String>) -> BulkUpdated {
+    BulkUpdated {
+        not_found: not_found(ids, &done),
+        updated: done,
+    }
+}
+
+/// The ids asked for that were not done: unknown, or not the caller's.
+fn not_found(ids: &[String], done: &[String]) -> Vec<String> {
+    ids.iter()
+        .filter(|id| !done.contains(id))
+        .cloned()
+        .collect()
 }
 
 pub async fn delete(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
@@ -106,10 +130,12 @@ pub async fn delete(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
         deleted.into_iter().map(|(_, code)| (code, None)).collect(),
     )
     .await;
-    let not_found: Vec<&String> = ids.iter().filter(|id| !done.contains(id)).collect();
     Ok(Reply::json(
         200,
-        &json!({ "deleted": done, "not_found": not_found }),
+        &BulkDeleted {
+            not_found: not_found(&ids, &done),
+            deleted: done,
+        },
     ))
 }
 
@@ -134,7 +160,7 @@ pub async fn update(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
     )
     .await;
     let done: Vec<String> = links.into_iter().map(|l| l.id).collect();
-    Ok(Reply::json(200, &outcome(&ids, &done)))
+    Ok(Reply::json(200, &outcome(&ids, done)))
 }
 
 pub async fn tag(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
@@ -160,5 +186,5 @@ pub async fn tag(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> {
     let done = db(c)?
         .retag(&ids, c.who.owner(), &add, &remove, &crate::clock::now_iso())
         .await?;
-    Ok(Reply::json(200, &outcome(&ids, &done)))
+    Ok(Reply::json(200, &outcome(&ids, done)))
 }

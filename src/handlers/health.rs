@@ -1,6 +1,6 @@
 //! Liveness: cheap, touches no binding, 200 while the worker runs.
 
-use serde_json::json;
+use uload_core::health::Health;
 use worker::Response;
 
 use crate::http;
@@ -8,7 +8,10 @@ use crate::http;
 pub fn live() -> Response {
     http::json(
         200,
-        &json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }),
+        &Health {
+            status: "ok",
+            version: env!("CARGO_PKG_VERSION"),
+        },
         &[("cache-control", "no-store")],
     )
 }

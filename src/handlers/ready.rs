@@ -12,6 +12,7 @@ use worker::{Delay, Env, Fetch, Url};
 use crate::config::Config;
 use crate::store::d1;
 use crate::{http, limiter, log, runtime};
+use uload_core::health::{ReadyCheck, ReadyDetailed, ReadyPublic};
 use uload_core::ratelimit::{Policy, Scope};
 use uload_core::secret;
 use worker::Response;
@@ -166,7 +167,10 @@ pub async fn ready(req: &worker::Request, env: &Env, cfg: &Config) -> Response {
     };
     http::json(
         code,
-        &json!({ "status": status, "version": env!("CARGO_PKG_VERSION") }),
+        &ReadyPublic {
+            status,
+            version: env!("CARGO_PKG_VERSION"),
+        },
         &[("cache-control", "no-store")],
     )
 }
@@ -206,16 +210,13 @@ async fn probe(env: &Env, cfg: &Config) -> (Response, u16, &'static str) {
         "ok"
     };
     let code = if ok { 200 } else { 503 };
-    let mut body = json!({
-        "status": status,
-        "version": env!("CARGO_PKG_VERSION"),
-        "checks": {},
-    });
+    let mut body = ReadyDetailed {
+        status,
+        version: env!("CARGO_PKG_VERSION"),
+        checks: Default::default(),
+    };
     for c in &checks {
-        let mut v =
-            json!({ "ok": c.result.is_ok(), "critical": c.critical, "latency_ms": c.latency_ms });
         if let Err(e) = &c.result {
-            v["error"] = json!(e);
             // Said loudly: a misconfigured binding must not fail silently.
             let level = if c.critical { "error" } else { "warn" };
             let fields = json!({ "check": c.name, "error": e });
@@ -225,7 +226,15 @@ async fn probe(env: &Env, cfg: &Config) -> (Response, u16, &'static str) {
                 log::warn("readiness_check_failed", fields)
             }
         }
-        body["checks"][c.name] = v;
+        body.checks.insert(
+            c.name,
+            ReadyCheck {
+                ok: c.result.is_ok(),
+                critical: c.critical,
+                latency_ms: c.latency_ms,
+                error: c.result.as_ref().err().cloned(),
+            },
+        );
     }
     (
         http::json(code, &body, &[("cache-control", "no-store")]),

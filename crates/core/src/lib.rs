@@ -10,6 +10,7 @@ pub mod click_budget;
 pub mod code;
 pub mod cors;
 pub mod fields;
+pub mod health;
 pub mod inspect;
 pub mod link;
 pub mod listing;

@@ -11,8 +11,10 @@ use super::fields::{text, Field, Reader};
 use super::problem::FieldError;
 use super::target::Policy;
 
+mod bulk;
 mod input;
 mod view;
+pub use bulk::{BulkCreated, BulkDeleted, BulkItem, BulkUpdated};
 pub use input::*;
 pub use view::LinkView;
 

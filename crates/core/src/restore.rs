@@ -4,6 +4,9 @@
 //! the restore, a backup of the empty database would become "the newest", and the KV
 //! audit would then see every redirect as orphaned.
 
+use schemars::JsonSchema;
+use serde::Serialize;
+
 /// What an operator (or a restore in progress) recorded in D1's `operations` table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flag {
@@ -32,6 +35,31 @@ impl Flag {
             Flag::Pending => "pending",
             Flag::Running { .. } => "running",
             Flag::Off => "off",
+        }
+    }
+}
+
+/// Restore mode as the admin API answers it.
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(rename = "RestoreMode", deny_unknown_fields)]
+pub struct ModeView {
+    /// pending or running: API writes answer 503 restore_mode and the crons skip.
+    #[schemars(extend("enum" = ["off", "pending", "running"]))]
+    pub mode: &'static str,
+    /// Why writes are refused (null while off).
+    pub reason: Option<&'static str>,
+    /// What is recorded: auto = decided by the database (pending while D1 holds no user or
+    /// link and a backup with links exists).
+    #[schemars(extend("enum" = ["auto", "pending", "off", "running"]))]
+    pub set: &'static str,
+}
+
+impl ModeView {
+    pub fn new(flag: Option<Flag>, mode: Mode) -> Self {
+        ModeView {
+            mode: mode.as_str(),
+            reason: mode.is_on().then(|| mode.reason()),
+            set: flag.map_or("auto", Flag::as_str),
         }
     }
 }
@@ -153,6 +181,20 @@ pub fn default_choice(judged: &[Option<Suspect>]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_documented_names_are_every_mode_and_flag() {
+        let modes = [Mode::Off, Mode::Pending { automatic: true }, Mode::Running];
+        for m in modes {
+            let v = ModeView::new(None, m);
+            assert_eq!(v.set, "auto");
+            assert_eq!(v.reason.is_some(), m.is_on());
+        }
+        let names: Vec<&str> = modes.map(Mode::as_str).to_vec();
+        assert_eq!(names, ["off", "pending", "running"]);
+        let flags = [Flag::Pending, Flag::Off, Flag::Running { since_ms: 1 }].map(Flag::as_str);
+        assert_eq!(flags, ["pending", "off", "running"], "set: these and auto");
+    }
 
     #[test]
     fn an_empty_database_with_a_backup_is_waiting_for_its_restore() {

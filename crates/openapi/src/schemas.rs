@@ -6,13 +6,15 @@
 use schemars::generate::{Contract, SchemaSettings};
 use serde_json::Value;
 use uload_core::abuse::{AuditEntry, DenyEntry};
+use uload_core::health::{Health, ReadyDetailed, ReadyPublic};
 use uload_core::inspect::Inspection;
-use uload_core::link::LinkView;
+use uload_core::link::{BulkCreated, BulkDeleted, BulkUpdated, LinkView};
 use uload_core::listing::LinkList;
 use uload_core::page::List;
 use uload_core::problem::Problem;
 use uload_core::profile::User;
 use uload_core::report::ReportEntry;
+use uload_core::restore::ModeView;
 use uload_core::scope::{ApiKeyCreated, ApiKeyView};
 use uload_core::stats::LinkStats;
 use uload_core::tag::Tag;
@@ -45,6 +47,13 @@ pub fn schemas() -> Vec<(String, Value)> {
     generator.subschema_for::<EndpointWithSecret>();
     generator.subschema_for::<List<Endpoint>>();
     generator.subschema_for::<List<Attempt>>();
+    generator.subschema_for::<BulkCreated>();
+    generator.subschema_for::<BulkUpdated>();
+    generator.subschema_for::<BulkDeleted>();
+    generator.subschema_for::<Health>();
+    generator.subschema_for::<ReadyPublic>();
+    generator.subschema_for::<ReadyDetailed>();
+    generator.subschema_for::<ModeView>();
     generator
         .take_definitions(true)
         .into_iter()
