@@ -1536,6 +1536,19 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /** @description Whether a code can be had (`GET /api/v1/links/availability`). */
+        Availability: {
+            available: boolean;
+            code: string;
+            /** @description The reason in words; null when available. */
+            detail: string | null;
+            /**
+             * @description Why not: taken (another link has it), reserved (a path the service uses) or invalid
+             *     (not a code this user may have); null when available.
+             * @enum {string|null}
+             */
+            reason: "taken" | "reserved" | "invalid" | null;
+        };
         WorkspacePut: {
             name?: string | null;
             /** @description every member, replacing the list; each must be a user (PUT /api/v1/users/{id}) */
@@ -1611,6 +1624,10 @@ export interface components {
             reason: string | null;
             value: string;
         };
+        /** @description All of them, in one answer. */
+        DenyEntryList: {
+            data: components["schemas"]["DenyEntry"][];
+        };
         /** @description One admin action. */
         AuditEntry: {
             /** @enum {string} */
@@ -1623,6 +1640,10 @@ export interface components {
             /** @description The domain, term or link id acted on. */
             target: string;
         };
+        /** @description All of them, in one answer. */
+        AuditEntryList: {
+            data: components["schemas"]["AuditEntry"][];
+        };
         /** @description A stored abuse report, as the admin API lists it. */
         AbuseReport: {
             code: string;
@@ -1634,6 +1655,10 @@ export interface components {
             link_id: string;
             /** @enum {string} */
             reason: "phishing" | "malware" | "spam" | "illegal" | "other";
+        };
+        /** @description All of them, in one answer. */
+        AbuseReportList: {
+            data: components["schemas"]["AbuseReport"][];
         };
         UserPatch: {
             username?: string;
@@ -2146,13 +2171,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        available: boolean;
-                        /** @enum {unknown} */
-                        reason: "taken" | "reserved" | "invalid" | null;
-                        detail: string | null;
-                    };
+                    "application/json": components["schemas"]["Availability"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -3749,9 +3768,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: components["schemas"]["DenyEntry"][];
-                    };
+                    "application/json": components["schemas"]["DenyEntryList"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -3997,9 +4014,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: components["schemas"]["AuditEntry"][];
-                    };
+                    "application/json": components["schemas"]["AuditEntryList"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -4035,9 +4050,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: components["schemas"]["AbuseReport"][];
-                    };
+                    "application/json": components["schemas"]["AbuseReportList"];
                 };
             };
             400: components["responses"]["BadRequest"];

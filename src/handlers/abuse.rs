@@ -17,6 +17,7 @@ use crate::store::StoreError;
 use crate::{log, metrics, runtime};
 use uload_core::abuse::{self, Denylist, Flag};
 use uload_core::fields::Reader;
+use uload_core::page::List;
 
 /// Checks a link's targets (`(field, url)`, normalised) against the abuse rules: a refusal
 /// is a 422 naming the rule; flags are returned for the answer's warnings.
@@ -97,7 +98,7 @@ pub async fn list_denylist(c: &Ctx<'_>) -> Result<Reply, ApiError> {
     c.require_admin("abuse handling routes")?;
     let db = d1::database(c.env)?;
     let entries = AbuseDb { db: &db }.entries().await?;
-    Ok(Reply::json(200, &json!({ "data": entries })))
+    Ok(Reply::json(200, &List::from(entries)))
 }
 
 /// `{"kind": "domain"|"term", "value", "reason", "disable_existing": bool}`. With
@@ -352,7 +353,7 @@ pub async fn reports(c: &Ctx<'_>, pairs: &[(String, String)]) -> Result<Reply, A
     }
     let db = d1::database(c.env)?;
     let data = AbuseDb { db: &db }.open_reports(link).await?;
-    Ok(Reply::json(200, &json!({ "data": data })))
+    Ok(Reply::json(200, &List::from(data)))
 }
 
 /// The newest admin actions (`?limit=`, 1 to 500, default 100).
@@ -375,5 +376,5 @@ pub async fn audit_log(c: &Ctx<'_>, pairs: &[(String, String)]) -> Result<Reply,
     };
     let db = d1::database(c.env)?;
     let entries = AbuseDb { db: &db }.audit_log(limit).await?;
-    Ok(Reply::json(200, &json!({ "data": entries })))
+    Ok(Reply::json(200, &List::from(entries)))
 }

@@ -280,15 +280,19 @@ pub async fn availability(c: &Ctx<'_>, pairs: &[(String, String)]) -> Result<Rep
     if let Some((k, _)) = pairs.iter().find(|(k, _)| k != "code") {
         return Err(ApiError::validation(k, format!("unknown parameter '{k}'")));
     }
-    let answer = match uload_core::code::availability(&code, c.who.username.as_deref()) {
-        Err((reason, detail)) => {
-            json!({ "code": code, "available": false, "reason": reason, "detail": detail })
-        }
-        Ok(()) if db(c)?.code_exists(&code).await? => json!({
-            "code": code, "available": false, "reason": "taken",
-            "detail": format!("a link with the code '{code}' exists"),
-        }),
-        Ok(()) => json!({ "code": code, "available": true, "reason": null, "detail": null }),
+    let (reason, detail) = match uload_core::code::availability(&code, c.who.username.as_deref()) {
+        Err((reason, detail)) => (Some(reason), Some(detail)),
+        Ok(()) if db(c)?.code_exists(&code).await? => (
+            Some("taken"),
+            Some(format!("a link with the code '{code}' exists")),
+        ),
+        Ok(()) => (None, None),
+    };
+    let answer = uload_core::code::Availability {
+        available: reason.is_none(),
+        code,
+        reason,
+        detail,
     };
     Ok(Reply::json(200, &answer).header("cache-control", "no-store"))
 }

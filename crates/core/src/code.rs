@@ -152,6 +152,20 @@ pub fn validate_stored(code: &str, username: Option<&str>) -> Result<(), CodeErr
     }
 }
 
+/// Whether a code can be had (`GET /api/v1/links/availability`).
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Availability {
+    pub code: String,
+    pub available: bool,
+    /// Why not: taken (another link has it), reserved (a path the service uses) or invalid
+    /// (not a code this user may have); null when available.
+    #[schemars(extend("enum" = ["taken", "reserved", "invalid", null]))]
+    pub reason: Option<&'static str>,
+    /// The reason in words; null when available.
+    pub detail: Option<String>,
+}
+
 /// Whether `code` can be had by this user: `Ok(())` if it is a valid code for them (then
 /// only its being taken decides), else why not (`reason`, `detail`).
 pub fn availability(code: &str, username: Option<&str>) -> Result<(), (&'static str, String)> {

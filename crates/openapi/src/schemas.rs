@@ -6,6 +6,7 @@
 use schemars::generate::{Contract, SchemaSettings};
 use serde_json::Value;
 use uload_core::abuse::{AuditEntry, DenyEntry};
+use uload_core::code::Availability;
 use uload_core::health::{Health, ReadyDetailed, ReadyPublic};
 use uload_core::inspect::Inspection;
 use uload_core::link::{BulkCreated, BulkDeleted, BulkUpdated, LinkView};
@@ -54,6 +55,10 @@ pub fn schemas() -> Vec<(String, Value)> {
     generator.subschema_for::<ReadyPublic>();
     generator.subschema_for::<ReadyDetailed>();
     generator.subschema_for::<ModeView>();
+    generator.subschema_for::<Availability>();
+    generator.subschema_for::<List<DenyEntry>>();
+    generator.subschema_for::<List<AuditEntry>>();
+    generator.subschema_for::<List<ReportEntry>>();
     generator
         .take_definitions(true)
         .into_iter()
