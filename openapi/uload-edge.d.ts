@@ -1508,21 +1508,30 @@ export interface components {
              */
             unique_visitors: number;
         };
+        /** @description A backup: when, how many links, and its tables. */
         BackupSummary: {
-            /** @description The backup's UTC time, e.g. 2026-11-25T02-41-00.123Z */
-            id: string;
             /** Format: date-time */
             created_at: string;
+            /** @description The backup's UTC time, e.g. 2026-11-25T02-41-00.123Z. */
+            id: string;
+            /**
+             * Format: uint64
+             * @description How many links it holds.
+             */
+            links: number;
             tables: {
-                name: string;
-                rows: number;
-                /** @description NDJSON, uncompressed */
+                /**
+                 * Format: uint64
+                 * @description NDJSON, uncompressed.
+                 */
                 bytes: number;
+                /** Format: uint64 */
                 gzip_bytes: number;
+                name: string;
+                /** Format: uint64 */
+                rows: number;
                 sha256: string;
             }[];
-            /** @description how many links it holds */
-            links: number;
         };
         /** @description A workspace as the API answers it. */
         Workspace: {
@@ -1579,25 +1588,61 @@ export interface components {
             status: "ok" | "degraded" | "fail";
             version: string;
         };
-        BackupListed: {
-            /** @description The backup's UTC time, e.g. 2026-11-25T02-41-00.123Z */
-            id: string;
+        /** @description A backup in the list, with whether a restore would take it. */
+        Backup: {
             /** Format: date-time */
             created_at: string;
+            /**
+             * @description The backup scripts/restore.sh takes when no id is given: the newest that is not
+             *     suspect.
+             */
+            default: boolean;
+            /** @description The backup's UTC time, e.g. 2026-11-25T02-41-00.123Z. */
+            id: string;
+            /**
+             * Format: uint64
+             * @description How many links it holds.
+             */
+            links: number;
+            /**
+             * @description Why it is not restored unless named: empty (no links), or shrunken (under half the
+             *     links of the last good backup before it, which held 20 or more).
+             */
+            suspect: string | null;
             tables: {
-                name: string;
-                rows: number;
-                /** @description NDJSON, uncompressed */
+                /**
+                 * Format: uint64
+                 * @description NDJSON, uncompressed.
+                 */
                 bytes: number;
+                /** Format: uint64 */
                 gzip_bytes: number;
+                name: string;
+                /** Format: uint64 */
+                rows: number;
                 sha256: string;
             }[];
-            /** @description how many links it holds */
-            links: number;
-            /** @description why it is not restored unless named: empty (no links), or shrunken (under half the links of the last good backup before it, which held 20 or more) */
-            suspect: string | null;
-            /** @description the backup scripts/restore.sh takes when no id is given: the newest that is not suspect */
-            default: boolean;
+        };
+        /** @description All of them, in one answer. */
+        BackupList: {
+            data: components["schemas"]["Backup"][];
+        };
+        /** @description What a restore did. */
+        RestoreResult: {
+            /** @description The redirect records rewritten after a restore. */
+            kv: {
+                /**
+                 * Format: uint
+                 * @description Left for the reconcile cron.
+                 */
+                failed: number;
+                /**
+                 * Format: uint
+                 * @description KV records written or deleted.
+                 */
+                written: number;
+            };
+            restored: components["schemas"]["BackupSummary"];
         };
         /** @description Restore mode as the admin API answers it. */
         RestoreMode: {
@@ -3341,9 +3386,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: components["schemas"]["BackupListed"][];
-                    };
+                    "application/json": components["schemas"]["BackupList"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -3413,15 +3456,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        restored: components["schemas"]["BackupSummary"];
-                        kv: {
-                            /** @description KV records written or deleted */
-                            written: number;
-                            /** @description left for the reconcile cron */
-                            failed: number;
-                        };
-                    };
+                    "application/json": components["schemas"]["RestoreResult"];
                 };
             };
             400: components["responses"]["BadRequest"];

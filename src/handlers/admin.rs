@@ -10,20 +10,10 @@ use crate::error::ApiError;
 use crate::http::Reply;
 use crate::log;
 use crate::restore_mode;
-use uload_core::backup::Manifest;
+use uload_core::backup::{BackupListed, BackupSummary, KvRewrite, RestoreResult};
 use uload_core::fields::Reader;
+use uload_core::page::List;
 use uload_core::restore::Flag;
-
-fn summary(m: &Manifest) -> Value {
-    json!({
-        "id": m.id,
-        "created_at": m.created_at,
-        "links": m.links(),
-        "tables": m.tables.iter().map(|t| json!({
-            "name": t.name, "rows": t.rows, "bytes": t.bytes, "gzip_bytes": t.gzip_bytes, "sha256": t.sha256,
-        })).collect::<Vec<_>>(),
-    })
-}
 
 /// Backups, newest first; each says whether it is fit to restore (`suspect`: empty or
 /// shrunken) and which one a restore without an id takes (`default`).
@@ -34,18 +24,16 @@ pub async fn list(c: &Ctx<'_>) -> Result<Reply, ApiError> {
         .await?;
     let judged = backup::judge(&backups);
     let chosen = judged.iter().position(|(_, s)| s.is_none());
-    let data: Vec<Value> = judged
+    let data: Vec<BackupListed> = judged
         .iter()
         .enumerate()
-        .map(|(i, (m, suspect))| {
-            let mut v = summary(m);
-            v["links"] = json!(m.links());
-            v["suspect"] = json!(suspect.map(|s| s.describe()));
-            v["default"] = json!(Some(i) == chosen);
-            v
+        .map(|(i, (m, suspect))| BackupListed {
+            summary: BackupSummary::from(*m),
+            suspect: suspect.map(|s| s.describe()),
+            default: Some(i) == chosen,
         })
         .collect();
-    Ok(Reply::json(200, &json!({ "data": data })))
+    Ok(Reply::json(200, &List::from(data)))
 }
 
 /// Restore mode now: `mode` (off, pending, running), why, and the recorded flag.
@@ -90,7 +78,7 @@ pub async fn create(c: &Ctx<'_>) -> Result<Reply, ApiError> {
     // A backup of the database that waits for its restore is what must never happen.
     restore_mode::guard_write(c.env).await?;
     let manifest = backup::run(c.env, c.cfg).await?;
-    Ok(Reply::json(201, &summary(&manifest)))
+    Ok(Reply::json(201, &BackupSummary::from(&manifest)))
 }
 
 pub async fn restore(c: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
@@ -98,10 +86,13 @@ pub async fn restore(c: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
     match backup::restore(c.env, c.cfg, id).await {
         Ok(r) => Ok(Reply::json(
             200,
-            &json!({
-                "restored": summary(&r.manifest),
-                "kv": { "written": r.kv_written, "failed": r.kv_failed },
-            }),
+            &RestoreResult {
+                restored: BackupSummary::from(&r.manifest),
+                kv: KvRewrite {
+                    written: r.kv_written,
+                    failed: r.kv_failed,
+                },
+            },
         )),
         Err(RestoreError::Backup(uload_core::backup::BackupError::NotFound)) => {
             Err(ApiError::NotFound)

@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+mod views;
+pub use views::{BackupListed, BackupSummary, KvRewrite, RestoreResult, TableSummary};
+
 pub const FORMAT: u32 = 1;
 pub const PREFIX: &str = "backups/";
 

@@ -6,6 +6,7 @@
 use schemars::generate::{Contract, SchemaSettings};
 use serde_json::Value;
 use uload_core::abuse::{AuditEntry, DenyEntry};
+use uload_core::backup::{BackupListed, RestoreResult};
 use uload_core::code::Availability;
 use uload_core::health::{Health, ReadyDetailed, ReadyPublic};
 use uload_core::inspect::Inspection;
@@ -56,6 +57,8 @@ pub fn schemas() -> Vec<(String, Value)> {
     generator.subschema_for::<ReadyDetailed>();
     generator.subschema_for::<ModeView>();
     generator.subschema_for::<Availability>();
+    generator.subschema_for::<List<BackupListed>>();
+    generator.subschema_for::<RestoreResult>();
     generator.subschema_for::<List<DenyEntry>>();
     generator.subschema_for::<List<AuditEntry>>();
     generator.subschema_for::<List<ReportEntry>>();
