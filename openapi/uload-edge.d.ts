@@ -1858,6 +1858,98 @@ export interface components {
             title: string | null;
         };
         InspectionState: "active" | "gone" | "blocked" | "held";
+        /** @description `POST /api/v1/admin/reconcile`'s answer: the audit, and the click counters seeded. */
+        Reconciled: {
+            /**
+             * Format: uint
+             * @description Links in D1, checked against KV.
+             */
+            checked: number;
+            /**
+             * Format: uint
+             * @description Left for the next run.
+             */
+            failed: number;
+            /**
+             * Format: uint
+             * @description Records rewritten or deleted.
+             */
+            fixed: number;
+            /**
+             * Format: uint
+             * @description Click counters of imported links seeded with what uLoad had counted against their
+             *     max_clicks (links.limit_seed, written by uload-import).
+             */
+            limits_seeded: number;
+            /**
+             * Format: uint
+             * @description In D1, not in KV.
+             */
+            missing: number;
+            /**
+             * Format: uint
+             * @description In KV, not in D1 (a deleted link that still redirects from KV).
+             */
+            orphaned: number;
+            /**
+             * Format: uint
+             * @description Orphans left in KV: more than the audit deletes unasked (over 10 and over 1% of the
+             *     records, or over 100); ask with delete_orphans=true once D1 is known to be right.
+             */
+            orphans_kept: number;
+            /**
+             * Format: uint
+             * @description In both, but KV's record differs from D1's.
+             */
+            stale: number;
+        };
+        /** @description A denylist entry added. */
+        Denied: {
+            /** @enum {string} */
+            kind: "domain" | "term";
+            /**
+             * Format: uint
+             * @description Links disabled at once (with disable_existing=true).
+             */
+            links_disabled: number;
+            reason: string;
+            value: string;
+        };
+        /** @description A denylist entry removed. */
+        Allowed: {
+            /** @enum {string} */
+            kind: "domain" | "term";
+            /**
+             * Format: uint
+             * @description Links enabled again (with enable_existing=true).
+             */
+            links_enabled: number;
+            value: string;
+        };
+        /** @description A link blocked for abuse (with the reason), or unblocked (null). */
+        BlockState: {
+            blocked: {
+                reason: string;
+            } | null;
+            id: string;
+        };
+        /** @description A link released from its hold for review. */
+        HoldReleased: {
+            /** @constant */
+            held: false;
+            id: string;
+        };
+        /** @description What a reporter is told: the report was taken (whatever becomes of it). */
+        ReportReceived: {
+            /** @constant */
+            status: "received";
+        };
+        /** @description A test event queued for the endpoint (its outcome is in the delivery log). */
+        WebhookTestQueued: {
+            event_id: string;
+            /** @constant */
+            type: "webhook.test";
+        };
     };
     responses: {
         /** @description Malformed request: a body that is not JSON (invalid_json), or an unusable header such as an empty X-Uload-User (invalid_header) */
@@ -3496,23 +3588,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description links in D1 */
-                        checked: number;
-                        /** @description in D1, not in KV */
-                        missing: number;
-                        /** @description KV differs from D1 */
-                        stale: number;
-                        /** @description in KV, not in D1 */
-                        orphaned: number;
-                        fixed: number;
-                        /** @description left for the next run */
-                        failed: number;
-                        /** @description orphans left in KV: more than the audit deletes unasked (over 10 and over 1% of the records, or over 100); ask with delete_orphans=true once D1 is known to be right */
-                        orphans_kept: number;
-                        /** @description click counters of imported links seeded with what uLoad had counted against their max_clicks (links.limit_seed, written by uload-import) */
-                        limits_seeded: number;
-                    };
+                    "application/json": components["schemas"]["Reconciled"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -3869,13 +3945,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {unknown} */
-                        kind: "domain" | "term";
-                        value: string;
-                        reason: string;
-                        links_disabled: number;
-                    };
+                    "application/json": components["schemas"]["Denied"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -3915,12 +3985,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {unknown} */
-                        kind: "domain" | "term";
-                        value: string;
-                        links_enabled: number;
-                    };
+                    "application/json": components["schemas"]["Allowed"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -3964,12 +4029,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        blocked: null | {
-                            reason: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["BlockState"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -4008,12 +4068,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        blocked: null | {
-                            reason: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["BlockState"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -4121,11 +4176,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        /** @constant */
-                        held: false;
-                    };
+                    "application/json": components["schemas"]["HoldReleased"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -4203,10 +4254,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @constant */
-                        status: "received";
-                    };
+                    "application/json": components["schemas"]["ReportReceived"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -4528,11 +4576,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        event_id: string;
-                        /** @constant */
-                        type: "webhook.test";
-                    };
+                    "application/json": components["schemas"]["WebhookTestQueued"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -189,7 +189,12 @@ pub async fn add_denylist(c: &Ctx<'_>, body: &Value) -> Result<Reply, ApiError> 
     );
     Ok(Reply::json(
         201,
-        &json!({ "kind": kind, "value": value, "reason": why, "links_disabled": disabled }),
+        &abuse::Denied {
+            kind,
+            value,
+            reason: why.unwrap_or_default(),
+            links_disabled: disabled,
+        },
     ))
 }
 
@@ -233,7 +238,11 @@ pub async fn remove_denylist(c: &Ctx<'_>, pairs: &[(String, String)]) -> Result<
     }
     Ok(Reply::json(
         200,
-        &json!({ "kind": kind, "value": value, "links_enabled": enabled }),
+        &abuse::Allowed {
+            kind: kind.to_string(),
+            value,
+            links_enabled: enabled,
+        },
     ))
 }
 
@@ -304,7 +313,10 @@ pub async fn block(c: &Ctx<'_>, id: &str, body: Option<&Value>) -> Result<Reply,
     log::warn("abuse_link", json!({ "action": action, "link_id": id }));
     Ok(Reply::json(
         200,
-        &json!({ "id": id, "blocked": why.map(|r| json!({ "reason": r })) }),
+        &abuse::BlockState {
+            id: id.to_string(),
+            blocked: why.map(|reason| abuse::BlockReason { reason }),
+        },
     ))
 }
 
@@ -338,7 +350,13 @@ pub async fn release(c: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
     };
     closed(&store, id, Some(&audit("release_link", id, None))).await?;
     republish(c, &[(id.to_string(), code)]).await?;
-    Ok(Reply::json(200, &json!({ "id": id, "held": false })))
+    Ok(Reply::json(
+        200,
+        &abuse::HoldReleased {
+            id: id.to_string(),
+            held: false,
+        },
+    ))
 }
 
 /// Open abuse reports, newest first (`?link_id=` for one link's).

@@ -142,7 +142,11 @@ pub async fn reconcile(c: &Ctx<'_>, pairs: &[(String, String)]) -> Result<Reply,
         .await?;
     let report = crate::services::kv_sync::audit(c.env, c.cfg.kv_cache_ttl_s, delete_all).await?;
     let seeded = crate::click_counter::seed_imported(c.env).await?;
-    let mut body = serde_json::to_value(&report).unwrap_or_default();
-    body["limits_seeded"] = json!(seeded);
-    Ok(Reply::json(200, &body))
+    Ok(Reply::json(
+        200,
+        &uload_core::audit::Reconciled {
+            audit: report,
+            limits_seeded: seeded,
+        },
+    ))
 }

@@ -17,6 +17,7 @@ use crate::{http, log, metrics, runtime};
 use uload_core::pages::{self, Retry};
 use uload_core::problem::{Code, Problem};
 use uload_core::ratelimit::Scope;
+use uload_core::report::ReportReceived;
 use uload_core::{report, secret, unlock};
 
 /// A report's body, at most (the form's fields are at most ~3.3 KB).
@@ -111,7 +112,7 @@ pub async fn serve(mut req: Request, env: &Env, ctx: &Context, cfg: &Config) -> 
     };
     match record(env, ctx, cfg, &r, &client).await {
         Ok(true) if is_form && !wants_json => page(200, pages::report_received(chrome)),
-        Ok(true) => http::json(202, &json!({ "status": "received" }), &[]),
+        Ok(true) => http::json(202, &ReportReceived { status: "received" }, &[]),
         Ok(false) => {
             let p = Problem::new(Code::LinkNotFound, "Link not found")
                 .with_detail(format!("no link has the code '{}'", r.code));

@@ -160,7 +160,10 @@ pub async fn test(c: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
     delivery::dispatch(c.env).await?;
     Ok(Reply::json(
         202,
-        &json!({ "event_id": event_id, "type": webhook::TEST_EVENT }),
+        &webhook::TestQueued {
+            event_id,
+            event_type: webhook::TEST_EVENT,
+        },
     ))
 }
 

@@ -126,24 +126,7 @@ pub async fn reconcile(env: &Env, kv_ttl: u64) -> Result<(usize, usize), StoreEr
     Ok((fixed, failed))
 }
 
-/// What a full reconcile found and fixed.
-#[derive(Debug, Default, serde::Serialize)]
-pub struct Audit {
-    /// Links in D1 checked against KV.
-    pub checked: usize,
-    /// In D1, not in KV.
-    pub missing: usize,
-    /// In both, but KV's record differs from D1's.
-    pub stale: usize,
-    /// In KV, not in D1 (a deleted link that still redirects from KV).
-    pub orphaned: usize,
-    /// Records rewritten or deleted.
-    pub fixed: usize,
-    pub failed: usize,
-    /// Orphans left in KV because deleting them all was not asked for (more than the audit
-    /// deletes on its own: see `uload_core::audit`).
-    pub orphans_kept: usize,
-}
+pub use uload_core::audit::Audit;
 
 /// The full reconcile (daily, and `POST /api/v1/admin/reconcile`): walks every link of D1
 /// and every record of KV, and repairs what differs (missing, stale, orphaned) from D1.

@@ -6,7 +6,10 @@
 use url::Url;
 
 mod records;
-pub use records::{AuditEntry, DenyEntry, AUDIT_ACTIONS, DENY_KINDS};
+pub use records::{
+    Allowed, AuditEntry, BlockReason, BlockState, Denied, DenyEntry, HoldReleased, AUDIT_ACTIONS,
+    DENY_KINDS,
+};
 
 /// Well-known URL shorteners (and redirectors) whose links are refused as targets: a short
 /// link to a short link hides the real target from every check. One host per line.

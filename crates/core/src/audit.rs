@@ -4,6 +4,38 @@
 //! bulk deletion is never done unasked: past the threshold the audit deletes nothing, says
 //! so, and waits for an explicit admin call.
 
+/// What a full reconcile found and fixed.
+#[derive(Debug, Default, serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "ReconcileAudit", inline, deny_unknown_fields)]
+pub struct Audit {
+    /// Links in D1, checked against KV.
+    pub checked: usize,
+    /// In D1, not in KV.
+    pub missing: usize,
+    /// In both, but KV's record differs from D1's.
+    pub stale: usize,
+    /// In KV, not in D1 (a deleted link that still redirects from KV).
+    pub orphaned: usize,
+    /// Records rewritten or deleted.
+    pub fixed: usize,
+    /// Left for the next run.
+    pub failed: usize,
+    /// Orphans left in KV: more than the audit deletes unasked (over 10 and over 1% of the
+    /// records, or over 100); ask with delete_orphans=true once D1 is known to be right.
+    pub orphans_kept: usize,
+}
+
+/// `POST /api/v1/admin/reconcile`'s answer: the audit, and the click counters seeded.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Reconciled {
+    #[serde(flatten)]
+    pub audit: Audit,
+    /// Click counters of imported links seeded with what uLoad had counted against their
+    /// max_clicks (links.limit_seed, written by uload-import).
+    pub limits_seeded: usize,
+}
+
 /// Orphans the audit deletes on its own, at most; and never more than 1% of the records,
 /// once there are more than `SMALL` of them.
 pub const MAX_ORPHANS: usize = 100;

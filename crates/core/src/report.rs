@@ -14,6 +14,14 @@ pub const MAX_CONTACT: usize = 200;
 
 pub const REASONS: [&str; 5] = ["phishing", "malware", "spam", "illegal", "other"];
 
+/// What a reporter is told: the report was taken (whatever becomes of it).
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct ReportReceived {
+    #[schemars(extend("const" = "received"))]
+    pub status: &'static str,
+}
+
 /// A stored abuse report, as the admin API lists it.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[schemars(rename = "AbuseReport", deny_unknown_fields)]

@@ -11,7 +11,7 @@ use sha2::Sha256;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 mod views;
-pub use views::{Attempt, Endpoint, EndpointWithSecret, OUTCOMES};
+pub use views::{Attempt, Endpoint, EndpointWithSecret, TestQueued, OUTCOMES};
 
 use crate::fields::{text, Field, Reader};
 use crate::problem::FieldError;

@@ -5,7 +5,8 @@
 
 use schemars::generate::{Contract, SchemaSettings};
 use serde_json::Value;
-use uload_core::abuse::{AuditEntry, DenyEntry};
+use uload_core::abuse::{Allowed, AuditEntry, BlockState, Denied, DenyEntry, HoldReleased};
+use uload_core::audit::Reconciled;
 use uload_core::backup::{BackupListed, RestoreResult};
 use uload_core::code::Availability;
 use uload_core::health::{Health, ReadyDetailed, ReadyPublic};
@@ -15,12 +16,12 @@ use uload_core::listing::LinkList;
 use uload_core::page::List;
 use uload_core::problem::Problem;
 use uload_core::profile::User;
-use uload_core::report::ReportEntry;
+use uload_core::report::{ReportEntry, ReportReceived};
 use uload_core::restore::ModeView;
 use uload_core::scope::{ApiKeyCreated, ApiKeyView};
 use uload_core::stats::LinkStats;
 use uload_core::tag::Tag;
-use uload_core::webhook::{Attempt, Endpoint, EndpointWithSecret};
+use uload_core::webhook::{Attempt, Endpoint, EndpointWithSecret, TestQueued};
 use uload_core::workspace::Workspace;
 
 pub fn schemas() -> Vec<(String, Value)> {
@@ -59,6 +60,13 @@ pub fn schemas() -> Vec<(String, Value)> {
     generator.subschema_for::<Availability>();
     generator.subschema_for::<List<BackupListed>>();
     generator.subschema_for::<RestoreResult>();
+    generator.subschema_for::<Reconciled>();
+    generator.subschema_for::<Denied>();
+    generator.subschema_for::<Allowed>();
+    generator.subschema_for::<BlockState>();
+    generator.subschema_for::<HoldReleased>();
+    generator.subschema_for::<ReportReceived>();
+    generator.subschema_for::<TestQueued>();
     generator.subschema_for::<List<DenyEntry>>();
     generator.subschema_for::<List<AuditEntry>>();
     generator.subschema_for::<List<ReportEntry>>();

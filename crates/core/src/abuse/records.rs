@@ -46,6 +46,52 @@ pub struct AuditEntry {
     pub reason: Option<String>,
 }
 
+/// A denylist entry added.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Denied {
+    #[schemars(extend("enum" = DENY_KINDS))]
+    pub kind: String,
+    pub value: String,
+    pub reason: String,
+    /// Links disabled at once (with disable_existing=true).
+    pub links_disabled: usize,
+}
+
+/// A denylist entry removed.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Allowed {
+    #[schemars(extend("enum" = DENY_KINDS))]
+    pub kind: String,
+    pub value: String,
+    /// Links enabled again (with enable_existing=true).
+    pub links_enabled: usize,
+}
+
+/// A link blocked for abuse (with the reason), or unblocked (null).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct BlockState {
+    pub id: String,
+    pub blocked: Option<BlockReason>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(inline, deny_unknown_fields)]
+pub struct BlockReason {
+    pub reason: String,
+}
+
+/// A link released from its hold for review.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct HoldReleased {
+    pub id: String,
+    #[schemars(extend("const" = false))]
+    pub held: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

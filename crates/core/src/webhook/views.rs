@@ -51,6 +51,16 @@ pub struct EndpointWithSecret {
     pub secret: String,
 }
 
+/// A test event queued for the endpoint (its outcome is in the delivery log).
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(rename = "WebhookTestQueued", deny_unknown_fields)]
+pub struct TestQueued {
+    pub event_id: String,
+    #[serde(rename = "type")]
+    #[schemars(extend("const" = super::TEST_EVENT))]
+    pub event_type: &'static str,
+}
+
 /// One delivery attempt, as the endpoint's owner sees it.
 #[derive(Debug, Serialize, JsonSchema)]
 #[schemars(rename = "WebhookAttempt", deny_unknown_fields)]
