@@ -1830,16 +1830,25 @@ export interface components {
              */
             status: number | null;
         };
+        /** @description What a receiver gets: the Standard Webhooks shape. */
         WebhookPayload: {
-            /** @enum {unknown} */
-            type: "link.created" | "link.updated" | "link.deleted" | "link.clicked" | "link.expired" | "link.limit_reached" | "webhook.test";
+            /**
+             * @description Link events: the link (id, code, short_url, url, title, description, is_active,
+             *     has_password, max_clicks, expires_at, workspace_id, redirect_status, blocked, version,
+             *     created_at, updated_at); link.clicked: {clicks: [{click_id, link_id, code, clicked_at,
+             *     is_bot, browser, os, device_type, referer_host, country, city, utm_source, utm_medium,
+             *     utm_campaign}]}.
+             */
+            data: {
+                [key: string]: unknown;
+            };
             /**
              * Format: date-time
-             * @description when the event happened
+             * @description When the event happened.
              */
             timestamp: string;
-            /** @description link events: the link (id, code, short_url, url, title, description, is_active, has_password, max_clicks, expires_at, workspace_id, redirect_status, blocked, version, created_at, updated_at); link.clicked: {clicks: [{click_id, link_id, code, clicked_at, is_bot, browser, os, device_type, referer_host, country, city, utm_source, utm_medium, utm_campaign}]} */
-            data: Record<string, never>;
+            /** @enum {string} */
+            type: "link.created" | "link.updated" | "link.deleted" | "link.clicked" | "link.expired" | "link.limit_reached" | "webhook.test";
         };
         /** @description What the inspection page and its JSON show. */
         Inspection: {

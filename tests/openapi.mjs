@@ -71,3 +71,10 @@ export async function conforms(res, method, path) {
   }
   return res;
 }
+
+/** Throws unless `value` matches the document's component schema `name` (e.g. a webhook
+ * payload a receiver got, which no response check sees). */
+export function assertSchema(name, value) {
+  const validate = validator(pointer("components", "schemas", name));
+  if (!validate(value)) throw new Error(`not a ${name}: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(value).slice(0, 500)}`);
+}

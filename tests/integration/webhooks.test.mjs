@@ -10,6 +10,7 @@ import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { api, eventually, ROOT, startWorker } from "../harness.mjs";
 import { ALICE, BOB, json, problem, setupUsers } from "./api-helpers.mjs";
 import { CHROME } from "./clicks.mjs";
+import { assertSchema } from "../openapi.mjs";
 
 /** A receiver: records every request; `answer(req, n)` decides (status, or "hang"). */
 async function receiver(answer = () => 200) {
@@ -57,6 +58,7 @@ describe("webhooks", () => {
     await eventually(() => delivered(rcv).length >= 3 || undefined, "three deliveries", { timeoutMs: 30_000 });
     const events = delivered(rcv).map((r) => verified(ep.secret, r));
     assert.deepEqual(events.map((e) => e.type).sort(), ["link.created", "link.deleted", "link.updated"]);
+    for (const e of events) assertSchema("WebhookPayload", e);
     const created = events.find((e) => e.type === "link.created");
     assert.equal(created.data.code, "hooked");
     assert.equal(created.data.short_url, "http://127.0.0.1:8787/hooked");
@@ -169,6 +171,7 @@ describe("webhooks: many clicks", () => {
       assert.equal(new Set(clicks().map((c) => c.click_id)).size, n, "each click once");
       assert.ok(events().every((e) => e.data.clicks.length <= 500), events().map((e) => e.data.clicks.length).join(","));
       assert.ok(clicks().every((c) => c.link_id === link.id));
+      for (const e of events()) assertSchema("WebhookPayload", e);
     } finally {
       await rcv.close();
       await w.stop();

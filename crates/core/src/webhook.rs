@@ -11,7 +11,7 @@ use sha2::Sha256;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 mod views;
-pub use views::{Attempt, Endpoint, EndpointWithSecret, TestQueued, OUTCOMES};
+pub use views::{Attempt, Endpoint, EndpointWithSecret, Payload, TestQueued, OUTCOMES};
 
 use crate::fields::{text, Field, Reader};
 use crate::problem::FieldError;
@@ -273,7 +273,12 @@ pub fn signature_header(secrets: &[&str], id: &str, timestamp: i64, body: &str) 
 
 /// The delivered body: the Standard Webhooks shape.
 pub fn body(event_type: &str, timestamp: &str, data: &Value) -> String {
-    serde_json::json!({ "type": event_type, "timestamp": timestamp, "data": data }).to_string()
+    serde_json::to_string(&Payload {
+        event_type,
+        timestamp,
+        data,
+    })
+    .unwrap_or_default()
 }
 
 /// Seconds before attempt `attempt + 1` after `attempt` failed (1-based): exponential from

@@ -8,11 +8,6 @@ use uload_core::{
 };
 
 pub fn registry() -> Vec<(&'static str, Value)> {
-    let payloads: Vec<&str> = webhook::EVENT_TYPES
-        .iter()
-        .copied()
-        .chain([webhook::TEST_EVENT])
-        .collect();
     let sorts: Vec<String> = listing::Sort::ALL
         .iter()
         .map(|s| s.name().to_string())
@@ -87,7 +82,6 @@ pub fn registry() -> Vec<(&'static str, Value)> {
         ("scope::ALL", json!(scopes)),
         ("scope::MAX_KEY_NAME", json!(scope::MAX_KEY_NAME)),
         ("webhook::EVENT_TYPES", json!(webhook::EVENT_TYPES)),
-        ("webhook::PAYLOAD_TYPES", json!(payloads)),
         ("webhook::MAX_URL", json!(webhook::MAX_URL)),
         ("webhook::MAX_DESCRIPTION", json!(webhook::MAX_DESCRIPTION)),
         ("report::MAX_LINK_LEN", json!(report::MAX_LINK_LEN)),

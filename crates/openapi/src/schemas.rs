@@ -21,7 +21,7 @@ use uload_core::restore::ModeView;
 use uload_core::scope::{ApiKeyCreated, ApiKeyView};
 use uload_core::stats::LinkStats;
 use uload_core::tag::Tag;
-use uload_core::webhook::{Attempt, Endpoint, EndpointWithSecret, TestQueued};
+use uload_core::webhook::{Attempt, Endpoint, EndpointWithSecret, Payload, TestQueued};
 use uload_core::workspace::Workspace;
 
 pub fn schemas() -> Vec<(String, Value)> {
@@ -67,6 +67,7 @@ pub fn schemas() -> Vec<(String, Value)> {
     generator.subschema_for::<HoldReleased>();
     generator.subschema_for::<ReportReceived>();
     generator.subschema_for::<TestQueued>();
+    generator.subschema_for::<Payload>();
     generator.subschema_for::<List<DenyEntry>>();
     generator.subschema_for::<List<AuditEntry>>();
     generator.subschema_for::<List<ReportEntry>>();

@@ -61,6 +61,34 @@ pub struct TestQueued {
     pub event_type: &'static str,
 }
 
+/// What a receiver gets: the Standard Webhooks shape.
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(rename = "WebhookPayload")]
+pub struct Payload<'a> {
+    #[serde(rename = "type")]
+    #[schemars(extend("enum" = payload_types()))]
+    pub event_type: &'a str,
+    /// When the event happened.
+    #[schemars(extend("format" = "date-time"))]
+    pub timestamp: &'a str,
+    /// Link events: the link (id, code, short_url, url, title, description, is_active,
+    /// has_password, max_clicks, expires_at, workspace_id, redirect_status, blocked, version,
+    /// created_at, updated_at); link.clicked: {clicks: [{click_id, link_id, code, clicked_at,
+    /// is_bot, browser, os, device_type, referer_host, country, city, utm_source, utm_medium,
+    /// utm_campaign}]}.
+    #[schemars(with = "serde_json::Map<String, serde_json::Value>")]
+    pub data: &'a serde_json::Value,
+}
+
+/// Every event type a payload can carry: the subscribable ones and the test event.
+fn payload_types() -> Vec<&'static str> {
+    EVENT_TYPES
+        .iter()
+        .copied()
+        .chain([super::TEST_EVENT])
+        .collect()
+}
+
 /// One delivery attempt, as the endpoint's owner sees it.
 #[derive(Debug, Serialize, JsonSchema)]
 #[schemars(rename = "WebhookAttempt", deny_unknown_fields)]
