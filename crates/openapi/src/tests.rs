@@ -1,6 +1,21 @@
 use super::*;
 use serde_json::json;
 
+/// The committed document.
+fn document() -> Value {
+    let text = std::fs::read_to_string(root().join("openapi/openapi.json")).expect("document");
+    serde_json::from_str(&text).expect("JSON")
+}
+
+/// The names of an object's members.
+fn keys(v: &Value) -> BTreeSet<&str> {
+    v.as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect()
+}
+
 fn vals(list: &[(&str, Value)]) -> Vec<(String, Value)> {
     list.iter()
         .map(|(n, v)| (n.to_string(), v.clone()))
@@ -105,10 +120,7 @@ fn braces_that_are_not_placeholders_are_left_alone() {
 #[test]
 fn the_link_schema_has_exactly_the_members_a_link_serialises_to() {
     use uload_core::link::{Link, LinkView};
-    let doc: Value = serde_json::from_str(
-        &std::fs::read_to_string(root().join("openapi/openapi.json")).expect("document"),
-    )
-    .expect("JSON");
+    let doc = document();
     let schema = &doc["components"]["schemas"]["Link"];
     let link = Link {
         id: "abc".into(),
@@ -121,19 +133,8 @@ fn the_link_schema_has_exactly_the_members_a_link_serialises_to() {
         warnings: vec!["w"],
     };
     let value = serde_json::to_value(&view).expect("serialises");
-    let members: BTreeSet<&str> = value
-        .as_object()
-        .expect("object")
-        .keys()
-        .map(String::as_str)
-        .collect();
-    let declared: BTreeSet<&str> = schema["properties"]
-        .as_object()
-        .expect("properties")
-        .keys()
-        .map(String::as_str)
-        .collect();
-    assert_eq!(members, declared);
+    let declared = keys(&schema["properties"]);
+    assert_eq!(keys(&value), declared);
     let required: BTreeSet<&str> = schema["required"]
         .as_array()
         .expect("required")
@@ -150,10 +151,7 @@ fn the_link_schema_has_exactly_the_members_a_link_serialises_to() {
 #[test]
 fn each_request_body_declares_the_members_its_parser_accepts() {
     use uload_core::{abuse, link, profile, restore, scope, tag, webhook, workspace};
-    let doc: Value = serde_json::from_str(
-        &std::fs::read_to_string(root().join("openapi/openapi.json")).expect("document"),
-    )
-    .expect("JSON");
+    let doc = document();
     let link_update: Vec<&str> = link::FIELDS
         .iter()
         .chain(link::READ_ONLY)
@@ -212,12 +210,7 @@ fn each_request_body_declares_the_members_its_parser_accepts() {
                 .find(|(m, p, _)| m == method && p == path)
                 .unwrap_or_else(|| panic!("{method} {path}: which fields does its parser accept?"));
             let schema = resolve(&body["content"]["application/json"]["schema"]);
-            let declared: BTreeSet<&str> = schema["properties"]
-                .as_object()
-                .expect("properties")
-                .keys()
-                .map(String::as_str)
-                .collect();
+            let declared = keys(&schema["properties"]);
             let accepted: BTreeSet<&str> = fields.iter().copied().collect();
             assert_eq!(declared, accepted, "{method} {path}");
             assert_eq!(
