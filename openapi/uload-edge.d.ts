@@ -947,17 +947,10 @@ export interface components {
             code: "invalid_json" | "invalid_header" | "unauthorized" | "password_required" | "forbidden" | "not_found" | "link_not_found" | "method_not_allowed" | "code_taken" | "tag_exists" | "username_taken" | "username_held" | "too_many_webhooks" | "database_not_empty" | "idempotency_in_flight" | "link_held" | "link_gone" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "idempotency_key_reused" | "target_refused" | "backup_unusable" | "rate_limited" | "link_blocked" | "internal" | "not_implemented" | "unavailable" | "restore_mode";
             detail?: string | null;
             errors?: components["schemas"]["FieldError"][];
-            /**
-             * Format: uint32
-             * @description On 429: the limit that was hit.
-             */
+            /** @description On 429: the limit that was hit. */
             limit?: number | null;
-            /**
-             * Format: uint32
-             * @description Seconds after which a retry may succeed (as the Retry-After header says).
-             */
+            /** @description Seconds after which a retry may succeed (as the Retry-After header says). */
             retryAfter?: number | null;
-            /** Format: uint16 */
             status: number;
             title: string;
             /**
@@ -965,10 +958,7 @@ export interface components {
              * @description A URI naming the problem type; stable, so clients can branch on it.
              */
             type: string;
-            /**
-             * Format: uint64
-             * @description On 429: the limit's window in seconds.
-             */
+            /** @description On 429: the limit's window in seconds. */
             window?: number | null;
         };
         /** @description One field that breaks a rule, and how. */
@@ -982,15 +972,9 @@ export interface components {
             android_url: string | null;
             /** @description Disabled for abuse by uLoad (its visitors get a 451 page): why and when; null otherwise. */
             blocked: components["schemas"]["Blocked"] | null;
-            /**
-             * Format: uint64
-             * @description Clicks by bots (crawlers, link previewers, uptime checkers), counted apart.
-             */
+            /** @description Clicks by bots (crawlers, link previewers, uptime checkers), counted apart. */
             bot_click_count: number;
-            /**
-             * Format: uint64
-             * @description Clicks by people (bots excluded), exact; updated seconds after each click.
-             */
+            /** @description Clicks by people (bots excluded), exact; updated seconds after each click. */
             click_count: number;
             code: string;
             /** Format: date-time */
@@ -1017,10 +1001,7 @@ export interface components {
             is_active: boolean;
             /** Format: date-time */
             last_clicked_at: string | null;
-            /**
-             * Format: uint64
-             * @description At most this many redirects (people and bots); then the link answers 410.
-             */
+            /** @description At most this many redirects (people and bots); then the link answers 410. */
             max_clicks: number | null;
             /** @description The description of the link's preview card. */
             og_description: string | null;
@@ -1053,10 +1034,7 @@ export interface components {
             utm_campaign: string | null;
             utm_medium: string | null;
             utm_source: string | null;
-            /**
-             * Format: uint64
-             * @description Grows with every change: send it back (or the ETag in If-Match) to update safely.
-             */
+            /** @description Grows with every change: send it back (or the ETag in If-Match) to update safely. */
             version: number;
             /**
              * @description On create and update only: what to know about the link as written (e.g. a 301 is
@@ -1206,10 +1184,7 @@ export interface components {
             data: components["schemas"]["Link"][];
             /** @description The cursor of the next page; null on the last. */
             next_cursor: string | null;
-            /**
-             * Format: uint64
-             * @description With total=true: how many links match the filters in all.
-             */
+            /** @description With total=true: how many links match the filters in all. */
             total?: number | null;
         };
         BulkCreate: {
@@ -1217,18 +1192,14 @@ export interface components {
         };
         /** @description The outcome of a bulk create: how many were created, how many failed, and each item's. */
         BulkCreateResult: {
-            /** Format: uint */
             created: number;
-            /** Format: uint */
             failed: number;
             results: {
                 /** @description Otherwise: the problem document it would have had on its own. */
                 error?: components["schemas"]["Problem"] | null;
-                /** Format: uint */
                 index: number;
                 /** @description On 201: the link (as `LinkView` serialises it). */
                 link?: components["schemas"]["Link"];
-                /** Format: uint16 */
                 status: number;
             }[];
         };
@@ -1269,10 +1240,7 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             id: string;
-            /**
-             * Format: uint64
-             * @description How many of the user's links carry it.
-             */
+            /** @description How many of the user's links carry it. */
             link_count: number;
             name: string;
             /** @description What the name is unique by (per user): lower case, words joined by `-`. */
@@ -1389,59 +1357,32 @@ export interface components {
         };
         /** @description Clicks in a span, a bucket or a breakdown entry. */
         Counts: {
-            /**
-             * Format: uint64
-             * @description Clicks by bots.
-             */
+            /** @description Clicks by bots. */
             bots: number;
-            /**
-             * Format: uint64
-             * @description Clicks by people; with include_bots=true, people and bots.
-             */
+            /** @description Clicks by people; with include_bots=true, people and bots. */
             clicks: number;
-            /**
-             * Format: uint64
-             * @description People counted once per UTC day (first visits of the day in this span).
-             */
+            /** @description People counted once per UTC day (first visits of the day in this span). */
             unique_visitors: number;
         };
         /** @description One value of a breakdown (a country, a referrer, a browser…). */
         TopEntry: {
-            /**
-             * Format: uint64
-             * @description Clicks by bots.
-             */
+            /** @description Clicks by bots. */
             bots: number;
-            /**
-             * Format: uint64
-             * @description Clicks by people; with include_bots=true, people and bots.
-             */
+            /** @description Clicks by people; with include_bots=true, people and bots. */
             clicks: number;
-            /**
-             * Format: uint64
-             * @description People counted once per UTC day (first visits of the day in this span).
-             */
+            /** @description People counted once per UTC day (first visits of the day in this span). */
             unique_visitors: number;
             /** @description null: unknown (no Referer, no country). */
             value: string | null;
         };
         /** @description One city of the breakdown, with its country. */
         CityEntry: {
-            /**
-             * Format: uint64
-             * @description Clicks by bots.
-             */
+            /** @description Clicks by bots. */
             bots: number;
-            /**
-             * Format: uint64
-             * @description Clicks by people; with include_bots=true, people and bots.
-             */
+            /** @description Clicks by people; with include_bots=true, people and bots. */
             clicks: number;
             country: string | null;
-            /**
-             * Format: uint64
-             * @description People counted once per UTC day (first visits of the day in this span).
-             */
+            /** @description People counted once per UTC day (first visits of the day in this span). */
             unique_visitors: number;
             value: string | null;
         };
@@ -1449,9 +1390,7 @@ export interface components {
         LinkStats: {
             /** @description The link's counters since it was created. */
             all_time: {
-                /** Format: uint64 */
                 bots: number;
-                /** Format: uint64 */
                 clicks: number;
                 /** Format: date-time */
                 last_clicked_at: string | null;
@@ -1487,25 +1426,16 @@ export interface components {
         };
         /** @description One bucket of the series. */
         SeriesPoint: {
-            /**
-             * Format: uint64
-             * @description Clicks by bots.
-             */
+            /** @description Clicks by bots. */
             bots: number;
-            /**
-             * Format: uint64
-             * @description Clicks by people; with include_bots=true, people and bots.
-             */
+            /** @description Clicks by people; with include_bots=true, people and bots. */
             clicks: number;
             /**
              * Format: date-time
              * @description Start of the hour or day, with the offset of tz at that time.
              */
             start: string;
-            /**
-             * Format: uint64
-             * @description People counted once per UTC day (first visits of the day in this span).
-             */
+            /** @description People counted once per UTC day (first visits of the day in this span). */
             unique_visitors: number;
         };
         /** @description A backup: when, how many links, and its tables. */
@@ -1514,21 +1444,13 @@ export interface components {
             created_at: string;
             /** @description The backup's UTC time, e.g. 2026-11-25T02-41-00.123Z. */
             id: string;
-            /**
-             * Format: uint64
-             * @description How many links it holds.
-             */
+            /** @description How many links it holds. */
             links: number;
             tables: {
-                /**
-                 * Format: uint64
-                 * @description NDJSON, uncompressed.
-                 */
+                /** @description NDJSON, uncompressed. */
                 bytes: number;
-                /** Format: uint64 */
                 gzip_bytes: number;
                 name: string;
-                /** Format: uint64 */
                 rows: number;
                 sha256: string;
             }[];
@@ -1574,7 +1496,6 @@ export interface components {
             /** @description Whether its failure fails readiness (503) or only degrades it. */
             critical: boolean;
             error?: string | null;
-            /** Format: uint64 */
             latency_ms: number;
             ok: boolean;
         };
@@ -1599,10 +1520,7 @@ export interface components {
             default: boolean;
             /** @description The backup's UTC time, e.g. 2026-11-25T02-41-00.123Z. */
             id: string;
-            /**
-             * Format: uint64
-             * @description How many links it holds.
-             */
+            /** @description How many links it holds. */
             links: number;
             /**
              * @description Why it is not restored unless named: empty (no links), or shrunken (under half the
@@ -1610,15 +1528,10 @@ export interface components {
              */
             suspect: string | null;
             tables: {
-                /**
-                 * Format: uint64
-                 * @description NDJSON, uncompressed.
-                 */
+                /** @description NDJSON, uncompressed. */
                 bytes: number;
-                /** Format: uint64 */
                 gzip_bytes: number;
                 name: string;
-                /** Format: uint64 */
                 rows: number;
                 sha256: string;
             }[];
@@ -1631,15 +1544,9 @@ export interface components {
         RestoreResult: {
             /** @description The redirect records rewritten after a restore. */
             kv: {
-                /**
-                 * Format: uint
-                 * @description Left for the reconcile cron.
-                 */
+                /** @description Left for the reconcile cron. */
                 failed: number;
-                /**
-                 * Format: uint
-                 * @description KV records written or deleted.
-                 */
+                /** @description KV records written or deleted. */
                 written: number;
             };
             restored: components["schemas"]["BackupSummary"];
@@ -1713,7 +1620,6 @@ export interface components {
         };
         /** @description An endpoint as its owner sees it. */
         WebhookEndpoint: {
-            /** Format: uint64 */
             consecutive_failures: number;
             /** Format: date-time */
             created_at: string;
@@ -1744,7 +1650,6 @@ export interface components {
         };
         /** @description An endpoint with its signing secret: answered once, when it is made or rotated. */
         WebhookEndpointWithSecret: {
-            /** Format: uint64 */
             consecutive_failures: number;
             /** Format: date-time */
             created_at: string;
@@ -1815,19 +1720,14 @@ export interface components {
         WebhookAttempt: {
             /** Format: date-time */
             at: string;
-            /** Format: uint64 */
             attempt: number;
             error: string | null;
             event_id: string;
             event_type: string;
-            /** Format: uint64 */
             latency_ms: number | null;
             /** @enum {string} */
             outcome: "delivered" | "failed" | "skipped" | "dead";
-            /**
-             * Format: uint64
-             * @description The receiver's HTTP status, when it answered.
-             */
+            /** @description The receiver's HTTP status, when it answered. */
             status: number | null;
         };
         /** @description What a receiver gets: the Standard Webhooks shape. */
@@ -1869,57 +1769,34 @@ export interface components {
         InspectionState: "active" | "gone" | "blocked" | "held";
         /** @description `POST /api/v1/admin/reconcile`'s answer: the audit, and the click counters seeded. */
         Reconciled: {
-            /**
-             * Format: uint
-             * @description Links in D1, checked against KV.
-             */
+            /** @description Links in D1, checked against KV. */
             checked: number;
-            /**
-             * Format: uint
-             * @description Left for the next run.
-             */
+            /** @description Left for the next run. */
             failed: number;
-            /**
-             * Format: uint
-             * @description Records rewritten or deleted.
-             */
+            /** @description Records rewritten or deleted. */
             fixed: number;
             /**
-             * Format: uint
              * @description Click counters of imported links seeded with what uLoad had counted against their
              *     max_clicks (links.limit_seed, written by uload-import).
              */
             limits_seeded: number;
-            /**
-             * Format: uint
-             * @description In D1, not in KV.
-             */
+            /** @description In D1, not in KV. */
             missing: number;
-            /**
-             * Format: uint
-             * @description In KV, not in D1 (a deleted link that still redirects from KV).
-             */
+            /** @description In KV, not in D1 (a deleted link that still redirects from KV). */
             orphaned: number;
             /**
-             * Format: uint
              * @description Orphans left in KV: more than the audit deletes unasked (over 10 and over 1% of the
              *     records, or over 100); ask with delete_orphans=true once D1 is known to be right.
              */
             orphans_kept: number;
-            /**
-             * Format: uint
-             * @description In both, but KV's record differs from D1's.
-             */
+            /** @description In both, but KV's record differs from D1's. */
             stale: number;
         };
         /** @description A denylist entry added. */
         Denied: {
             /** @enum {string} */
             kind: "domain" | "term";
-            /**
-             * Format: uint
-             * @description Links disabled at once (with disable_existing=true).
-             */
+            /** @description Links disabled at once (with disable_existing=true). */
             links_disabled: number;
             reason: string;
             value: string;
@@ -1928,10 +1805,7 @@ export interface components {
         Allowed: {
             /** @enum {string} */
             kind: "domain" | "term";
-            /**
-             * Format: uint
-             * @description Links enabled again (with enable_existing=true).
-             */
+            /** @description Links enabled again (with enable_existing=true). */
             links_enabled: number;
             value: string;
         };

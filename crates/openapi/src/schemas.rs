@@ -74,6 +74,28 @@ pub fn schemas() -> Vec<(String, Value)> {
     generator
         .take_definitions(true)
         .into_iter()
-        .map(|(name, schema)| (format!("schema::{name}"), schema))
+        .map(|(name, mut schema)| {
+            drop_rust_formats(&mut schema);
+            (format!("schema::{name}"), schema)
+        })
         .collect()
+}
+
+/// schemars names Rust's integer types as formats (`uint64`, `uint16`…), which neither
+/// JSON Schema nor OpenAPI defines (validators warn about them); `minimum`/`maximum` already
+/// say the range, so they go.
+fn drop_rust_formats(v: &mut Value) {
+    match v {
+        Value::Object(o) => {
+            let rust = o.get("format").and_then(Value::as_str).is_some_and(|f| {
+                f.starts_with("uint") || f == "int" || f == "int8" || f == "int16"
+            });
+            if rust {
+                o.remove("format");
+            }
+            o.values_mut().for_each(drop_rust_formats);
+        }
+        Value::Array(a) => a.iter_mut().for_each(drop_rust_formats),
+        _ => {}
+    }
 }

@@ -144,6 +144,15 @@ fn the_link_schema_has_exactly_the_members_a_link_serialises_to() {
     let optional: Vec<&str> = declared.difference(&required).copied().collect();
     assert_eq!(optional, ["warnings"], "only the warnings may be left out");
     assert_eq!(schema["additionalProperties"], json!(false));
+    assert_eq!(
+        schema["properties"]["click_count"],
+        json!({
+            "type": "integer",
+            "minimum": 0,
+            "description": "Clicks by people (bots excluded), exact; updated seconds after each click."
+        }),
+        "no Rust integer format (uint64) left"
+    );
 }
 
 /// Every request body the document describes accepts exactly the members the worker's
