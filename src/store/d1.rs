@@ -118,10 +118,8 @@ pub async fn batch<T: DeserializeOwned>(
         .collect()
 }
 
-/// D1 hands numbers over as JS numbers; SQLite has no booleans.
-pub fn flag(v: f64) -> bool {
-    v != 0.0
-}
+/// A flag column's number as a `bool` (SQLite has no booleans).
+pub use uload_core::fields::flag;
 
 /// A boolean column read into a row struct as a `bool` (SQLite's 0/1, or a JSON boolean).
 pub use uload_core::fields::flag_field;

@@ -1,12 +1,12 @@
 //! API keys in D1 (and the shape of a user, shared with `users_db`).
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use worker::D1Database;
 
 use super::d1::{self};
 use super::StoreError;
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, PartialEq)]
 pub struct ApiKey {
     pub id: String,
     pub name: String,

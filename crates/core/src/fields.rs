@@ -153,8 +153,12 @@ impl<'a> Reader<'a> {
 /// JSON boolean (rows that went through a backup).
 pub fn flag_field<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     let v = <Value as serde::Deserialize>::deserialize(d)?;
-    Ok(v.as_bool()
-        .unwrap_or_else(|| v.as_f64().is_some_and(|n| n != 0.0)))
+    Ok(v.as_bool().unwrap_or_else(|| v.as_f64().is_some_and(flag)))
+}
+
+/// SQLite has no booleans: D1 hands a flag column over as a number, 0 or 1.
+pub fn flag(v: f64) -> bool {
+    v != 0.0
 }
 
 pub fn whole(v: &Value) -> Option<u64> {
