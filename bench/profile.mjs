@@ -4,11 +4,16 @@
 // section), grouped as wasm (this worker's Rust), JS (the workers-rs glue and shim), the
 // runtime's own ("(program)", "(garbage collector)") and idle.
 //   node bench/profile.mjs   (after scripts/build.sh; scripts/bench.sh profile)
+import { cp, copyFile, mkdtemp, rm } from "node:fs/promises";
 import { get } from "node:http";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
 import { createLink, startWorker } from "../tests/harness.mjs";
 import { wrk } from "./load.mjs";
 
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 8);
 const TOP = Number(process.env.PROFILE_TOP ?? 20);
 const log = (msg) => process.stderr.write(`profile: ${msg}\n`);
@@ -103,7 +108,11 @@ async function profileCase(name, w, port, url, lua) {
 async function main() {
   const port = 9229 + Math.floor(Math.random() * 500);
   // Production defaults: analytics on, the redirect limiter at 300 a minute per address.
-  const w = await startWorker({ bindings: { RATE_REDIRECT_LIMIT: "300", RATE_REDIRECT_WINDOW_SECONDS: "60" }, overrides: { inspectorPort: port } });
+  // The build with the wasm's name section (build/symbols), so Rust functions show by name.
+  const buildDir = await mkdtemp(join(tmpdir(), "uload-profile-"));
+  await cp(join(ROOT, "build"), buildDir, { recursive: true });
+  await copyFile(join(ROOT, "build", "symbols", "index_bg.wasm"), join(buildDir, "index_bg.wasm"));
+  const w = await startWorker({ buildDir, bindings: { RATE_REDIRECT_LIMIT: "300", RATE_REDIRECT_WINDOW_SECONDS: "60" }, overrides: { inspectorPort: port } });
   try {
     if ((await createLink(w, { url: "https://example.com/landing", code: "bench" })).status !== 201) throw new Error("seeding");
     await w.fetch("/bench");
@@ -111,6 +120,7 @@ async function main() {
     await profileCase("GET /health", w, port, new URL("/health", w.url).href, BROWSER);
   } finally {
     await w.stop();
+    await rm(buildDir, { recursive: true, force: true });
   }
 }
 

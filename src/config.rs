@@ -58,6 +58,13 @@ pub struct Config {
     /// How many redirects an isolate admits per client before it reports them to the
     /// limiter object: the most one isolate can over-admit (RATE_REDIRECT_SYNC_EVERY).
     pub redirect_sync_every: u32,
+    /// How long an isolate gathers its redirect reports before it sends them, one call per
+    /// shard (RATE_REDIRECT_REPORT_MS, default 1,000; at most 10,000).
+    pub redirect_report_ms: u64,
+    /// Shard objects the redirect limiter's counts are spread over (RATE_REDIRECT_SHARDS,
+    /// default 16, 1 to 1,024). Changing it moves clients to other shards: for one window
+    /// they start from zero.
+    pub redirect_shards: u32,
     /// Clicks per second one counter object takes before a limited link spreads over more
     /// (CLICK_SHARD_RATE, default 250): see `uload_core::click_budget`.
     pub click_shard_rate: u64,
@@ -189,6 +196,8 @@ impl Config {
         };
         let rate_failure_limit = num("RATE_FAILURE_LIMIT", 20).clamp(1, u64::from(u32::MAX)) as u32;
         let redirect_sync_every = num("RATE_REDIRECT_SYNC_EVERY", 10).clamp(1, 1000) as u32;
+        let redirect_report_ms = num("RATE_REDIRECT_REPORT_MS", 1_000).min(10_000);
+        let redirect_shards = num("RATE_REDIRECT_SHARDS", 16).clamp(1, 1_024) as u32;
         let click_gather_ms = num("CLICK_GATHER_MS", 1_000).min(10_000);
         let click_shard_rate = num(
             "CLICK_SHARD_RATE",
@@ -289,6 +298,8 @@ impl Config {
             rate_redirect,
             rate_failure_limit,
             redirect_sync_every,
+            redirect_report_ms,
+            redirect_shards,
             click_shard_rate,
             click_gather_ms,
             origin_url,

@@ -3,12 +3,20 @@
 //! clients and none becomes hot. Its SQLite storage holds the sliding-window log; the check
 //! and the insert run synchronously in one turn of the object, so concurrent requests are
 //! decided one after another: exact at the limit.
+//!
+//! The redirect scope is approximate by design (`uload_core::redirect_limit`) and reports
+//! in batches: an object of the same class named as a shard (`redirect_limit::shard_name`)
+//! holds the logs of many clients, by key, and answers a batch in one turn with three
+//! statements whatever its size.
+
+use std::cell::Cell;
 
 use serde::{Deserialize, Serialize};
 use worker::{durable_object, Date, DurableObject, Env, Request, Response, Result, State};
 
 use crate::store::StoreError;
 use uload_core::ratelimit::{self, Outcome, Policy, Scope};
+use uload_core::redirect_limit;
 
 pub const BINDING: &str = "LIMITER";
 
@@ -22,6 +30,29 @@ struct Check {
     force: bool,
 }
 
+/// A batch of redirect reports for a shard: (client key, admissions) each.
+#[derive(Serialize, Deserialize)]
+struct Reports {
+    limit: u32,
+    window_ms: u64,
+    reports: Vec<(String, u32)>,
+}
+
+/// What an object of this class is asked.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Call {
+    Check(Check),
+    Reports(Reports),
+}
+
+#[derive(Deserialize)]
+struct ClientHitRow {
+    client: String,
+    ts: f64,
+    n: f64,
+}
+
 #[derive(Deserialize)]
 struct HitRow {
     ts: f64,
@@ -31,6 +62,8 @@ struct HitRow {
 #[durable_object]
 pub struct RateLimiter {
     state: State,
+    /// Whether this instance made sure of the shard table (only shard objects need it).
+    shard_table: Cell<bool>,
 }
 
 impl DurableObject for RateLimiter {
@@ -44,12 +77,23 @@ impl DurableObject for RateLimiter {
                 "{{\"level\":\"error\",\"event\":\"limiter_schema_failed\",\"cause\":\"{e}\"}}"
             );
         }
-        Self { state }
+        Self {
+            state,
+            shard_table: Cell::new(false),
+        }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let check: Check = req.json().await?;
-        // From here on nothing awaits: the whole decision is one atomic turn.
+        match req.json().await? {
+            Call::Check(check) => self.check(check),
+            Call::Reports(reports) => self.reports(reports),
+        }
+    }
+}
+
+impl RateLimiter {
+    fn check(&self, check: Check) -> Result<Response> {
+        // Nothing awaits here: the whole decision is one atomic turn.
         let sql = self.state.storage().sql();
         let now = Date::now().as_millis();
         let policy = Policy {
@@ -81,6 +125,54 @@ impl DurableObject for RateLimiter {
         };
         Response::from_json(&outcome)
     }
+
+    /// A shard's batch: records every report, answers each (one atomic turn, as `check`).
+    fn reports(&self, batch: Reports) -> Result<Response> {
+        let sql = self.state.storage().sql();
+        if !self.shard_table.get() {
+            sql.exec(
+                "CREATE TABLE IF NOT EXISTS client_hits (client TEXT NOT NULL, ts INTEGER NOT NULL, n INTEGER NOT NULL)",
+                None,
+            )?;
+            sql.exec(
+                "CREATE INDEX IF NOT EXISTS client_hits_client ON client_hits (client, ts)",
+                None,
+            )?;
+            self.shard_table.set(true);
+        }
+        let now = Date::now().as_millis();
+        let policy = Policy {
+            limit: batch.limit,
+            window_ms: batch.window_ms,
+        };
+        let reports = serde_json::to_string(&batch.reports)
+            .map_err(|e| worker::Error::RustError(e.to_string()))?;
+        // The whole batch in one statement each: SQLite's json_each reads the reports.
+        sql.exec(
+            "DELETE FROM client_hits WHERE ts + ? <= ?",
+            vec![(policy.window_ms as i64).into(), (now as i64).into()],
+        )?;
+        sql.exec(
+            "INSERT INTO client_hits (client, ts, n) \
+             SELECT json_extract(value, '$[0]'), ?, json_extract(value, '$[1]') FROM json_each(?)",
+            vec![(now as i64).into(), reports.clone().into()],
+        )?;
+        let rows: Vec<ClientHitRow> = sql
+            .exec(
+                "SELECT client, ts, n FROM client_hits \
+                 WHERE client IN (SELECT json_extract(value, '$[0]') FROM json_each(?))",
+                vec![reports.into()],
+            )?
+            .to_array()?;
+        let hits: Vec<(String, u64, u32)> = rows
+            .into_iter()
+            .map(|r| (r.client, r.ts as u64, r.n as u32))
+            .collect();
+        let clients: Vec<&str> = batch.reports.iter().map(|(c, _)| c.as_str()).collect();
+        Response::from_json(&redirect_limit::answer_reports(
+            &hits, &clients, now, policy,
+        ))
+    }
 }
 
 /// Asks the limiter of `client` in `scope`. `Err` when the object cannot be reached; the
@@ -100,5 +192,22 @@ pub async fn check(
         force,
     };
     let name = ratelimit::limiter_name(scope, client);
-    crate::objects::call(env, BINDING, &name, "rate limiter", &check).await
+    crate::objects::call(env, BINDING, &name, "rate limiter", &Call::Check(check)).await
+}
+
+/// Sends a batch of redirect reports, (client key, admissions) each, to `shard`, and reads
+/// one answer per report, in order.
+pub async fn report_redirects(
+    env: &Env,
+    shard: u32,
+    policy: Policy,
+    reports: Vec<(String, u32)>,
+) -> std::result::Result<Vec<Outcome>, StoreError> {
+    let call = Call::Reports(Reports {
+        limit: policy.limit,
+        window_ms: policy.window_ms,
+        reports,
+    });
+    let name = redirect_limit::shard_name(shard);
+    crate::objects::call(env, BINDING, &name, "rate limiter", &call).await
 }

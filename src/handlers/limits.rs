@@ -3,6 +3,8 @@
 //! the object in the background, so a redirect never waits for a round trip.
 
 use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::time::Duration;
 
 use serde_json::json;
 use worker::{Context, Env, Request};
@@ -11,8 +13,9 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::{limiter, log};
 use uload_core::cache::TtlCache;
+use uload_core::outbox::{Next, Outbox};
 use uload_core::ratelimit::{self, Outcome, Scope};
-use uload_core::redirect_limit::{Admission, Client};
+use uload_core::redirect_limit::{self, Admission, Client};
 
 pub type Headers = Vec<(&'static str, String)>;
 
@@ -146,15 +149,28 @@ fn verdict(scope: Scope, o: &Outcome, policy: ratelimit::Policy) -> Result<(), A
 
 thread_local! {
     static REDIRECT_CLIENTS: RefCell<Option<TtlCache<Client>>> = const { RefCell::new(None) };
+    /// Redirect reports, (client address, admissions) each, waiting for their batch.
+    static REPORTS: RefCell<Outbox<(String, u32)>> =
+        RefCell::new(Outbox::new(REPORTS_RENEW_AFTER_MS, REPORTS_CAPACITY));
 }
+
+/// Reports one batch takes at most (a few shard calls of at most ~50 KB together).
+const REPORTS_BATCH: usize = 1_000;
+/// A report flusher older than this is replaced by a new one at the next report.
+const REPORTS_RENEW_AFTER_MS: u64 = 15_000;
+/// Reports an isolate holds at most while the shards do not answer (the oldest go first:
+/// a lost report only lets its client get that many more).
+const REPORTS_CAPACITY: usize = 20_000;
 
 fn with_local<R>(f: impl FnOnce(&mut TtlCache<Client>) -> R) -> R {
     REDIRECT_CLIENTS.with(|c| f(c.borrow_mut().get_or_insert_with(|| TtlCache::new(50_000))))
 }
 
 /// The redirect scope: decided from this isolate's state (`uload_core::redirect_limit`, where
-/// the over-admission bound is explained); admissions are reported to the object in the
-/// background every `redirect_sync_every`, so a redirect never waits for it.
+/// the over-admission bound is explained). A client's admissions are reported every
+/// `redirect_sync_every`; the isolate gathers its reports for `redirect_report_ms` and sends
+/// them after the response, one call per shard object, so a redirect never waits and many
+/// clients cost one call.
 pub fn admit_redirect(
     req: &Request,
     env: &Env,
@@ -169,19 +185,29 @@ pub fn admit_redirect(
     let now = crate::clock::now_ms();
     let (admission, client) = with_local(|cache| {
         let mut client = cache.get(ip, now).unwrap_or_default();
-        let admission = client.admit(now, policy.limit, cfg.redirect_sync_every);
+        let admission = client.admit(now, policy, cfg.redirect_sync_every);
         cache.insert(ip, client, policy.window_ms, now);
         (admission, client)
     });
     match admission {
-        Admission::Admit { report: sync } => {
-            if let Some(n) = sync {
-                report(env.clone(), ctx, ip.to_string(), policy, n);
+        Admission::Admit { report } => {
+            if let Some(n) = report {
+                let flusher = REPORTS.with(|r| r.borrow_mut().push((ip.to_string(), n), now));
+                if let Some(id) = flusher {
+                    let gather = Duration::from_millis(cfg.redirect_report_ms);
+                    ctx.wait_until(flush_reports(
+                        id,
+                        env.clone(),
+                        policy,
+                        gather,
+                        cfg.redirect_shards,
+                    ));
+                }
             }
             let o = Outcome {
                 allowed: true,
                 limit: policy.limit,
-                remaining: policy.limit.saturating_sub(client.used()),
+                remaining: policy.limit.saturating_sub(client.used(now)),
                 reset_ms: policy.window_ms,
                 retry_after_ms: 0,
             };
@@ -204,22 +230,89 @@ pub fn admit_redirect(
     }
 }
 
-/// Reports `n` admissions to the object after the response, and learns the global count.
-/// An unreachable object changes nothing: redirects fail open.
-fn report(env: Env, ctx: &Context, ip: String, policy: ratelimit::Policy, n: u32) {
-    ctx.wait_until(async move {
-        let result = limiter::check(&env, Scope::Redirect, &ip, policy, n, true).await;
+/// A report flusher: waits `gather` for reports to gather, then sends what there is until
+/// the outbox says stop (`uload_core::outbox`: nothing is left behind).
+async fn flush_reports(
+    id: u64,
+    env: Env,
+    policy: ratelimit::Policy,
+    gather: Duration,
+    shards: u32,
+) {
+    let mut sent = false;
+    loop {
+        if REPORTS.with(|r| r.borrow().len() < REPORTS_BATCH) {
+            worker::Delay::from(gather).await;
+        }
+        let Next::Send(batch) = REPORTS.with(|r| r.borrow_mut().next(id, REPORTS_BATCH, sent))
+        else {
+            break;
+        };
+        sent = true;
+        send_reports(&env, policy, shards, batch).await;
+    }
+    let dropped = REPORTS.with(|r| std::mem::take(&mut r.borrow_mut().dropped));
+    if dropped > 0 {
+        log::warn(
+            "redirect_reports_dropped",
+            json!({ "reports": dropped, "cause": "the isolate held too many: the limiter's shards did not answer" }),
+        );
+    }
+}
+
+/// Sends a batch, one call per shard at the same time, and teaches each client its answer.
+/// An unreachable shard changes nothing for its clients but that they fail open a while.
+async fn send_reports(
+    env: &Env,
+    policy: ratelimit::Policy,
+    shards: u32,
+    batch: Vec<(String, u32)>,
+) {
+    let mut by_shard: BTreeMap<u32, Vec<(String, String, u32)>> = BTreeMap::new();
+    for (ip, n) in batch {
+        let key = ratelimit::limiter_name(Scope::Redirect, &ip);
+        by_shard
+            .entry(redirect_limit::shard_of(&key, shards))
+            .or_default()
+            .push((ip, key, n));
+    }
+    let calls = by_shard.into_iter().map(|(shard, entries)| async move {
+        let reports = entries
+            .iter()
+            .map(|(_, key, n)| (key.clone(), *n))
+            .collect();
+        let answer = limiter::report_redirects(env, shard, policy, reports).await;
+        (entries, answer)
+    });
+    for (entries, answer) in futures_util::future::join_all(calls).await {
+        let outcome = if answer.is_ok() { "answered" } else { "failed" };
+        crate::metrics::record(|m| {
+            m.inc("redirect_limit_calls_total", &[("outcome", outcome)], 1);
+            m.inc(
+                "redirect_limit_reports_total",
+                &[("outcome", outcome)],
+                entries.len() as u64,
+            );
+        });
+        let answers: Vec<Option<Outcome>> = match &answer {
+            Ok(outcomes) if outcomes.len() == entries.len() => {
+                outcomes.iter().copied().map(Some).collect()
+            }
+            _ => vec![None; entries.len()],
+        };
         let now = crate::clock::now_ms();
         with_local(|cache| {
-            let mut client = cache.get(&ip, now).unwrap_or_default();
-            client.learn(now, result.as_ref().ok().copied());
-            cache.insert(&ip, client, policy.window_ms, now);
+            for ((ip, _, _), learned) in entries.iter().zip(answers) {
+                let mut client = cache.get(ip, now).unwrap_or_default();
+                client.learn(now, learned);
+                cache.insert(ip, client, policy.window_ms, now);
+            }
         });
-        if let Err(e) = result {
+        if let Err(e) = answer {
             log::warn(
                 "rate_limiter_unreachable",
                 json!({ "scope": "redirect", "fail_closed": false, "cause": e.to_string() }),
             );
         }
-    });
+    }
 }

@@ -40,6 +40,8 @@ pub const HELP: &[(&str, &str, &str)] = &[
     ("http_request_duration_seconds", "histogram", "Time from request to response (the runtime's clock advances only across I/O, so pure-CPU answers read as 0)"),
     ("link_redirects_total", "counter", "Short-link lookups, by outcome and the layer that answered"),
     ("rate_limited_total", "counter", "Requests refused by a rate limit, by scope"),
+    ("redirect_limit_calls_total", "counter", "Calls of isolates to the redirect limiter's shard objects (each carries a batch of reports), by outcome"),
+    ("redirect_limit_reports_total", "counter", "Clients' redirect reports sent to the limiter's shards, by outcome (answered, or failed: those clients fail open a while)"),
     ("origin_requests_total", "counter", "Requests for the origin (the SvelteKit app), by how they were answered"),
     ("clicks_recorded_total", "counter", "Clicks handed to analytics by redirects"),
     ("clicks_dropped_total", "counter", "Clicks an isolate gave up because its outbox was full (the queue did not take them): alert on any"),
