@@ -55,15 +55,11 @@ pub struct Config {
     pub rate_redirect: ratelimit::Policy,
     /// Failures per client and API window before it is shut out (RATE_FAILURE_LIMIT).
     pub rate_failure_limit: u32,
-    /// How many redirects an isolate admits per client before it reports them to the
-    /// limiter object: the most one isolate can over-admit (RATE_REDIRECT_SYNC_EVERY).
+    /// Redirects an isolate admits per client before it reports them (RATE_REDIRECT_SYNC_EVERY).
     pub redirect_sync_every: u32,
-    /// How long an isolate gathers its redirect reports before it sends them, one call per
-    /// shard (RATE_REDIRECT_REPORT_MS, default 1,000; at most 10,000).
+    /// How long an isolate gathers redirect reports (RATE_REDIRECT_REPORT_MS, ≤ 10 s), and
+    /// the shard objects they go to (RATE_REDIRECT_SHARDS, 1 to 1,024): see README.
     pub redirect_report_ms: u64,
-    /// Shard objects the redirect limiter's counts are spread over (RATE_REDIRECT_SHARDS,
-    /// default 16, 1 to 1,024). Changing it moves clients to other shards: for one window
-    /// they start from zero.
     pub redirect_shards: u32,
     /// Clicks per second one counter object takes before a limited link spreads over more
     /// (CLICK_SHARD_RATE, default 250): see `uload_core::click_budget`.
