@@ -73,7 +73,28 @@ function selfTimes(profile) {
     self.set(key, (self.get(key) ?? 0) + dt);
     total += dt;
   });
-  return { total, rows: [...self].sort((a, b) => b[1] - a[1]) };
+  return { total, rows: [...self].sort((a, b) => b[1] - a[1]), inclusive: inclusiveTimes(profile, byId) };
+}
+
+/** Inclusive time (self and callees) of this worker's own Rust functions (`uload_edge::`,
+ * `uload_core::`), each counted once per sample however deep it recurses: where a request's
+ * time goes, by the code that spends it. */
+function inclusiveTimes(profile, byId) {
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const ours = (name) => /^<?uload_(edge|core)::/.test(name);
+  const short = (name) => name.replace(/::h[0-9a-f]{16}$/, "").replace(/::\{\{closure\}\}/g, "");
+  const inclusive = new Map();
+  profile.samples.forEach((nodeId, i) => {
+    const dt = profile.timeDeltas[i] ?? 0;
+    const seen = new Set();
+    for (let id = nodeId; id !== undefined; id = parent.get(id)) {
+      const name = byId.get(id).callFrame.functionName;
+      if (ours(name)) seen.add(short(name));
+    }
+    for (const name of seen) inclusive.set(name, (inclusive.get(name) ?? 0) + dt);
+  });
+  return [...inclusive].sort((a, b) => b[1] - a[1]);
 }
 
 async function profileCase(name, w, port, url, lua) {
@@ -85,7 +106,7 @@ async function profileCase(name, w, port, url, lua) {
     log(`${name}: ${SECONDS} s`);
     const r = await wrk(url, { lua, seconds: SECONDS });
     const { profile } = await s.send("Profiler.stop");
-    const { total, rows } = selfTimes(profile);
+    const { total, rows, inclusive } = selfTimes(profile);
     const busy = rows.filter(([k]) => !k.endsWith("(idle)")).reduce((a, [, t]) => a + t, 0);
     const kinds = {};
     for (const [k, t] of rows) {
@@ -99,6 +120,11 @@ async function profileCase(name, w, port, url, lua) {
     for (const [k, t] of rows.filter(([k]) => !k.endsWith("(idle)")).slice(0, TOP)) {
       const [kind, fn] = k.split("\t");
       console.log(`| ${pct(t)} | ${(t / r.requests).toFixed(1)} | ${kind} | \`${fn.replace(/\|/g, "\\|").slice(0, 120)}\` |`);
+    }
+    console.log("\nInclusive time of this worker's own functions (self and everything they call):\n");
+    console.log("| inclusive (% of busy) | µs per request | function |\n|---:|---:|---|");
+    for (const [fn, t] of inclusive.slice(0, TOP)) {
+      console.log(`| ${pct(t)} | ${(t / r.requests).toFixed(1)} | \`${fn.replace(/\|/g, "\\|").slice(0, 120)}\` |`);
     }
   } finally {
     s.close();

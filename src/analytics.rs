@@ -152,11 +152,13 @@ pub fn misconfiguration(env: &Env, cfg: &Config) -> Option<String> {
 /// Hands the click of this redirect to the isolate's outbox, from which a flusher sends it
 /// to the queue after the response (in `wait_until`): the redirect never waits. Only a GET is a click (HEAD is how link previewers look); bots are sent too and
 /// flagged by the consumer, so they can be counted apart.
-/// `query`: the request's raw query string, as the redirect path already read it.
+/// `query`: the request's raw query string, as the redirect path already read it; `ip`
+/// the client's address (`http::client_ip`).
 pub fn record(
     req: &Request,
     link_id: &str,
     query: Option<&str>,
+    ip: &str,
     env: &Env,
     ctx: &Context,
     cfg: &Config,
@@ -180,7 +182,7 @@ pub fn record(
         country: cf.as_ref().and_then(|c| c.country()),
         city: cf.as_ref().and_then(|c| c.city()),
         utm: Utm::from_query(query),
-        ip: Some(crate::http::client_ip(req)),
+        ip: Some(ip.to_string()),
     };
     metrics::record(|m| m.inc("clicks_recorded_total", &[], 1));
     let bytes = event.approx_bytes();

@@ -19,7 +19,7 @@ pub async fn serve(
     ctx: &Context,
     cfg: &Config,
 ) -> Response {
-    let limit_headers = match limits::admit_redirect(&req, env, ctx, cfg) {
+    let limit_headers = match limits::admit_redirect(&crate::http::client_ip(&req), env, ctx, cfg) {
         Ok(h) => h,
         Err((e, h)) => return too_many(&req, &e, &h),
     };

@@ -171,8 +171,10 @@ fn with_local<R>(f: impl FnOnce(&mut TtlCache<Client>) -> R) -> R {
 /// `redirect_sync_every`; the isolate gathers its reports for `redirect_report_ms` and sends
 /// them after the response, one call per shard object, so a redirect never waits and many
 /// clients cost one call.
+/// `ip`: the client's address (`http::client_ip`). The headers come only near the limit
+/// (`ratelimit::near_limit`).
 pub fn admit_redirect(
-    req: &Request,
+    ip: &str,
     env: &Env,
     ctx: &Context,
     cfg: &Config,
@@ -181,7 +183,6 @@ pub fn admit_redirect(
     if policy.limit == 0 {
         return Ok(Vec::new()); // RATE_REDIRECT_LIMIT=0: the redirect limiter is off
     }
-    let ip = &crate::http::client_ip(req);
     let now = crate::clock::now_ms();
     let (admission, client) = with_local(|cache| {
         let mut client = cache.get(ip, now).unwrap_or_default();
@@ -211,6 +212,9 @@ pub fn admit_redirect(
                 reset_ms: policy.window_ms,
                 retry_after_ms: 0,
             };
+            if !ratelimit::near_limit(&o) {
+                return Ok(Vec::new());
+            }
             Ok(ratelimit::headers(&o, policy, now))
         }
         Admission::Refuse => {

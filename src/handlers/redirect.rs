@@ -27,7 +27,9 @@ pub async fn serve(
     ctx: &Context,
     cfg: &Config,
 ) -> Response {
-    let limit_headers = match limits::admit_redirect(&req, env, ctx, cfg) {
+    // Read once: the limiter and the click both need it.
+    let ip = http::client_ip(&req);
+    let limit_headers = match limits::admit_redirect(&ip, env, ctx, cfg) {
         Ok(h) => h,
         Err((e, h)) => return too_many(&req, &e, &h),
     };
@@ -41,6 +43,7 @@ pub async fn serve(
                     ctx,
                     cfg,
                     query: query.as_deref(),
+                    ip: &ip,
                 };
                 match decide_for(&req, &record, here.query) {
                     Decision::Redirect { status, location } => match preview_for(&req, &record) {
@@ -178,6 +181,7 @@ struct Here<'a> {
     ctx: &'a Context,
     cfg: &'a Config,
     query: Option<&'a str>,
+    ip: &'a str,
 }
 
 impl Here<'_> {
@@ -187,6 +191,7 @@ impl Here<'_> {
             req,
             &record.link_id,
             self.query,
+            self.ip,
             self.env,
             self.ctx,
             self.cfg,

@@ -178,7 +178,13 @@ describe("the redirect scope", () => {
       const res = await hop("192.0.2.1");
       if (res.status === 302) {
         admitted++;
-        assertLimitHeaders(res, LIMIT);
+        // The limit's headers only from half the quota on: a visitor far from it, nearly
+        // every one, gets none (the IETF draft allows it; the API scopes always send them).
+        if (admitted < LIMIT / 2) assert.equal(res.headers.get("ratelimit-limit"), null, `admission ${admitted}`);
+        else {
+          assertLimitHeaders(res, LIMIT);
+          assert.equal(res.headers.get("ratelimit-remaining"), String(LIMIT - admitted));
+        }
       } else {
         assert.equal(res.status, 429);
       }

@@ -46,14 +46,28 @@ fn escape(v: &str) -> std::borrow::Cow<'_, str> {
 
 /// `name{a="x",b="y"}` (labels in the given order; values escaped).
 pub fn series(name: &str, labels: &[(&str, &str)]) -> String {
-    if labels.is_empty() {
-        return name.to_string();
-    }
-    let inner: Vec<String> = labels
+    // Built on every request (a few series each): one allocation, no intermediate strings.
+    let len = labels
         .iter()
-        .map(|(k, v)| format!("{k}=\"{}\"", escape(v)))
-        .collect();
-    format!("{name}{{{}}}", inner.join(","))
+        .map(|(k, v)| k.len() + v.len() + 4)
+        .sum::<usize>();
+    let mut out = String::with_capacity(name.len() + len + 2);
+    out.push_str(name);
+    if labels.is_empty() {
+        return out;
+    }
+    out.push('{');
+    for (i, (k, v)) in labels.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(k);
+        out.push_str("=\"");
+        out.push_str(&escape(v));
+        out.push('"');
+    }
+    out.push('}');
+    out
 }
 
 fn split(key: &str) -> (&str, &str) {

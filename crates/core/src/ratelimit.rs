@@ -109,6 +109,16 @@ fn secs_ceil(ms: u64) -> u64 {
     ms.div_ceil(1000)
 }
 
+/// Whether a response of an approximate, high-volume scope (redirects) should carry the
+/// limit's headers: refused, or the client has used at least half its quota. The IETF
+/// draft lets a server leave them out ("an implementer concerned with performance might
+/// provide RateLimit header fields only when a given quota is going to expire"); a
+/// visitor far from its limit, nearly every one, gets no seven extra headers. The exact
+/// scopes (API, creation, passwords) always send them.
+pub fn near_limit(o: &Outcome) -> bool {
+    !o.allowed || o.remaining <= o.limit / 2
+}
+
 /// The headers of a limited response: the IETF `RateLimit-*` fields and the `X-RateLimit-*`
 /// ones uLoad's clients read (reset as a Unix time there, as they expect), plus
 /// `Retry-After` when denied.
@@ -202,6 +212,30 @@ mod tests {
         assert!(n.starts_with("redirect:") && !n.contains("203.0.113.9"));
         assert_ne!(n, limiter_name(Scope::Api, "203.0.113.9"));
         assert_eq!(n, limiter_name(Scope::Redirect, "203.0.113.9"));
+    }
+
+    #[test]
+    fn near_the_limit_from_half_the_quota_on_and_when_refused() {
+        let o = |allowed, remaining| Outcome {
+            allowed,
+            limit: 300,
+            remaining,
+            reset_ms: 60_000,
+            retry_after_ms: 0,
+        };
+        assert!(!near_limit(&o(true, 299)));
+        assert!(!near_limit(&o(true, 151)));
+        assert!(near_limit(&o(true, 150)));
+        assert!(near_limit(&o(true, 0)));
+        assert!(near_limit(&o(false, 0)));
+        let one = Outcome {
+            limit: 1,
+            ..o(true, 0)
+        };
+        assert!(
+            near_limit(&one),
+            "a limit of one: its only admission is at the limit"
+        );
     }
 
     #[test]
