@@ -9,6 +9,7 @@ import { get } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Miniflare } from "miniflare";
 import WebSocket from "ws";
 import { createLink, startWorker } from "../tests/harness.mjs";
 import { wrk } from "./load.mjs";
@@ -144,6 +145,30 @@ async function main() {
     await w.fetch("/bench");
     await profileCase("hot redirect, production defaults, 1,000 client addresses", w, port, new URL("/bench", w.url).href, MANY_CLIENTS);
     await profileCase("GET /health", w, port, new URL("/health", w.url).href, BROWSER);
+    // The reference: a constant 302 through workers-rs (bench/rust-floor, built by
+    // scripts/bench.sh), under the same profiler: the runtime's and Rust's own share of a
+    // request, which no code of this worker can remove.
+    const refDir = join(ROOT, "bench", "rust-floor", "build");
+    const refPort = port + 1;
+    const ref = new Miniflare({
+      modules: true,
+      modulesRoot: refDir,
+      scriptPath: join(refDir, "worker", "shim.mjs"),
+      modulesRules: [
+        { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
+        { type: "CompiledWasm", include: ["**/*.wasm"] },
+      ],
+      compatibilityDate: "2026-04-20",
+      host: "127.0.0.1",
+      port: 0,
+      inspectorPort: refPort,
+    });
+    try {
+      const url = (await ref.ready).href;
+      await profileCase("reference: minimal workers-rs worker, constant 302", null, refPort, url, BROWSER);
+    } finally {
+      await ref.dispose();
+    }
   } finally {
     await w.stop();
     await rm(buildDir, { recursive: true, force: true });

@@ -52,6 +52,7 @@ end`;
 const USER = "benchuser000001";
 const PRODUCTION = "redirect from memory, production defaults (limiter on, 300/min per IP), 1,000 client IPs";
 const HEALTH = "GET /health of this worker (no lookup)";
+const HEALTH_REF = "reference: minimal workers-rs worker, GET /health (the same JSON body)";
 const createLua = (token) => `
 wrk.method = "POST"
 wrk.headers["content-type"] = "application/json"
@@ -218,6 +219,9 @@ async function main() {
         return r;
       }],
       [HEALTH, () => withCpu(hot.url, () => wrk(new URL("/health", hot.url).href))],
+      // The same body from the Rust reference: what any response with a small JSON body
+      // costs in this runtime, apart from this worker's code.
+      [HEALTH_REF, () => withCpu(rustFloorUrl, () => wrk(new URL("/health", rustFloorUrl).href))],
       ["password link, unlocked (cookie verified by HMAC)", withDrain(() => wrk(new URL("/benchpw", hot.url).href, `wrk.headers["cookie"] = "${pwCookie}"`))],
       ["targeted link (iPhone User-Agent)", withDrain(() => wrk(new URL("/benchgeo", hot.url).href, `wrk.headers["user-agent"] = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X)"`))],
       ["origin pass-through (GET /about proxied to the app)", () => wrk(new URL("/about", hot.url).href)],
@@ -262,6 +266,7 @@ async function main() {
   const limiterOff = one("redirect from memory, limiter off, 1,000 client IPs");
   if (rust && prod) console.log(`production redirect / Rust reference: ${(prod.rps / rust.rps).toFixed(2)}x req/s (goal >= 0.9), ${(prod.cpuUs / rust.cpuUs).toFixed(2)}x CPU per request (goal <= 1.15)`);
   if (rust && one(HEALTH)) console.log(`GET /health / Rust reference: ${(one(HEALTH).rps / rust.rps).toFixed(2)}x req/s (goal >= 0.95), ${(one(HEALTH).cpuUs / rust.cpuUs).toFixed(2)}x CPU`);
+  if (one(HEALTH_REF) && one(HEALTH)) console.log(`GET /health / the Rust reference's same body: ${(one(HEALTH).rps / one(HEALTH_REF).rps).toFixed(2)}x req/s, ${(one(HEALTH).cpuUs / one(HEALTH_REF).cpuUs).toFixed(2)}x CPU`);
   if (prod && limiterOff) console.log(`redirect limiter on / off, 1,000 clients: ${(prod.rps / limiterOff.rps).toFixed(3)} req/s (goal >= 0.90), CPU per request ${(limiterOff.cpuUs / prod.cpuUs).toFixed(3)} off / on`);
   const kv = one("redirect from KV (memory layer off)");
   if (kv) console.log(`redirect from KV / floor: ${(kv.rps / floorRps).toFixed(2)}x (goal >= 0.35)`);

@@ -4,7 +4,7 @@
 #                               backlog, the origin proxy, the viral link
 #   scripts/bench.sh viral      only the viral-link load test (docs/CAPACITY.md), ~1 min
 #   scripts/bench.sh backlog    only the click backlog case, ~1 min
-#   scripts/bench.sh profile    a V8 CPU profile of the hot redirect and /health, ~20 s
+#   scripts/bench.sh profile    a V8 CPU profile of the hot redirect, /health and the Rust reference, ~30 s
 #   scripts/bench.sh webhooks   redirects with and without a slow webhook receiver, ~2 min
 #   scripts/bench.sh size       where the wasm's bytes go: sections, code by crate, largest parts
 # BENCH_SECONDS sets the length of each main case; VIRAL_* and BACKLOG_* the others'.
@@ -23,13 +23,15 @@ if [ "$only" = size ]; then
   step "wasm size breakdown (build/symbols/index_bg.wasm)"
   exec node "$ROOT/bench/size.mjs"
 fi
+if [ "$only" = all ] || [ "$only" = profile ]; then
+  step "building the reference Rust worker (bench/rust-floor: a constant 302 through workers-rs)"
+  (cd "$ROOT/bench/rust-floor" && "$WORKER_BUILD_BIN" --release >&2)
+fi
 if [ "$only" = profile ]; then
-  step "CPU profile (workerd's inspector) of the hot redirect and /health"
+  step "CPU profile (workerd's inspector) of the hot redirect, /health and the Rust reference"
   exec node "$ROOT/bench/profile.mjs"
 fi
 if [ "$only" = all ]; then
-  step "building the reference Rust worker (bench/rust-floor: a constant 302 through workers-rs)"
-  (cd "$ROOT/bench/rust-floor" && "$WORKER_BUILD_BIN" --release >&2)
   step "bench (each case ${BENCH_SECONDS:-8} s)"
   node "$ROOT/bench/run.mjs"
 fi

@@ -16,7 +16,7 @@ use uload_core::link::{RedirectRecord, ID_ALPHABET, ID_LEN};
 thread_local! {
     static CONFIG: RefCell<Option<Rc<Config>>> = const { RefCell::new(None) };
     /// `None` values are negative entries: "this code does not exist".
-    static MEMORY: RefCell<Option<TtlCache<Option<RedirectRecord>>>> = const { RefCell::new(None) };
+    static MEMORY: RefCell<Option<TtlCache<Option<Rc<RedirectRecord>>>>> = const { RefCell::new(None) };
 }
 
 /// The config this isolate has read, if it has (every request reads it first).
@@ -145,7 +145,7 @@ pub fn random_click_prefix() -> String {
 pub mod memory {
     use super::*;
 
-    fn with<R>(cfg: &Config, f: impl FnOnce(&mut TtlCache<Option<RedirectRecord>>) -> R) -> R {
+    fn with<R>(cfg: &Config, f: impl FnOnce(&mut TtlCache<Option<Rc<RedirectRecord>>>) -> R) -> R {
         MEMORY.with(|m| {
             let mut m = m.borrow_mut();
             f(m.get_or_insert_with(|| {
@@ -155,17 +155,17 @@ pub mod memory {
     }
 
     /// `Some(Some(r))`: known link; `Some(None)`: known to be absent; `None`: not cached.
-    pub fn get(cfg: &Config, code: &str) -> Option<Option<RedirectRecord>> {
+    pub fn get(cfg: &Config, code: &str) -> Option<Option<Rc<RedirectRecord>>> {
         with(cfg, |c| c.get(code, crate::clock::now_ms()))
     }
 
-    pub fn put(cfg: &Config, code: &str, record: Option<RedirectRecord>) {
+    pub fn put(cfg: &Config, code: &str, record: Option<Rc<RedirectRecord>>) {
         let ttl = if record.is_some() {
             cfg.memory_ttl_ms
         } else {
             cfg.memory_negative_ttl_ms
         };
-        let bytes = record.as_ref().map_or(0, RedirectRecord::approx_bytes);
+        let bytes = record.as_deref().map_or(0, RedirectRecord::approx_bytes);
         with(cfg, |c| {
             c.insert_weighed(code, record, bytes, ttl, crate::clock::now_ms())
         });

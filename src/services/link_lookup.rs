@@ -2,6 +2,8 @@
 //! source of truth). What D1 finds is remembered in memory and written back to KV after the
 //! response, so the next visitor of this isolate, or of this colo, is served sooner.
 
+use std::rc::Rc;
+
 use serde_json::json;
 use worker::{Context, Env};
 
@@ -38,7 +40,7 @@ pub async fn lookup(
     env: &Env,
     ctx: &Context,
     cfg: &Config,
-) -> Result<(Option<RedirectRecord>, Layer), StoreError> {
+) -> Result<(Option<Rc<RedirectRecord>>, Layer), StoreError> {
     // 1. The isolate's memory, including "known absent" entries.
     if let Some(hit) = memory::get(cfg, code) {
         return Ok((hit, Layer::Memory));
@@ -48,6 +50,7 @@ pub async fn lookup(
     match RedirectKv::from_env(env, cfg.kv_cache_ttl_s) {
         Ok(kv) => match kv.get(code).await {
             Ok(Some(record)) => {
+                let record = Rc::new(record);
                 memory::put(cfg, code, Some(record.clone()));
                 return Ok((Some(record), Layer::Kv));
             }
@@ -61,7 +64,10 @@ pub async fn lookup(
     }
 
     // 3. D1, the source of truth; found records are written back to KV after the response.
-    let found = LinksDb::from_env(env)?.find_redirect(code).await?;
+    let found = LinksDb::from_env(env)?
+        .find_redirect(code)
+        .await?
+        .map(Rc::new);
     memory::put(cfg, code, found.clone());
     if let Some(record) = &found {
         write_back(env.clone(), ctx, code, record.clone(), cfg.kv_cache_ttl_s);
@@ -77,14 +83,14 @@ pub async fn lookup_in(
     env: &Env,
     ctx: &Context,
     cfg: &Config,
-) -> Result<(Option<RedirectRecord>, Layer), StoreError> {
+) -> Result<(Option<Rc<RedirectRecord>>, Layer), StoreError> {
     match (lookup(code, env, ctx, cfg).await?, workspace) {
         ((Some(r), layer), Some(ws)) if r.workspace.as_deref() != Some(ws) => Ok((None, layer)),
         (found, _) => Ok(found),
     }
 }
 
-fn write_back(env: Env, ctx: &Context, code: &str, record: RedirectRecord, cache_ttl_s: u64) {
+fn write_back(env: Env, ctx: &Context, code: &str, record: Rc<RedirectRecord>, cache_ttl_s: u64) {
     let code = code.to_string();
     ctx.wait_until(async move {
         let result = match RedirectKv::from_env(&env, cache_ttl_s) {
