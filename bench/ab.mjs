@@ -29,6 +29,14 @@ function setup(thread) thread:set("tid", threads); threads = threads + 1 end
 function init(args) n = tonumber(tid) + ${offset} end
 function request() n = n + ${THREADS}; return wrk.format("GET", "/${prefix}" .. n) end`;
 
+const USER = "benchuser000001";
+const createLua = (token) => `
+wrk.method = "POST"
+wrk.headers["content-type"] = "application/json"
+wrk.headers["authorization"] = "Bearer ${token}"
+wrk.headers["x-uload-user"] = "${USER}"
+wrk.body = '{"url":"https://example.com/landing?utm_source=bench","title":"Bench","tags":["bench"]}'`;
+
 async function builds(dirs) {
   const out = [];
   for (const [label, buildDir] of dirs) {
@@ -52,6 +60,13 @@ async function builds(dirs) {
       )
       .run();
     await hot.fetch("/bench");
+    // The user the creation case creates links for.
+    const user = await hot.fetch(`/api/v1/users/${USER}`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${hot.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ username: "bench" }),
+    });
+    if (user.status !== 201) throw new Error(`${label}: user: ${user.status}`);
     out.push({ label, hot, cold });
   }
   return out;
@@ -74,6 +89,7 @@ async function main() {
       ["GET /health", (v) => wrk(new URL("/health", v.hot.url).href)],
       ["redirect from KV (memory layer off)", (v) => wrk(new URL("/bench", v.cold.url).href)],
       ["redirect after a KV miss (D1)", (v, round) => wrk(v.cold.url, uniquePaths("m", round * 50_000))],
+      ["link creation (POST /api/v1/links with a tag)", (v) => wrk(new URL("/api/v1/links", v.hot.url).href, createLua(v.hot.token))],
     ];
     // AB_CASES=0,2 runs a subset.
     const only = process.env.AB_CASES?.split(",").map(Number);

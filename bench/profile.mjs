@@ -11,12 +11,14 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
 import WebSocket from "ws";
-import { createLink, startWorker } from "../tests/harness.mjs";
+import { api, createLink, startWorker } from "../tests/harness.mjs";
 import { wrk } from "./load.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 8);
 const TOP = Number(process.env.PROFILE_TOP ?? 20);
+// PROFILE_CASES=redirect,health,reference (the default), create: which cases to profile.
+const CASES = (process.env.PROFILE_CASES ?? "redirect,health,reference").split(",");
 const log = (msg) => process.stderr.write(`profile: ${msg}\n`);
 
 const BROWSER = `wrk.headers["user-agent"] = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36"`;
@@ -143,8 +145,20 @@ async function main() {
   try {
     if ((await createLink(w, { url: "https://example.com/landing", code: "bench" })).status !== 201) throw new Error("seeding");
     await w.fetch("/bench");
-    await profileCase("hot redirect, production defaults, 1,000 client addresses", w, port, new URL("/bench", w.url).href, MANY_CLIENTS);
-    await profileCase("GET /health", w, port, new URL("/health", w.url).href, BROWSER);
+    if (CASES.includes("redirect")) await profileCase("hot redirect, production defaults, 1,000 client addresses", w, port, new URL("/bench", w.url).href, MANY_CLIENTS);
+    if (CASES.includes("health")) await profileCase("GET /health", w, port, new URL("/health", w.url).href, BROWSER);
+    if (CASES.includes("create")) {
+      const user = "benchuser000001";
+      if ((await api(w, "PUT", `/api/v1/users/${user}`, { body: { username: "bench" } })).status !== 201) throw new Error("user");
+      const lua = `
+wrk.method = "POST"
+wrk.headers["content-type"] = "application/json"
+wrk.headers["authorization"] = "Bearer ${w.token}"
+wrk.headers["x-uload-user"] = "${user}"
+wrk.body = '{"url":"https://example.com/landing?utm_source=bench","title":"Bench","tags":["bench"]}'`;
+      await profileCase("link creation (POST /api/v1/links with a tag)", w, port, new URL("/api/v1/links", w.url).href, lua);
+    }
+    if (!CASES.includes("reference")) return;
     // The reference: a constant 302 through workers-rs (bench/rust-floor, built by
     // scripts/bench.sh), under the same profiler: the runtime's and Rust's own share of a
     // request, which no code of this worker can remove.

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use super::Ctx;
 use crate::error::ApiError;
 use crate::http::Reply;
-use crate::services::kv_sync::{publish, Change};
+use crate::services::kv_sync::{self, publish, Change};
 use crate::store::links_db::{Insert, LinkWrite, LinksDb, Update};
 use crate::{crypto, log, runtime};
 use uload_core::abuse::Flag;
@@ -146,11 +146,13 @@ pub(super) async fn create_one(
             })?
         }
     };
-    publish(
+    // The insert's batch wrote the KV repair row with the link.
+    kv_sync::publish_queued(
         c.env,
         c.ctx,
         c.cfg,
         vec![(link.code.clone(), Some(link.redirect_record()))],
+        true,
     )
     .await;
     log::info(

@@ -32,9 +32,6 @@ async fn apply(
 }
 
 pub async fn publish(env: &Env, ctx: &Context, cfg: &Config, changes: Vec<Change>) {
-    for (code, _) in &changes {
-        memory::forget(cfg, code);
-    }
     // Outbox first: should the KV writes fail, or this isolate die before them, the
     // reconcile job finds these codes and rewrites their records from D1.
     let codes: Vec<String> = changes.iter().map(|(c, _)| c.clone()).collect();
@@ -48,6 +45,21 @@ pub async fn publish(env: &Env, ctx: &Context, cfg: &Config, changes: Vec<Change
     };
     if let Err(e) = &queued {
         log::warn("kv_repair_queue_failed", json!({ "cause": e.to_string() }));
+    }
+    publish_queued(env, ctx, cfg, changes, queued.is_ok()).await;
+}
+
+/// `publish` for changes whose repair rows are already in D1 (`queued`: written in the
+/// change's own batch, as a link's creation does).
+pub async fn publish_queued(
+    env: &Env,
+    ctx: &Context,
+    cfg: &Config,
+    changes: Vec<Change>,
+    queued: bool,
+) {
+    for (code, _) in &changes {
+        memory::forget(cfg, code);
     }
     let ttl = cfg.kv_cache_ttl_s;
     let results = join_all(
@@ -82,7 +94,7 @@ pub async fn publish(env: &Env, ctx: &Context, cfg: &Config, changes: Vec<Change
                 ),
             }
         }
-        if queued.is_ok() && !done.is_empty() {
+        if queued && !done.is_empty() {
             if let Ok(db) = d1::database(&env) {
                 if let Err(e) = (Repairs { db: &db }).remove(&done).await {
                     log::warn(

@@ -24,6 +24,20 @@ impl Repairs<'_> {
         .map(|_| ())
     }
 
+    /// `add` for one code, as a statement of the caller's batch: the repair row is written in
+    /// the same transaction as the change it covers (one D1 round trip fewer).
+    pub fn add_stmt(
+        db: &D1Database,
+        code: &str,
+        now: &str,
+    ) -> Result<worker::D1PreparedStatement, StoreError> {
+        d1::stmt(
+            db,
+            "INSERT INTO kv_repairs (code, created_at) VALUES (?1, ?2) ON CONFLICT (code) DO NOTHING",
+            &[code.into(), now.into()],
+        )
+    }
+
     pub async fn remove(&self, codes: &[String]) -> Result<(), StoreError> {
         let json = serde_json::to_string(codes).unwrap_or_else(|_| "[]".into());
         d1::run(

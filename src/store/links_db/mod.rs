@@ -8,6 +8,7 @@ use worker::{D1Database, Env};
 
 use super::constraint::Constraint;
 use super::d1::{self, P};
+use super::repairs::Repairs;
 use super::StoreError;
 use schema::LinkRow;
 pub use schema::LinkWrite;
@@ -71,7 +72,8 @@ impl LinksDb {
             ),
             &params,
         )?;
-        let mut statements = vec![insert];
+        // The KV repair row goes with the link (see `kv_sync::publish_queued`).
+        let mut statements = vec![insert, Repairs::add_stmt(&self.db, &code, now)?];
         if let Some(tags) = &w.tags() {
             statements.extend(tags::replace(&self.db, id, owner, tags, now, None)?);
         }
