@@ -5,7 +5,7 @@
 // waits (bounded) until the receiver has every click of the hooked link: none lost.
 //   scripts/bench.sh webhooks     (or: node bench/webhooks.mjs after scripts/build.sh)
 import { createServer } from "node:http";
-import { api, clicksSettled, d1, startWorker } from "../tests/harness.mjs";
+import { api, clicksSettled, counter, d1, startWorker } from "../tests/harness.mjs";
 import { wrk } from "./load.mjs";
 
 const SECONDS = Number(process.env.WEBHOOK_BENCH_SECONDS ?? 10);
@@ -66,8 +66,18 @@ async function main() {
     log(`redirects/s: plain ${plain.toFixed(0)}; webhook on link events only ${quietRps.toFixed(0)} (${(quietRps / plain).toFixed(2)}x); webhook on every click ${hooked.toFixed(0)} (${(hooked / plain).toFixed(2)}x); p50 ${mean(results.plain, "p50").toFixed(2)} / ${mean(results.quiet, "p50").toFixed(2)} / ${mean(results.hooked, "p50").toFixed(2)} ms; p99 ${mean(results.plain, "p99").toFixed(2)} / ${mean(results.quiet, "p99").toFixed(2)} / ${mean(results.hooked, "p99").toFixed(2)} ms`);
     // wrk counts the answers it read; requests in flight when it stops still redirect (and
     // count). The worker's own store says how many clicks there are.
-    log("waiting for the click consumer to store every click");
-    await clicksSettled(w, { timeoutMs: 240_000 });
+    // The consumer shares the two cores with everything else: at ~1,000 clicks a second it
+    // needs minutes for the ~100,000 clicks of each link; progress every 15 s.
+    log("waiting (at most 15 minutes) for the click consumer to store every click");
+    const progress = setInterval(async () => {
+      const text = await (await w.fetch("/metrics", { headers: { authorization: `Bearer ${w.token}` } })).text();
+      log(`clicks stored: ${counter(text, "clicks_stored_total")} of ${counter(text, "clicks_recorded_total")}`);
+    }, 15_000);
+    try {
+      await clicksSettled(w, { timeoutMs: 900_000 });
+    } finally {
+      clearInterval(progress);
+    }
     const links = await (await d1(w)).prepare("SELECT l.code, count(c.id) AS n FROM links l LEFT JOIN clicks c ON c.link_id = l.id GROUP BY l.code").all();
     const stored = Object.fromEntries(links.results.map((r) => [r.code, r.n]));
     log(`stored clicks: plain ${stored.plain}, hooked ${stored.hooked} (wrk counted ${hookedRedirects} redirects of the hooked link)`);
