@@ -25,9 +25,6 @@ struct Check {
     limit: u32,
     window_ms: u64,
     cost: u32,
-    /// Record `cost` admissions whatever the outcome (the redirect scope reports requests
-    /// it already admitted locally) and answer whether one more would be admitted now.
-    force: bool,
 }
 
 /// A batch of redirect reports for a shard: (client key, admissions) each.
@@ -51,6 +48,12 @@ struct ClientHitRow {
     client: String,
     ts: f64,
     n: f64,
+}
+
+#[derive(Deserialize)]
+struct Totals {
+    used: f64,
+    newest: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -104,25 +107,31 @@ impl RateLimiter {
             "DELETE FROM hits WHERE ts + ? <= ?",
             vec![(policy.window_ms as i64).into(), (now as i64).into()],
         )?;
-        let rows: Vec<HitRow> = sql.exec("SELECT ts, n FROM hits", None)?.to_array()?;
-        let mut hits: Vec<(u64, u32)> = rows.iter().map(|r| (r.ts as u64, r.n as u32)).collect();
-        let outcome = if check.force {
-            hits.push((now, check.cost));
+        // Totals first: an admission (nearly every check) needs one row, not the whole log.
+        let totals: Totals = sql
+            .exec(
+                "SELECT ifnull(sum(n), 0) AS used, max(ts) AS newest FROM hits",
+                None,
+            )?
+            .one()?;
+        let used = totals.used.clamp(0.0, f64::from(u32::MAX)) as u32;
+        let newest = totals.newest.map(|t| t as u64);
+        let outcome = match ratelimit::admit_from_totals(used, newest, now, policy, check.cost) {
+            Some(o) => o,
+            // Refused: when it may try again depends on the times of the log.
+            None => {
+                let rows: Vec<HitRow> = sql.exec("SELECT ts, n FROM hits", None)?.to_array()?;
+                let hits: Vec<(u64, u32)> =
+                    rows.iter().map(|r| (r.ts as u64, r.n as u32)).collect();
+                ratelimit::decide(&hits, now, policy, check.cost)
+            }
+        };
+        if outcome.allowed && check.cost > 0 {
             sql.exec(
                 "INSERT INTO hits (ts, n) VALUES (?, ?)",
                 vec![(now as i64).into(), i64::from(check.cost).into()],
             )?;
-            ratelimit::decide(&hits, now, policy, 1)
-        } else {
-            let o = ratelimit::decide(&hits, now, policy, check.cost);
-            if o.allowed && check.cost > 0 {
-                sql.exec(
-                    "INSERT INTO hits (ts, n) VALUES (?, ?)",
-                    vec![(now as i64).into(), i64::from(check.cost).into()],
-                )?;
-            }
-            o
-        };
+        }
         Response::from_json(&outcome)
     }
 
@@ -183,13 +192,11 @@ pub async fn check(
     client: &str,
     policy: Policy,
     cost: u32,
-    force: bool,
 ) -> std::result::Result<Outcome, StoreError> {
     let check = Check {
         limit: policy.limit,
         window_ms: policy.window_ms,
         cost,
-        force,
     };
     let name = ratelimit::limiter_name(scope, client);
     crate::objects::call(env, BINDING, &name, "rate limiter", &Call::Check(check)).await

@@ -65,7 +65,7 @@ pub fn check_shut_out(client: &str) -> Result<(), ApiError> {
 pub async fn count_failure(env: &Env, cfg: &Config, client: &str) -> Option<ApiError> {
     let policy = failure_policy(cfg);
     let key = format!("fail|{client}");
-    match limiter::check(env, Scope::Api, &key, policy, 1, false).await {
+    match limiter::check(env, Scope::Api, &key, policy, 1).await {
         Ok(o) if !o.allowed => {
             let retry_ms = o.retry_after_ms.max(1000);
             SHUT_OUT.with(|s| {
@@ -108,7 +108,7 @@ pub async fn enforce_policy(
     policy: ratelimit::Policy,
     fail_closed: bool,
 ) -> (Result<(), ApiError>, Headers) {
-    match limiter::check(env, scope, client, policy, 1, false).await {
+    match limiter::check(env, scope, client, policy, 1).await {
         Ok(o) => {
             let headers = ratelimit::headers(&o, policy, crate::clock::now_ms());
             (verdict(scope, &o, policy), headers)

@@ -74,7 +74,7 @@ async fn durable_objects(env: &Env) -> Result<(), String> {
         limit: u32::MAX,
         window_ms: 1000,
     };
-    limiter::check(env, Scope::Api, "health-probe", probe, 0, false)
+    limiter::check(env, Scope::Api, "health-probe", probe, 0)
         .await
         .map(|_| ())
         .map_err(|e| e.to_string())
