@@ -36,6 +36,9 @@ wrk.headers["content-type"] = "application/json"
 wrk.headers["authorization"] = "Bearer ${token}"
 wrk.headers["x-uload-user"] = "${USER}"
 wrk.body = '{"url":"https://example.com/landing?utm_source=bench","title":"Bench","tags":["bench"]}'`;
+const getLua = (token) => `
+wrk.headers["authorization"] = "Bearer ${token}"
+wrk.headers["x-uload-user"] = "${USER}"`;
 
 async function builds(dirs) {
   const out = [];
@@ -67,6 +70,15 @@ async function builds(dirs) {
       body: JSON.stringify({ username: "bench" }),
     });
     if (user.status !== 201) throw new Error(`${label}: user: ${user.status}`);
+    // 10,000 links of that user (a large uLoad account), for the list cases.
+    await (await d1(hot))
+      .prepare(
+        `INSERT INTO links (id, domain, code, url, title, user_id, click_count, created_at, updated_at)
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10000)
+         SELECT 'list' || i, '', 'l' || i, 'https://example.com/item/' || i, 'Item number ' || i, '${USER}',
+                i % 97, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || i || ' seconds'), 'now' FROM n`,
+      )
+      .run();
     out.push({ label, hot, cold });
   }
   return out;
@@ -90,6 +102,8 @@ async function main() {
       ["redirect from KV (memory layer off)", (v) => wrk(new URL("/bench", v.cold.url).href)],
       ["redirect after a KV miss (D1)", (v, round) => wrk(v.cold.url, uniquePaths("m", round * 50_000))],
       ["link creation (POST /api/v1/links with a tag)", (v) => wrk(new URL("/api/v1/links", v.hot.url).href, createLua(v.hot.token))],
+      ["list: first page of 20 of 10,000 links", (v) => wrk(new URL("/api/v1/links?limit=20", v.hot.url).href, getLua(v.hot.token))],
+      ["list: search 'number 99' in 10,000 links", (v) => wrk(new URL("/api/v1/links?limit=20&q=number%2099", v.hot.url).href, getLua(v.hot.token))],
     ];
     // AB_CASES=0,2 runs a subset.
     const only = process.env.AB_CASES?.split(",").map(Number);
