@@ -8,7 +8,7 @@
 import { join, resolve } from "node:path";
 import { Miniflare } from "miniflare";
 import { ROOT, d1, startWorker } from "../tests/harness.mjs";
-import { wrk as load, SECONDS } from "./load.mjs";
+import { BENCH_USER, createLua, getLua, wrk as load, SECONDS } from "./load.mjs";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const THREADS = 2;
@@ -29,16 +29,7 @@ function setup(thread) thread:set("tid", threads); threads = threads + 1 end
 function init(args) n = tonumber(tid) + ${offset} end
 function request() n = n + ${THREADS}; return wrk.format("GET", "/${prefix}" .. n) end`;
 
-const USER = "benchuser000001";
-const createLua = (token) => `
-wrk.method = "POST"
-wrk.headers["content-type"] = "application/json"
-wrk.headers["authorization"] = "Bearer ${token}"
-wrk.headers["x-uload-user"] = "${USER}"
-wrk.body = '{"url":"https://example.com/landing?utm_source=bench","title":"Bench","tags":["bench"]}'`;
-const getLua = (token) => `
-wrk.headers["authorization"] = "Bearer ${token}"
-wrk.headers["x-uload-user"] = "${USER}"`;
+const USER = BENCH_USER;
 
 async function builds(dirs) {
   const out = [];

@@ -63,3 +63,41 @@ export function cpuSeconds(pid) {
 export function rssMiB(pid) {
   return Number((readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/) ?? [])[1]) / 1024;
 }
+
+/** The user whose links the API cases create and list. */
+export const BENCH_USER = "benchuser000001";
+
+/** wrk script bodies of the API cases: creating a link (with a tag), and a GET as that user. */
+export const createLua = (token) => `
+wrk.method = "POST"
+wrk.headers["content-type"] = "application/json"
+wrk.headers["authorization"] = "Bearer ${token}"
+wrk.headers["x-uload-user"] = "${BENCH_USER}"
+wrk.body = '{"url":"https://example.com/landing?utm_source=bench","title":"Bench","tags":["bench"]}'`;
+export const getLua = (token) => `
+wrk.headers["authorization"] = "Bearer ${token}"
+wrk.headers["x-uload-user"] = "${BENCH_USER}"`;
+
+/**
+ * Starts the second reference, a constant 302 through workers-rs (bench/rust-floor, built by
+ * scripts/bench.sh), in its own workerd. `options`: more Miniflare options (an inspector port).
+ */
+export async function startRustReference(options = {}) {
+  const { Miniflare } = await import("miniflare");
+  const dir = join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "rust-floor", "build");
+  const mf = new Miniflare({
+    modules: true,
+    modulesRoot: dir,
+    scriptPath: join(dir, "worker", "shim.mjs"),
+    modulesRules: [
+      { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
+      { type: "CompiledWasm", include: ["**/*.wasm"] },
+    ],
+    compatibilityDate: "2026-04-20",
+    host: "127.0.0.1",
+    port: 0,
+    cf: false,
+    ...options,
+  });
+  return { mf, url: (await mf.ready).href };
+}

@@ -9,10 +9,9 @@ import { get } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Miniflare } from "miniflare";
 import WebSocket from "ws";
 import { api, createLink, startWorker } from "../tests/harness.mjs";
-import { wrk } from "./load.mjs";
+import { BENCH_USER, createLua, startRustReference, wrk } from "./load.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 8);
@@ -148,37 +147,17 @@ async function main() {
     if (CASES.includes("redirect")) await profileCase("hot redirect, production defaults, 1,000 client addresses", w, port, new URL("/bench", w.url).href, MANY_CLIENTS);
     if (CASES.includes("health")) await profileCase("GET /health", w, port, new URL("/health", w.url).href, BROWSER);
     if (CASES.includes("create")) {
-      const user = "benchuser000001";
-      if ((await api(w, "PUT", `/api/v1/users/${user}`, { body: { username: "bench" } })).status !== 201) throw new Error("user");
-      const lua = `
-wrk.method = "POST"
-wrk.headers["content-type"] = "application/json"
-wrk.headers["authorization"] = "Bearer ${w.token}"
-wrk.headers["x-uload-user"] = "${user}"
-wrk.body = '{"url":"https://example.com/landing?utm_source=bench","title":"Bench","tags":["bench"]}'`;
+      if ((await api(w, "PUT", `/api/v1/users/${BENCH_USER}`, { body: { username: "bench" } })).status !== 201) throw new Error("user");
+      const lua = createLua(w.token);
       await profileCase("link creation (POST /api/v1/links with a tag)", w, port, new URL("/api/v1/links", w.url).href, lua);
     }
     if (!CASES.includes("reference")) return;
     // The reference: a constant 302 through workers-rs (bench/rust-floor, built by
     // scripts/bench.sh), under the same profiler: the runtime's and Rust's own share of a
     // request, which no code of this worker can remove.
-    const refDir = join(ROOT, "bench", "rust-floor", "build");
     const refPort = port + 1;
-    const ref = new Miniflare({
-      modules: true,
-      modulesRoot: refDir,
-      scriptPath: join(refDir, "worker", "shim.mjs"),
-      modulesRules: [
-        { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
-        { type: "CompiledWasm", include: ["**/*.wasm"] },
-      ],
-      compatibilityDate: "2026-04-20",
-      host: "127.0.0.1",
-      port: 0,
-      inspectorPort: refPort,
-    });
+    const { mf: ref, url } = await startRustReference({ inspectorPort: refPort });
     try {
-      const url = (await ref.ready).href;
       await profileCase("reference: minimal workers-rs worker, constant 302", null, refPort, url, BROWSER);
     } finally {
       await ref.dispose();

@@ -9,7 +9,7 @@ import { gzipSync } from "node:zlib";
 import { createServer } from "node:http";
 import { Miniflare } from "miniflare";
 import { ROOT, api, createLink, d1, startWorker } from "../tests/harness.mjs";
-import { SECONDS, cpuSeconds, pidOf, wrk as load } from "./load.mjs";
+import { BENCH_USER, SECONDS, cpuSeconds, createLua, getLua, pidOf, startRustReference, wrk as load } from "./load.mjs";
 
 /** Runs wrk with the harness's threads and connections; `lua` is an optional script body. */
 const wrk = (url, lua) => load(url, { lua, connections: CONNECTIONS, threads: THREADS });
@@ -49,20 +49,11 @@ function request()
   return wrk.format("GET")
 end`;
 
-const USER = "benchuser000001";
+const USER = BENCH_USER;
 const PRODUCTION = "redirect from memory, production defaults (limiter on, 300/min per IP), 1,000 client IPs";
 const LIMITER_OFF = "redirect from memory, limiter off, 1,000 client IPs";
 const HEALTH = "GET /health of this worker (no lookup)";
 const HEALTH_REF = "reference: minimal workers-rs worker, GET /health (the same JSON body)";
-const createLua = (token) => `
-wrk.method = "POST"
-wrk.headers["content-type"] = "application/json"
-wrk.headers["authorization"] = "Bearer ${token}"
-wrk.headers["x-uload-user"] = "${USER}"
-wrk.body = '{"url":"https://example.com/landing?utm_source=bench","title":"Bench","tags":["bench"]}'`;
-const getLua = (token) => `
-wrk.headers["authorization"] = "Bearer ${token}"
-wrk.headers["x-uload-user"] = "${USER}"`;
 
 /** A queue consumer that only acknowledges clicks (a JS worker beside the bench's worker). */
 const sink = (name) => ({
@@ -91,22 +82,8 @@ async function main() {
     // The second reference: a constant 302 through workers-rs (bench/rust-floor), built by
     // scripts/bench.sh. What separates it from the JS floor is Rust's own entry cost; what
     // separates this worker from it is this worker's code.
-    const rustFloorDir = join(ROOT, "bench", "rust-floor", "build");
-    const rustFloor = new Miniflare({
-      modules: true,
-      modulesRoot: rustFloorDir,
-      scriptPath: join(rustFloorDir, "worker", "shim.mjs"),
-      modulesRules: [
-        { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
-        { type: "CompiledWasm", include: ["**/*.wasm"] },
-      ],
-      compatibilityDate: "2026-04-20",
-      host: "127.0.0.1",
-      port: 0,
-      cf: false,
-    });
+    const { mf: rustFloor, url: rustFloorUrl } = await startRustReference();
     started.push({ stop: () => rustFloor.dispose() });
-    const rustFloorUrl = (await rustFloor.ready).href;
     // A stand-in for uLoad's SvelteKit app: a constant page.
     const app = createServer((req, res) => {
       res.writeHead(200, { "content-type": "text/html" });
