@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { Miniflare } from "miniflare";
 
 export const run = promisify(execFile);
 export const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -83,8 +84,7 @@ wrk.headers["x-uload-user"] = "${BENCH_USER}"`;
  * scripts/bench.sh), in its own workerd. `options`: more Miniflare options (an inspector port).
  */
 export async function startRustReference(options = {}) {
-  const { Miniflare } = await import("miniflare");
-  const dir = join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "rust-floor", "build");
+  const dir = join(import.meta.dirname, "rust-floor", "build");
   const mf = new Miniflare({
     modules: true,
     modulesRoot: dir,

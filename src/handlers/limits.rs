@@ -281,12 +281,13 @@ async fn send_reports(
             .push((ip, key, n));
     }
     let calls = by_shard.into_iter().map(|(shard, entries)| async move {
-        let reports = entries
-            .iter()
-            .map(|(_, key, n)| (key.clone(), *n))
-            .collect();
+        // The keys go to the shard; the addresses stay, to learn its answers.
+        let (ips, reports): (Vec<String>, Vec<(String, u32)>) = entries
+            .into_iter()
+            .map(|(ip, key, n)| (ip, (key, n)))
+            .unzip();
         let answer = limiter::report_redirects(env, shard, policy, reports).await;
-        (entries, answer)
+        (ips, answer)
     });
     for (entries, answer) in futures_util::future::join_all(calls).await {
         let outcome = if answer.is_ok() { "answered" } else { "failed" };
@@ -306,7 +307,7 @@ async fn send_reports(
         };
         let now = crate::clock::now_ms();
         with_local(|cache| {
-            for ((ip, _, _), learned) in entries.iter().zip(answers) {
+            for (ip, learned) in entries.iter().zip(answers) {
                 let mut client = cache.get(ip, now).unwrap_or_default();
                 client.learn(now, learned);
                 cache.insert(ip, client, policy.window_ms, now);

@@ -60,24 +60,11 @@ pub fn decide(hits: &[(u64, u32)], now: u64, policy: Policy, cost: u32) -> Outco
         .collect();
     live.sort_unstable();
     let used: u32 = live.iter().map(|(_, n)| *n).sum();
-    let reset_at = live
-        .last()
-        .map_or(now, |(t, _)| t + policy.window_ms)
-        .max(now);
-    if used + cost <= policy.limit {
-        let reset_at = if cost > 0 {
-            now + policy.window_ms
-        } else {
-            reset_at
-        };
-        return Outcome {
-            allowed: true,
-            limit: policy.limit,
-            remaining: policy.limit - used - cost,
-            reset_ms: reset_at - now,
-            retry_after_ms: 0,
-        };
+    let newest = live.last().map(|(t, _)| *t);
+    if let Some(admitted) = admit_from_totals(used, newest, now, policy, cost) {
+        return admitted;
     }
+    let reset_at = newest.map_or(now, |t| t + policy.window_ms).max(now);
     // Denied: find when enough of the oldest admissions leave the window.
     let mut freed = 0u32;
     let mut retry_at = now + policy.window_ms;

@@ -16,8 +16,9 @@ use std::collections::HashMap;
 
 use crate::ratelimit::{decide, Outcome, Policy};
 
-/// How long an isolate admits everything after a failed report (the object is unreachable:
-/// redirects fail open), before it reports again.
+/// How long an isolate sets the object's word aside after a failed report (the object is
+/// unreachable: redirects fail open, by the isolate's own count only), before it reports
+/// again.
 pub const DEGRADED_MS: u64 = 10_000;
 
 /// What this isolate knows about one client's redirects.
@@ -33,7 +34,7 @@ pub struct Client {
     pub blocked_until: u64,
     /// Reports under way.
     pub syncing: u32,
-    /// The last report failed: everything is admitted until then.
+    /// The last report failed: until then only this isolate's own count refuses.
     pub degraded_until: u64,
     /// Admitted by this isolate in its own window, which ends at `local_until`: the isolate
     /// refuses at the limit by this count alone, before the object's first answer arrives.
@@ -65,12 +66,10 @@ impl Client {
             self.known_used = 0;
             self.known_until = 0;
         }
-        // The object's "full" answer, its count plus what this isolate admitted since, or
-        // this isolate's own count: before the object's first answer, a flood into one
-        // isolate stops at the limit all the same.
-        let told_full = !degraded
-            && (self.blocked_until > now || self.known_used + self.unsynced >= policy.limit);
-        if told_full || self.local >= policy.limit {
+        // The object's "full" answer, or the count `used` knows (the object's plus what this
+        // isolate admitted since, or this isolate's own): before the object's first answer,
+        // a flood into one isolate stops at the limit all the same.
+        if (!degraded && self.blocked_until > now) || self.used(now) >= policy.limit {
             return Admission::Refuse;
         }
         self.local += 1;
