@@ -45,6 +45,7 @@ cargo_layer() {
 step "0/3 lint (cargo fmt --check, cargo clippy -D warnings, the layout rules)"
 set +e
 cargo fmt --check >&2 && cargo clippy --quiet --workspace --lib --bins --tests -- -D warnings >&2 \
+  && cargo clippy --quiet -p uload-edge --lib --no-default-features -- -D warnings >&2 \
   && node scripts/check-layout.mjs >&2
 rc=$?
 set -e
@@ -109,7 +110,7 @@ build_origin_app() {
 
 step "3/3 integration tests: the built worker in workerd (miniflare), real local KV and D1"
 set +e
-"$ROOT/scripts/build.sh" && build_origin_app && node --test \
+"$ROOT/scripts/build.sh" && "$ROOT/scripts/build.sh" visitor && build_origin_app && node --test \
   --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$LOGS/integration.tap" \
   tests/integration/

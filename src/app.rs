@@ -18,6 +18,11 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
     // GET, which would answer them like a GET.
     let method = req.inner().method();
     let (kind, mut response) = respond(req, &method, &env, &ctx).await;
+    if kind == FORWARDED {
+        // The whole worker's answer, headers and all (they cannot be changed anyway).
+        metrics::flush_soon(&env, &ctx);
+        return response;
+    }
     // Every response says which layer answered; whatever the worker answered itself (API,
     // health, errors) is "worker". The redirect and origin paths set their own.
     let served_from = match response.headers().get(http::SERVED_FROM) {
@@ -31,6 +36,9 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
     metrics::flush_soon(&env, &ctx);
     response
 }
+
+/// The kind of a request the visitor's worker handed to the whole worker (counted there).
+const FORWARDED: &str = "forwarded";
 
 /// Counts the request in this isolate's metrics (no I/O).
 fn count(method: &str, kind: &'static str, status: u16, served_from: &str, started: u64) {
@@ -88,6 +96,20 @@ async fn respond(req: Request, method: &str, env: &Env, ctx: &Context) -> (&'sta
         return ("origin", proxy::proxy(req, env, ctx, &cfg, fallback).await);
     }
     let routed = route(method, &path);
+    #[cfg(not(feature = "api"))]
+    if let Ok(r) = &routed {
+        if crate::handlers::whole_worker::serves(r) {
+            // A scrape sums what every isolate handed over: this one's counts first, as
+            // the whole worker does with its own.
+            if matches!(r, Route::Metrics) {
+                metrics::flush_now(env).await;
+            }
+            return (
+                FORWARDED,
+                crate::handlers::whole_worker::forward(req, env).await,
+            );
+        }
+    }
     let kind = routed.as_ref().map_or("other", |r| r.kind());
     (kind, dispatch(routed, req, env, ctx, &cfg).await)
 }
@@ -126,10 +148,16 @@ async fn dispatch(
             inspect::serve(req, code, workspace, env, ctx, cfg).await
         }
         Ok(Route::Health) => health::live(),
+        #[cfg(feature = "api")]
         Ok(Route::AbuseReport) => report::serve(req, env, ctx, cfg).await,
+        #[cfg(not(feature = "api"))]
+        Ok(Route::AbuseReport) => http::problem(&ApiError::NotFound),
         Ok(Route::SecurityTxt) => report::security_txt(cfg),
+        #[cfg(feature = "api")]
         Ok(Route::Metrics) => scrape(&req, env, cfg).await,
+        #[cfg(feature = "api")]
         Ok(Route::Ready) => ready::ready(&req, env, cfg).await,
+        #[cfg(feature = "api")]
         Ok(Route::Api(endpoint)) => {
             let origin = req.headers().get("origin").ok().flatten();
             let writes = endpoint.rules().writes;
@@ -146,7 +174,13 @@ async fn dispatch(
             http::add_headers(&mut response, &limit_headers);
             with_cors(response, origin.as_deref(), cfg)
         }
+        #[cfg(feature = "api")]
         Ok(Route::Preflight) => preflight(&req, cfg),
+        // Handed to the whole worker before dispatch (`respond`).
+        #[cfg(not(feature = "api"))]
+        Ok(Route::Api(_) | Route::Preflight | Route::Metrics | Route::Ready) => {
+            http::problem(&ApiError::NotFound)
+        }
         Ok(Route::ApiNotFound | Route::NotFound) => http::problem(&ApiError::NotFound),
         Err(RouteError::MethodNotAllowed { allow }) => {
             http::problem(&ApiError::MethodNotAllowed { allow })

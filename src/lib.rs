@@ -3,6 +3,10 @@
 //! The rules live in the `uload-core` crate (crates/core: no `worker` types, unit-tested
 //! natively); `store` adapts the bindings; `handlers` and `app` are the HTTP layer.
 
+// The visitor's worker (`--no-default-features`) compiles the whole crate but reaches only
+// the visitor's path: what it leaves unused is dropped by the linker, not by hand.
+#![cfg_attr(not(feature = "api"), allow(dead_code, unused_imports))]
+
 pub mod config;
 pub mod error;
 
@@ -26,9 +30,9 @@ pub mod salts;
 mod services;
 mod store;
 
-use worker::{
-    event, Context, Env, MessageBatch, Request, Response, Result, ScheduleContext, ScheduledEvent,
-};
+use worker::{event, Context, Env, Request, Response, Result};
+#[cfg(feature = "api")]
+use worker::{MessageBatch, ScheduleContext, ScheduledEvent};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
@@ -36,6 +40,7 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     Ok(app::handle(req, env, ctx).await)
 }
 
+#[cfg(feature = "api")]
 /// Cron (wrangler.toml `[triggers]`): see `services::jobs`.
 #[event(scheduled)]
 async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
@@ -43,6 +48,7 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     services::jobs::run(&event.cron(), &env).await;
 }
 
+#[cfg(feature = "api")]
 /// Queue consumers (wrangler.toml `[[queues.consumers]]`): click events into D1, and
 /// webhook deliveries.
 #[event(queue)]

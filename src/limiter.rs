@@ -62,6 +62,7 @@ struct HitRow {
     n: f64,
 }
 
+#[cfg(feature = "api")]
 #[durable_object]
 pub struct RateLimiter {
     state: State,
@@ -69,6 +70,7 @@ pub struct RateLimiter {
     shard_table: Cell<bool>,
 }
 
+#[cfg(feature = "api")]
 impl DurableObject for RateLimiter {
     fn new(state: State, _env: Env) -> Self {
         // Once per object instance, not per request.
@@ -94,6 +96,7 @@ impl DurableObject for RateLimiter {
     }
 }
 
+#[cfg(feature = "api")]
 impl RateLimiter {
     fn check(&self, check: Check) -> Result<Response> {
         // Nothing awaits here: the whole decision is one atomic turn.

@@ -25,11 +25,13 @@ pub struct Salt {
     pub salt: Option<String>,
 }
 
+#[cfg(feature = "api")]
 #[durable_object]
 pub struct DailySalt {
     state: State,
 }
 
+#[cfg(feature = "api")]
 impl DurableObject for DailySalt {
     fn new(state: State, _env: Env) -> Self {
         Self { state }

@@ -118,9 +118,14 @@ const GENEROUS_LIMITS = Object.fromEntries(
  * reached. `flakyD1: { match, times, delayMs }`: D1 batches whose SQL
  * contains `match` fail `times` times. `overrides`: miniflare worker options replaced whole.
  * `extraWorkers`: more miniflare workers beside it (e.g. a stand-in queue consumer).
+ * `split`: production's topology, the visitor's worker (wrangler.visitor.toml, built into
+ * build-visitor/) in front of the whole worker, which it reaches through its API service
+ * binding and whose objects it binds; `url` is then the visitor's, and `visitorOverrides`
+ * replaces its miniflare options (e.g. an API binding to a worker that is down). The other
+ * wiring options apply to the whole worker.
  * Returns { url, token, fetch(path, init), mf, stop({ keepState }) }.
  */
-export async function startWorker({ bindings = {}, state, brokenLimiter = false, brokenCounter = false, brokenShards = [], broken = [], flakyD1, overrides = {}, extraWorkers = [], buildDir = join(ROOT, "build") } = {}) {
+export async function startWorker({ bindings = {}, state, brokenLimiter = false, brokenCounter = false, brokenShards = [], broken = [], flakyD1, overrides = {}, extraWorkers = [], buildDir = join(ROOT, "build"), split = false, visitorOverrides = {} } = {}) {
   // envFiles: a file that does not exist, so that wrangler reads no .dev.vars or .env.
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"), undefined, {
     envFiles: [join(ROOT, "tests", "no-such.env")],
@@ -233,8 +238,30 @@ export async function startWorker({ bindings = {}, state, brokenLimiter = false,
     };
     failing.push({ name: "flaky-d1", modules: true, script: FLAKY_D1, d1Databases: { INNER: dbId } });
   }
+  // The visitor's worker: its own config's bindings (the whole worker's objects by
+  // script_name, its API service binding by worker name), the same vars and limits, and
+  // only the secrets it holds in production.
+  const front = [];
+  if (split) {
+    const visitorConfig = join(ROOT, "wrangler.visitor.toml");
+    const visitorDir = join(ROOT, "build-visitor");
+    const { workerOptions: visitorOptions } = unstable_getMiniflareWorkerOptions(visitorConfig, undefined, {
+      envFiles: [join(ROOT, "tests", "no-such.env")],
+    });
+    front.push({
+      ...visitorOptions,
+      name: "uload-edge-visitor",
+      modules: true,
+      modulesRoot: visitorDir,
+      scriptPath: join(visitorDir, "worker", "shim.mjs"),
+      modulesRules: main.modulesRules,
+      bindings: { ...configuredVars(visitorConfig), ...GENEROUS_LIMITS, COOKIE_SECRET: cookieSecret, ANALYTICS_SALT: analyticsSalt, ...bindings },
+      ...visitorOverrides,
+    });
+  }
   const extra = [...(brokenLimiter || brokenCounter ? [brokenObjectsWorker] : []), ...(brokenShards.length ? [shardProxyWorker] : []), ...failing, ...extraWorkers];
-  const mf = new Miniflare(extra.length ? { ...shared, workers: [main, ...extra] } : { ...shared, ...main });
+  const workers = [...front, main, ...extra];
+  const mf = new Miniflare(workers.length > 1 ? { ...shared, workers } : { ...shared, ...main });
   mf.__flaky = Boolean(flakyD1);
   let stopped = false;
   const worker = {

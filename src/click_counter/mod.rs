@@ -19,7 +19,9 @@ use crate::store::StoreError;
 use crate::{metrics, objects};
 use uload_core::click_budget;
 
+#[cfg(feature = "api")]
 pub use pool::ClickCounter;
+#[cfg(feature = "api")]
 pub use shard::ClickShard;
 
 pub const BINDING: &str = "CLICKS";

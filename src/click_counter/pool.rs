@@ -15,6 +15,7 @@ struct Row {
     shards: f64,
 }
 
+#[cfg(feature = "api")]
 #[durable_object]
 pub struct ClickCounter {
     state: State,
@@ -22,6 +23,7 @@ pub struct ClickCounter {
     rate: RefCell<Rate>,
 }
 
+#[cfg(feature = "api")]
 impl ClickCounter {
     fn load(&self) -> Result<Pool> {
         let row = self
@@ -57,6 +59,7 @@ impl ClickCounter {
     }
 }
 
+#[cfg(feature = "api")]
 impl DurableObject for ClickCounter {
     fn new(state: State, _env: Env) -> Self {
         let sql = state.storage().sql();

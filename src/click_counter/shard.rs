@@ -18,6 +18,7 @@ struct Row {
     exhausted_at: Option<f64>,
 }
 
+#[cfg(feature = "api")]
 #[durable_object]
 pub struct ClickShard {
     state: State,
@@ -27,6 +28,7 @@ pub struct ClickShard {
     shards: Cell<u32>,
 }
 
+#[cfg(feature = "api")]
 impl ClickShard {
     fn load(&self) -> Result<Shard> {
         let row = self
@@ -65,6 +67,7 @@ impl ClickShard {
     }
 }
 
+#[cfg(feature = "api")]
 impl DurableObject for ClickShard {
     fn new(state: State, env: Env) -> Self {
         let sql = state.storage().sql();

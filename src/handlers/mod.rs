@@ -21,6 +21,8 @@ pub mod tags;
 pub mod users;
 pub mod visitor;
 pub mod webhooks;
+#[cfg(not(feature = "api"))]
+pub mod whole_worker;
 pub mod workspaces;
 
 use worker::{Context, Env};

@@ -6,11 +6,13 @@ use worker::{durable_object, DurableObject, Env, Request, Response, Result, Stat
 
 use uload_core::metrics::Snapshot;
 
+#[cfg(feature = "api")]
 #[durable_object]
 pub struct MetricsAggregator {
     state: State,
 }
 
+#[cfg(feature = "api")]
 impl DurableObject for MetricsAggregator {
     fn new(state: State, _env: Env) -> Self {
         Self { state }

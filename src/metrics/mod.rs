@@ -17,6 +17,7 @@ use worker::{Context, Env};
 use crate::{log, objects};
 use uload_core::metrics::Snapshot;
 
+#[cfg(feature = "api")]
 pub use aggregator::MetricsAggregator;
 pub use pending::record;
 
