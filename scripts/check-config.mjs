@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // Refuses a deploy config that would not serve ulo.ad: a loopback or localhost value, an
-// empty or non-https origin, no route for the short domain, a *.workers.dev copy, a
-// placeholder resource id, or a queue consumer without a bound on its concurrency. Run by the deploy workflow before every deploy, and by the tests.
+// empty or non-https origin, a route on the wrong worker (the visitor's worker holds the
+// short domain's, the whole worker none), a *.workers.dev copy, a placeholder resource id, a
+// queue consumer without a bound on its concurrency, or a visitor's worker that does not
+// share the whole worker's vars, data and objects. Run by the deploy workflow before every
+// deploy, and by the tests.
 //   node scripts/check-config.mjs [production|staging]
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -11,10 +14,16 @@ const LOCAL = /(^|[/@.:\s,])(localhost|127\.\d+\.\d+\.\d+|0\.0\.0\.0|\[::1\]|::1
 // All zeros, all one digit, or a "<...>"/"REPLACE"/"TODO"/"xxx" stand-in.
 const PLACEHOLDER = /^(?:[0-]+[0-9]?|(.)\1+|<.*>|.*(?:replace|todo|xxx|changeme|placeholder).*)$/i;
 
-/** Problems of one environment of a wrangler config (none: it deploys as is). */
-export function configProblems(configPath, envName = "production") {
-  const env = envName === "production" ? undefined : envName;
-  const config = unstable_readConfig({ config: configPath, env }, { hideWarnings: true });
+const read = (configPath, envName) =>
+  unstable_readConfig({ config: configPath, env: envName === "production" ? undefined : envName }, { hideWarnings: true });
+
+/**
+ * Problems of one environment of one wrangler config (none: it deploys as is). `role`:
+ * "visitor" (wrangler.visitor.toml: it must hold the short domain's route) or "whole"
+ * (wrangler.toml: no route, reached through the visitor's service binding).
+ */
+export function configProblems(configPath, envName = "production", role = "whole") {
+  const config = read(configPath, envName);
   const found = [];
   const vars = config.vars ?? {};
   for (const [name, value] of Object.entries(vars)) {
@@ -45,7 +54,8 @@ export function configProblems(configPath, envName = "production") {
   } catch {
     // reported above
   }
-  if (!patterns.some((p) => p === shortHost || p.startsWith(`${shortHost}/`))) found.push(`no route for the short domain ${shortHost || "(unknown)"}`);
+  if (role === "visitor" && !patterns.some((p) => p === shortHost || p.startsWith(`${shortHost}/`))) found.push(`no route for the short domain ${shortHost || "(unknown)"}`);
+  if (role === "whole" && patterns.length) found.push(`the whole worker has routes (${patterns.join(", ")}): the visitor's worker holds the short domain's route`);
   if (config.workers_dev !== false) found.push("workers_dev is not false: a *.workers.dev copy would bypass the route");
   if (vars.ORIGIN_URL && shortHost && new URL(vars.ORIGIN_URL).host === shortHost) found.push("ORIGIN_URL is the short domain itself: the route would catch the worker's own requests");
   const ids = [
@@ -67,9 +77,38 @@ export function configProblems(configPath, envName = "production") {
   return found;
 }
 
+/**
+ * Problems of the pair that is deployed: each config on its own, and the visitor's worker
+ * in front of the whole one: the same vars, KV namespace, D1 database, R2 bucket and queues
+ * (producers only), the whole worker's objects by script_name, its API service binding to
+ * the whole worker, and nothing that runs on its own (crons, consumers, object classes).
+ */
+export function splitProblems(wholePath, visitorPath, envName = "production") {
+  const found = [...configProblems(wholePath, envName, "whole"), ...configProblems(visitorPath, envName, "visitor").map((p) => `visitor: ${p}`)];
+  const whole = read(wholePath, envName);
+  const visitor = read(visitorPath, envName);
+  const differ = (what, a, b) => {
+    if (JSON.stringify(a) !== JSON.stringify(b)) found.push(`visitor: ${what} differ from the whole worker's: ${JSON.stringify(b)} vs ${JSON.stringify(a)}`);
+  };
+  const sorted = (o) => Object.fromEntries(Object.entries(o ?? {}).sort(([a], [b]) => a.localeCompare(b)));
+  differ("vars", sorted(whole.vars), sorted(visitor.vars));
+  differ("KV namespaces", whole.kv_namespaces.map((k) => [k.binding, k.id]), visitor.kv_namespaces.map((k) => [k.binding, k.id]));
+  differ("D1 databases", whole.d1_databases.map((d) => [d.binding, d.database_name, d.database_id]), visitor.d1_databases.map((d) => [d.binding, d.database_name, d.database_id]));
+  differ("R2 buckets", whole.r2_buckets.map((b) => [b.binding, b.bucket_name]), visitor.r2_buckets.map((b) => [b.binding, b.bucket_name]));
+  differ("queue producers", whole.queues.producers.map((q) => [q.binding, q.queue]), visitor.queues.producers.map((q) => [q.binding, q.queue]));
+  differ("objects", whole.durable_objects.bindings.map((d) => [d.name, d.class_name, whole.name]), visitor.durable_objects.bindings.map((d) => [d.name, d.class_name, d.script_name]));
+  const api = (visitor.services ?? []).find((s) => s.binding === "API");
+  if (api?.service !== whole.name) found.push(`visitor: the API service binding must name the whole worker ${whole.name}, not ${api?.service}`);
+  if (visitor.queues.consumers?.length) found.push("visitor: it consumes queues (the whole worker does)");
+  if (visitor.triggers?.crons?.length) found.push("visitor: it has crons (the whole worker runs them)");
+  if (visitor.migrations?.length) found.push("visitor: it declares object classes (they are the whole worker's)");
+  return found;
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const envName = process.argv[2] ?? "production";
-  const problems = configProblems(resolve(import.meta.dirname, "..", "wrangler.toml"), envName);
+  const root = resolve(import.meta.dirname, "..");
+  const problems = splitProblems(resolve(root, "wrangler.toml"), resolve(root, "wrangler.visitor.toml"), envName);
   for (const p of problems) console.error(`check-config (${envName}): ${p}`);
   if (problems.length) process.exit(1);
   console.error(`check-config (${envName}): ok`);

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Creates the Cloudflare resources an environment of wrangler.toml needs and that do not
 // exist yet (KV namespace, D1 database, R2 bucket, queues), and writes the KV namespace's
-// and D1 database's ids into wrangler.toml. Idempotent: what exists is found and reused,
+// and D1 database's ids into wrangler.toml and wrangler.visitor.toml (the visitor's worker
+// shares them). Idempotent: what exists is found and reused,
 // nothing is created twice, and an id already in wrangler.toml is never overwritten: if it
 // is not the account's, the script stops and says so.
 //
@@ -10,8 +11,8 @@
 // Needs CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID (or `wrangler login`). WRANGLER
 // names the wrangler to run (default: the project's); --dry-run prints what would be run.
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { unstable_readConfig } from "wrangler";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -21,6 +22,8 @@ const envName = args.find((a) => !a.startsWith("--")) ?? "production";
 if (!["production", "staging"].includes(envName)) fail(`unknown environment '${envName}' (production or staging)`);
 const env = envName === "production" ? undefined : envName;
 const configPath = resolve(process.env.WRANGLER_CONFIG ?? join(ROOT, "wrangler.toml"));
+// The visitor's worker shares the KV namespace and D1 database: its config gets the same ids.
+const visitorPath = join(dirname(configPath), "wrangler.visitor.toml");
 const wrangler = process.env.WRANGLER ?? join(ROOT, "node_modules", ".bin", "wrangler");
 
 function fail(message) {
@@ -70,6 +73,8 @@ const config = unstable_readConfig({ config: configPath, env }, { hideWarnings: 
 const prefix = env ? `env.${env}.` : "";
 let toml = readFileSync(configPath, "utf8");
 let changed = false;
+// Every binding's id, found or written: the visitor's config gets the same.
+const ids = { kv: new Map(), d1: new Map() };
 
 // KV: one namespace per binding, titled "<worker>-<binding>".
 for (const kv of config.kv_namespaces) {
@@ -81,6 +86,7 @@ for (const kv of config.kv_namespaces) {
   }
   if (kv.id) {
     say(`KV ${kv.binding}: ${kv.id} (in wrangler.toml)`);
+    ids.kv.set(kv.binding, kv.id);
     continue;
   }
   if (!found) {
@@ -91,6 +97,7 @@ for (const kv of config.kv_namespaces) {
     if (!found) fail(`namespace "${title}" was created but is not listed`);
   }
   say(`KV ${kv.binding}: ${found.id}`);
+  ids.kv.set(kv.binding, found.id);
   toml = insertAfter(toml, `[[${prefix}kv_namespaces]]`, `binding = "${kv.binding}"`, `id = "${found.id}"`);
   changed = true;
 }
@@ -101,6 +108,7 @@ for (const db of config.d1_databases) {
   if (db.database_id) {
     if (!found || found.uuid !== db.database_id) fail(`wrangler.toml has database_id ${db.database_id} for ${db.binding}, the account's "${db.database_name}" is ${found?.uuid ?? "missing"}: not overwriting`);
     say(`D1 ${db.binding}: ${db.database_id} (in wrangler.toml)`);
+    ids.d1.set(db.binding, db.database_id);
     continue;
   }
   if (!found) {
@@ -111,6 +119,7 @@ for (const db of config.d1_databases) {
     if (!found) fail(`database "${db.database_name}" was created but is not listed`);
   }
   say(`D1 ${db.binding}: ${found.uuid}`);
+  ids.d1.set(db.binding, found.uuid);
   toml = insertAfter(toml, `[[${prefix}d1_databases]]`, `database_name = "${db.database_name}"`, `database_id = "${found.uuid}"`);
   changed = true;
 }
@@ -142,4 +151,31 @@ if (changed && !dryRun) {
   say(`wrote the ids into ${configPath}: commit it`);
 } else {
   say(dryRun ? "dry run: nothing created, nothing written" : "wrangler.toml already has every id");
+}
+
+// The visitor's worker: the same ids, written where missing, never overwritten.
+if (existsSync(visitorPath) && !dryRun) {
+  const visitor = unstable_readConfig({ config: visitorPath, env }, { hideWarnings: true });
+  let text = readFileSync(visitorPath, "utf8");
+  let wrote = false;
+  for (const kv of visitor.kv_namespaces) {
+    const id = ids.kv.get(kv.binding);
+    if (!id) fail(`${visitorPath} binds KV ${kv.binding}, which wrangler.toml does not`);
+    if (kv.id && kv.id !== id) fail(`${visitorPath} has id ${kv.id} for ${kv.binding}, wrangler.toml ${id}: not overwriting`);
+    if (kv.id) continue;
+    text = insertAfter(text, `[[${prefix}kv_namespaces]]`, `binding = "${kv.binding}"`, `id = "${id}"`);
+    wrote = true;
+  }
+  for (const db of visitor.d1_databases) {
+    const id = ids.d1.get(db.binding);
+    if (!id) fail(`${visitorPath} binds D1 ${db.binding}, which wrangler.toml does not`);
+    if (db.database_id && db.database_id !== id) fail(`${visitorPath} has database_id ${db.database_id} for ${db.binding}, wrangler.toml ${id}: not overwriting`);
+    if (db.database_id) continue;
+    text = insertAfter(text, `[[${prefix}d1_databases]]`, `database_name = "${db.database_name}"`, `database_id = "${id}"`);
+    wrote = true;
+  }
+  if (wrote) {
+    writeFileSync(visitorPath, text);
+    say(`wrote the same ids into ${visitorPath}: commit it`);
+  }
 }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Sets the worker's secrets from the environment (in the deploy workflow: the GitHub
+# Sets the workers' secrets from the environment (in the deploy workflow: the GitHub
 # environment's secrets), refusing the lot if any is shorter than 32 bytes, so a weak or
-# empty secret never reaches Cloudflare.
+# empty secret never reaches Cloudflare. The whole worker gets all five; the visitor's
+# worker (wrangler.visitor.toml) only the two its pages use: it never holds a token of the
+# API, the admin routes or the metrics.
 #   SERVICE_TOKEN=… ADMIN_TOKEN=… COOKIE_SECRET=… ANALYTICS_SALT=… METRICS_TOKEN=… scripts/put-secrets.sh [production|staging]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +21,10 @@ done
 [ "$bad" -eq 0 ] || { echo "put-secrets: nothing was set" >&2; exit 1; }
 env_args=()
 [ "$ENV_NAME" = production ] || env_args=(--env "$ENV_NAME")
+VISITOR_NAMES=(COOKIE_SECRET ANALYTICS_SALT)
 # The values travel on stdin, never on a command line.
-node -e 'const n = process.argv.slice(1); process.stdout.write(JSON.stringify(Object.fromEntries(n.map((k) => [k, process.env[k]]))))' "${NAMES[@]}" \
-  | "$WRANGLER" secret bulk "${env_args[@]}"
-echo "put-secrets: ${NAMES[*]} set for $ENV_NAME" >&2
+as_json() { node -e 'const n = process.argv.slice(1); process.stdout.write(JSON.stringify(Object.fromEntries(n.map((k) => [k, process.env[k]]))))' "$@"; }
+as_json "${NAMES[@]}" | "$WRANGLER" secret bulk "${env_args[@]}"
+echo "put-secrets: ${NAMES[*]} set for the whole worker ($ENV_NAME)" >&2
+as_json "${VISITOR_NAMES[@]}" | "$WRANGLER" secret bulk -c wrangler.visitor.toml "${env_args[@]}"
+echo "put-secrets: ${VISITOR_NAMES[*]} set for the visitor's worker ($ENV_NAME)" >&2
