@@ -15,8 +15,10 @@ import { gzipSync } from 'node:zlib';
 import { functionNames, leb, sections } from '../scripts/wasm-names.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
-const deployed = readFileSync(join(ROOT, 'build', 'index_bg.wasm'));
-const named = readFileSync(join(ROOT, 'build', 'symbols', 'index_bg.wasm'));
+// `node bench/size.mjs build-visitor`: the visitor's worker's module instead.
+const BUILD = process.argv[2] ?? 'build';
+const deployed = readFileSync(join(ROOT, BUILD, 'index_bg.wasm'));
+const named = readFileSync(join(ROOT, BUILD, 'symbols', 'index_bg.wasm'));
 const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
 

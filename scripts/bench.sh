@@ -7,6 +7,9 @@
 #   scripts/bench.sh profile    a V8 CPU profile of the hot redirect, /health and the Rust reference, ~30 s
 #   scripts/bench.sh webhooks   redirects with and without a slow webhook receiver, ~2 min
 #   scripts/bench.sh size       where the wasm's bytes go: sections, code by crate, largest parts
+#                               (of both workers' modules)
+#   scripts/bench.sh split      the visitor's worker against the whole: sizes, compile time, cold
+#                               starts in workerd, the hot redirect through the pair, ~2 min
 # BENCH_SECONDS sets the length of each main case; VIRAL_* and BACKLOG_* the others'.
 . "$(dirname "$0")/lib.sh"
 "$ROOT/scripts/setup.sh"
@@ -17,11 +20,14 @@ if ! command -v wrk >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >&2 || die "could not install wrk"
 fi
 "$ROOT/scripts/build.sh"
+"$ROOT/scripts/build.sh" visitor
 only="${1:-all}"
-case "$only" in all|viral|backlog|profile|webhooks|size) ;; *) die "usage: scripts/bench.sh [viral|backlog|profile|webhooks|size]" ;; esac
+case "$only" in all|viral|backlog|profile|webhooks|size|split) ;; *) die "usage: scripts/bench.sh [viral|backlog|profile|webhooks|size|split]" ;; esac
 if [ "$only" = size ]; then
-  step "wasm size breakdown (build/symbols/index_bg.wasm)"
-  exec node "$ROOT/bench/size.mjs"
+  step "wasm size breakdown of the whole worker (build/symbols/index_bg.wasm)"
+  node "$ROOT/bench/size.mjs" build
+  step "wasm size breakdown of the visitor's worker (build-visitor/symbols/index_bg.wasm)"
+  exec node "$ROOT/bench/size.mjs" build-visitor
 fi
 if [ "$only" = all ] || [ "$only" = profile ]; then
   step "building the reference Rust worker (bench/rust-floor: a constant 302 through workers-rs)"
@@ -34,6 +40,10 @@ fi
 if [ "$only" = all ]; then
   step "bench (each case ${BENCH_SECONDS:-8} s)"
   node "$ROOT/bench/run.mjs"
+fi
+if [ "$only" = all ] || [ "$only" = split ]; then
+  step "the split worker: the visitor's module against the whole one"
+  node "$ROOT/bench/split.mjs"
 fi
 if [ "$only" = all ] || [ "$only" = backlog ]; then
   step "click backlog: more clicks than the consumer drains, then the drain"

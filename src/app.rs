@@ -150,8 +150,6 @@ async fn dispatch(
         Ok(Route::Health) => health::live(),
         #[cfg(feature = "api")]
         Ok(Route::AbuseReport) => report::serve(req, env, ctx, cfg).await,
-        #[cfg(not(feature = "api"))]
-        Ok(Route::AbuseReport) => http::problem(&ApiError::NotFound),
         Ok(Route::SecurityTxt) => report::security_txt(cfg),
         #[cfg(feature = "api")]
         Ok(Route::Metrics) => scrape(&req, env, cfg).await,
@@ -176,11 +174,12 @@ async fn dispatch(
         }
         #[cfg(feature = "api")]
         Ok(Route::Preflight) => preflight(&req, cfg),
-        // Handed to the whole worker before dispatch (`respond`).
+        // The visitor's worker hands these to the whole worker before dispatch (`respond`):
+        // never reached, there for the match to be whole.
         #[cfg(not(feature = "api"))]
-        Ok(Route::Api(_) | Route::Preflight | Route::Metrics | Route::Ready) => {
-            http::problem(&ApiError::NotFound)
-        }
+        Ok(
+            Route::Api(_) | Route::Preflight | Route::Metrics | Route::Ready | Route::AbuseReport,
+        ) => http::problem(&ApiError::NotFound),
         Ok(Route::ApiNotFound | Route::NotFound) => http::problem(&ApiError::NotFound),
         Err(RouteError::MethodNotAllowed { allow }) => {
             http::problem(&ApiError::MethodNotAllowed { allow })
