@@ -53,6 +53,10 @@ const USER = BENCH_USER;
 const PRODUCTION = "redirect from memory, production defaults (limiter on, 300/min per IP), 1,000 client IPs";
 const LIMITER_OFF = "redirect from memory, limiter off, 1,000 client IPs";
 const HEALTH = "GET /health of this worker (no lookup)";
+// Production's topology: the visitor's worker (build-visitor/) in front of the whole worker.
+const PRODUCTION_SPLIT = "redirect from memory, production defaults, the visitor's worker in front (production's topology), 1,000 client IPs";
+const HEALTH_SPLIT = "GET /health of the visitor's worker";
+const KV_SPLIT = "redirect from KV (memory layer off), the visitor's worker";
 const HEALTH_REF = "reference: minimal workers-rs worker, GET /health (the same JSON body)";
 
 /** A queue consumer that only acknowledges clicks (a JS worker beside the bench's worker). */
@@ -65,6 +69,7 @@ const sink = (name) => ({
 
 async function main() {
   const wasm = readFileSync(join(ROOT, "build", "index_bg.wasm"));
+  const visitorWasm = readFileSync(join(ROOT, "build-visitor", "index_bg.wasm"));
   const results = [];
   const started = [];
   try {
@@ -119,8 +124,18 @@ async function main() {
     started.push(limited);
     const cold = await startWorker({ bindings: { MEMORY_CACHE_TTL_SECONDS: "0", MEMORY_NEGATIVE_TTL_SECONDS: "0" } });
     started.push(cold);
+    // Production's topology: the same limits, clicks to a sink as `limited`'s.
+    const limitedSplit = await startWorker({
+      split: true,
+      bindings: { RATE_REDIRECT_LIMIT: "300", RATE_REDIRECT_WINDOW_SECONDS: "60" },
+      visitorOverrides: { queueProducers: { CLICK_EVENTS: { queueName: "bench-sink-split" } } },
+      extraWorkers: [sink("bench-sink-split")],
+    });
+    started.push(limitedSplit);
+    const coldSplit = await startWorker({ split: true, bindings: { MEMORY_CACHE_TTL_SECONDS: "0", MEMORY_NEGATIVE_TTL_SECONDS: "0" } });
+    started.push(coldSplit);
 
-    for (const w of [hot, quiet, producer, cold, limited]) {
+    for (const w of [hot, quiet, producer, cold, limited, limitedSplit, coldSplit]) {
       const res = await createLink(w, { url: "https://example.com/landing", code: "bench" });
       if (res.status !== 201) throw new Error(`seeding failed: ${res.status} ${await res.text()}`);
     }
@@ -144,6 +159,7 @@ async function main() {
     if (!pwCookie) throw new Error("could not unlock the bench password link");
     await createLink(hot, { url: "https://example.com/", code: "benchgeo", ios_url: "https://apps.apple.com/x", android_url: "https://play.google.com/x", geo: { DE: "https://example.com/de" } });
     await limited.fetch("/bench");
+    await limitedSplit.fetch("/bench");
 
     // One user with 10,000 links (as a large uLoad account), for the list cases.
     const LIST_ROWS = 10_000;
@@ -201,9 +217,11 @@ async function main() {
           // metrics, the redirect limiter.
           [`${LIMITER_OFF}${again}`, () => withCpu(producer.url, () => wrk(new URL("/bench", producer.url).href, manyClients))],
           [`${PRODUCTION}${again}`, () => withCpu(limited.url, () => wrk(new URL("/bench", limited.url).href, manyClients))],
+          [`${PRODUCTION_SPLIT}${again}`, () => withCpu(limitedSplit.url, () => wrk(new URL("/bench", limitedSplit.url).href, manyClients))],
         ];
       }).flat(),
       [HEALTH, () => withCpu(hot.url, () => wrk(new URL("/health", hot.url).href))],
+      [HEALTH_SPLIT, () => withCpu(limitedSplit.url, () => wrk(new URL("/health", limitedSplit.url).href))],
       // The same body from the Rust reference: what any response with a small JSON body
       // costs in this runtime, apart from this worker's code.
       [HEALTH_REF, () => withCpu(rustFloorUrl, () => wrk(new URL("/health", rustFloorUrl).href))],
@@ -211,6 +229,7 @@ async function main() {
       ["targeted link (iPhone User-Agent)", withDrain(() => wrk(new URL("/benchgeo", hot.url).href, `wrk.headers["user-agent"] = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X)"`))],
       ["origin pass-through (GET /about proxied to the app)", () => wrk(new URL("/about", hot.url).href)],
       ["redirect from KV (memory layer off)", () => wrk(new URL("/bench", cold.url).href)],
+      [KV_SPLIT, () => wrk(new URL("/bench", coldSplit.url).href)],
       ["redirect after a KV miss (D1, then KV write-back)", () => wrk(cold.url, uniquePaths("m"))],
       ["link creation (POST /api/v1/links with a tag: D1 + KV)", () => wrk(new URL("/api/v1/links", hot.url).href, createLua(hot.token))],
       ["list: first page of 20 of 10,000 links (newest first)", () => wrk(new URL("/api/v1/links?limit=20", hot.url).href, getLua(hot.token))],
@@ -242,6 +261,8 @@ async function main() {
   console.log(`wrk -t${THREADS} -c${CONNECTIONS} -d${SECONDS}s on loopback; workerd via miniflare\n`);
   console.log(lines.join("\n"));
   console.log(`\nwasm: ${wasm.length} bytes raw, ${gz} bytes gzipped (${(gz / 1024).toFixed(0)} KiB; budget 1 MiB gzipped)`);
+  const vgz = gzipSync(visitorWasm, { level: 9 }).length;
+  console.log(`wasm of the visitor's worker: ${visitorWasm.length} bytes raw, ${vgz} bytes gzipped (${(vgz / 1024).toFixed(0)} KiB; goal <= 450 KiB)`);
   const lost = results.filter((r) => r.clicks !== undefined && r.clicks < r.requests);
   console.log(lost.length ? `clicks lost in: ${lost.map((r) => `${r.name} (${r.requests - r.clicks})`).join(", ")}` : "clicks: every redirect answered was stored (cases that record clicks)");
   // Issue 14's goals, from this run's own references (cases of several rounds: summed).
@@ -261,6 +282,11 @@ async function main() {
   if (prod && limiterOff) console.log(`redirect limiter on / off, 1,000 clients, over the rounds: ${(prod.rps / limiterOff.rps).toFixed(3)} req/s (goal >= 0.90), CPU per request ${(limiterOff.cpuUs / prod.cpuUs).toFixed(3)} off / on`);
   const kv = one("redirect from KV (memory layer off)");
   if (kv) console.log(`redirect from KV / floor: ${(kv.rps / floorRps).toFixed(2)}x (goal >= 0.35)`);
+  // Production's topology (the visitor's worker in front).
+  const prodSplit = summed(PRODUCTION_SPLIT);
+  if (rust && prodSplit) console.log(`production redirect, the visitor's worker / Rust reference: ${(prodSplit.rps / rust.rps).toFixed(2)}x req/s (goal >= 0.9), ${(prodSplit.cpuUs / rust.cpuUs).toFixed(2)}x CPU per request (goal <= 1.15); against the whole worker alone ${(prodSplit.rps / prod.rps).toFixed(2)}x req/s`);
+  if (rust && one(HEALTH_SPLIT)) console.log(`GET /health of the visitor's worker / Rust reference: ${(one(HEALTH_SPLIT).rps / rust.rps).toFixed(2)}x req/s (goal >= 0.95), ${(one(HEALTH_SPLIT).cpuUs / rust.cpuUs).toFixed(2)}x CPU; / the same body from Rust: ${one(HEALTH_REF) ? (one(HEALTH_SPLIT).rps / one(HEALTH_REF).rps).toFixed(2) : "n/a"}x`);
+  if (one(KV_SPLIT)) console.log(`redirect from KV, the visitor's worker / floor: ${(one(KV_SPLIT).rps / floorRps).toFixed(2)}x (goal >= 0.35)`);
   const rps = (name) => results.filter((r) => r.name.startsWith(name)).reduce((a, r) => a + r.rps, 0);
   const off = rps("redirect from memory, click analytics off");
   const paused = rps("redirect from memory, click analytics on, consumer paused");
