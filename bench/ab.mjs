@@ -8,19 +8,13 @@
 import { join, resolve } from "node:path";
 import { Miniflare } from "miniflare";
 import { ROOT, d1, startWorker } from "../tests/harness.mjs";
-import { BENCH_USER, createLua, getLua, wrk as load, SECONDS } from "./load.mjs";
+import { BENCH_USER, MANY_CLIENTS, createLua, getLua, wrk as load, SECONDS } from "./load.mjs";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const THREADS = 2;
 const wrk = (url, lua) => load(url, { lua, connections: 50, threads: THREADS });
 const log = (msg) => process.stderr.write(`ab: ${msg}\n`);
 const BROWSER = `wrk.headers["user-agent"] = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36"`;
-const MANY_CLIENTS = `
-math.randomseed(os.time())
-function request()
-  wrk.headers["cf-connecting-ip"] = "198.18." .. math.random(0, 3) .. "." .. math.random(0, 249)
-  return wrk.format("GET")
-end`;
 // Each wrk thread walks its own codes, from `offset` on: every request a KV miss.
 const uniquePaths = (prefix, offset) => `
 local n = 0

@@ -66,6 +66,20 @@ export function rssMiB(pid) {
 }
 
 /** The user whose links the API cases create and list. */
+// Every request from one of 1,000 addresses: the redirect limiter keeps state per client.
+export const MANY_CLIENTS = `
+math.randomseed(os.time())
+function request()
+  wrk.headers["cf-connecting-ip"] = "198.18." .. math.random(0, 3) .. "." .. math.random(0, 249)
+  return wrk.format("GET")
+end`;
+
+/** Miniflare's module rules for a worker-build output (its shim and its wasm). */
+export const BUILD_MODULE_RULES = [
+  { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
+  { type: "CompiledWasm", include: ["**/*.wasm"] },
+];
+
 export const BENCH_USER = "benchuser000001";
 
 /** wrk script bodies of the API cases: creating a link (with a tag), and a GET as that user. */
@@ -89,10 +103,7 @@ export async function startRustReference(options = {}) {
     modules: true,
     modulesRoot: dir,
     scriptPath: join(dir, "worker", "shim.mjs"),
-    modulesRules: [
-      { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
-      { type: "CompiledWasm", include: ["**/*.wasm"] },
-    ],
+    modulesRules: BUILD_MODULE_RULES,
     compatibilityDate: "2026-04-20",
     host: "127.0.0.1",
     port: 0,

@@ -9,7 +9,7 @@ import { gzipSync } from "node:zlib";
 import { createServer } from "node:http";
 import { Miniflare } from "miniflare";
 import { ROOT, api, createLink, d1, startWorker } from "../tests/harness.mjs";
-import { BENCH_USER, SECONDS, cpuSeconds, createLua, getLua, pidOf, startRustReference, wrk as load } from "./load.mjs";
+import { BENCH_USER, MANY_CLIENTS, SECONDS, cpuSeconds, createLua, getLua, pidOf, startRustReference, wrk as load } from "./load.mjs";
 
 /** Runs wrk with the harness's threads and connections; `lua` is an optional script body. */
 const wrk = (url, lua) => load(url, { lua, connections: CONNECTIONS, threads: THREADS });
@@ -41,13 +41,7 @@ function response(status) if status ~= 302 then wrk.thread:stop() end end`;
 // A browser's User-Agent (wrk sends none, which analytics files as a bot).
 const browserUa = `wrk.headers["user-agent"] = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36"`;
 
-// Every request from one of 1,000 addresses: the limiter keeps state per client.
-const manyClients = `
-math.randomseed(os.time())
-function request()
-  wrk.headers["cf-connecting-ip"] = "198.18." .. math.random(0, 3) .. "." .. math.random(0, 249)
-  return wrk.format("GET")
-end`;
+const manyClients = MANY_CLIENTS;
 
 const USER = BENCH_USER;
 const PRODUCTION = "redirect from memory, production defaults (limiter on, 300/min per IP), 1,000 client IPs";

@@ -14,18 +14,12 @@ import { performance } from "node:perf_hooks";
 import { gzipSync } from "node:zlib";
 import { Miniflare } from "miniflare";
 import { ROOT, startWorker } from "../tests/harness.mjs";
-import { SECONDS, cpuSeconds, pidOf, wrk } from "./load.mjs";
+import { BUILD_MODULE_RULES, MANY_CLIENTS, SECONDS, cpuSeconds, pidOf, wrk } from "./load.mjs";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const STARTS = Number(process.env.SPLIT_STARTS ?? 8);
 const log = (msg) => process.stderr.write(`split: ${msg}\n`);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const MANY_CLIENTS = `
-math.randomseed(os.time())
-function request()
-  wrk.headers["cf-connecting-ip"] = "198.18." .. math.random(0, 3) .. "." .. math.random(0, 249)
-  return wrk.format("GET")
-end`;
 
 const MODULES = [
   ["whole", join(ROOT, "build")],
@@ -64,10 +58,7 @@ async function coldStarts() {
         modules: true,
         modulesRoot: dir,
         scriptPath: join(dir, "worker", "shim.mjs"),
-        modulesRules: [
-          { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
-          { type: "CompiledWasm", include: ["**/*.wasm"] },
-        ],
+        modulesRules: BUILD_MODULE_RULES,
       },
     ]),
   ];

@@ -110,6 +110,15 @@ pub fn flush_soon(env: &Env, ctx: &Context) {
     }
 }
 
+/// Hands this isolate's counts over when the last hand-over is `every_ms` old: the visitor's
+/// worker before it forwards a scrape (bounded, so scrapes cannot make it call the
+/// aggregator more often than that).
+pub async fn flush_if_due(env: &Env, every_ms: u64) {
+    if let Some(snapshot) = pending::take_if_due(every_ms) {
+        send(env, snapshot).await;
+    }
+}
+
 /// Hands this isolate's counts over now (scrapes, queue batches, crons).
 pub async fn flush_now(env: &Env) {
     send(env, pending::take()).await;
