@@ -3,12 +3,13 @@
 // floor), loaded by wrk from a separate process on loopback. Bounded: every case runs for
 // BENCH_SECONDS (default 8) and the harness stops everything it started.
 import { readFileSync, statSync } from "node:fs";
-import { cpus } from "node:os";
+import { mkdtemp, rm } from "node:fs/promises";
+import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { createServer } from "node:http";
 import { Miniflare } from "miniflare";
-import { ROOT, api, createLink, d1, startWorker } from "../tests/harness.mjs";
+import { ROOT, api, createLink, d1, kv as kvNamespace, startWorker } from "../tests/harness.mjs";
 import { BENCH_USER, MANY_CLIENTS, SECONDS, cpuSeconds, createLua, getLua, pidOf, startRustReference, wrk as load } from "./load.mjs";
 
 /** Runs wrk with the harness's threads and connections; `lua` is an optional script body. */
@@ -51,6 +52,7 @@ const HEALTH = "GET /health of this worker (no lookup)";
 const PRODUCTION_SPLIT = "redirect from memory, production defaults, the visitor's worker in front (production's topology), 1,000 client IPs";
 const HEALTH_SPLIT = "GET /health of the visitor's worker";
 const KV_SPLIT = "redirect from KV (memory layer off), the visitor's worker";
+const KV_FLOOR = "reference: JS worker, one KV read of the same record + 302 (the KV floor)";
 const HEALTH_REF = "reference: minimal workers-rs worker, GET /health (the same JSON body)";
 
 /** A queue consumer that only acknowledges clicks (a JS worker beside the bench's worker). */
@@ -154,6 +156,14 @@ async function main() {
     await createLink(hot, { url: "https://example.com/", code: "benchgeo", ios_url: "https://apps.apple.com/x", android_url: "https://play.google.com/x", geo: { DE: "https://example.com/de" } });
     await limited.fetch("/bench");
     await limitedSplit.fetch("/bench");
+    // The KV floor (bench/kv-floor.mjs): a JS worker reading the same KV record.
+    const kvDir = await mkdtemp(join(tmpdir(), "uload-kv-floor-"));
+    const kvFloor = new Miniflare({ modules: true, scriptPath: join(ROOT, "bench", "kv-floor.mjs"), compatibilityDate: "2026-04-20", kvNamespaces: { LINKS_KV: "kv-floor" }, kvPersist: kvDir, host: "127.0.0.1", port: 0, cf: false });
+    started.push({ stop: () => kvFloor.dispose().then(() => rm(kvDir, { recursive: true, force: true })) });
+    const kvFloorUrl = (await kvFloor.ready).href;
+    const record = await (await kvNamespace(cold)).get("link:bench");
+    if (!record) throw new Error("the bench link has no KV record");
+    await (await kvFloor.getKVNamespace("LINKS_KV")).put("link:bench", record);
 
     // One user with 10,000 links (as a large uLoad account), for the list cases.
     const LIST_ROWS = 10_000;
@@ -222,8 +232,9 @@ async function main() {
       ["password link, unlocked (cookie verified by HMAC)", withDrain(() => wrk(new URL("/benchpw", hot.url).href, `wrk.headers["cookie"] = "${pwCookie}"`))],
       ["targeted link (iPhone User-Agent)", withDrain(() => wrk(new URL("/benchgeo", hot.url).href, `wrk.headers["user-agent"] = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X)"`))],
       ["origin pass-through (GET /about proxied to the app)", () => wrk(new URL("/about", hot.url).href)],
-      ["redirect from KV (memory layer off)", () => wrk(new URL("/bench", cold.url).href)],
-      [KV_SPLIT, () => wrk(new URL("/bench", coldSplit.url).href)],
+      ["redirect from KV (memory layer off)", () => withCpu(cold.url, () => wrk(new URL("/bench", cold.url).href))],
+      [KV_SPLIT, () => withCpu(coldSplit.url, () => wrk(new URL("/bench", coldSplit.url).href))],
+      [KV_FLOOR, () => withCpu(kvFloorUrl, () => wrk(new URL("/bench", kvFloorUrl).href))],
       ["redirect after a KV miss (D1, then KV write-back)", () => wrk(cold.url, uniquePaths("m"))],
       ["link creation (POST /api/v1/links with a tag: D1 + KV)", () => wrk(new URL("/api/v1/links", hot.url).href, createLua(hot.token))],
       ["list: first page of 20 of 10,000 links (newest first)", () => wrk(new URL("/api/v1/links?limit=20", hot.url).href, getLua(hot.token))],
@@ -280,6 +291,7 @@ async function main() {
   const prodSplit = summed(PRODUCTION_SPLIT);
   if (rust && prodSplit) console.log(`production redirect, the visitor's worker / Rust reference: ${(prodSplit.rps / rust.rps).toFixed(2)}x req/s (goal >= 0.9), ${(prodSplit.cpuUs / rust.cpuUs).toFixed(2)}x CPU per request (goal <= 1.15); against the whole worker alone ${(prodSplit.rps / prod.rps).toFixed(2)}x req/s`);
   if (rust && one(HEALTH_SPLIT)) console.log(`GET /health of the visitor's worker / Rust reference: ${(one(HEALTH_SPLIT).rps / rust.rps).toFixed(2)}x req/s (goal >= 0.95), ${(one(HEALTH_SPLIT).cpuUs / rust.cpuUs).toFixed(2)}x CPU; / the same body from Rust: ${one(HEALTH_REF) ? (one(HEALTH_SPLIT).rps / one(HEALTH_REF).rps).toFixed(2) : "n/a"}x`);
+  if (kv && one(KV_FLOOR)) console.log(`the KV floor (JS, one KV read) / floor: ${(one(KV_FLOOR).rps / floorRps).toFixed(2)}x; redirect from KV / the KV floor: ${(kv.rps / one(KV_FLOOR).rps).toFixed(2)}x req/s, ${(kv.cpuUs / one(KV_FLOOR).cpuUs).toFixed(2)}x CPU`);
   if (one(KV_SPLIT)) console.log(`redirect from KV, the visitor's worker / floor: ${(one(KV_SPLIT).rps / floorRps).toFixed(2)}x (goal >= 0.35)`);
   const rps = (name) => results.filter((r) => r.name.startsWith(name)).reduce((a, r) => a + r.rps, 0);
   const off = rps("redirect from memory, click analytics off");
