@@ -98,7 +98,7 @@ async fn respond(req: Request, method: &str, env: &Env, ctx: &Context) -> (&'sta
     let routed = route(method, &path);
     #[cfg(not(feature = "api"))]
     if let Ok(r) = &routed {
-        if crate::handlers::whole_worker::serves(r) {
+        if r.whole_worker_only() {
             // A scrape sums what every isolate handed over: this one's counts first, as
             // the whole worker does with its own. Only for a request with credentials (the
             // whole worker checks them), and at most once a second: a stranger's requests

@@ -1,8 +1,8 @@
 //! The visitor's worker (built without the `api` feature) hands every route it does not
-//! serve itself (the link API, CORS preflights, /metrics, /health/ready, the abuse report
-//! form) to the whole worker through the `API` service binding: the same request, method,
-//! headers and streamed body, on Cloudflare's internal path (no public hop, no second
-//! billing of the request). The whole worker answers it as if it had been called directly.
+//! serve itself (`Route::whole_worker_only`: the link API, CORS preflights, /metrics,
+//! /health/ready, the abuse report form) to the whole worker through the `API` service
+//! binding: the same request, method, headers and streamed body, worker to worker inside
+//! Cloudflare (no public hop). The whole worker answers it as if it had been called directly.
 
 use serde_json::json;
 use worker::{Env, Request, Response};
@@ -13,16 +13,6 @@ use crate::log;
 
 /// The service binding to the whole worker (wrangler.toml of the visitor's worker).
 pub const BINDING: &str = "API";
-
-/// Routes of the whole worker only. The visitor's worker keeps redirects, unlock forms,
-/// inspect pages, /health, security.txt and the origin proxy.
-pub fn serves(route: &uload_core::route::Route<'_>) -> bool {
-    use uload_core::route::Route;
-    matches!(
-        route,
-        Route::Api(_) | Route::Preflight | Route::Metrics | Route::Ready | Route::AbuseReport
-    )
-}
 
 /// Hands `req` to the whole worker; its answer goes back as it is. When the binding is
 /// missing or the call fails, a 503 problem document (the API is down; redirects are not).

@@ -301,6 +301,27 @@ impl Route<'_> {
             Route::SecurityTxt => "security_txt",
         }
     }
+
+    /// Whether only the whole worker serves the route: the visitor's worker (the crate built
+    /// without its `api` feature) hands it on through its service binding. Visitors' routes
+    /// (redirects, the password form, inspection, health, security.txt, not found) stay.
+    pub fn whole_worker_only(&self) -> bool {
+        match self {
+            Route::Api(_)
+            | Route::Preflight
+            | Route::Metrics
+            | Route::Ready
+            | Route::AbuseReport => true,
+            Route::Health
+            | Route::Redirect { .. }
+            | Route::WorkspaceRedirect { .. }
+            | Route::Unlock { .. }
+            | Route::Inspect { .. }
+            | Route::ApiNotFound
+            | Route::NotFound
+            | Route::SecurityTxt => false,
+        }
+    }
 }
 
 /// An id's length, at most.

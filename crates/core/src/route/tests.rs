@@ -215,3 +215,40 @@ fn unknown_paths() {
         Ok(Route::NotFound)
     );
 }
+
+#[test]
+fn the_visitors_worker_keeps_the_visitors_routes_and_hands_on_the_rest() {
+    let kept = [
+        ("GET", "/abc"),
+        ("HEAD", "/abc"),
+        ("POST", "/abc"),
+        ("GET", "/abc+"),
+        ("GET", "/u/alice/abc"),
+        ("GET", "/health"),
+        ("GET", "/.well-known/security.txt"),
+        ("GET", "/api/v1/nope"),
+        ("GET", "/a/b/c/d"),
+    ];
+    for (method, path) in kept {
+        let r = route(method, path).unwrap_or_else(|e| panic!("{method} {path}: {e:?}"));
+        assert!(!r.whole_worker_only(), "{method} {path} ({r:?}) stays");
+    }
+    let handed_on = [
+        ("GET", "/api/v1/links"),
+        ("POST", "/api/v1/links"),
+        ("OPTIONS", "/api/v1/links"),
+        ("GET", "/api/v1/openapi.json"),
+        ("GET", "/api/v1/admin/backups"),
+        ("GET", "/metrics"),
+        ("GET", "/health/ready"),
+        ("GET", "/abuse/report"),
+        ("POST", "/abuse/report"),
+    ];
+    for (method, path) in handed_on {
+        let r = route(method, path).unwrap_or_else(|e| panic!("{method} {path}: {e:?}"));
+        assert!(
+            r.whole_worker_only(),
+            "{method} {path} ({r:?}) goes to the whole worker"
+        );
+    }
+}
