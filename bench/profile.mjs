@@ -16,7 +16,7 @@ import { BENCH_USER, createLua, startRustReference, wrk } from "./load.mjs";
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 8);
 const TOP = Number(process.env.PROFILE_TOP ?? 20);
-// PROFILE_CASES=redirect,health,reference (the default), create: which cases to profile.
+// PROFILE_CASES=redirect,health,reference (the default), create, kv: which cases to profile.
 const CASES = (process.env.PROFILE_CASES ?? "redirect,health,reference").split(",");
 const log = (msg) => process.stderr.write(`profile: ${msg}\n`);
 
@@ -150,6 +150,17 @@ async function main() {
       if ((await api(w, "PUT", `/api/v1/users/${BENCH_USER}`, { body: { username: "bench" } })).status !== 201) throw new Error("user");
       const lua = createLua(w.token);
       await profileCase("link creation (POST /api/v1/links with a tag)", w, port, new URL("/api/v1/links", w.url).href, lua);
+    }
+    if (CASES.includes("kv")) {
+      // The memory layer off: every redirect reads KV (miniflare's local KV).
+      const cold = await startWorker({ buildDir, bindings: { RATE_REDIRECT_LIMIT: "300", RATE_REDIRECT_WINDOW_SECONDS: "60", MEMORY_CACHE_TTL_SECONDS: "0", MEMORY_NEGATIVE_TTL_SECONDS: "0" }, overrides: { inspectorPort: port + 2 } });
+      try {
+        if ((await createLink(cold, { url: "https://example.com/landing", code: "bench" })).status !== 201) throw new Error("seeding");
+        await cold.fetch("/bench");
+        await profileCase("redirect from KV (memory layer off), production defaults, 1,000 client addresses", cold, port + 2, new URL("/bench", cold.url).href, MANY_CLIENTS);
+      } finally {
+        await cold.stop();
+      }
     }
     if (!CASES.includes("reference")) return;
     // The reference: a constant 302 through workers-rs (bench/rust-floor, built by

@@ -165,6 +165,10 @@ pub mod memory {
         } else {
             cfg.memory_negative_ttl_ms
         };
+        // The layer (or its negative half) is off: nothing to keep, and nothing older either.
+        if ttl == 0 {
+            return forget(cfg, code);
+        }
         let bytes = record.as_deref().map_or(0, RedirectRecord::approx_bytes);
         with(cfg, |c| {
             c.insert_weighed(code, record, bytes, ttl, crate::clock::now_ms())
