@@ -103,8 +103,8 @@ async fn respond(req: Request, method: &str, env: &Env, ctx: &Context) -> (&'sta
             // the whole worker does with its own. Only for a request with credentials (the
             // whole worker checks them), and at most once a second: a stranger's requests
             // cannot turn into calls to the aggregator.
-            let credentials = req.headers().has("authorization").unwrap_or(false);
-            if matches!(r, Route::Metrics) && credentials {
+            let scrape = matches!(r, Route::Metrics);
+            if scrape && req.headers().has("authorization").unwrap_or(false) {
                 metrics::flush_if_due(env, 1_000).await;
             }
             return (
