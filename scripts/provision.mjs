@@ -158,21 +158,20 @@ if (existsSync(visitorPath) && !dryRun) {
   const visitor = unstable_readConfig({ config: visitorPath, env }, { hideWarnings: true });
   let text = readFileSync(visitorPath, "utf8");
   let wrote = false;
-  for (const kv of visitor.kv_namespaces) {
-    const id = ids.kv.get(kv.binding);
-    if (!id) fail(`${visitorPath} binds KV ${kv.binding}, which wrangler.toml does not`);
-    if (kv.id && kv.id !== id) fail(`${visitorPath} has id ${kv.id} for ${kv.binding}, wrangler.toml ${id}: not overwriting`);
-    if (kv.id) continue;
-    text = insertAfter(text, `[[${prefix}kv_namespaces]]`, `binding = "${kv.binding}"`, `id = "${id}"`);
-    wrote = true;
-  }
-  for (const db of visitor.d1_databases) {
-    const id = ids.d1.get(db.binding);
-    if (!id) fail(`${visitorPath} binds D1 ${db.binding}, which wrangler.toml does not`);
-    if (db.database_id && db.database_id !== id) fail(`${visitorPath} has database_id ${db.database_id} for ${db.binding}, wrangler.toml ${id}: not overwriting`);
-    if (db.database_id) continue;
-    text = insertAfter(text, `[[${prefix}d1_databases]]`, `database_name = "${db.database_name}"`, `database_id = "${id}"`);
-    wrote = true;
+  // KV by its id, D1 by its database_id: the same rule for both.
+  const kinds = [
+    { what: "KV", table: "kv_namespaces", list: visitor.kv_namespaces, known: ids.kv, field: "id", anchor: (b) => `binding = "${b.binding}"` },
+    { what: "D1", table: "d1_databases", list: visitor.d1_databases, known: ids.d1, field: "database_id", anchor: (b) => `database_name = "${b.database_name}"` },
+  ];
+  for (const { what, table, list, known, field, anchor } of kinds) {
+    for (const binding of list) {
+      const id = known.get(binding.binding);
+      if (!id) fail(`${visitorPath} binds ${what} ${binding.binding}, which wrangler.toml does not`);
+      if (binding[field] && binding[field] !== id) fail(`${visitorPath} has ${field} ${binding[field]} for ${binding.binding}, wrangler.toml ${id}: not overwriting`);
+      if (binding[field]) continue;
+      text = insertAfter(text, `[[${prefix}${table}]]`, anchor(binding), `${field} = "${id}"`);
+      wrote = true;
+    }
   }
   if (wrote) {
     writeFileSync(visitorPath, text);
