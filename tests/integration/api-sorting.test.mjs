@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { d1, startWorker } from "../harness.mjs";
-import { asAlice, asBob, json, problem, setupUsers, snapshot } from "./api-helpers.mjs";
+import { ALICE, BOB, asAlice, asBob, json, problem, setupUsers, snapshot } from "./api-helpers.mjs";
 
 /** Every page of a list, `limit` links at a time: the links in the order the pages gave them. */
 async function allPages(w, qs, limit = 2) {
@@ -145,4 +145,57 @@ describe("list orders and filters", () => {
     }
     assert.equal(await snapshot(w), before);
   });
+});
+
+// A search reads its page one of two ways (src/store/links_db/list.rs): from the term's
+// matches when they are at most 200 of the owner's links, by walking the owner's links in
+// the page's order when there are more. Both must give what the text itself says, in every
+// order, across pages, with filters and the total; another user's matches count for neither.
+describe("search, by few and by many matches", () => {
+  let w, mine;
+  // Alice: 320 links, "Offer number i", every ninth with "NUMBER 1" in its description, and
+  // one tagged "Number 1 Club": "number 1" finds 135 of them (titles 1, 10–19, 100–199; 23
+  // more descriptions; the tag), "offer" 320. Bob: 400 of his own that match both.
+  const seed = (db, owner, prefix, n) =>
+    db
+      .prepare(
+        `INSERT INTO links (id, domain, code, url, title, description, user_id, is_active, click_count, created_at, updated_at)
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?3)
+         SELECT ?2 || i, '', ?2 || 'c' || i, 'https://search.example/' || i, 'Offer number ' || i,
+                CASE WHEN i % 9 = 0 THEN 'NUMBER 1 in text' END, ?1, i % 5 != 0, (i * 7) % 11,
+                strftime('%Y-%m-%dT%H:%M:%fZ', '2026-11-01', '-' || (i * 13 % 400) || ' minutes'),
+                '2026-11-01T00:00:00.000Z' FROM n`,
+      )
+      .bind(owner, prefix, n)
+      .run();
+  before(async () => {
+    w = await startWorker();
+    await setupUsers(w);
+    const db = await d1(w);
+    await seed(db, ALICE, "sa", 320);
+    await seed(db, BOB, "sb", 400);
+    // Found by its tag's name only.
+    await json(await asAlice(w, "POST", "/api/v1/links", { body: { url: "https://search.example/tagged", title: "Tagged", tags: ["Number 1 Club"] } }), 201);
+    mine = await allPages(w, "sort=created", 100);
+    assert.equal(mine.length, 321);
+  });
+  after(() => w?.stop());
+
+  const finds = (term) => (l) =>
+    [l.title, l.url, l.description, l.code, ...l.tags].some((s) => s?.toLowerCase().includes(term.toLowerCase()));
+  for (const [term, count] of [["number 1", 135], ["offer", 320], ["nUMBER 31", 11], ["nothing like it", 0]]) {
+    it(`q=${term}: every order, paged, as the text says; the total; a filter on top`, async () => {
+      const want = mine.filter(finds(term));
+      assert.equal(want.length, count, `${term}: Alice's links that hold it`);
+      const q = `q=${encodeURIComponent(term)}`;
+      for (const [sort, order] of [["created", "desc"], ["title", "asc"], ["clicks", "desc"], ["code", "desc"]]) {
+        const paged = await allPages(w, `${q}&sort=${sort}&order=${order}`, 40);
+        assert.deepEqual(paged.map((l) => l.code), expected(want, sort, order), `${term}, ${sort} ${order}`);
+      }
+      assert.equal((await json(await asAlice(w, "GET", `/api/v1/links?${q}&total=true`), 200)).total, want.length);
+      const inactive = await json(await asAlice(w, "GET", `/api/v1/links?${q}&status=inactive&total=true&limit=100`), 200);
+      assert.deepEqual(inactive.data.map((l) => l.code).sort(), want.filter((l) => !l.is_active).map((l) => l.code).sort());
+      assert.ok(!inactive.data.some((l) => l.code.startsWith("sb")), "none of Bob's");
+    });
+  }
 });

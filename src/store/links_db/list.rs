@@ -48,35 +48,49 @@ impl LinksDb {
             ));
         }
         if let Some(term) = &q.search {
-            // The link's own text from the trigram index (migration 0012) when the term is
-            // long enough for it; a one- or two-character term reads the user's links.
-            let text = if let Some(phrase) = listing::search_phrase(term) {
-                params.push(phrase.into());
+            // A term as long as a trigram is looked up in the index (migration 0012); when
+            // it finds few of the owner's links, the page is read from exactly those (`+`
+            // keeps SQLite from walking the owner's index instead).
+            let phrase = listing::search_phrase(term);
+            let few = match &phrase {
+                Some(phrase) => self.few_matches(owner, phrase, term).await?,
+                None => None,
+            };
+            let cond = if let Some(rowids) = few {
+                conds[0] = "+l.user_id IS ?1".into();
+                params.push(rowids.into());
                 format!(
-                    "l.rowid IN (SELECT rowid FROM links_search WHERE links_search MATCH ?{})",
+                    "l.rowid IN (SELECT value FROM json_each(?{}))",
                     params.len()
                 )
             } else {
-                params.push(listing::like_pattern(term).into());
-                let i = params.len();
+                // Many, or a term shorter than a trigram: the owner's links in the page's
+                // order, each checked against the index's matches (or the text itself)
+                // and the tags, until the page is full.
+                params.push(term.into());
+                let n = params.len();
+                params.push(listing::tag_slug_needle(term).into());
+                let s = params.len();
+                let text = if let Some(phrase) = phrase {
+                    params.push(phrase.into());
+                    format!(
+                        "l.rowid IN (SELECT rowid FROM links_search WHERE links_search MATCH ?{})",
+                        params.len()
+                    )
+                } else {
+                    params.push(listing::like_pattern(term).into());
+                    let i = params.len();
+                    format!(
+                        "l.title LIKE ?{i} ESCAPE '\\' OR l.url LIKE ?{i} ESCAPE '\\' \
+                         OR l.description LIKE ?{i} ESCAPE '\\' OR l.code LIKE ?{i} ESCAPE '\\'"
+                    )
+                };
                 format!(
-                    "l.title LIKE ?{i} ESCAPE '\\' OR l.url LIKE ?{i} ESCAPE '\\' \
-                     OR l.description LIKE ?{i} ESCAPE '\\' OR l.code LIKE ?{i} ESCAPE '\\'"
+                    "({text} OR l.id IN ({}))",
+                    tag_links("lt.link_id", "", n, s)
                 )
             };
-            // Or one of its tags' names, as written (ASCII case) or by slug: the owner's
-            // tags are few, read through their (owner, slug) index, and their links through
-            // link_tags' tag index.
-            params.push(term.into());
-            let n = params.len();
-            params.push(listing::tag_slug_needle(term).into());
-            let s = params.len();
-            conds.push(format!(
-                "({text} OR l.id IN (SELECT lt.link_id FROM tags t \
-                 JOIN link_tags lt ON lt.tag_id = t.id \
-                 WHERE ifnull(t.user_id, '') = ifnull(?1, '') \
-                 AND (instr(lower(t.name), lower(?{n})) > 0 OR instr(t.slug, ?{s}) > 0)))"
-            ));
+            conds.push(cond);
         }
         if let Some(ws) = &q.workspace {
             params.push(ws.as_str().into());
@@ -148,4 +162,58 @@ impl LinksDb {
         let rows: Vec<LinkRow> = d1::all(&self.db, &sql, &params).await?;
         Ok((rows.into_iter().map(Link::from).collect(), total))
     }
+
+    /// The rowids of the owner's links a search term finds (by the trigram index's `phrase`,
+    /// or by one of their tags), as a JSON array for `json_each`, when there are at most
+    /// `listing::SEARCH_FEW`; `None` when there are more.
+    ///
+    /// Why two statements: SQLite cannot tell how many links a phrase matches. Walking the
+    /// owner's links in the page's order stops early when matches are many, but reads all of
+    /// an owner's 10,000 links for a term matching 100 of them; reading the matches and
+    /// sorting them is the opposite. This asks first, stopping at one past the bound
+    /// (`UNION ALL` lets `LIMIT` stop it; a link found twice only counts twice).
+    async fn few_matches(
+        &self,
+        owner: Option<&str>,
+        phrase: &str,
+        term: &str,
+    ) -> Result<Option<String>, StoreError> {
+        #[derive(Deserialize)]
+        struct R {
+            r: f64,
+        }
+        // CROSS JOIN: the index's matches drive, each looked up by rowid; SQLite would
+        // otherwise ask the index once for each of the owner's links.
+        let sql = format!(
+            "SELECT l.rowid AS r FROM links_search s CROSS JOIN links l ON l.rowid = s.rowid \
+             WHERE links_search MATCH ?2 AND l.user_id IS ?1 \
+             UNION ALL {} LIMIT ?5",
+            tag_links("l.rowid AS r", "JOIN links l ON l.id = lt.link_id", 3, 4)
+        );
+        let params: Vec<P> = vec![
+            owner.into(),
+            phrase.into(),
+            term.into(),
+            listing::tag_slug_needle(term).into(),
+            (listing::SEARCH_FEW as i64 + 1).into(),
+        ];
+        let rows: Vec<R> = d1::all(&self.db, &sql, &params).await?;
+        Ok((rows.len() <= listing::SEARCH_FEW).then(|| {
+            let ids: Vec<i64> = rows.iter().map(|r| r.r as i64).collect();
+            serde_json::Value::from(ids).to_string()
+        }))
+    }
+}
+
+/// `SELECT {what}` from the owner's tags whose name (as written, ASCII case) or slug holds
+/// the term (bound as `?{name}` and `?{slug}`), joined to their links (`lt`, and `join`).
+/// The owner's tags are few, read through their (owner, slug) index, and their links
+/// through link_tags' tag index. `instr`, not `LIKE`: D1 refuses a `LIKE` pattern longer
+/// than 50 bytes (found by schemathesis, a 503).
+fn tag_links(what: &str, join: &str, name: usize, slug: usize) -> String {
+    format!(
+        "SELECT {what} FROM tags t JOIN link_tags lt ON lt.tag_id = t.id {join} \
+         WHERE ifnull(t.user_id, '') = ifnull(?1, '') \
+         AND (instr(lower(t.name), lower(?{name})) > 0 OR instr(t.slug, ?{slug}) > 0)"
+    )
 }

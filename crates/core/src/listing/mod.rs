@@ -26,6 +26,10 @@ pub struct LinkList<'a> {
 pub const DEFAULT_LIMIT: u32 = 20;
 pub const MAX_LIMIT: u32 = 100;
 pub const MAX_SEARCH: usize = 200;
+/// A search whose term matches at most this many of the owner's links reads the page from
+/// those matches; one that matches more walks the owner's links in the page's order, where
+/// a page of 20 is found after about 20 × links ÷ matches of them (≤ 1,000 at 10,000 links).
+pub const SEARCH_FEW: usize = 200;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatusFilter {
