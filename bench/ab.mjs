@@ -8,7 +8,7 @@
 import { join, resolve } from "node:path";
 import { Miniflare } from "miniflare";
 import { ROOT, d1, startWorker } from "../tests/harness.mjs";
-import { BENCH_USER, MANY_CLIENTS, createLua, getLua, wrk as load, SECONDS } from "./load.mjs";
+import { BENCH_USER, LIST_SEED, MANY_CLIENTS, createLua, getLua, wrk as load, SECONDS } from "./load.mjs";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const THREADS = 2;
@@ -56,14 +56,7 @@ async function builds(dirs) {
     });
     if (user.status !== 201) throw new Error(`${label}: user: ${user.status}`);
     // 10,000 links of that user (a large uLoad account), for the list cases.
-    await (await d1(hot))
-      .prepare(
-        `INSERT INTO links (id, domain, code, url, title, user_id, click_count, created_at, updated_at)
-         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10000)
-         SELECT 'list' || i, '', 'l' || i, 'https://example.com/item/' || i, 'Item number ' || i, '${USER}',
-                i % 97, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || i || ' seconds'), 'now' FROM n`,
-      )
-      .run();
+    await (await d1(hot)).prepare(LIST_SEED).run();
     out.push({ label, hot, cold });
   }
   return out;

@@ -83,6 +83,13 @@ export const BUILD_MODULE_RULES = [
 export const BENCH_USER = "benchuser000001";
 
 /** wrk script bodies of the API cases: creating a link (with a tag), and a GET as that user. */
+/** The bench's large account: 10,000 links of BENCH_USER (who must exist), titled "Item
+ * number i", one second apart, newest first by i, for the list and search cases. */
+export const LIST_SEED = `INSERT INTO links (id, domain, code, url, title, user_id, click_count, created_at, updated_at)
+  WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10000)
+  SELECT 'list' || i, '', 'l' || i, 'https://example.com/item/' || i, 'Item number ' || i, '${BENCH_USER}',
+         i % 97, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || i || ' seconds'), 'now' FROM n`;
+
 export const createLua = (token) => `
 wrk.method = "POST"
 wrk.headers["content-type"] = "application/json"

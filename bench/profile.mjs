@@ -10,13 +10,14 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
-import { api, createLink, startWorker } from "../tests/harness.mjs";
-import { BENCH_USER, createLua, startRustReference, wrk } from "./load.mjs";
+import { api, createLink, d1, startWorker } from "../tests/harness.mjs";
+import { BENCH_USER, LIST_SEED, createLua, getLua, startRustReference, wrk } from "./load.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 8);
 const TOP = Number(process.env.PROFILE_TOP ?? 20);
-// PROFILE_CASES=redirect,health,reference (the default), create, kv: which cases to profile.
+// PROFILE_CASES=redirect,health,reference (the default), create, kv, list, search: which cases
+// to profile.
 const CASES = (process.env.PROFILE_CASES ?? "redirect,health,reference").split(",");
 const log = (msg) => process.stderr.write(`profile: ${msg}\n`);
 
@@ -150,6 +151,14 @@ async function main() {
       if ((await api(w, "PUT", `/api/v1/users/${BENCH_USER}`, { body: { username: "bench" } })).status !== 201) throw new Error("user");
       const lua = createLua(w.token);
       await profileCase("link creation (POST /api/v1/links with a tag)", w, port, new URL("/api/v1/links", w.url).href, lua);
+    }
+    if (CASES.includes("list") || CASES.includes("search")) {
+      // The bench's large account: 10,000 links of one user.
+      if ((await api(w, "PUT", `/api/v1/users/${BENCH_USER}`, { body: { username: "bench" } })).status !== 201) throw new Error("user");
+      await (await d1(w)).prepare(LIST_SEED).run();
+      const lua = getLua(w.token);
+      if (CASES.includes("list")) await profileCase("list: first page of 20 of 10,000 links", w, port, new URL("/api/v1/links?limit=20", w.url).href, lua);
+      if (CASES.includes("search")) await profileCase("list: search 'number 99' in 10,000 links", w, port, new URL("/api/v1/links?limit=20&q=number%2099", w.url).href, lua);
     }
     if (CASES.includes("kv")) {
       // The memory layer off: every redirect reads KV (miniflare's local KV).

@@ -10,7 +10,7 @@ import { gzipSync } from "node:zlib";
 import { createServer } from "node:http";
 import { Miniflare } from "miniflare";
 import { ROOT, api, createLink, d1, kv as kvNamespace, startWorker } from "../tests/harness.mjs";
-import { BENCH_USER, MANY_CLIENTS, SECONDS, cpuSeconds, createLua, getLua, pidOf, startRustReference, wrk as load } from "./load.mjs";
+import { BENCH_USER, LIST_SEED, MANY_CLIENTS, SECONDS, cpuSeconds, createLua, getLua, pidOf, startRustReference, wrk as load } from "./load.mjs";
 
 /** Runs wrk with the harness's threads and connections; `lua` is an optional script body. */
 const wrk = (url, lua) => load(url, { lua, connections: CONNECTIONS, threads: THREADS });
@@ -166,17 +166,9 @@ async function main() {
     await (await kvFloor.getKVNamespace("LINKS_KV")).put("link:bench", record);
 
     // One user with 10,000 links (as a large uLoad account), for the list cases.
-    const LIST_ROWS = 10_000;
-    log(`seeding ${LIST_ROWS} links of one user for the list cases`);
+    log("seeding 10,000 links of one user for the list cases");
     if ((await api(hot, "PUT", `/api/v1/users/${USER}`, { body: { username: "bench" } })).status !== 201) throw new Error("user");
-    await (await d1(hot))
-      .prepare(
-        `INSERT INTO links (id, domain, code, url, title, user_id, click_count, created_at, updated_at)
-         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${LIST_ROWS})
-         SELECT 'list' || i, '', 'l' || i, 'https://example.com/item/' || i, 'Item number ' || i, '${USER}',
-                i % 97, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || i || ' seconds'), 'now' FROM n`,
-      )
-      .run();
+    await (await d1(hot)).prepare(LIST_SEED).run();
 
     // Waits until the click consumer has caught up (the stored count stops growing), so the
     // queue's backlog of one case does not run during the next.
