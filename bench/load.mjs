@@ -88,7 +88,8 @@ export const BENCH_USER = "benchuser000001";
 export const LIST_SEED = `INSERT INTO links (id, domain, code, url, title, user_id, click_count, created_at, updated_at)
   WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10000)
   SELECT 'list' || i, '', 'l' || i, 'https://example.com/item/' || i, 'Item number ' || i, '${BENCH_USER}',
-         i % 97, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || i || ' seconds'), 'now' FROM n`;
+         i % 97, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || i || ' seconds'),
+         strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || i || ' seconds') FROM n`;
 
 export const createLua = (token) => `
 wrk.method = "POST"

@@ -54,6 +54,10 @@ const HEALTH_SPLIT = "GET /health of the visitor's worker";
 const KV_SPLIT = "redirect from KV (memory layer off), the visitor's worker";
 const KV_FLOOR = "reference: JS worker, one KV read of the same record + 302 (the KV floor)";
 const HEALTH_REF = "reference: minimal workers-rs worker, GET /health (the same JSON body)";
+const LIST = "list: first page of 20 of 10,000 links (newest first)";
+const SEARCH = "list: search 'number 99' in 10,000 links";
+const D1_FLOOR_LIST = "reference: JS worker, the list's D1 statement alone (the D1 floor)";
+const D1_FLOOR_SEARCH = "reference: JS worker, the search's two D1 statements alone (the D1 floor)";
 
 /** A queue consumer that only acknowledges clicks (a JS worker beside the bench's worker). */
 const sink = (name) => ({
@@ -93,7 +97,9 @@ async function main() {
     await new Promise((r) => app.listen(0, "127.0.0.1", r));
     started.push({ stop: () => new Promise((r) => app.close(r)) });
     // The redirect limiter off here (RATE_REDIRECT_LIMIT=0): the plain redirect path.
-    const hot = await startWorker({ bindings: { RATE_REDIRECT_LIMIT: "0", ORIGIN_URL: `http://127.0.0.1:${app.address().port}` } });
+    // Beside it, on its D1, the D1 floor (bench/d1-floor.mjs) at /d1-floor/.
+    const d1Floor = ({ d1: id }) => [{ name: "d1-floor", modules: true, scriptPath: join(ROOT, "bench", "d1-floor.mjs"), compatibilityDate: "2026-04-20", d1Databases: { DB: id }, routes: ["*/d1-floor/*"] }];
+    const hot = await startWorker({ bindings: { RATE_REDIRECT_LIMIT: "0", ORIGIN_URL: `http://127.0.0.1:${app.address().port}` }, extraWorkers: d1Floor });
     started.push(hot);
     // The same, with click analytics off: the other half of the analytics comparison.
     const quiet = await startWorker({ bindings: { RATE_REDIRECT_LIMIT: "0", ANALYTICS_ENABLED: "false" } });
@@ -229,9 +235,11 @@ async function main() {
       [KV_FLOOR, () => withCpu(kvFloorUrl, () => wrk(new URL("/bench", kvFloorUrl).href))],
       ["redirect after a KV miss (D1, then KV write-back)", () => wrk(cold.url, uniquePaths("m"))],
       ["link creation (POST /api/v1/links with a tag: D1 + KV)", () => wrk(new URL("/api/v1/links", hot.url).href, createLua(hot.token))],
-      ["list: first page of 20 of 10,000 links (newest first)", () => wrk(new URL("/api/v1/links?limit=20", hot.url).href, getLua(hot.token))],
+      [LIST, () => wrk(new URL("/api/v1/links?limit=20", hot.url).href, getLua(hot.token))],
+      [D1_FLOOR_LIST, () => wrk(new URL(`/d1-floor/list?user=${USER}`, hot.url).href)],
       ["list: page of 20 sorted by clicks", () => wrk(new URL("/api/v1/links?limit=20&sort=clicks", hot.url).href, getLua(hot.token))],
-      ["list: search 'number 99' in 10,000 links", () => wrk(new URL("/api/v1/links?limit=20&q=number%2099", hot.url).href, getLua(hot.token))],
+      [SEARCH, () => wrk(new URL("/api/v1/links?limit=20&q=number%2099", hot.url).href, getLua(hot.token))],
+      [D1_FLOOR_SEARCH, () => wrk(new URL(`/d1-floor/list?user=${USER}&q=number%2099`, hot.url).href)],
     ];
     // BENCH_CASES=0,1 runs a subset (the floor, index 0, should always be among them).
     const only = process.env.BENCH_CASES?.split(",").map(Number);
@@ -284,6 +292,9 @@ async function main() {
   if (rust && prodSplit) console.log(`production redirect, the visitor's worker / Rust reference: ${(prodSplit.rps / rust.rps).toFixed(2)}x req/s (goal >= 0.9), ${(prodSplit.cpuUs / rust.cpuUs).toFixed(2)}x CPU per request (goal <= 1.15); against the whole worker alone ${(prodSplit.rps / prod.rps).toFixed(2)}x req/s`);
   if (rust && one(HEALTH_SPLIT)) console.log(`GET /health of the visitor's worker / Rust reference: ${(one(HEALTH_SPLIT).rps / rust.rps).toFixed(2)}x req/s (goal >= 0.95), ${(one(HEALTH_SPLIT).cpuUs / rust.cpuUs).toFixed(2)}x CPU; / the same body from Rust: ${one(HEALTH_REF) ? (one(HEALTH_SPLIT).rps / one(HEALTH_REF).rps).toFixed(2) : "n/a"}x`);
   if (kv && one(KV_FLOOR)) console.log(`the KV floor (JS, one KV read) / floor: ${(one(KV_FLOOR).rps / floorRps).toFixed(2)}x; redirect from KV / the KV floor: ${(kv.rps / one(KV_FLOOR).rps).toFixed(2)}x req/s, ${(kv.cpuUs / one(KV_FLOOR).cpuUs).toFixed(2)}x CPU`);
+  for (const [ours, floor] of [[LIST, D1_FLOOR_LIST], [SEARCH, D1_FLOOR_SEARCH]]) {
+    if (one(ours) && one(floor)) console.log(`${ours} / the D1 floor: ${(one(ours).rps / one(floor).rps).toFixed(2)}x req/s (the D1 floor ${one(floor).rps.toFixed(0)} req/s)`);
+  }
   if (one(KV_SPLIT)) console.log(`redirect from KV, the visitor's worker / floor: ${(one(KV_SPLIT).rps / floorRps).toFixed(2)}x (goal >= 0.35)`);
   const rps = (name) => results.filter((r) => r.name.startsWith(name)).reduce((a, r) => a + r.rps, 0);
   const off = rps("redirect from memory, click analytics off");

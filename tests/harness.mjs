@@ -71,7 +71,8 @@ const GENEROUS_LIMITS = Object.fromEntries(
  * string: what it throws). `brokenShards: [i]`: those shards of the click counters cannot be
  * reached. `flakyD1: { match, times, delayMs }`: D1 batches whose SQL
  * contains `match` fail `times` times. `overrides`: miniflare worker options replaced whole.
- * `extraWorkers`: more miniflare workers beside it (e.g. a stand-in queue consumer).
+ * `extraWorkers`: more miniflare workers beside it (e.g. a stand-in queue consumer); or a
+ * function of { d1 } (the worker's D1 database id) returning them, to share its D1.
  * `split`: production's topology, the visitor's worker (wrangler.visitor.toml, built into
  * build-visitor/) in front of the whole worker, which it reaches through its API service
  * binding and whose objects it binds; `url` is then the visitor's, and `visitorOverrides`
@@ -213,7 +214,7 @@ export async function startWorker({ bindings = {}, state, brokenLimiter = false,
       ...visitorOverrides,
     });
   }
-  const extra = [...(brokenLimiter || brokenCounter ? [brokenObjectsWorker] : []), ...(brokenShards.length ? [shardProxyWorker] : []), ...failing, ...extraWorkers];
+  const extra = [...(brokenLimiter || brokenCounter ? [brokenObjectsWorker] : []), ...(brokenShards.length ? [shardProxyWorker] : []), ...failing, ...(typeof extraWorkers === "function" ? extraWorkers({ d1: workerOptions.d1Databases.DB }) : extraWorkers)];
   const workers = [...front, main, ...extra];
   const mf = new Miniflare(workers.length > 1 ? { ...shared, workers } : { ...shared, ...main });
   mf.__flaky = Boolean(flakyD1);
