@@ -31,6 +31,9 @@ export async function wrk(url, { lua, connections = 50, threads = 2, timeout = "
   const transfer = stdout.match(/Transfer\/sec:\s+([\d.]+)(B|KB|MB|GB)/);
   const non2xx = num(/Non-2xx or 3xx responses: (\d+)/) || 0;
   const sockErr = stdout.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/);
+  // Which errors, said where they happen: a table's count alone does not tell a refused
+  // answer from a dropped connection.
+  if (non2xx || sockErr) process.stderr.write(`wrk: ${url}: ${non2xx} non-2xx/3xx answers${sockErr ? `, ${sockErr[0].toLowerCase()}` : ""}\n`);
   return {
     requests: num(/(\d+) requests in/),
     rps: num(/Requests\/sec:\s+([\d.]+)/),
