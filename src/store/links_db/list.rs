@@ -171,7 +171,8 @@ impl LinksDb {
     /// owner's links in the page's order stops early when matches are many, but reads all of
     /// an owner's 10,000 links for a term matching 100 of them; reading the matches and
     /// sorting them is the opposite. This asks first, stopping at one past the bound
-    /// (`UNION ALL` lets `LIMIT` stop it; a link found twice only counts twice).
+    /// (`UNION ALL`, not `UNION`, so that `LIMIT` stops it early: a link found by its text
+    /// and by a tag counts twice, which can only send a borderline term to the walk).
     async fn few_matches(
         &self,
         owner: Option<&str>,
