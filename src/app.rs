@@ -161,12 +161,12 @@ async fn dispatch(
         #[cfg(feature = "api")]
         Ok(Route::Api(endpoint)) => {
             let origin = req.headers().get("origin").ok().flatten();
-            let writes = endpoint.rules().writes;
+            let (writes, link_writes) = (endpoint.is_write(), endpoint.link_writes_only());
             let (result, limit_headers) = api::handle(endpoint, req, env, ctx, cfg).await;
             // A write may have raised webhook events (the link triggers): out they go,
             // after the response.
             if writes && result.is_ok() {
-                crate::services::webhooks::dispatch_soon(env, ctx);
+                crate::services::webhooks::after_write(link_writes, env, ctx);
             }
             let mut response = match result {
                 Ok(reply) => reply.into_response(&[]),

@@ -61,6 +61,7 @@ pub const HELP: &[(&str, &str, &str)] = &[
     ("links_held_total", "counter", "Links held for review after independent abuse reports"),
     ("abuse_reports_total", "counter", "Abuse reports received, by reason and outcome (new, duplicate)"),
     ("abuse_reports_actioned_total", "counter", "Links whose open reports an admin decided on (blocked or released)"),
+    ("webhook_outbox_claims_total", "counter", "Claims of undispatched webhook events by the dispatcher (a D1 write each, up to 100 events; started after API writes that raised events, after the other API writes, and every minute)"),
     ("abuse_report_wait_seconds_total", "counter", "Seconds the oldest open report of each decided link waited (divide by abuse_reports_actioned_total)"),
 ];
 

@@ -7,8 +7,8 @@ import { createServer } from "node:http";
 import { after, before, describe, test } from "node:test";
 import { Webhook } from "standardwebhooks";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
-import { api, eventually, ROOT, startWorker } from "../harness.mjs";
-import { ALICE, BOB, json, problem, setupUsers } from "./api-helpers.mjs";
+import { api, counter, d1, eventually, ROOT, startWorker } from "../harness.mjs";
+import { ALICE, asBob, BOB, json, problem, setupUsers } from "./api-helpers.mjs";
 import { CHROME } from "./clicks.mjs";
 import { assertSchema } from "../openapi.mjs";
 
@@ -203,6 +203,45 @@ describe("webhooks: bulk operations and expiries", () => {
       const expired = events().filter((e) => e.type === "link.expired");
       assert.equal(expired.length, 1, "raised once, however often the minute job runs");
       assert.equal(expired[0].data.code, "fleeting");
+    } finally {
+      await rcv.close();
+      await w.stop();
+    }
+  });
+});
+
+describe("webhooks: the dispatcher's claims", () => {
+  // Each claim is a D1 write; a link write tells whether it left events behind, so one
+  // that raised none (nobody listens to its owner's links) starts none.
+  test("a link write that raised no event starts no claim; one that raised an event is sent at once", async () => {
+    const w = await startWorker({ bindings: FAST });
+    const rcv = await receiver();
+    const claims = async () => counter(await (await w.fetch("/metrics", { headers: { authorization: `Bearer ${w.token}` } })).text(), "webhook_outbox_claims_total");
+    try {
+      await setupUsers(w);
+      await eventually(async () => (await claims()) >= 2 || undefined, "the users' writes' claims");
+      const before = await claims();
+      assert.equal(before, 2, "a write of users starts a claim");
+      // Bob has no endpoint: seven link writes of every kind raise no event.
+      const one = await json(await asBob(w, "POST", "/api/v1/links", { body: { url: "https://b.example/", code: "quiet1" } }), 201);
+      await json(await asBob(w, "PATCH", `/api/v1/links/${one.id}`, { body: { title: "still quiet" } }), 200);
+      const bulk = await json(await asBob(w, "POST", "/api/v1/links/bulk", { body: { links: [{ url: "https://b.example/2" }, { url: "https://b.example/3" }] } }), 200);
+      const ids = bulk.results.map((r) => r.link.id);
+      await json(await asBob(w, "POST", "/api/v1/links/bulk/update", { body: { ids, is_active: false } }), 200);
+      await json(await asBob(w, "POST", "/api/v1/links/bulk/tag", { body: { ids, add: ["quiet"] } }), 200);
+      await json(await asBob(w, "POST", "/api/v1/links/bulk/delete", { body: { ids } }), 200);
+      assert.equal((await asBob(w, "DELETE", `/api/v1/links/${one.id}`)).status, 204);
+      // A write of webhooks always starts a claim (it may have made events of its own).
+      const ep = await json(await asAlice(w, "POST", "/api/v1/webhooks", { body: { url: rcv.url, events: ["link.created"] } }), 201);
+      await eventually(async () => (await claims()) >= before + 1 || undefined, "the endpoint's claim");
+      assert.equal(await claims(), before + 1, "Bob's link writes started no claim");
+      // Alice's link raises an event: its write starts the claim that sends it.
+      await json(await asAlice(w, "POST", "/api/v1/links", { body: { url: "https://a.example/", code: "heard" } }), 201);
+      await eventually(() => delivered(rcv).length >= 1 || undefined, "its event", { timeoutMs: 30_000 });
+      assert.equal(verified(ep.secret, delivered(rcv)[0]).data.code, "heard");
+      assert.equal(await claims(), before + 2);
+      const pending = await (await d1(w)).prepare("SELECT count(*) AS n FROM webhook_events WHERE dispatched_at IS NULL").first();
+      assert.equal(pending.n, 0, "nothing left for the minute's job");
     } finally {
       await rcv.close();
       await w.stop();

@@ -150,11 +150,49 @@ impl Api<'_> {
     pub fn is_write(&self) -> bool {
         self.rules().writes
     }
+
+    /// Whether every write it makes is a link write of the link store, whose batch says
+    /// whether the link triggers left webhook events to dispatch: after these, the API
+    /// starts the dispatcher only when they did. The other writes (tags renamed across
+    /// links, users and workspaces deleted, webhooks enabled again or tested) always start
+    /// it.
+    pub fn link_writes_only(&self) -> bool {
+        use Api::*;
+        matches!(
+            self,
+            CreateLink
+                | UpdateLink(_)
+                | DeleteLink(_)
+                | BulkCreate
+                | BulkDelete
+                | BulkUpdate
+                | BulkTag
+        )
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_writes_are_link_writes() {
+        for api in [Api::CreateLink, Api::UpdateLink("x"), Api::BulkTag] {
+            assert!(api.link_writes_only() && api.is_write(), "{api:?}");
+        }
+        // Tags are renamed and merged across links, and webhook routes raise their own
+        // events: not link writes of the link store.
+        for api in [
+            Api::ListLinks,
+            Api::UpdateTag("t"),
+            Api::MergeTag("t"),
+            Api::TestWebhook("w"),
+            Api::UpdateWebhook("w"),
+            Api::DeleteUser("u"),
+        ] {
+            assert!(!api.link_writes_only(), "{api:?}");
+        }
+    }
 
     #[test]
     fn every_post_takes_an_idempotency_key_and_every_admin_route_is_no_dashboard_write() {

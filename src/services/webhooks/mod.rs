@@ -18,7 +18,7 @@ use worker::{Context, Env};
 use crate::config::Config;
 use crate::log;
 use crate::store::d1;
-use crate::store::webhooks_db::{EndpointRow, EventRow, NewEvent, WebhooksDb};
+use crate::store::webhooks_db::{outbox, EndpointRow, EventRow, NewEvent, WebhooksDb};
 use crate::store::StoreError;
 use uload_core::webhook;
 
@@ -44,6 +44,18 @@ pub struct Delivery {
     pub endpoint: String,
 }
 
+/// After a successful API write: hands undispatched events to the queue, after the
+/// response, when the write may have raised some. A link write says whether it left events
+/// behind (`outbox`); one that raised none (nobody listens to the owner's links) skips the
+/// dispatcher's claim, a D1 write. The other writes always dispatch.
+/// `link_writes`: the operation's `link_writes_only`.
+pub fn after_write(link_writes: bool, env: &Env, ctx: &Context) {
+    let noted = outbox::take();
+    if noted || !link_writes {
+        dispatch_soon(env, ctx);
+    }
+}
+
 /// Hands undispatched events to the queue, after the response.
 pub fn dispatch_soon(env: &Env, ctx: &Context) {
     let env = env.clone();
@@ -62,6 +74,7 @@ pub async fn dispatch(env: &Env) -> Result<usize, StoreError> {
     let queue = delivery_queue(env)?;
     let mut sent = 0;
     loop {
+        crate::metrics::record(|m| m.inc("webhook_outbox_claims_total", &[], 1));
         let events = store
             .claim(crate::clock::now_ms() as i64, LEASE_MS, CLAIM)
             .await?;

@@ -4,11 +4,12 @@
 
 use serde::Deserialize;
 use serde_json::Value;
-use worker::{D1Database, Env};
+use worker::{D1Database, D1PreparedStatement, Env};
 
 use super::constraint::Constraint;
 use super::d1::{self, P};
 use super::repairs::Repairs;
+use super::webhooks_db::outbox;
 use super::StoreError;
 use schema::LinkRow;
 pub use schema::LinkWrite;
@@ -44,6 +45,19 @@ pub struct LinksDb {
 impl LinksDb {
     pub fn from_env(env: &Env) -> Result<Self, StoreError> {
         d1::database(env).map(|db| Self { db })
+    }
+
+    /// Runs a write's statements in one transaction (D1 batches are atomic), with one more
+    /// at the end: whether the link triggers left webhook events to dispatch, noted for the
+    /// API (`outbox`). Returns the write's own statements' rows.
+    async fn write(
+        &self,
+        mut statements: Vec<D1PreparedStatement>,
+    ) -> Result<Vec<Vec<Value>>, StoreError> {
+        statements.push(outbox::pending_stmt(&self.db)?);
+        let mut results = d1::batch::<Value>(&self.db, statements).await?;
+        outbox::note(&results.pop().unwrap_or_default());
+        Ok(results)
     }
 
     /// Inserts a link unless its code is taken, with its tags, in one transaction. The
@@ -82,7 +96,7 @@ impl LinksDb {
             &format!("{} WHERE l.id = ?1 AND l.code = ?2", schema::select(true)),
             &[id.into(), code.into()],
         )?);
-        let mut results = d1::batch::<Value>(&self.db, statements).await?;
+        let mut results = self.write(statements).await?;
         match results.pop().and_then(|mut rows| rows.pop()) {
             Some(row) => Ok(Insert::Created(Box::new(schema::link_from_value(row)?))),
             None => Ok(Insert::CodeTaken),
@@ -155,7 +169,7 @@ impl LinksDb {
             ),
             &[current.id.as_str().into(), write_id.as_str().into()],
         )?);
-        let mut results = match d1::batch::<Value>(&self.db, statements).await {
+        let mut results = match self.write(statements).await {
             Ok(r) => r,
             Err(StoreError::Conflict(Constraint::LinkCode)) => return Ok(Update::CodeTaken),
             Err(e) => return Err(e),
@@ -222,7 +236,7 @@ impl LinksDb {
             ),
             &params,
         )?);
-        let mut results = d1::batch::<Value>(&self.db, statements).await?;
+        let mut results = self.write(statements).await?;
         let rows = results.pop().unwrap_or_default();
         rows.into_iter()
             .map(|r| serde_json::from_value::<Row>(r).map(|r| (r.id, r.code)))
@@ -260,7 +274,7 @@ impl LinksDb {
                 &[ids_json.as_str().into(), owner.into()],
             )?,
         ];
-        let mut results = d1::batch::<Value>(&self.db, statements).await?;
+        let mut results = self.write(statements).await?;
         results
             .pop()
             .unwrap_or_default()

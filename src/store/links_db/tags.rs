@@ -2,7 +2,6 @@
 //! compare-and-set changes no tag), and bulk tagging of many links.
 
 use serde::Deserialize;
-use serde_json::Value;
 use worker::{D1Database, D1PreparedStatement};
 
 use super::{LinksDb, StoreError};
@@ -74,7 +73,7 @@ impl LinksDb {
             &format!("UPDATE links SET updated_at = ?3, version = version + 1 WHERE id IN ({owned}) RETURNING id"),
             &[ids_json.as_str().into(), owner.into(), now.into()],
         )?);
-        let mut results = d1::batch::<Value>(&self.db, statements).await?;
+        let mut results = self.write(statements).await?;
         results
             .pop()
             .unwrap_or_default()

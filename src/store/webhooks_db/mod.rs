@@ -242,6 +242,7 @@ impl WebhooksDb<'_> {
 }
 
 mod events;
+pub mod outbox;
 pub use events::*;
 
 /// A link whose owner or workspace takes its clicks.
