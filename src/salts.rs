@@ -38,7 +38,7 @@ impl DurableObject for DailySalt {
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let ask: Ask = req.json().await?;
+        let ask: Ask = crate::objects::read_call(&mut req).await?;
         let storage = self.state.storage();
         let Some(end) = click::salt_end_ms(&ask.day) else {
             return Response::error("bad day", 400);

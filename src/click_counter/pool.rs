@@ -82,7 +82,7 @@ impl DurableObject for ClickCounter {
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let call: PoolCall = req.json().await?;
+        let call: PoolCall = crate::objects::read_call(&mut req).await?;
         let now = crate::clock::now_ms();
         self.rate.borrow_mut().hit(now);
         let before = self.load()?;

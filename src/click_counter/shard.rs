@@ -85,7 +85,7 @@ impl DurableObject for ClickShard {
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let call: ShardCall = req.json().await?;
+        let call: ShardCall = crate::objects::read_call(&mut req).await?;
         let now = crate::clock::now_ms();
         self.rate.borrow_mut().hit(now);
         let mut slice = self.load()?;

@@ -19,7 +19,7 @@ impl DurableObject for MetricsAggregator {
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let delta: Snapshot = req.json().await?;
+        let delta: Snapshot = crate::objects::read_call(&mut req).await?;
         let storage = self.state.storage();
         // Stored as JSON text: exact integers, whatever the runtime's number types.
         let stored: Option<String> = storage.get("total").await?;
