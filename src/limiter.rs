@@ -51,6 +51,11 @@ struct ClientHitRow {
 }
 
 #[derive(Deserialize)]
+struct CountRow {
+    n: f64,
+}
+
+#[derive(Deserialize)]
 struct Totals {
     used: f64,
     newest: Option<f64>,
@@ -68,16 +73,25 @@ pub struct RateLimiter {
     state: State,
     /// Whether this instance made sure of the shard table (only shard objects need it).
     shard_table: Cell<bool>,
+    /// The log's totals as of the last check (`ratelimit::LogTotals`); None: count them
+    /// from the table (a new instance, or a check that failed half way).
+    totals: Cell<Option<ratelimit::LogTotals>>,
 }
 
 #[cfg(feature = "api")]
 impl DurableObject for RateLimiter {
     fn new(state: State, _env: Env) -> Self {
         // Once per object instance, not per request.
-        if let Err(e) = state.storage().sql().exec(
-            "CREATE TABLE IF NOT EXISTS hits (ts INTEGER NOT NULL, n INTEGER NOT NULL)",
-            None,
-        ) {
+        // The index finds the rows that left the window without reading the others
+        // (objects of earlier versions get it here too).
+        let sql = state.storage().sql();
+        let schema = sql
+            .exec(
+                "CREATE TABLE IF NOT EXISTS hits (ts INTEGER NOT NULL, n INTEGER NOT NULL)",
+                None,
+            )
+            .and_then(|_| sql.exec("CREATE INDEX IF NOT EXISTS hits_ts ON hits (ts)", None));
+        if let Err(e) = schema {
             worker::console_error!(
                 "{{\"level\":\"error\",\"event\":\"limiter_schema_failed\",\"cause\":\"{e}\"}}"
             );
@@ -85,11 +99,12 @@ impl DurableObject for RateLimiter {
         Self {
             state,
             shard_table: Cell::new(false),
+            totals: Cell::new(None),
         }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
-        match req.json().await? {
+        match crate::objects::read_call(&mut req).await? {
             Call::Check(check) => self.check(check),
             Call::Reports(reports) => self.reports(reports),
         }
@@ -106,20 +121,44 @@ impl RateLimiter {
             limit: check.limit,
             window_ms: check.window_ms,
         };
-        sql.exec(
-            "DELETE FROM hits WHERE ts + ? <= ?",
-            vec![(policy.window_ms as i64).into(), (now as i64).into()],
-        )?;
-        // Totals first: an admission (nearly every check) needs one row, not the whole log.
-        let totals: Totals = sql
-            .exec(
-                "SELECT ifnull(sum(n), 0) AS used, max(ts) AS newest FROM hits",
-                None,
-            )?
-            .one()?;
-        let used = totals.used.clamp(0.0, f64::from(u32::MAX)) as u32;
-        let newest = totals.newest.map(|t| t as u64);
-        let outcome = match ratelimit::admit_from_totals(used, newest, now, policy, check.cost) {
+        let cutoff = (now.saturating_sub(policy.window_ms)) as i64;
+        // Taken, not read: a check that fails half way leaves the totals to be counted again.
+        let known = self
+            .totals
+            .take()
+            .filter(|t| t.window_ms == policy.window_ms);
+        let totals = match known {
+            Some(t) => {
+                let expired: Vec<CountRow> = sql
+                    .exec(
+                        "DELETE FROM hits WHERE ts <= ? RETURNING n",
+                        vec![cutoff.into()],
+                    )?
+                    .to_array()?;
+                t.expire(expired.iter().map(|r| r.n.max(0.0) as u64).sum())
+            }
+            None => {
+                sql.exec("DELETE FROM hits WHERE ts <= ?", vec![cutoff.into()])?;
+                let totals: Totals = sql
+                    .exec(
+                        "SELECT ifnull(sum(n), 0) AS used, max(ts) AS newest FROM hits",
+                        None,
+                    )?
+                    .one()?;
+                ratelimit::LogTotals {
+                    window_ms: policy.window_ms,
+                    used: totals.used.max(0.0) as u64,
+                    newest: totals.newest.map(|t| t as u64),
+                }
+            }
+        };
+        let outcome = match ratelimit::admit_from_totals(
+            totals.used_u32(),
+            totals.newest,
+            now,
+            policy,
+            check.cost,
+        ) {
             Some(o) => o,
             // Refused: when it may try again depends on the times of the log.
             None => {
@@ -129,12 +168,15 @@ impl RateLimiter {
                 ratelimit::decide(&hits, now, policy, check.cost)
             }
         };
+        let mut totals = totals;
         if outcome.allowed && check.cost > 0 {
             sql.exec(
                 "INSERT INTO hits (ts, n) VALUES (?, ?)",
                 vec![(now as i64).into(), i64::from(check.cost).into()],
             )?;
+            totals = totals.admit(now, check.cost);
         }
+        self.totals.set(Some(totals));
         Response::from_json(&outcome)
     }
 
