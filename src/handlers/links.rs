@@ -152,7 +152,7 @@ pub(super) async fn create_one(
         c.ctx,
         c.cfg,
         vec![(link.code.clone(), Some(link.redirect_record()))],
-        true,
+        Some(now),
     )
     .await;
     log::info(

@@ -2,6 +2,9 @@
 //! isolate's memory. A failed KV write does not fail the request (D1 has the truth and the
 //! redirect path falls back to it); it is retried once after the response and logged.
 
+use std::cell::RefCell;
+use std::time::Duration;
+
 use futures_util::future::join_all;
 use serde_json::json;
 use worker::{Context, Env};
@@ -11,9 +14,10 @@ use crate::log;
 use crate::runtime::memory;
 use crate::store::d1;
 use crate::store::kv::RedirectKv;
-use crate::store::repairs::Repairs;
+use crate::store::repairs::{Queued, Repairs};
 use crate::store::StoreError;
 use uload_core::link::RedirectRecord;
+use uload_core::outbox::{Next, Outbox};
 
 /// `Some(record)`: the code now redirects there; `None`: the code is gone.
 pub type Change = (String, Option<RedirectRecord>);
@@ -35,28 +39,26 @@ pub async fn publish(env: &Env, ctx: &Context, cfg: &Config, changes: Vec<Change
     // Outbox first: should the KV writes fail, or this isolate die before them, the
     // reconcile job finds these codes and rewrites their records from D1.
     let codes: Vec<String> = changes.iter().map(|(c, _)| c.clone()).collect();
+    let stamp = crate::clock::now_iso();
     let queued = match d1::database(env) {
-        Ok(db) => {
-            Repairs { db: &db }
-                .add(&codes, &crate::clock::now_iso())
-                .await
-        }
+        Ok(db) => Repairs { db: &db }.add(&codes, &stamp).await,
         Err(e) => Err(e),
     };
     if let Err(e) = &queued {
         log::warn("kv_repair_queue_failed", json!({ "cause": e.to_string() }));
     }
-    publish_queued(env, ctx, cfg, changes, queued.is_ok()).await;
+    publish_queued(env, ctx, cfg, changes, queued.ok().map(|_| stamp)).await;
 }
 
-/// `publish` for changes whose repair rows are already in D1 (`queued`: written in the
-/// change's own batch, as a link's creation does).
+/// `publish` for changes whose repair rows are already in D1 (written in the change's own
+/// batch, as a link's creation does). `stamp`: the rows' stamp (`Repairs`), None when
+/// nothing was queued.
 pub async fn publish_queued(
     env: &Env,
     ctx: &Context,
     cfg: &Config,
     changes: Vec<Change>,
-    queued: bool,
+    stamp: Option<String>,
 ) {
     for (code, _) in &changes {
         memory::forget(cfg, code);
@@ -68,11 +70,14 @@ pub async fn publish_queued(
             .map(|(code, record)| apply(env, ttl, code, record)),
     )
     .await;
-    let mut done: Vec<String> = Vec::new();
     let mut failed: Vec<Change> = Vec::new();
     for (change, r) in changes.into_iter().zip(results) {
         match r {
-            Ok(()) => done.push(change.0),
+            Ok(()) => {
+                if let Some(id) = landed(&stamp, change.0) {
+                    ctx.wait_until(remove_landed(id, env.clone()));
+                }
+            }
             Err(e) => {
                 log::warn(
                     "kv_publish_failed",
@@ -82,11 +87,15 @@ pub async fn publish_queued(
             }
         }
     }
+    if failed.is_empty() {
+        return;
+    }
     let env = env.clone();
     ctx.wait_until(async move {
+        let mut flusher = None;
         for (code, record) in failed {
             match apply(&env, ttl, &code, &record).await {
-                Ok(()) => done.push(code),
+                Ok(()) => flusher = flusher.or(landed(&stamp, code)),
                 // Left in the queue: the reconcile job repairs it; D1 serves meanwhile.
                 Err(e) => log::error(
                     "kv_publish_retry_failed",
@@ -94,17 +103,59 @@ pub async fn publish_queued(
                 ),
             }
         }
-        if queued && !done.is_empty() {
-            if let Ok(db) = d1::database(&env) {
-                if let Err(e) = (Repairs { db: &db }).remove(&done).await {
-                    log::warn(
-                        "kv_repair_dequeue_failed",
-                        json!({ "cause": e.to_string() }),
-                    );
-                }
-            }
+        if let Some(id) = flusher {
+            remove_landed(id, env).await;
         }
     });
+}
+
+thread_local! {
+    /// Repair rows whose KV change landed, waiting to be removed together.
+    static LANDED: RefCell<Outbox<Queued>> =
+        RefCell::new(Outbox::new(LANDED_RENEW_AFTER_MS, LANDED_CAPACITY));
+}
+
+/// How long removals gather before one statement removes them: a link creation used to
+/// end with a D1 write of its own (`DELETE FROM kv_repairs`), now many share one.
+const LANDED_GATHER_MS: u64 = 1_000;
+const LANDED_RENEW_AFTER_MS: u64 = 15_000;
+/// Rows one statement removes at most (a JSON parameter well under D1's limits).
+const LANDED_BATCH: usize = 200;
+/// Held at most; beyond that the oldest are left to the reconcile job (which rewrites
+/// their KV records from D1: the same records, a little work).
+const LANDED_CAPACITY: usize = 5_000;
+
+/// A code's KV change landed: its repair row (if it was queued) goes soon, with others.
+/// Returns the id of a removal flusher the caller must start, if one is needed.
+fn landed(stamp: &Option<String>, code: String) -> Option<u64> {
+    let stamp = stamp.as_ref()?;
+    let now = crate::clock::now_ms();
+    LANDED.with(|l| l.borrow_mut().push((code, stamp.clone()), now))
+}
+
+/// A removal flusher (`uload_core::outbox`: nothing pushed is left without one).
+async fn remove_landed(id: u64, env: Env) {
+    let mut sent = false;
+    loop {
+        if LANDED.with(|l| l.borrow().len() < LANDED_BATCH) {
+            worker::Delay::from(Duration::from_millis(LANDED_GATHER_MS)).await;
+        }
+        let Next::Send(batch) = LANDED.with(|l| l.borrow_mut().next(id, LANDED_BATCH, sent)) else {
+            break;
+        };
+        sent = true;
+        let removed = match d1::database(&env) {
+            Ok(db) => Repairs { db: &db }.remove(&batch).await,
+            Err(e) => Err(e),
+        };
+        // Not put back: the reconcile job rewrites those codes from D1 and removes them.
+        if let Err(e) = removed {
+            log::warn(
+                "kv_repair_dequeue_failed",
+                json!({ "rows": batch.len(), "cause": e.to_string() }),
+            );
+        }
+    }
 }
 
 /// The reconcile job (cron): rewrites the KV record of every queued code from D1, the truth,
@@ -113,15 +164,16 @@ pub async fn reconcile(env: &Env, kv_ttl: u64) -> Result<(usize, usize), StoreEr
     let db = d1::database(env)?;
     let repairs = Repairs { db: &db };
     let links = crate::store::links_db::LinksDb::from_env(env)?;
-    let codes = repairs.pending(500).await?;
+    let queued = repairs.pending(500).await?;
     let (mut fixed, mut failed) = (0, 0);
     let mut done = Vec::new();
-    for code in codes {
+    for (code, stamp) in queued {
         let record = links.find_redirect(&code).await?;
         match apply(env, kv_ttl, &code, &record).await {
             Ok(()) => {
                 fixed += 1;
-                done.push(code);
+                // With its stamp: a write that queued the code again since keeps its row.
+                done.push((code, stamp));
             }
             Err(e) => {
                 failed += 1;
