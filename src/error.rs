@@ -184,6 +184,12 @@ impl From<StoreError> for ApiError {
                 retry_after: 30,
             },
             StoreError::Corrupt(why) => ApiError::Internal(why),
+            StoreError::Conflict(crate::store::constraint::Constraint::Reference) => {
+                ApiError::validation(
+                    uload_core::token::ACT_AS_HEADER,
+                    "no such user: it was deleted",
+                )
+            }
             StoreError::Conflict(which) => {
                 ApiError::Internal(format!("unexpected conflict: {which:?}"))
             }

@@ -68,7 +68,10 @@ pub async fn put(c: &Ctx<'_>, id: &str, body: &Value) -> Result<Reply, ApiError>
         bio: bio.as_deref(),
         public,
     };
-    match users.put(id, &profile, &crate::clock::now_iso()).await {
+    let stored = users.put(id, &profile, &crate::clock::now_iso()).await;
+    // Whatever happened, this isolate reads the user again when it next acts for them.
+    crate::auth::forget_user(id);
+    match stored {
         Ok((user, true)) => {
             let location = format!("/api/v1/users/{}", user.id);
             Ok(Reply::json(201, &user).header("location", location))
@@ -135,7 +138,9 @@ pub async fn delete(c: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
     // job still finds every code (and deletes its record, since D1 no longer has it).
     let now = crate::clock::now_iso();
     (Repairs { db: &db }).add(&codes, &now).await?;
-    if !users.delete(id, &now).await? {
+    let deleted = users.delete(id, &now).await;
+    crate::auth::forget_user(id);
+    if !deleted? {
         return Err(ApiError::NotFound);
     }
     let gone: Vec<Change> = codes

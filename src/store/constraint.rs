@@ -14,6 +14,9 @@ pub enum Constraint {
     Username,
     /// Another unique constraint (a primary key, an index added later): the text says which.
     Other(&'static str),
+    /// A foreign key: the row a write refers to is gone. In the API's writes that is the
+    /// owner (`users`), deleted while another isolate still knew them (`auth`).
+    Reference,
 }
 
 /// The constraints the service recognises: the name in the schema, and how SQLite names it.
@@ -28,6 +31,9 @@ const PREFIX: &str = "UNIQUE constraint failed: ";
 /// The constraint a D1 error message names, or `None` if the message is no unique
 /// constraint's.
 pub fn recognise(message: &str) -> Option<Constraint> {
+    if message.contains("FOREIGN KEY constraint failed") {
+        return Some(Constraint::Reference);
+    }
     let named = message.split(PREFIX).nth(1)?;
     // The message may go on after the constraint (`: SQLITE_CONSTRAINT`, D1's own suffix).
     let named = named.split(':').next().unwrap_or(named).trim();
@@ -67,6 +73,10 @@ mod tests {
             recognise("UNIQUE constraint failed: links.domain"),
             Some(Constraint::Other(_))
         ));
+        assert_eq!(
+            recognise("D1_ERROR: FOREIGN KEY constraint failed: SQLITE_CONSTRAINT"),
+            Some(Constraint::Reference)
+        );
         assert_eq!(recognise("D1_ERROR: no such table: links"), None);
         assert_eq!(recognise("NOT NULL constraint failed: links.url"), None);
     }

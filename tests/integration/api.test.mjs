@@ -279,6 +279,31 @@ describe("ownership across two users", () => {
     assert.equal(updated.username, "bobby");
   });
 
+  it("acting for a user: a rename or a deletion counts at once; a user deleted elsewhere writes nothing", async () => {
+    const DAVE = "daveid0000001";
+    const asDave = (m, p, o = {}) => api(w, m, p, { user: DAVE, ...o });
+    await json(await api(w, "PUT", `/api/v1/users/${DAVE}`, { body: { username: "dave" } }), 201);
+    await json(await asDave("POST", "/api/v1/links", { body: { url: "https://d.example/", code: "dave/one" } }), 201);
+    // Renamed: the new name's codes are his at once, the old name's no longer.
+    await json(await api(w, "PATCH", `/api/v1/users/${DAVE}`, { body: { username: "davey" } }), 200);
+    await json(await asDave("POST", "/api/v1/links", { body: { url: "https://d.example/", code: "davey/two" } }), 201);
+    await problem(await asDave("POST", "/api/v1/links", { body: { url: "https://d.example/", code: "dave/three" } }), 422, "validation_failed");
+    // Deleted through the API: unknown at once.
+    await json(await asDave("GET", "/api/v1/links"), 200);
+    assert.equal((await api(w, "DELETE", `/api/v1/users/${DAVE}`)).status, 204);
+    let body = await problem(await asDave("GET", "/api/v1/links"), 422, "validation_failed");
+    assert.equal(body.errors[0].field, "x-uload-user");
+    // Deleted behind this isolate's back (as another isolate would): for a moment it still
+    // knows him, and his write is refused by the owner's foreign key, not taken or failed.
+    await json(await api(w, "PUT", `/api/v1/users/${DAVE}`, { body: { username: "davey" } }), 201);
+    await json(await asDave("GET", "/api/v1/links"), 200);
+    const db = await d1(w);
+    await db.prepare("DELETE FROM users WHERE id = ?").bind(DAVE).run();
+    body = await problem(await asDave("POST", "/api/v1/links", { body: { url: "https://d.example/", code: "ghost" } }), 422, "validation_failed");
+    assert.equal(body.errors[0].field, "x-uload-user");
+    assert.equal((await db.prepare("SELECT count(*) AS n FROM links WHERE code = 'ghost'").first()).n, 0);
+  });
+
   it("a user's profile: created with its Location, read, and changed one field without losing the others", async () => {
     const made = await api(w, "PUT", "/api/v1/users/carolid000001", { body: { username: "carol" } });
     assert.equal(made.status, 201);

@@ -1,5 +1,8 @@
 //! Bearer tokens.
 
+/// The header in which the dashboard's server (service token) names the user it acts for.
+pub const ACT_AS_HEADER: &str = "x-uload-user";
+
 /// Compares in time that depends only on the lengths, never on where the first difference
 /// is, so response timing does not leak a token prefix.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
