@@ -18,7 +18,9 @@ impl LinksDb {
         q: &ListQuery,
         now: &str,
     ) -> Result<(Vec<Link>, Option<u64>), StoreError> {
-        let mut conds = vec!["l.user_id IS ?1".to_string()];
+        // The owner's condition is put first once the search has chosen its plan (below).
+        let mut conds: Vec<String> = Vec::new();
+        let mut by_matches = false;
         let mut params: Vec<P> = vec![owner.into(), now.into()];
         match q.status {
             Some(StatusFilter::Active) => {
@@ -57,7 +59,7 @@ impl LinksDb {
                 None => None,
             };
             let cond = if let Some(rowids) = few {
-                conds[0] = "+l.user_id IS ?1".into();
+                by_matches = true;
                 params.push(rowids.into());
                 format!(
                     "l.rowid IN (SELECT value FROM json_each(?{}))",
@@ -111,6 +113,17 @@ impl LinksDb {
             params.push(to.as_str().into());
             conds.push(format!("l.created_at < ?{}", params.len()));
         }
+        // Read from the term's matches, the owner's condition must not pick the index
+        // (`+` makes it a mere filter); otherwise it is the way in.
+        conds.insert(
+            0,
+            if by_matches {
+                "+l.user_id IS ?1"
+            } else {
+                "l.user_id IS ?1"
+            }
+            .to_string(),
+        );
         // The total: the same filters, without the cursor and the limit.
         let total = if q.total {
             #[derive(Deserialize)]
