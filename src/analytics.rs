@@ -15,7 +15,7 @@ use crate::store::clicks_db::ClicksDb;
 use crate::store::StoreError;
 use crate::{log, metrics, runtime};
 use uload_core::click::{self, ClickEvent, ClickIds, StoredClick, Utm};
-use uload_core::outbox::{Next, Outbox};
+use uload_core::outbox::Outbox;
 use uload_core::useragent::Classifier;
 
 pub const QUEUE_BINDING: &str = "CLICK_EVENTS";
@@ -197,21 +197,12 @@ pub fn record(
 /// the outbox says stop (see `uload_core::outbox` for why nothing is left behind).
 async fn flush(id: u64, env: Env, gather: Duration) {
     let queue = env.queue(QUEUE_BINDING);
-    let mut sent = false;
-    loop {
-        // Gather only while there is less than a batch: under load, send back to back.
-        if OUTBOX.with(|o| o.borrow().len() < BATCH) {
-            worker::Delay::from(gather).await;
-        }
-        let next = OUTBOX.with(|o| o.borrow_mut().next(id, BATCH, sent));
-        let Next::Send(mut batch) = next else {
-            break;
-        };
-        sent = true;
-        hash_visitors(&env, &mut batch).await;
-        deliver(queue.as_ref(), &env, batch).await;
-    }
-    let dropped = OUTBOX.with(|o| std::mem::take(&mut o.borrow_mut().dropped));
+    let (env, queue) = (&env, queue.as_ref());
+    let dropped = crate::flusher::drain(&OUTBOX, id, BATCH, gather, |mut batch| async move {
+        hash_visitors(env, &mut batch).await;
+        deliver(queue, env, batch).await;
+    })
+    .await;
     if dropped > 0 {
         metrics::record(|m| m.inc("clicks_dropped_total", &[], dropped));
         log::error(

@@ -18,6 +18,7 @@ pub mod click_counter;
 pub mod clock;
 mod compression;
 pub mod crypto;
+mod flusher;
 mod handlers;
 mod http;
 pub mod limiter;

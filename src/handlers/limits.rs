@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::{limiter, log};
 use uload_core::cache::TtlCache;
-use uload_core::outbox::{Next, Outbox};
+use uload_core::outbox::Outbox;
 use uload_core::ratelimit::{self, Outcome, Scope};
 use uload_core::redirect_limit::{self, Admission, Client};
 
@@ -243,19 +243,10 @@ async fn flush_reports(
     gather: Duration,
     shards: u32,
 ) {
-    let mut sent = false;
-    loop {
-        if REPORTS.with(|r| r.borrow().len() < REPORTS_BATCH) {
-            worker::Delay::from(gather).await;
-        }
-        let Next::Send(batch) = REPORTS.with(|r| r.borrow_mut().next(id, REPORTS_BATCH, sent))
-        else {
-            break;
-        };
-        sent = true;
-        send_reports(&env, policy, shards, batch).await;
-    }
-    let dropped = REPORTS.with(|r| std::mem::take(&mut r.borrow_mut().dropped));
+    let dropped = crate::flusher::drain(&REPORTS, id, REPORTS_BATCH, gather, |batch| {
+        send_reports(&env, policy, shards, batch)
+    })
+    .await;
     if dropped > 0 {
         log::warn(
             "redirect_reports_dropped",

@@ -17,7 +17,7 @@ use crate::store::kv::RedirectKv;
 use crate::store::repairs::{Queued, Repairs};
 use crate::store::StoreError;
 use uload_core::link::RedirectRecord;
-use uload_core::outbox::{Next, Outbox};
+use uload_core::outbox::Outbox;
 
 /// `Some(record)`: the code now redirects there; `None`: the code is gone.
 pub type Change = (String, Option<RedirectRecord>);
@@ -135,16 +135,10 @@ fn landed(stamp: &Option<String>, code: String) -> Option<u64> {
 
 /// A removal flusher (`uload_core::outbox`: nothing pushed is left without one).
 async fn remove_landed(id: u64, env: Env) {
-    let mut sent = false;
-    loop {
-        if LANDED.with(|l| l.borrow().len() < LANDED_BATCH) {
-            worker::Delay::from(Duration::from_millis(LANDED_GATHER_MS)).await;
-        }
-        let Next::Send(batch) = LANDED.with(|l| l.borrow_mut().next(id, LANDED_BATCH, sent)) else {
-            break;
-        };
-        sent = true;
-        let removed = match d1::database(&env) {
+    let gather = Duration::from_millis(LANDED_GATHER_MS);
+    let env = &env;
+    let dropped = crate::flusher::drain(&LANDED, id, LANDED_BATCH, gather, |batch| async move {
+        let removed = match d1::database(env) {
             Ok(db) => Repairs { db: &db }.remove(&batch).await,
             Err(e) => Err(e),
         };
@@ -155,6 +149,13 @@ async fn remove_landed(id: u64, env: Env) {
                 json!({ "rows": batch.len(), "cause": e.to_string() }),
             );
         }
+    })
+    .await;
+    if dropped > 0 {
+        log::warn(
+            "kv_repair_removals_dropped",
+            json!({ "rows": dropped, "cause": "the isolate held too many: the reconcile job removes them" }),
+        );
     }
 }
 

@@ -38,7 +38,8 @@ pub fn note(rows: &[serde_json::Value]) {
     let pending = rows
         .first()
         .and_then(|r| r.get("pending"))
-        .is_some_and(|v| v.as_f64().unwrap_or(0.0) != 0.0 || v.as_bool() == Some(true));
+        .and_then(serde_json::Value::as_f64)
+        .is_some_and(|n| n != 0.0);
     if pending {
         PENDING.with(|p| p.set(true));
     }
