@@ -40,8 +40,44 @@ struct Reports {
 #[serde(rename_all = "snake_case")]
 enum Call {
     Check(Check),
+    /// Two limits on one client, each with its log, decided in order in one turn: the
+    /// second is not counted when the first refuses. A link creation from the dashboard
+    /// asks its user's API limit and creation limit in one call instead of two.
+    Chain(Check, Check),
     Reports(Reports),
 }
+
+/// The tables of an object's logs: its own scope's, and the second of a `Call::Chain`
+/// (created the first time a chain reaches the object).
+struct Log {
+    table: &'static str,
+    expire: &'static str,
+    count: &'static str,
+    rows: &'static str,
+    insert: &'static str,
+}
+
+const LOGS: [Log; 2] = [
+    Log {
+        table: "CREATE TABLE IF NOT EXISTS hits (ts INTEGER NOT NULL, n INTEGER NOT NULL)",
+        expire: "DELETE FROM hits WHERE ts <= ? RETURNING n",
+        count: "SELECT ifnull(sum(n), 0) AS used, max(ts) AS newest FROM hits",
+        rows: "SELECT ts, n FROM hits",
+        insert: "INSERT INTO hits (ts, n) VALUES (?, ?)",
+    },
+    Log {
+        table: "CREATE TABLE IF NOT EXISTS then_hits (ts INTEGER NOT NULL, n INTEGER NOT NULL)",
+        expire: "DELETE FROM then_hits WHERE ts <= ? RETURNING n",
+        count: "SELECT ifnull(sum(n), 0) AS used, max(ts) AS newest FROM then_hits",
+        rows: "SELECT ts, n FROM then_hits",
+        insert: "INSERT INTO then_hits (ts, n) VALUES (?, ?)",
+    },
+];
+/// The index of each log's times (the expired rows are found without reading the others).
+const LOG_INDEXES: [&str; 2] = [
+    "CREATE INDEX IF NOT EXISTS hits_ts ON hits (ts)",
+    "CREATE INDEX IF NOT EXISTS then_hits_ts ON then_hits (ts)",
+];
 
 #[derive(Deserialize)]
 struct ClientHitRow {
@@ -73,9 +109,11 @@ pub struct RateLimiter {
     state: State,
     /// Whether this instance made sure of the shard table (only shard objects need it).
     shard_table: Cell<bool>,
-    /// The log's totals as of the last check (`ratelimit::LogTotals`); None: count them
+    /// Whether this instance made sure of the second log's table (`Call::Chain`).
+    then_table: Cell<bool>,
+    /// Each log's totals as of its last check (`ratelimit::LogTotals`); None: count them
     /// from the table (a new instance, or a check that failed half way).
-    totals: Cell<Option<ratelimit::LogTotals>>,
+    totals: [Cell<Option<ratelimit::LogTotals>>; 2],
 }
 
 #[cfg(feature = "api")]
@@ -86,11 +124,8 @@ impl DurableObject for RateLimiter {
         // (objects of earlier versions get it here too).
         let sql = state.storage().sql();
         let schema = sql
-            .exec(
-                "CREATE TABLE IF NOT EXISTS hits (ts INTEGER NOT NULL, n INTEGER NOT NULL)",
-                None,
-            )
-            .and_then(|_| sql.exec("CREATE INDEX IF NOT EXISTS hits_ts ON hits (ts)", None));
+            .exec(LOGS[0].table, None)
+            .and_then(|_| sql.exec(LOG_INDEXES[0], None));
         if let Err(e) = schema {
             worker::console_error!(
                 "{{\"level\":\"error\",\"event\":\"limiter_schema_failed\",\"cause\":\"{e}\"}}"
@@ -99,13 +134,15 @@ impl DurableObject for RateLimiter {
         Self {
             state,
             shard_table: Cell::new(false),
-            totals: Cell::new(None),
+            then_table: Cell::new(false),
+            totals: [Cell::new(None), Cell::new(None)],
         }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         match crate::objects::read_call(&mut req).await? {
-            Call::Check(check) => self.check(check),
+            Call::Check(check) => Response::from_json(&self.check(0, &check)?),
+            Call::Chain(first, then) => self.chain(&first, &then),
             Call::Reports(reports) => self.reports(reports),
         }
     }
@@ -113,9 +150,11 @@ impl DurableObject for RateLimiter {
 
 #[cfg(feature = "api")]
 impl RateLimiter {
-    fn check(&self, check: Check) -> Result<Response> {
+    /// Decides `check` on log `log` (0: the object's own, 1: a chain's second).
+    fn check(&self, log: usize, check: &Check) -> Result<Outcome> {
         // Nothing awaits here: the whole decision is one atomic turn.
         let sql = self.state.storage().sql();
+        let statements = &LOGS[log];
         let now = Date::now().as_millis();
         let policy = Policy {
             limit: check.limit,
@@ -123,28 +162,16 @@ impl RateLimiter {
         };
         let cutoff = (now.saturating_sub(policy.window_ms)) as i64;
         // Taken, not read: a check that fails half way leaves the totals to be counted again.
-        let known = self
-            .totals
+        let known = self.totals[log]
             .take()
             .filter(|t| t.window_ms == policy.window_ms);
-        let totals = match known {
-            Some(t) => {
-                let expired: Vec<CountRow> = sql
-                    .exec(
-                        "DELETE FROM hits WHERE ts <= ? RETURNING n",
-                        vec![cutoff.into()],
-                    )?
-                    .to_array()?;
-                t.expire(expired.iter().map(|r| r.n.max(0.0) as u64).sum())
-            }
+        let expired: Vec<CountRow> = sql
+            .exec(statements.expire, vec![cutoff.into()])?
+            .to_array()?;
+        let mut totals = match known {
+            Some(t) => t.expire(expired.iter().map(|r| r.n.max(0.0) as u64).sum()),
             None => {
-                sql.exec("DELETE FROM hits WHERE ts <= ?", vec![cutoff.into()])?;
-                let totals: Totals = sql
-                    .exec(
-                        "SELECT ifnull(sum(n), 0) AS used, max(ts) AS newest FROM hits",
-                        None,
-                    )?
-                    .one()?;
+                let totals: Totals = sql.exec(statements.count, None)?.one()?;
                 ratelimit::LogTotals {
                     window_ms: policy.window_ms,
                     used: totals.used.max(0.0) as u64,
@@ -162,22 +189,37 @@ impl RateLimiter {
             Some(o) => o,
             // Refused: when it may try again depends on the times of the log.
             None => {
-                let rows: Vec<HitRow> = sql.exec("SELECT ts, n FROM hits", None)?.to_array()?;
+                let rows: Vec<HitRow> = sql.exec(statements.rows, None)?.to_array()?;
                 let hits: Vec<(u64, u32)> =
                     rows.iter().map(|r| (r.ts as u64, r.n as u32)).collect();
                 ratelimit::decide(&hits, now, policy, check.cost)
             }
         };
-        let mut totals = totals;
         if outcome.allowed && check.cost > 0 {
             sql.exec(
-                "INSERT INTO hits (ts, n) VALUES (?, ?)",
+                statements.insert,
                 vec![(now as i64).into(), i64::from(check.cost).into()],
             )?;
             totals = totals.admit(now, check.cost);
         }
-        self.totals.set(Some(totals));
-        Response::from_json(&outcome)
+        self.totals[log].set(Some(totals));
+        Ok(outcome)
+    }
+
+    /// `Call::Chain`: the first check, then the second only when the first admitted; one
+    /// answer per check made, in order (one turn: exact, as `check`).
+    fn chain(&self, first: &Check, then: &Check) -> Result<Response> {
+        let first = self.check(0, first)?;
+        if !first.allowed {
+            return Response::from_json(&[first]);
+        }
+        if !self.then_table.get() {
+            let sql = self.state.storage().sql();
+            sql.exec(LOGS[1].table, None)?;
+            sql.exec(LOG_INDEXES[1], None)?;
+            self.then_table.set(true);
+        }
+        Response::from_json(&[first, self.check(1, then)?])
     }
 
     /// A shard's batch: records every report, answers each (one atomic turn, as `check`).
@@ -245,6 +287,36 @@ pub async fn check(
     };
     let name = ratelimit::limiter_name(scope, client);
     crate::objects::call(env, BINDING, &name, "rate limiter", &Call::Check(check)).await
+}
+
+/// Asks the limiter of `client` in `first`'s scope for two limits in one call: `first`,
+/// then, when it admits, `then` (counted in a second log of the same object). One answer
+/// per limit decided, in order. The second limit's log lives with the first scope's object,
+/// not in the object `check` would ask for `then`'s scope alone.
+pub async fn check_chain(
+    env: &Env,
+    client: &str,
+    first: (Scope, Policy),
+    then: Policy,
+) -> std::result::Result<Vec<Outcome>, StoreError> {
+    let check = |p: Policy| Check {
+        limit: p.limit,
+        window_ms: p.window_ms,
+        cost: 1,
+    };
+    let name = ratelimit::limiter_name(first.0, client);
+    let call = Call::Chain(check(first.1), check(then));
+    let answers: Vec<Outcome> =
+        crate::objects::call(env, BINDING, &name, "rate limiter", &call).await?;
+    // One or two answers, the second only after an admission: anything else is no answer.
+    match answers.as_slice() {
+        [o] if !o.allowed => Ok(answers),
+        [o, _] if o.allowed => Ok(answers),
+        _ => Err(StoreError::unavailable(
+            "rate limiter",
+            "an answer that does not match the chain",
+        )),
+    }
 }
 
 /// Sends a batch of redirect reports, (client key, admissions) each, to `shard`, and reads

@@ -66,9 +66,22 @@ pub async fn handle(
         Ok(p) => (p.rate_key(), cfg.rate_api),
         Err(_) => (format!("ip:{ip}"), cfg.rate_api),
     };
+    let creates = matches!(api, Api::CreateLink | Api::BulkCreate);
+    // Link creation: per user, or per IP in the service's own namespace.
+    let creator = who.as_ref().ok().map(|p| {
+        p.owner()
+            .map_or_else(|| format!("ip:{ip}"), |u| format!("user:{u}"))
+    });
+    // The dashboard creating for a user is limited per user in both scopes: one call to the
+    // user's API limiter decides both (its creation log lives there too), instead of two.
+    let chained = creates && creator.as_deref() == Some(client.as_str());
     let fail_closed = api == Api::CreateApiKey;
-    let (admitted, mut headers) =
-        limits::enforce_policy(env, Scope::Api, &client, policy, fail_closed).await;
+    let (admitted, mut headers) = if chained {
+        let then = (Scope::Create, cfg.rate_policy(Scope::Create));
+        limits::enforce_chain(env, &client, (Scope::Api, policy), then).await
+    } else {
+        limits::enforce_policy(env, Scope::Api, &client, policy, fail_closed).await
+    };
     if let Err(e) = admitted {
         return (Err(e), headers);
     }
@@ -96,13 +109,9 @@ pub async fn handle(
             headers,
         );
     }
-    if matches!(api, Api::CreateLink | Api::BulkCreate) {
-        // Link creation: per user, or per IP in the service's own namespace.
-        let creator = who
-            .owner()
-            .map_or_else(|| format!("ip:{ip}"), |u| format!("user:{u}"));
+    if let (true, false, Some(creator)) = (creates, chained, &creator) {
         let (admitted, create_headers) =
-            limits::enforce(env, cfg, Scope::Create, &creator, false).await;
+            limits::enforce(env, cfg, Scope::Create, creator, false).await;
         if !create_headers.is_empty() {
             // The stricter scope's headers are the ones a client must respect here.
             headers = create_headers;

@@ -133,6 +133,36 @@ pub async fn enforce_policy(
     }
 }
 
+/// Two exact limits on one client in one limiter call (`limiter::check_chain`): `first`,
+/// then `then` when the first admits. The headers are those of the last limit decided (the
+/// stricter scope's, which a client must respect). Fails open when the limiter is
+/// unreachable, as each scope of a link creation does.
+pub async fn enforce_chain(
+    env: &Env,
+    client: &str,
+    first: (Scope, ratelimit::Policy),
+    then: (Scope, ratelimit::Policy),
+) -> (Result<(), ApiError>, Headers) {
+    match limiter::check_chain(env, client, first, then.1).await {
+        // One answer: the first refused; two: the second decides (the first admitted).
+        Ok(answers) => match (answers.last(), answers.len()) {
+            (Some(o), n) => {
+                let (scope, policy) = if n == 2 { then } else { first };
+                let headers = ratelimit::headers(o, policy, crate::clock::now_ms());
+                (verdict(scope, o, policy), headers)
+            }
+            (None, _) => (Ok(()), Vec::new()),
+        },
+        Err(e) => {
+            log::error(
+                "rate_limiter_unreachable",
+                json!({ "scope": format!("{}+{}", first.0.name(), then.0.name()), "fail_closed": false, "cause": e.to_string() }),
+            );
+            (Ok(()), Vec::new())
+        }
+    }
+}
+
 fn verdict(scope: Scope, o: &Outcome, policy: ratelimit::Policy) -> Result<(), ApiError> {
     if o.allowed {
         Ok(())

@@ -2,6 +2,7 @@
 // concurrency, per client and scope, sliding windows, persistent across restarts, and
 // failing open (redirects) or closed (passwords, API key creation) when unreachable.
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { api, d1, eventually, startWorker } from "../harness.mjs";
 
@@ -293,6 +294,56 @@ describe("limits sized for the dashboard", () => {
       const byKey = [];
       for (let i = 0; i < 3; i++) byKey.push((await api(w, "GET", "/api/v1/tags", { token: key.key })).status);
       assert.deepEqual(byKey, [200, 200, 429], "an API key keeps the API's limit");
+    } finally {
+      await w.stop();
+    }
+  });
+});
+
+describe("a link creation's two limits", () => {
+  // The limiter object's name for a client in a scope (`uload_core::ratelimit::limiter_name`).
+  const limiterName = (scope, client) => `${scope}:${createHash("sha256").update(`${scope}\u0000${client}`).digest("hex").slice(0, 32)}`;
+  // Reads a log without counting anything (cost 0): what is left of its limit.
+  async function left(w, name, call) {
+    const ns = await w.mf.getDurableObjectNamespace("LIMITER");
+    const res = await ns.get(ns.idFromName(name)).fetch("https://object/call", { method: "POST", body: JSON.stringify(call) });
+    assert.equal(res.status, 200);
+    return res.json();
+  }
+  const probe = (limit) => ({ limit, window_ms: 600_000, cost: 0 });
+
+  it("the dashboard's creations are decided in one call to the user's API limiter, exactly, and an API key's still in two objects", async () => {
+    const w = await startWorker({ bindings: { RATE_DASHBOARD_LIMIT: "8", RATE_DASHBOARD_WINDOW_SECONDS: "600", RATE_API_LIMIT: "50", RATE_API_WINDOW_SECONDS: "600", RATE_CREATE_LIMIT: "4", RATE_CREATE_WINDOW_SECONDS: "600" } });
+    try {
+      await users(w);
+      // 12 concurrent creations by the dashboard for Alice: the creation limit (4) decides.
+      const made = await Promise.all(Array.from({ length: 12 }, (_, i) => api(w, "POST", "/api/v1/links", { user: ALICE, body: { url: `https://chain.example/${i}` } })));
+      assert.deepEqual(statusCounts(made), { 201: 4, 429: 8 });
+      // The first 8 to arrive passed the API limit (8), and 4 of them the creation limit.
+      const refused = made.filter((r) => r.status === 429);
+      const limits = await Promise.all(refused.map(async (r) => [(await r.json()).limit, r.headers.get("ratelimit-limit")]));
+      assert.deepEqual(limits.map(([l]) => l).sort(), [4, 4, 4, 4, 8, 8, 8, 8], "4 refused by the creation scope, 4 by the API scope");
+      for (const [limit, header] of limits) assert.equal(header, String(limit), "each refusal with its own scope's headers");
+      const n = await (await d1(w)).prepare("SELECT count(*) AS n FROM links WHERE user_id = ?").bind(ALICE).first();
+      assert.equal(n.n, 4);
+      // Both logs live in Alice's API object (read with probes that count nothing: what is
+      // left of 100): 8 admissions in the API log, 4 in the creation log; the creation
+      // scope's own object has none.
+      const apiObject = limiterName("api", `user:${ALICE}`);
+      const used = async () => (await left(w, apiObject, { chain: [probe(100), probe(100)] })).map((o) => 100 - o.remaining);
+      assert.deepEqual(await used(), [8, 4]);
+      assert.equal((await left(w, limiterName("create", `user:${ALICE}`), { check: probe(100) })).remaining, 100, "nothing counted apart");
+      // Refused by the API scope: the creation log is not charged.
+      const more = await api(w, "POST", "/api/v1/links", { user: ALICE, body: { url: "https://chain.example/late" } });
+      assert.equal(more.status, 429);
+      assert.equal((await more.json()).limit, 8, "the API scope refused");
+      assert.deepEqual(await used(), [8, 4], "a refusal counts in neither log");
+      // An API key: its API limit per key, its creations per user, two objects as before.
+      const key = await (await api(w, "POST", "/api/v1/api-keys", { user: BOB, body: { name: "k" } })).json();
+      const viaKey = [];
+      for (let i = 0; i < 5; i++) viaKey.push((await api(w, "POST", "/api/v1/links", { token: key.key, body: { url: `https://chain.example/key/${i}` } })).status);
+      assert.deepEqual(viaKey, [201, 201, 201, 201, 429]);
+      assert.equal((await left(w, limiterName("create", `user:${BOB}`), { check: probe(100) })).remaining, 96, "the key's creations in the creation scope's object");
     } finally {
       await w.stop();
     }
