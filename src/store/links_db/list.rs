@@ -192,16 +192,20 @@ impl LinksDb {
         phrase: &str,
         term: &str,
     ) -> Result<Option<String>, StoreError> {
+        /// The matches as one JSON array, made by SQLite: one row crosses into the worker,
+        /// not one JS object per match, and it is already what `json_each` reads.
         #[derive(Deserialize)]
-        struct R {
-            r: f64,
+        struct Matches {
+            ids: String,
+            n: f64,
         }
         // CROSS JOIN: the index's matches drive, each looked up by rowid; SQLite would
         // otherwise ask the index once for each of the owner's links.
         let sql = format!(
-            "SELECT l.rowid AS r FROM links_search s CROSS JOIN links l ON l.rowid = s.rowid \
+            "SELECT json_group_array(r) AS ids, count(*) AS n FROM (\
+             SELECT l.rowid AS r FROM links_search s CROSS JOIN links l ON l.rowid = s.rowid \
              WHERE links_search MATCH ?2 AND l.user_id IS ?1 \
-             UNION ALL {} LIMIT ?5",
+             UNION ALL {} LIMIT ?5)",
             tag_links("l.rowid AS r", "JOIN links l ON l.id = lt.link_id", 3, 4)
         );
         let params: Vec<P> = vec![
@@ -211,11 +215,8 @@ impl LinksDb {
             listing::tag_slug_needle(term).into(),
             (listing::SEARCH_FEW as i64 + 1).into(),
         ];
-        let rows: Vec<R> = d1::all(&self.db, &sql, &params).await?;
-        Ok((rows.len() <= listing::SEARCH_FEW).then(|| {
-            let ids: Vec<i64> = rows.iter().map(|r| r.r as i64).collect();
-            serde_json::Value::from(ids).to_string()
-        }))
+        let found: Option<Matches> = d1::first(&self.db, &sql, &params).await?;
+        Ok(found.and_then(|m| (d1::uint(m.n) <= listing::SEARCH_FEW as u64).then_some(m.ids)))
     }
 }
 
