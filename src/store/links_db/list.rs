@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::schema::{self, LinkRow};
+use super::schema;
 use super::{LinksDb, DEFAULT_DOMAIN};
 use crate::store::d1::{self, P};
 use crate::store::StoreError;
@@ -168,11 +168,11 @@ impl LinksDb {
         params.push((i64::from(q.limit) + 1).into());
         let sql = format!(
             "{} WHERE {} ORDER BY {key} {dir}, l.id {dir} LIMIT ?{}",
-            schema::select(true),
+            schema::select_json(),
             conds.join(" AND "),
             params.len()
         );
-        let rows: Vec<LinkRow> = d1::all(&self.db, &sql, &params).await?;
+        let rows = schema::rows_from_json(d1::all(&self.db, &sql, &params).await?)?;
         Ok((rows.into_iter().map(Link::from).collect(), total))
     }
 

@@ -32,6 +32,44 @@ pub(super) fn select(with_tags: bool) -> String {
     }
 }
 
+/// `select(true)` for a page of many links, each row one JSON object made by SQLite (`j`):
+/// D1 hands a row over as a JS object the worker then reads field by field across the JS
+/// boundary (33 fields a link); one string a link is read in one go (`rows_from_json`).
+pub(super) fn select_json() -> String {
+    let fields = READ
+        .split(", ")
+        .map(|column| {
+            let name = column.rsplit([' ', '.']).next().unwrap_or(column);
+            let expr = column.split(" AS ").next().unwrap_or(column);
+            format!("'{name}', {expr}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let tags = TAGS.trim_end_matches(" AS tags");
+    format!("SELECT json_object({fields}, 'tags', {tags}) AS j FROM links l")
+}
+
+/// The rows of a `select_json` statement.
+pub(super) fn rows_from_json(rows: Vec<JsonRow>) -> Result<Vec<LinkRow>, StoreError> {
+    rows.iter()
+        .map(|r| serde_json::from_str(&r.j).map_err(|e| StoreError::Corrupt(e.to_string())))
+        .collect()
+}
+
+#[derive(Deserialize)]
+pub(super) struct JsonRow {
+    j: String,
+}
+
+/// A link's tag names as a row holds them: JSON text from D1's own rows, or already an array
+/// when SQLite embedded them in a row's JSON (`select_json`).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Tags {
+    Text(String),
+    List(Vec<String>),
+}
+
 /// A row as D1 hands it over: SQLite has no booleans, and JS numbers arrive as floats.
 #[derive(Deserialize)]
 pub(super) struct LinkRow {
@@ -73,15 +111,16 @@ pub(super) struct LinkRow {
     og_description: Option<String>,
     #[serde(default)]
     og_image: Option<String>,
-    tags: Option<String>,
+    tags: Option<Tags>,
 }
 
 impl From<LinkRow> for Link {
     fn from(r: LinkRow) -> Self {
-        let mut tags: Vec<String> = r
-            .tags
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or_default();
+        let mut tags: Vec<String> = match r.tags {
+            Some(Tags::Text(t)) => serde_json::from_str(&t).unwrap_or_default(),
+            Some(Tags::List(t)) => t,
+            None => Vec::new(),
+        };
         tags.sort();
         Link {
             id: r.id,
