@@ -12,7 +12,7 @@
 use std::cell::Cell;
 
 use serde::{Deserialize, Serialize};
-use worker::{durable_object, Date, DurableObject, Env, Request, Response, Result, State};
+use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
 use crate::store::StoreError;
 use uload_core::ratelimit::{self, Outcome, Policy, Scope};
@@ -155,7 +155,7 @@ impl RateLimiter {
         // Nothing awaits here: the whole decision is one atomic turn.
         let sql = self.state.storage().sql();
         let statements = &LOGS[log];
-        let now = Date::now().as_millis();
+        let now = crate::clock::now_ms();
         let policy = Policy {
             limit: check.limit,
             window_ms: check.window_ms,
@@ -236,7 +236,7 @@ impl RateLimiter {
             )?;
             self.shard_table.set(true);
         }
-        let now = Date::now().as_millis();
+        let now = crate::clock::now_ms();
         let policy = Policy {
             limit: batch.limit,
             window_ms: batch.window_ms,
