@@ -68,7 +68,7 @@ pub async fn handle(
     };
     let creates = matches!(api, Api::CreateLink | Api::BulkCreate);
     // Link creation: per user, or per IP in the service's own namespace.
-    let creator = who.as_ref().ok().map(|p| {
+    let creator = who.as_ref().ok().filter(|_| creates).map(|p| {
         p.owner()
             .map_or_else(|| format!("ip:{ip}"), |u| format!("user:{u}"))
     });
