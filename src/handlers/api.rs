@@ -109,7 +109,8 @@ pub async fn handle(
             headers,
         );
     }
-    if let (true, false, Some(creator)) = (creates, chained, &creator) {
+    // A creation not decided by the chain above (`creator` is only set for creations).
+    if let Some(creator) = creator.as_ref().filter(|_| !chained) {
         let (admitted, create_headers) =
             limits::enforce(env, cfg, Scope::Create, creator, false).await;
         if !create_headers.is_empty() {

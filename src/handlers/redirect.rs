@@ -37,7 +37,7 @@ pub async fn serve(
         match lookup_in(code, workspace, env, ctx, cfg).await {
             Ok((Some(record), layer)) => {
                 // The raw URL's query, read once: the decision and the click both need it.
-                let query = raw_query(&req);
+                let query = super::request::raw_query(&req);
                 let here = Here {
                     env,
                     ctx,
@@ -166,13 +166,6 @@ fn preview_card(
             (http::SERVED_FROM, "preview"),
         ],
     )
-}
-
-/// The raw URL's query, without parsing the whole URL a second time (routing did once).
-fn raw_query(req: &Request) -> Option<String> {
-    let raw = req.inner().url();
-    raw.split_once('?')
-        .map(|(_, q)| q.split('#').next().unwrap_or(q).to_string())
 }
 
 /// What the redirect path has at hand for this request, besides the request itself.
