@@ -4,7 +4,7 @@
 // section), grouped as wasm (this worker's Rust), JS (the workers-rs glue and shim), the
 // runtime's own ("(program)", "(garbage collector)") and idle.
 //   node bench/profile.mjs   (after scripts/build.sh; scripts/bench.sh profile)
-import { cp, copyFile, mkdtemp, rm } from "node:fs/promises";
+import { cp, copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { get } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -19,6 +19,9 @@ const TOP = Number(process.env.PROFILE_TOP ?? 20);
 // PROFILE_CASES=redirect,health,reference (the default), create, kv, list, search: which cases
 // to profile.
 const CASES = (process.env.PROFILE_CASES ?? "redirect,health,reference").split(",");
+// PROFILE_SAVE=<dir>: also writes each case's raw profile there (`<case>.cpuprofile`, which
+// Chrome's DevTools opens), to follow a function's callers.
+const SAVE = process.env.PROFILE_SAVE;
 const log = (msg) => process.stderr.write(`profile: ${msg}\n`);
 
 const BROWSER = `wrk.headers["user-agent"] = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36"`;
@@ -109,6 +112,7 @@ async function profileCase(name, w, port, url, lua) {
     log(`${name}: ${SECONDS} s`);
     const r = await wrk(url, { lua, seconds: SECONDS });
     const { profile } = await s.send("Profiler.stop");
+    if (SAVE) await writeFile(join(SAVE, `${name.replace(/[^a-z0-9]+/gi, "-").slice(0, 60)}.cpuprofile`), JSON.stringify(profile));
     const { total, rows, inclusive } = selfTimes(profile);
     const busy = rows.filter(([k]) => !k.endsWith("(idle)")).reduce((a, [, t]) => a + t, 0);
     const kinds = {};

@@ -17,6 +17,8 @@ thread_local! {
     static CONFIG: RefCell<Option<Rc<Config>>> = const { RefCell::new(None) };
     /// `None` values are negative entries: "this code does not exist".
     static MEMORY: RefCell<Option<TtlCache<Option<Rc<RedirectRecord>>>>> = const { RefCell::new(None) };
+    /// Secrets read so far, by name (a handful: the service token, the metrics token, …).
+    static SECRETS: RefCell<Vec<(String, Option<String>)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The config this isolate has read, if it has (every request reads it first).
@@ -39,9 +41,21 @@ pub fn config(env: &Env) -> Rc<Config> {
     })
 }
 
-/// A secret's raw value, whatever its length (for readiness to judge).
+/// A secret's raw value, whatever its length (for readiness to judge). Read from `env` once
+/// per isolate: a secret cannot change without a new version, which starts new isolates.
 pub fn raw_secret(env: &Env, name: &str) -> Option<String> {
-    env.secret(name).ok().map(|s| s.to_string())
+    let known = SECRETS.with(|s| {
+        s.borrow()
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+    });
+    if let Some(value) = known {
+        return value;
+    }
+    let value = env.secret(name).ok().map(|s| s.to_string());
+    SECRETS.with(|s| s.borrow_mut().push((name.to_string(), value.clone())));
+    value
 }
 
 /// A secret's value if it is set and at least `MIN_SECRET_BYTES` long (shorter ones are as

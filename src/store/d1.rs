@@ -2,7 +2,7 @@
 //! parameters only (never SQL built from input), errors mapped once.
 
 use serde::de::DeserializeOwned;
-use worker::wasm_bindgen::JsValue;
+use worker::wasm_bindgen::{JsCast, JsValue};
 use worker::{D1Database, D1PreparedStatement, Env};
 
 use super::StoreError;
@@ -58,9 +58,22 @@ impl<T: Into<P>> From<Option<T>> for P {
     }
 }
 
+thread_local! {
+    /// The isolate's D1 binding, read from `env` once: the same object serves every request
+    /// of the isolate (the runtime's `env` does not change within it), and reading it is a
+    /// property read plus a type check across the JS boundary each time.
+    static DATABASE: std::cell::RefCell<Option<JsValue>> = const { std::cell::RefCell::new(None) };
+}
+
 pub fn database(env: &Env) -> Result<D1Database, StoreError> {
-    env.d1(BINDING)
-        .map_err(|e| StoreError::unavailable("D1", e))
+    if let Some(db) = DATABASE.with(|d| d.borrow().clone()) {
+        return Ok(db.unchecked_into());
+    }
+    let db = env
+        .d1(BINDING)
+        .map_err(|e| StoreError::unavailable("D1", e))?;
+    DATABASE.with(|d| *d.borrow_mut() = Some(AsRef::<JsValue>::as_ref(&db).clone()));
+    Ok(db)
 }
 
 pub fn map_err(e: worker::Error) -> StoreError {
