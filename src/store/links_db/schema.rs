@@ -35,18 +35,21 @@ pub(super) fn select(with_tags: bool) -> String {
 /// `select(true)` for a page of many links, each row one JSON object made by SQLite (`j`):
 /// D1 hands a row over as a JS object the worker then reads field by field across the JS
 /// boundary (33 fields a link); one string a link is read in one go (`rows_from_json`).
-pub(super) fn select_json() -> String {
-    let fields = READ
-        .split(", ")
-        .map(|column| {
-            let name = column.rsplit([' ', '.']).next().unwrap_or(column);
-            let expr = column.split(" AS ").next().unwrap_or(column);
-            format!("'{name}', {expr}")
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
-    let tags = TAGS.trim_end_matches(" AS tags");
-    format!("SELECT json_object({fields}, 'tags', {tags}) AS j FROM links l")
+pub(super) fn select_json() -> &'static str {
+    static SELECT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let fields = READ
+            .split(", ")
+            .map(|column| {
+                let name = column.rsplit([' ', '.']).next().unwrap_or(column);
+                let expr = column.split(" AS ").next().unwrap_or(column);
+                format!("'{name}', {expr}")
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let tags = TAGS.trim_end_matches(" AS tags");
+        format!("SELECT json_object({fields}, 'tags', {tags}) AS j FROM links l")
+    });
+    &SELECT
 }
 
 /// The rows of a `select_json` statement.
@@ -62,12 +65,34 @@ pub(super) struct JsonRow {
 }
 
 /// A link's tag names as a row holds them: JSON text from D1's own rows, or already an array
-/// when SQLite embedded them in a row's JSON (`select_json`).
-#[derive(Deserialize)]
-#[serde(untagged)]
+/// when SQLite embedded them in a row's JSON (`select_json`). Read by its own visitor rather
+/// than `#[serde(untagged)]`, which buffers every row's value to try each case in turn.
 enum Tags {
     Text(String),
     List(Vec<String>),
+}
+
+impl<'de> Deserialize<'de> for Tags {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Either;
+        impl<'de> serde::de::Visitor<'de> for Either {
+            type Value = Tags;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("tag names as JSON text or as an array")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Tags, E> {
+                Ok(Tags::Text(v.to_string()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Tags, A::Error> {
+                let mut names = Vec::new();
+                while let Some(name) = seq.next_element()? {
+                    names.push(name);
+                }
+                Ok(Tags::List(names))
+            }
+        }
+        d.deserialize_any(Either)
+    }
 }
 
 /// A row as D1 hands it over: SQLite has no booleans, and JS numbers arrive as floats.
@@ -316,8 +341,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_row_of_the_read_columns_is_a_link() {
+    /// A row of every read column: the required ones set, the others null.
+    fn read_row() -> serde_json::Map<String, Value> {
         let mut row = serde_json::Map::new();
         for name in read_names() {
             let value = match name {
@@ -328,11 +353,31 @@ mod tests {
             };
             row.insert(name.to_string(), value);
         }
+        row
+    }
+
+    #[test]
+    fn a_row_of_the_read_columns_is_a_link() {
+        let row = read_row();
         let link = link_from_value(Value::Object(row)).expect("the read columns make a row");
         assert_eq!(
             (link.id.as_str(), link.is_active, link.version),
             ("id", true, 1)
         );
+    }
+
+    #[test]
+    fn tags_are_read_as_json_text_or_as_an_array_and_come_out_sorted() {
+        let with = |tags: Value| {
+            let mut r = read_row();
+            r.insert("tags".into(), tags);
+            link_from_value(Value::Object(r)).map(|l| l.tags)
+        };
+        let both = vec!["a".to_string(), "b".to_string()];
+        assert_eq!(with(Value::from(r#"["b","a"]"#)).unwrap(), both);
+        assert_eq!(with(serde_json::json!(["b", "a"])).unwrap(), both);
+        assert_eq!(with(Value::Null).unwrap(), Vec::<String>::new());
+        assert!(with(Value::from(3)).is_err(), "a number is no tag list");
     }
 
     #[test]
