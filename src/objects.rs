@@ -3,8 +3,11 @@
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use worker::js_sys::Reflect;
+use worker::wasm_bindgen::prelude::wasm_bindgen;
+use worker::wasm_bindgen::{JsCast, JsValue};
 use worker::wasm_bindgen_futures::JsFuture;
-use worker::{Env, Method, Request, RequestInit};
+use worker::{Env, Request};
 
 use crate::store::StoreError;
 
@@ -24,6 +27,12 @@ pub async fn call<B: Serialize, R: DeserializeOwned>(
 
 /// The part of `call` that does not depend on the types: compiled once, not once per pair of
 /// request and answer types (each copy costs the wasm a few kilobytes).
+///
+/// Made of the runtime's own calls rather than workers-rs' `Stub` and `Request`: the stub by
+/// name in one call (`getByName`, not `idFromName` then `get`), the call as a URL and an
+/// init the stub's `fetch` turns into its request (no `Request`, no `Headers` object built
+/// here, no URL read back), the answer with the runtime's `text()`, one promise (workers-rs'
+/// `Response::text` reads a streamed body chunk by chunk through a reader in Rust).
 async fn call_text(
     env: &Env,
     binding: &str,
@@ -31,36 +40,57 @@ async fn call_text(
     dependency: &'static str,
     body: String,
 ) -> Result<String, StoreError> {
-    let unavailable = |e: worker::Error| StoreError::unavailable(dependency, e);
-    let stub = env
-        .durable_object(binding)
-        .and_then(|ns| ns.id_from_name(name)?.get_stub())
+    let unavailable = |e: JsValue| StoreError::unavailable(dependency, worker::Error::from(e));
+    let namespace: Namespace = Reflect::get(env.as_ref(), &JsValue::from_str(binding))
+        .map_err(unavailable)?
+        .unchecked_into();
+    let stub = namespace.get_by_name(name).map_err(unavailable)?;
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_body(&JsValue::from(body));
+    // Which object this is, in the URL: for traces, and for test wiring that stands in for
+    // one object of a namespace (an unreachable shard).
+    let url = format!("https://object/call?{}", call_query(name));
+    let answer = JsFuture::from(stub.fetch(&url, &init).map_err(unavailable)?)
+        .await
         .map_err(unavailable)?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_body(Some(body.into()));
-    let headers = worker::Headers::new();
-    // Which object this is, for the object's own logs and for test wiring that stands in
-    // for one object of a namespace (an unreachable shard).
-    headers.set("x-uload-object", name).map_err(unavailable)?;
-    init.with_headers(headers);
-    let req = Request::new_with_init("https://object/call", &init).map_err(unavailable)?;
-    let res = stub.fetch_with_request(req).await.map_err(unavailable)?;
-    if res.status_code() != 200 {
+    let res: web_sys::Response = answer.unchecked_into();
+    if res.status() != 200 {
         return Err(StoreError::unavailable(
             dependency,
-            format!("status {}", res.status_code()),
+            format!("status {}", res.status()),
         ));
     }
-    // The runtime's own `text()`, one promise: workers-rs' `Response::text` reads a
-    // streamed body chunk by chunk through a reader in Rust, several crossings of the JS
-    // boundary per call (measured in the profile of a link creation, which makes two calls).
-    let res: web_sys::Response = res.into();
-    let text = res.text().map_err(|e| unavailable(e.into()))?;
+    let text = res.text().map_err(unavailable)?;
     JsFuture::from(text)
         .await
-        .map_err(|e| unavailable(e.into()))?
+        .map_err(unavailable)?
         .as_string()
         .ok_or_else(|| StoreError::unavailable(dependency, "an answer that is not text"))
+}
+
+/// The query of a call's URL: `object=<the object's name>`, form-encoded.
+fn call_query(name: &str) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("object", name)
+        .finish()
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// A Durable Object namespace binding, as the runtime hands it over.
+    type Namespace;
+    #[wasm_bindgen(method, catch, js_name = getByName)]
+    fn get_by_name(this: &Namespace, name: &str) -> Result<ObjectStub, JsValue>;
+
+    /// A stub of one object of a namespace.
+    type ObjectStub;
+    #[wasm_bindgen(method, catch)]
+    fn fetch(
+        this: &ObjectStub,
+        url: &str,
+        init: &web_sys::RequestInit,
+    ) -> Result<worker::js_sys::Promise, JsValue>;
 }
 
 /// The object's side of `call`: the caller's JSON body as `T`. Read as text and parsed in

@@ -157,7 +157,7 @@ export async function startWorker({ bindings = {}, state, brokenLimiter = false,
     script: `export class ClickShard {
       constructor(state, env) { this.env = env; }
       fetch(req) {
-        const name = req.headers.get("x-uload-object") ?? "";
+        const name = new URL(req.url).searchParams.get("object") ?? "";
         if (${JSON.stringify(brokenShards.map(String))}.includes(name.split("#").pop())) throw new Error("shard down (test wiring)");
         return this.env.REAL.get(this.env.REAL.idFromName(name)).fetch(req);
       }
