@@ -51,6 +51,8 @@ enum Call {
 /// (created the first time a chain reaches the object).
 struct Log {
     table: &'static str,
+    /// The index of the log's times (the expired rows are found without reading the others).
+    index: &'static str,
     expire: &'static str,
     count: &'static str,
     rows: &'static str,
@@ -60,6 +62,7 @@ struct Log {
 const LOGS: [Log; 2] = [
     Log {
         table: "CREATE TABLE IF NOT EXISTS hits (ts INTEGER NOT NULL, n INTEGER NOT NULL)",
+        index: "CREATE INDEX IF NOT EXISTS hits_ts ON hits (ts)",
         expire: "DELETE FROM hits WHERE ts <= ? RETURNING n",
         count: "SELECT ifnull(sum(n), 0) AS used, max(ts) AS newest FROM hits",
         rows: "SELECT ts, n FROM hits",
@@ -67,16 +70,12 @@ const LOGS: [Log; 2] = [
     },
     Log {
         table: "CREATE TABLE IF NOT EXISTS then_hits (ts INTEGER NOT NULL, n INTEGER NOT NULL)",
+        index: "CREATE INDEX IF NOT EXISTS then_hits_ts ON then_hits (ts)",
         expire: "DELETE FROM then_hits WHERE ts <= ? RETURNING n",
         count: "SELECT ifnull(sum(n), 0) AS used, max(ts) AS newest FROM then_hits",
         rows: "SELECT ts, n FROM then_hits",
         insert: "INSERT INTO then_hits (ts, n) VALUES (?, ?)",
     },
-];
-/// The index of each log's times (the expired rows are found without reading the others).
-const LOG_INDEXES: [&str; 2] = [
-    "CREATE INDEX IF NOT EXISTS hits_ts ON hits (ts)",
-    "CREATE INDEX IF NOT EXISTS then_hits_ts ON then_hits (ts)",
 ];
 
 #[derive(Deserialize)]
@@ -125,7 +124,7 @@ impl DurableObject for RateLimiter {
         let sql = state.storage().sql();
         let schema = sql
             .exec(LOGS[0].table, None)
-            .and_then(|_| sql.exec(LOG_INDEXES[0], None));
+            .and_then(|_| sql.exec(LOGS[0].index, None));
         if let Err(e) = schema {
             worker::console_error!(
                 "{{\"level\":\"error\",\"event\":\"limiter_schema_failed\",\"cause\":\"{e}\"}}"
@@ -216,7 +215,7 @@ impl RateLimiter {
         if !self.then_table.get() {
             let sql = self.state.storage().sql();
             sql.exec(LOGS[1].table, None)?;
-            sql.exec(LOG_INDEXES[1], None)?;
+            sql.exec(LOGS[1].index, None)?;
             self.then_table.set(true);
         }
         Response::from_json(&[first, self.check(1, then)?])
@@ -289,16 +288,23 @@ pub async fn check(
     crate::objects::call(env, BINDING, &name, "rate limiter", &Call::Check(check)).await
 }
 
+/// What a chain of two limits decided: the first refused (the second was not asked), or the
+/// first admitted and the second decided.
+pub enum Chained {
+    FirstRefused(Outcome),
+    SecondDecided(Outcome),
+}
+
 /// Asks the limiter of `client` in `first`'s scope for two limits in one call: `first`,
-/// then, when it admits, `then` (counted in a second log of the same object). One answer
-/// per limit decided, in order. The second limit's log lives with the first scope's object,
-/// not in the object `check` would ask for `then`'s scope alone.
+/// then, when it admits, `then` (counted in a second log of the same object). The second
+/// limit's log lives with the first scope's object, not in the object `check` would ask for
+/// `then`'s scope alone.
 pub async fn check_chain(
     env: &Env,
     client: &str,
     first: (Scope, Policy),
     then: Policy,
-) -> std::result::Result<Vec<Outcome>, StoreError> {
+) -> std::result::Result<Chained, StoreError> {
     let check = |p: Policy| Check {
         limit: p.limit,
         window_ms: p.window_ms,
@@ -308,10 +314,12 @@ pub async fn check_chain(
     let call = Call::Chain(check(first.1), check(then));
     let answers: Vec<Outcome> =
         crate::objects::call(env, BINDING, &name, "rate limiter", &call).await?;
-    // One or two answers, the second only after an admission: anything else is no answer.
-    match answers.as_slice() {
-        [o] if !o.allowed => Ok(answers),
-        [o, _] if o.allowed => Ok(answers),
+    // One answer per limit decided, in order, the second only after an admission: anything
+    // else is no answer.
+    let mut answers = answers.into_iter();
+    match (answers.next(), answers.next(), answers.next()) {
+        (Some(o), None, None) if !o.allowed => Ok(Chained::FirstRefused(o)),
+        (Some(o), Some(second), None) if o.allowed => Ok(Chained::SecondDecided(second)),
         _ => Err(StoreError::unavailable(
             "rate limiter",
             "an answer that does not match the chain",

@@ -144,15 +144,14 @@ pub async fn enforce_chain(
     then: (Scope, ratelimit::Policy),
 ) -> (Result<(), ApiError>, Headers) {
     match limiter::check_chain(env, client, first, then.1).await {
-        // One answer: the first refused; two: the second decides (the first admitted).
-        Ok(answers) => match (answers.last(), answers.len()) {
-            (Some(o), n) => {
-                let (scope, policy) = if n == 2 { then } else { first };
-                let headers = ratelimit::headers(o, policy, crate::clock::now_ms());
-                (verdict(scope, o, policy), headers)
-            }
-            (None, _) => (Ok(()), Vec::new()),
-        },
+        Ok(chained) => {
+            let ((scope, policy), o) = match chained {
+                limiter::Chained::FirstRefused(o) => (first, o),
+                limiter::Chained::SecondDecided(o) => (then, o),
+            };
+            let headers = ratelimit::headers(&o, policy, crate::clock::now_ms());
+            (verdict(scope, &o, policy), headers)
+        }
         Err(e) => {
             log::error(
                 "rate_limiter_unreachable",

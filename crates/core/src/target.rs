@@ -181,6 +181,11 @@ impl Policy {
 
 /// The URL as a person reads it: the host in Unicode (stored as punycode).
 pub fn display(url: &str) -> String {
+    // Most hosts are ASCII: no punycode label anywhere, nothing to parse (a list page shows
+    // up to 100 links).
+    if !url.contains("xn--") {
+        return url.to_string();
+    }
     let Ok(parsed) = Url::parse(url) else {
         return url.to_string();
     };
@@ -253,6 +258,11 @@ mod tests {
             "https://bücher.de/a?b=xn--"
         );
         assert_eq!(display("https://example.com/"), "https://example.com/");
+        // A punycode label outside the host changes nothing.
+        assert_eq!(
+            display("https://example.com/xn--bcher-kva"),
+            "https://example.com/xn--bcher-kva"
+        );
         assert_eq!(
             display("https://xn--bcher-kva.de:8080/"),
             "https://bücher.de:8080/"
