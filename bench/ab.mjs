@@ -8,11 +8,18 @@
 import { join, resolve } from "node:path";
 import { Miniflare } from "miniflare";
 import { ROOT, d1, startWorker } from "../tests/harness.mjs";
-import { BENCH_USER, LIST_SEED, MANY_CLIENTS, createLua, getLua, wrk as load, SECONDS } from "./load.mjs";
+import { BENCH_USER, LIST_SEED, MANY_CLIENTS, cpuSeconds, createLua, getLua, pidOf, wrk as load, SECONDS } from "./load.mjs";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const THREADS = 2;
-const wrk = (url, lua) => load(url, { lua, connections: 50, threads: THREADS });
+// With the CPU per request of the worker's process (workerd's own, from /proc): steadier
+// than req/s on a noisy machine.
+const wrk = async (url, lua) => {
+  const pid = await pidOf(url);
+  const before = cpuSeconds(pid);
+  const r = await load(url, { lua, connections: 50, threads: THREADS });
+  return { ...r, cpuUs: ((cpuSeconds(pid) - before) * 1e6) / r.requests };
+};
 const log = (msg) => process.stderr.write(`ab: ${msg}\n`);
 const BROWSER = `wrk.headers["user-agent"] = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36"`;
 // Each wrk thread walks its own codes, from `offset` on: every request a KV miss.
@@ -85,7 +92,7 @@ async function main() {
     ];
     // AB_CASES=0,2 runs a subset.
     const only = process.env.AB_CASES?.split(",").map(Number);
-    const sums = cases.map(() => ({ A: 0, B: 0 }));
+    const sums = cases.map(() => ({ A: 0, B: 0, cpuA: 0, cpuB: 0, nA: 0, nB: 0 }));
     let floorSum = 0;
     for (let round = 0; round < ROUNDS; round++) {
       log(`round ${round + 1} of ${ROUNDS}: floor`);
@@ -95,18 +102,21 @@ async function main() {
         const order = round % 2 ? [b, a] : [a, b];
         for (const v of order) {
           log(`round ${round + 1}: ${name}, ${v.label} (${SECONDS} s)`);
-          const { rps } = await run(v, round);
-          log(`  ${rps.toFixed(0)} req/s`);
+          const { rps, cpuUs, requests } = await run(v, round);
+          log(`  ${rps.toFixed(0)} req/s, ${cpuUs.toFixed(0)} µs CPU a request`);
           sums[i][v.label] += rps;
+          sums[i][`cpu${v.label}`] += cpuUs * requests;
+          sums[i][`n${v.label}`] += requests;
         }
       }
     }
     console.log(`A: ${resolve(other)}\nB: ${join(ROOT, "build")}\n${ROUNDS} rounds of ${SECONDS} s, alternating order; req/s summed over the rounds\n`);
-    console.log("| case | A req/s | B req/s | B / A | A / floor | B / floor |\n|---|---:|---:|---:|---:|---:|");
+    console.log("| case | A req/s | B req/s | B / A | A / floor | B / floor | A CPU µs | B CPU µs | CPU B / A |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (const [i, [name]] of cases.entries()) {
       if (only && !only.includes(i)) continue;
-      const { A, B } = sums[i];
-      console.log(`| ${name} | ${(A / ROUNDS).toFixed(0)} | ${(B / ROUNDS).toFixed(0)} | ${(B / A).toFixed(3)} | ${(A / floorSum).toFixed(2)}x | ${(B / floorSum).toFixed(2)}x |`);
+      const { A, B, cpuA, cpuB, nA, nB } = sums[i];
+      const [ca, cb] = [cpuA / nA, cpuB / nB];
+      console.log(`| ${name} | ${(A / ROUNDS).toFixed(0)} | ${(B / ROUNDS).toFixed(0)} | ${(B / A).toFixed(3)} | ${(A / floorSum).toFixed(2)}x | ${(B / floorSum).toFixed(2)}x | ${ca.toFixed(0)} | ${cb.toFixed(0)} | ${(cb / ca).toFixed(3)} |`);
     }
     console.log(`\nfloor (JS worker, constant 302): ${(floorSum / ROUNDS).toFixed(0)} req/s`);
   } finally {

@@ -55,6 +55,8 @@ const KV_SPLIT = "redirect from KV (memory layer off), the visitor's worker";
 const KV_FLOOR = "reference: JS worker, one KV read of the same record + 302 (the KV floor)";
 const HEALTH_REF = "reference: minimal workers-rs worker, GET /health (the same JSON body)";
 const RUST_REF = "reference: minimal workers-rs worker, constant 302";
+// The runtime calls a counted redirect cannot do without (bench/rust-floor's /click).
+const CLICK_REF = "reference: workers-rs worker, a click's reads (IP, User-Agent, Referer, cf country and city) + 302 with four headers";
 const LIST = "list: first page of 20 of 10,000 links (newest first)";
 const SEARCH = "list: search 'number 99' in 10,000 links";
 const D1_FLOOR_LIST = "reference: JS worker, the list's D1 statement alone (the D1 floor)";
@@ -215,6 +217,8 @@ async function main() {
           // The Rust reference again in every later round, so that the goals' ratios compare
           // sums over the same stretch of the machine's drift, not one early round.
           ...(i ? [[`${RUST_REF}${again}`, () => withCpu(rustFloorUrl, () => wrk(rustFloorUrl))]] : []),
+          // The same traffic as the production redirect's (a browser, 1,000 addresses).
+          [`${CLICK_REF}${again}`, () => withCpu(rustFloorUrl, () => wrk(new URL("/click", rustFloorUrl).href, manyClients))],
           [`redirect from memory, click analytics off${again}`, () => withCpu(quiet.url, () => wrk(new URL("/bench", quiet.url).href, browserUa))],
           [`redirect from memory, click analytics on, consumer paused${again}`, () => withCpu(producer.url, () => wrk(new URL("/bench", producer.url).href, browserUa))],
           [`redirect from memory, click analytics on, consumer running${again}`, () => withCpu(hot.url, withDrain(() => wrk(new URL("/bench", hot.url).href, browserUa)))],
@@ -289,6 +293,9 @@ async function main() {
   const prod = summed(PRODUCTION);
   const limiterOff = summed(LIMITER_OFF);
   if (rust && prod) console.log(`production redirect / Rust reference: ${(prod.rps / rust.rps).toFixed(2)}x req/s (goal >= 0.9), ${(prod.cpuUs / rust.cpuUs).toFixed(2)}x CPU per request (goal <= 1.15)`);
+  const clickRef = summed(CLICK_REF);
+  if (rust && clickRef) console.log(`the click's reads in Rust / Rust reference: ${(clickRef.rps / rust.rps).toFixed(2)}x req/s, ${(clickRef.cpuUs / rust.cpuUs).toFixed(2)}x CPU (the runtime's price of a click's data)`);
+  if (clickRef && prod) console.log(`production redirect / the click's reads in Rust: ${(prod.rps / clickRef.rps).toFixed(2)}x req/s, ${(prod.cpuUs / clickRef.cpuUs).toFixed(2)}x CPU per request (this worker's own code)`);
   if (rust && one(HEALTH)) console.log(`GET /health / Rust reference: ${(one(HEALTH).rps / rust.rps).toFixed(2)}x req/s (goal >= 0.95), ${(one(HEALTH).cpuUs / rust.cpuUs).toFixed(2)}x CPU`);
   if (one(HEALTH_REF) && one(HEALTH)) console.log(`GET /health / the Rust reference's same body: ${(one(HEALTH).rps / one(HEALTH_REF).rps).toFixed(2)}x req/s, ${(one(HEALTH).cpuUs / one(HEALTH_REF).cpuUs).toFixed(2)}x CPU`);
   if (prod && limiterOff) console.log(`redirect limiter on / off, 1,000 clients, over the rounds: ${(prod.rps / limiterOff.rps).toFixed(3)} req/s (goal >= 0.90), CPU per request ${(limiterOff.cpuUs / prod.cpuUs).toFixed(3)} off / on`);

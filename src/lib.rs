@@ -21,6 +21,7 @@ pub mod crypto;
 mod flusher;
 mod handlers;
 mod http;
+mod js_strings;
 pub mod limiter;
 mod log;
 pub mod metrics;
@@ -38,6 +39,7 @@ use worker::{MessageBatch, ScheduleContext, ScheduledEvent};
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     console_error_panic_hook::set_once();
+    js_strings::intern_common();
     Ok(app::handle(req, env, ctx).await)
 }
 
