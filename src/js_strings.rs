@@ -8,7 +8,8 @@ use std::cell::Cell;
 
 use uload_core::redirect::CACHE_CONTROL;
 
-/// Header names and values of the redirect path and of every response of the worker.
+/// Header names and values of the redirect path and of every response of the worker, and
+/// the names of the bindings it reads.
 const COMMON: &[&str] = &[
     // read from every visitor's request
     "cf-connecting-ip",
@@ -37,6 +38,10 @@ const COMMON: &[&str] = &[
     "d1",
     "worker",
     "origin",
+    // bindings read from `env` by name on the redirect path
+    crate::store::kv::BINDING,
+    crate::store::d1::BINDING,
+    crate::analytics::QUEUE_BINDING,
 ];
 
 thread_local! {
