@@ -30,8 +30,7 @@ if [ "$only" = size ]; then
   exec node "$ROOT/bench/size.mjs" build-visitor
 fi
 if [ "$only" = all ] || [ "$only" = profile ]; then
-  step "building the reference Rust worker (bench/rust-floor: a constant 302 through workers-rs)"
-  (cd "$ROOT/bench/rust-floor" && "$WORKER_BUILD_BIN" --release >&2)
+  "$ROOT/scripts/build.sh" reference
 fi
 if [ "$only" = profile ]; then
   step "CPU profile (workerd's inspector) of the hot redirect, /health and the Rust reference"

@@ -4,13 +4,26 @@
 #   scripts/build.sh          the whole worker into build/ (wrangler.toml)
 #   scripts/build.sh visitor  the visitor's worker into build-visitor/ (wrangler.visitor.toml):
 #                             the same crate without its `api` feature
+#   scripts/build.sh reference  the bench's Rust reference (bench/rust-floor) into its build/
 # wrangler runs this as its [build] command.
 . "$(dirname "$0")/lib.sh"
 load_env
 case "${1:-whole}" in
   whole) out=build; features=(); what="the whole worker" ;;
   visitor) out=build-visitor; features=(--no-default-features); what="the visitor's worker" ;;
-  *) die "usage: scripts/build.sh [visitor]" ;;
+  reference)
+    # Its own crate, built where it is (worker-build's default out-dir, bench/rust-floor/build).
+    ref="$ROOT/bench/rust-floor"
+    if [ -z "${ULOAD_FORCE_BUILD:-}" ] && [ -f "$ref/build/index_bg.wasm" ] \
+      && [ -z "$(find "$ref/src" "$ref/Cargo.toml" vendor Cargo.lock -newer "$ref/build/index_bg.wasm" -print -quit)" ]; then
+      note "bench/rust-floor/build/ is up to date"
+      exit 0
+    fi
+    step "building the bench's Rust reference (bench/rust-floor) into bench/rust-floor/build/"
+    (cd "$ref" && "$WORKER_BUILD_BIN" --release >&2)
+    exit 0
+    ;;
+  *) die "usage: scripts/build.sh [visitor|reference]" ;;
 esac
 # Up to date: nothing the wasm is built from is newer than it (wrangler runs this before
 # every dev start and dry run). ULOAD_FORCE_BUILD=1 builds anyway.

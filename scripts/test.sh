@@ -110,7 +110,8 @@ build_origin_app() {
 
 step "3/3 integration tests: the built worker in workerd (miniflare), real local KV and D1"
 set +e
-"$ROOT/scripts/build.sh" && "$ROOT/scripts/build.sh" visitor && build_origin_app && node --test \
+"$ROOT/scripts/build.sh" && "$ROOT/scripts/build.sh" visitor && "$ROOT/scripts/build.sh" reference \
+  && build_origin_app && node --test \
   --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$LOGS/integration.tap" \
   tests/integration/

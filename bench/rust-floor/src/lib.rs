@@ -1,7 +1,7 @@
 //! A constant 302 through workers-rs: what any Rust worker pays to be entered and to answer,
 //! with nothing of its own. The bench measures uload-edge against it and against the JS floor.
-//! `GET /health` answers the same small JSON body as uload-edge's, so the cost of a response
-//! with a body is measured apart from this worker's own.
+//! `GET /health` answers the same small JSON body with the same headers as uload-edge's, so
+//! the cost of a response with a body is measured apart from this worker's own.
 //! `GET /click` makes the runtime calls a counted redirect cannot do without, and nothing
 //! else: the client's address (the redirect limiter, unique visitors), its User-Agent and
 //! Referer, the country and city of `request.cf` (the click), and a 302 with uload-edge's four
@@ -26,13 +26,13 @@ fn click_reads(req: &Request) -> Result<()> {
     Ok(())
 }
 
-/// A 302 with uload-edge's four headers.
-fn redirect(location: &str) -> Result<Response> {
+/// A 302 with uload-edge's four headers (`served_from`: the layer that knew the link).
+fn redirect(location: &str, served_from: &str) -> Result<Response> {
     let mut response = Response::empty()?.with_status(302);
     let headers = response.headers_mut();
     headers.set("location", location)?;
     headers.set("cache-control", "private, max-age=0")?;
-    headers.set("x-served-from", "memory")?;
+    headers.set("x-served-from", served_from)?;
     headers.set("x-robots-tag", "noindex")?;
     Ok(response)
 }
@@ -48,7 +48,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         };
         let record: serde_json::Value = serde_json::from_str(&text)?;
         click_reads(&req)?;
-        return redirect(record["url"].as_str().unwrap_or("/"));
+        return redirect(record["url"].as_str().unwrap_or("/"), "kv");
     }
     match path.as_str() {
         "/health" => {
@@ -57,11 +57,12 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
             let headers = response.headers_mut();
             headers.set("content-type", "application/json")?;
             headers.set("cache-control", "no-store")?;
+            headers.set("x-served-from", "worker")?;
             Ok(response)
         }
         "/click" => {
             click_reads(&req)?;
-            redirect("https://example.com/")
+            redirect("https://example.com/", "memory")
         }
         _ => {
             let mut response = Response::empty()?.with_status(302);
