@@ -5,6 +5,7 @@
 // (A B, then B A, …) for BENCH_ROUNDS rounds, next to the JS floor, and each case's ratio
 // B/A is taken over the sums of its rounds. Production defaults: analytics on and the
 // redirect limiter on (1,000 client addresses).
+import { createServer } from "node:http";
 import { join, resolve } from "node:path";
 import { Miniflare } from "miniflare";
 import { ROOT, d1, startWorker } from "../tests/harness.mjs";
@@ -32,20 +33,29 @@ function request() n = n + ${THREADS}; return wrk.format("GET", "/${prefix}" .. 
 
 const USER = BENCH_USER;
 
-async function builds(dirs) {
+/** A link made through the API (not the harness's `api`: an older build need not match today's document). */
+async function seedLink(w, label, body) {
+  const res = await w.fetch("/api/v1/links", {
+    method: "POST",
+    headers: { authorization: `Bearer ${w.token}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (res.status !== 201) throw new Error(`${label}: seeding ${body.code} failed: ${res.status} ${await res.text()}`);
+}
+
+async function builds(dirs, originUrl) {
   const out = [];
   for (const [label, buildDir] of dirs) {
-    const hot = await startWorker({ buildDir });
+    // With an origin (a stand-in for uLoad's app) for the pass-through case.
+    const hot = await startWorker({ buildDir, bindings: { ORIGIN_URL: originUrl } });
     const cold = await startWorker({ buildDir, bindings: { MEMORY_CACHE_TTL_SECONDS: "0", MEMORY_NEGATIVE_TTL_SECONDS: "0" } });
-    for (const w of [hot, cold]) {
-      // Not through the harness's `api`: an older build need not match today's document.
-      const res = await w.fetch("/api/v1/links", {
-        method: "POST",
-        headers: { authorization: `Bearer ${w.token}`, "content-type": "application/json" },
-        body: JSON.stringify({ url: "https://example.com/landing", code: "bench" }),
-      });
-      if (res.status !== 201) throw new Error(`${label}: seeding failed: ${res.status}`);
-    }
+    for (const w of [hot, cold]) await seedLink(w, label, { url: "https://example.com/landing", code: "bench" });
+    // A password link (visited with its unlock cookie) and a targeted link, as bench/run.mjs's.
+    await seedLink(hot, label, { url: "https://example.com/secret", code: "benchpw", password: "bench" });
+    const unlock = await hot.fetch("/benchpw", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "password=bench" });
+    const pwCookie = (unlock.headers.get("set-cookie") ?? "").split(";")[0];
+    if (!pwCookie) throw new Error(`${label}: could not unlock the password link`);
+    await seedLink(hot, label, { url: "https://example.com/", code: "benchgeo", ios_url: "https://apps.apple.com/x", android_url: "https://play.google.com/x", geo: { DE: "https://example.com/de" } });
     // Links only D1 knows, so every request of the D1 case is a KV miss.
     await (await d1(cold))
       .prepare(
@@ -64,7 +74,7 @@ async function builds(dirs) {
     if (user.status !== 201) throw new Error(`${label}: user: ${user.status}`);
     // 10,000 links of that user (a large uLoad account), for the list cases.
     await (await d1(hot)).prepare(LIST_SEED).run();
-    out.push({ label, hot, cold });
+    out.push({ label, hot, cold, pwCookie });
   }
   return out;
 }
@@ -78,7 +88,14 @@ async function main() {
     started.push({ stop: () => floor.dispose() });
     const floorUrl = (await floor.ready).href;
     log(`starting A (${resolve(other)}) and B (${join(ROOT, "build")})`);
-    const [a, b] = await builds([["A", resolve(other)], ["B", join(ROOT, "build")]]);
+    // A stand-in for uLoad's SvelteKit app: a constant page.
+    const app = createServer((req, res) => {
+      res.writeHead(200, { "content-type": "text/html" });
+      res.end("<!doctype html><title>uLoad</title><h1>About uLoad</h1>");
+    });
+    await new Promise((r) => app.listen(0, "127.0.0.1", r));
+    started.push({ stop: () => new Promise((r) => app.close(r)) });
+    const [a, b] = await builds([["A", resolve(other)], ["B", join(ROOT, "build")]], `http://127.0.0.1:${app.address().port}`);
     started.push(a.hot, a.cold, b.hot, b.cold);
     const cases = [
       ["hot redirect, production defaults (analytics, limiter), 1,000 clients", (v) => wrk(new URL("/bench", v.hot.url).href, MANY_CLIENTS)],
@@ -89,6 +106,11 @@ async function main() {
       ["link creation (POST /api/v1/links with a tag)", (v) => wrk(new URL("/api/v1/links", v.hot.url).href, createLua(v.hot.token))],
       ["list: first page of 20 of 10,000 links", (v) => wrk(new URL("/api/v1/links?limit=20", v.hot.url).href, getLua(v.hot.token))],
       ["list: search 'number 99' in 10,000 links", (v) => wrk(new URL("/api/v1/links?limit=20&q=number%2099", v.hot.url).href, getLua(v.hot.token))],
+      // The rest of bench/run.mjs's cases, so that every case has its ratio before and after.
+      ["password link, unlocked (cookie verified by HMAC)", (v) => wrk(new URL("/benchpw", v.hot.url).href, `wrk.headers["cookie"] = "${v.pwCookie}"`)],
+      ["targeted link (iPhone User-Agent)", (v) => wrk(new URL("/benchgeo", v.hot.url).href, `wrk.headers["user-agent"] = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X)"`)],
+      ["origin pass-through (GET /about proxied to the app)", (v) => wrk(new URL("/about", v.hot.url).href)],
+      ["list: page of 20 sorted by clicks", (v) => wrk(new URL("/api/v1/links?limit=20&sort=clicks", v.hot.url).href, getLua(v.hot.token))],
     ];
     // AB_CASES=0,2 runs a subset.
     const only = process.env.AB_CASES?.split(",").map(Number);

@@ -9,7 +9,9 @@ import { Miniflare } from "miniflare";
 
 export const run = promisify(execFile);
 export const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
-const scratch = mkdtempSync(join(tmpdir(), "uload-bench-"));
+// wrk's Lua scripts go to a scratch folder made at the first one (importing this module, as
+// the bench-references test does, leaves nothing behind).
+let scratch;
 
 /**
  * Runs wrk for `seconds` (SECONDS unless given); `lua` is an optional script body. Returns { requests, rps, p50,
@@ -18,6 +20,7 @@ const scratch = mkdtempSync(join(tmpdir(), "uload-bench-"));
 export async function wrk(url, { lua, connections = 50, threads = 2, timeout = "10s", seconds = SECONDS } = {}) {
   const args = [`-t${Math.min(threads, connections)}`, `-c${connections}`, `-d${seconds}s`, "--latency", "--timeout", timeout];
   if (lua) {
+    scratch ??= mkdtempSync(join(tmpdir(), "uload-bench-"));
     const file = join(scratch, `s${Math.random().toString(36).slice(2)}.lua`);
     writeFileSync(file, lua);
     args.push("-s", file);
