@@ -292,10 +292,16 @@ async function main() {
 
   const floorRps = results[0].rps;
   const f = (x, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : "n/a");
-  // The second reference, when it ran: this worker's own cost apart from Rust's.
-  // Over its rounds when it ran in several (`summed`, below).
-  const rustRuns = results.filter((r) => r.name === RUST_REF || r.name.startsWith(`${RUST_REF} (round`));
-  const rustRps = rustRuns.length ? rustRuns.reduce((a, r) => a + r.rps, 0) / rustRuns.length : undefined;
+  const one = (name) => results.find((r) => r.name === name);
+  // A case of several rounds: req/s averaged, CPU per request over all its requests.
+  const summed = (name) => {
+    const rs = results.filter((r) => r.name === name || r.name.startsWith(`${name} (round`));
+    if (!rs.length) return undefined;
+    const requests = rs.reduce((a, r) => a + r.requests, 0);
+    return { rps: rs.reduce((a, r) => a + r.rps, 0) / rs.length, cpuUs: rs.reduce((a, r) => a + r.cpuUs * r.requests, 0) / requests };
+  };
+  // The second reference, when it ran (over its rounds): this worker's own cost apart from Rust's.
+  const rustRps = summed(RUST_REF)?.rps;
   const lines = [
     `| case | req/s | p50 ms | p99 ms | errors | ratio to floor | ratio to the Rust reference | worker CPU µs/request |`,
     `|---|---:|---:|---:|---:|---:|---:|---:|`,
@@ -311,13 +317,6 @@ async function main() {
   const lost = results.filter((r) => r.clicks !== undefined && r.clicks < r.requests);
   console.log(lost.length ? `clicks lost in: ${lost.map((r) => `${r.name} (${r.requests - r.clicks})`).join(", ")}` : "clicks: every redirect answered was stored (cases that record clicks)");
   // Issue 14's goals, from this run's own references (cases of several rounds: summed).
-  const one = (name) => results.find((r) => r.name === name);
-  const summed = (name) => {
-    const rs = results.filter((r) => r.name === name || r.name.startsWith(`${name} (round`));
-    if (!rs.length) return undefined;
-    const requests = rs.reduce((a, r) => a + r.requests, 0);
-    return { rps: rs.reduce((a, r) => a + r.rps, 0) / rs.length, cpuUs: rs.reduce((a, r) => a + r.cpuUs * r.requests, 0) / requests };
-  };
   const rust = summed(RUST_REF);
   const prod = summed(PRODUCTION);
   const limiterOff = summed(LIMITER_OFF);

@@ -6,6 +6,7 @@
 
 use std::cell::Cell;
 
+use crate::services::link_lookup::Layer;
 use uload_core::redirect::CACHE_CONTROL;
 
 /// Header names and values of the redirect path and of every response of the worker, and
@@ -32,12 +33,11 @@ const COMMON: &[&str] = &[
     "no-store",
     "application/json",
     uload_core::problem::CONTENT_TYPE,
-    // the layers that answer (`x-served-from`)
-    "memory",
-    "kv",
-    "d1",
+    // the layers that answer (`x-served-from`; "origin" is above)
+    Layer::Memory.name(),
+    Layer::Kv.name(),
+    Layer::D1.name(),
     "worker",
-    "origin",
     // bindings read from `env` by name on the redirect path
     crate::store::kv::BINDING,
     crate::store::d1::BINDING,

@@ -24,7 +24,7 @@ pub enum Layer {
 }
 
 impl Layer {
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         match self {
             Layer::Memory => "memory",
             Layer::Kv => "kv",
